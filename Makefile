@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both create .venv (Python 3.10 when it can be found), install the project
+# editable with its dev extras and build the C++ extension; later calls only
+# rebuild what changed.
+
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+BASE_PY   := $(shell tools/find_python.sh)
+STAMP     := $(VENV)/.installed
+CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
+PYTEST_ARGS ?= -n 2
+
+.PHONY: all install test demo bench clean
+
+all: install
+
+$(PYTHON):
+	$(BASE_PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PYTHON) pyproject.toml CMakeLists.txt $(CPP_SRC)
+	$(PYTHON) -m pip install --quiet "scikit-build-core>=0.9" "pybind11>=2.11" ninja
+	$(PYTHON) -m pip install --quiet --no-build-isolation -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(PYTHON) examples/demo.py
+
+bench: $(STAMP)
+	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .hypothesis

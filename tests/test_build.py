@@ -1,0 +1,3 @@
+def test_core_imports():
+    import hxsim
+    assert hxsim._core.version == 1
