@@ -1,1 +1,65 @@
-"""TODO"""
+"""haldls: the leaf hardware containers of the HX v3 chip.
+
+Every container is a plain value (typed, range-checked fields; equality;
+repr; ``to_dict``/``from_dict``) that encodes to 32-bit omnibus words at the
+addresses of its halco coordinate.  The classes are generated from the one
+register map in :mod:`haldls.register_map`; see docs/haldls.md.
+
+>>> import halco, haldls
+>>> cfg = haldls.NeuronConfig(enable_fire=True)
+>>> words = cfg.encode()
+>>> haldls.NeuronConfig.decode(words) == cfg
+True
+"""
+from .container import (Container, LaneArray, RangedValue, container_types, from_dict,  # noqa: F401
+                         iter_leaves, make_container, ranged_value_type, register_type,
+                         visit_preorder)
+from .regmap import Access, Field, Register  # noqa: F401
+from .register_map import REGISTERS, REGISTERS_BY_NAME, ReadoutSource, RowMode  # noqa: F401
+from .fpga import (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip,  # noqa: F401
+                   SpikePack3ToChip, SystimeSync)
+from .composite import CapMemBlock, Composite, PPUMemory, SynapseQuad  # noqa: F401
+
+
+class _ConstantInstance:
+    """Class attribute that hands out a fresh copy of a preset value."""
+
+    def __init__(self, **fields):
+        self.fields = fields
+
+    def __get__(self, obj, cls):
+        return cls(**self.fields)
+
+
+def _extras(name):
+    if name == "CapMemCell":
+        value = ranged_value_type("CapMemCell.Value", 0, 1022, 0, "CapMem DAC value, 0..1022.")
+
+        class DisableRefresh(int):
+            """The cell value 1023: the cell is no longer refreshed."""
+
+            def __new__(cls):
+                return int.__new__(cls, 1023)
+
+            def __repr__(self):
+                return "CapMemCell.DisableRefresh()"
+
+        DisableRefresh.__qualname__ = "CapMemCell.DisableRefresh"
+        return {"Value": value, "DisableRefresh": DisableRefresh}
+    if name == "Timer":
+        value = ranged_value_type("Timer.Value", 0, 2**32 - 1, 0, "FPGA timer value in 8 ns cycles.")
+        value.fpga_clock_cycles_per_us = 125
+        return {"Value": value}
+    if name == "CrossbarNode":
+        return {"drop_all": _ConstantInstance(mask=0, target=1)}
+    return {}
+
+
+for _reg in REGISTERS:
+    globals()[_reg.name] = register_type(make_container(_reg, namespace=_extras(_reg.name)))
+
+for _cls in (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip, SpikePack3ToChip, SystimeSync,
+             CapMemBlock, PPUMemory, SynapseQuad):
+    register_type(_cls)
+
+del _reg, _cls

@@ -1,0 +1,303 @@
+"""Composite (non-leaf) haldls containers.
+
+They own no register-map entry: their words are the words of their leaves.
+``leaves(coord)`` feeds the generic visitor; ``write_plan``/``read_plan``/
+``decode_read`` give the same words vectorized for bulk transfers.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .container import LaneArray, _checker
+from .register_map import REGISTERS_BY_NAME
+
+
+def _coord(name):
+    import halco
+
+    return getattr(halco, name)
+
+
+def _integer_array(values, owner):
+    arr = np.asarray(values)
+    if arr.dtype == object and arr.size and all(isinstance(x, (int, np.integer)) for x in arr.ravel().tolist()):
+        arr = np.array(arr.tolist())  # Python ints beyond int64 end up here; the range check names them
+        if arr.dtype == object:
+            raise ValueError(f"{owner} value out of range")
+    if arr.dtype.kind not in "iu" and arr.size:
+        raise TypeError(f"{owner} needs integer values, got an array of dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def _check_type(d, cls):
+    t = d.get("type", cls.__name__)
+    if t != cls.__name__:
+        raise ValueError(f"dict describes a {t}, not a {cls.__name__}")
+
+
+class Composite:
+    """Base of composite containers: value semantics from ``to_dict``."""
+
+    coordinate_name = ""
+
+    @classmethod
+    def coordinate_type(cls):
+        return _coord(cls.coordinate_name)
+
+    @classmethod
+    def _check_coord(cls, coord):
+        t = cls.coordinate_type()
+        if not isinstance(coord, t):
+            raise TypeError(f"{cls.__name__} lives at {t.__name__}, got {coord!r}")
+        return int(coord.toEnum())
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None
+
+    def copy(self):
+        return type(self).from_dict(self.to_dict())
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        return (type(self).from_dict, (self.to_dict(),))
+
+    def write_plan(self, coord):
+        """(addresses, words) of all leaves, concatenated in ``leaves`` order."""
+        addrs, words = [], []
+        for leaf_coord, leaf in self.leaves(coord):
+            a, w = leaf.write_plan(leaf_coord)
+            addrs.append(a)
+            words.append(w)
+        return np.concatenate(addrs), np.concatenate(words)
+
+
+class SynapseQuad(Composite):
+    """Weights, labels and correlation calibration of 4 neighbouring synapses
+    (the combined view of SynapseWeightQuad, SynapseLabelQuad and
+    SynapseCorrelationCalibQuad at the same position)."""
+
+    coordinate_name = "SynapseQuadOnDLS"
+    _parts = (("weights", "SynapseWeightQuad", "values"), ("labels", "SynapseLabelQuad", "values"),
+              ("time_calibs", "SynapseCorrelationCalibQuad", "time_calibs"),
+              ("amp_calibs", "SynapseCorrelationCalibQuad", "amp_calibs"))
+
+    def __init__(self, weights=(0,) * 4, labels=(0,) * 4, time_calibs=(0,) * 4, amp_calibs=(0,) * 4):
+        for name, reg, field in self._parts:
+            f = next(x for x in REGISTERS_BY_NAME[reg].fields if x.name == field)
+            object.__setattr__(self, "_" + name + "_check", _checker("SynapseQuad." + name, f))
+        self.weights, self.labels, self.time_calibs, self.amp_calibs = weights, labels, time_calibs, amp_calibs
+
+    def __setattr__(self, name, value):
+        if name not in ("weights", "labels", "time_calibs", "amp_calibs"):
+            raise AttributeError(f"SynapseQuad has no field {name!r}")
+        values = list(value)
+        if len(values) != 4:
+            raise ValueError(f"SynapseQuad.{name} needs 4 values, got {len(values)}")
+        object.__setattr__(self, "_" + name,
+                           LaneArray(values, getattr(self, "_" + name + "_check"), "SynapseQuad." + name))
+
+    weights = property(lambda self: self._weights, doc="4 weights, 0..63")
+    labels = property(lambda self: self._labels, doc="4 labels, 0..63")
+    time_calibs = property(lambda self: self._time_calibs, doc="4 time calibrations, 0..3")
+    amp_calibs = property(lambda self: self._amp_calibs, doc="4 amplitude calibrations, 0..3")
+
+    def __repr__(self):
+        return (f"SynapseQuad(weights={self.weights.tolist()}, labels={self.labels.tolist()}, "
+                f"time_calibs={self.time_calibs.tolist()}, amp_calibs={self.amp_calibs.tolist()})")
+
+    def to_dict(self):
+        return {"type": "SynapseQuad", "weights": self.weights.tolist(), "labels": self.labels.tolist(),
+                "time_calibs": self.time_calibs.tolist(), "amp_calibs": self.amp_calibs.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        _check_type(d, cls)
+        d = dict(d)
+        d.pop("type", None)
+        return cls(**d)
+
+    def leaves(self, coord):
+        """The weight, label and correlation-calibration quads at ``coord`` (in that order)."""
+        import haldls
+
+        e = self._check_coord(coord)
+        yield _coord("SynapseWeightQuadOnDLS").from_enum(e), haldls.SynapseWeightQuad(values=self.weights)
+        yield _coord("SynapseLabelQuadOnDLS").from_enum(e), haldls.SynapseLabelQuad(values=self.labels)
+        yield (_coord("SynapseCorrelationCalibQuadOnDLS").from_enum(e),
+               haldls.SynapseCorrelationCalibQuad(time_calibs=self.time_calibs, amp_calibs=self.amp_calibs))
+
+    @classmethod
+    def read_plan(cls, coord):
+        import haldls
+
+        e = cls._check_coord(coord)
+        return np.concatenate([
+            haldls.SynapseWeightQuad.register.addresses([e])[0],
+            haldls.SynapseLabelQuad.register.addresses([e])[0],
+            haldls.SynapseCorrelationCalibQuad.register.addresses([e])[0]])
+
+    @classmethod
+    def decode_read(cls, coord, words):
+        """SynapseQuad from the 4 words answered for ``read_plan(coord)``."""
+        import haldls
+
+        cls._check_coord(coord)
+        words = np.asarray(words)
+        if words.shape != (4,):
+            raise ValueError(f"SynapseQuad.decode_read needs 4 words, got shape {words.shape}")
+        w = haldls.SynapseWeightQuad.decode(words[0:1])
+        lab = haldls.SynapseLabelQuad.decode(words[1:2])
+        c = haldls.SynapseCorrelationCalibQuad.decode(words[2:4])
+        return cls(w.values, lab.values, c.time_calibs, c.amp_calibs)
+
+
+class CapMemBlock(Composite):
+    """All 130 x 24 cells of one CapMem block (``cells`` indexed by
+    CapMemCellOnCapMemBlock or its enum; values 0..1023, 1023 = no refresh)."""
+
+    coordinate_name = "CapMemBlockOnDLS"
+    n_cells = 130 * 24
+    _order = None
+
+    def __init__(self, values=None):
+        arr = np.zeros(self.n_cells, dtype=np.int64) if values is None else _integer_array(values, "CapMemBlock")
+        if arr.shape != (self.n_cells,):
+            raise ValueError(f"CapMemBlock needs {self.n_cells} values, got shape {arr.shape}")
+        if arr.size and (arr.min() < 0 or arr.max() > 1023):
+            raise ValueError(f"CapMemBlock value out of range [0, 1023]: {int(arr[(arr < 0) | (arr > 1023)][0])}")
+        self._values = arr
+
+    @property
+    def values(self) -> np.ndarray:
+        """Cell values in CapMemCellOnCapMemBlock enum order (read-only view)."""
+        v = self._values.view()
+        v.flags.writeable = False
+        return v
+
+    def __getitem__(self, cell):
+        return int(self._values[operator.index(cell)])
+
+    def __setitem__(self, cell, value):
+        v = operator.index(value)
+        if not 0 <= v <= 1023:
+            raise ValueError(f"CapMemBlock cell value {v} out of range [0, 1023]")
+        self._values[operator.index(cell)] = v
+
+    cells = property(lambda self: self, doc="indexable by CapMemCellOnCapMemBlock")
+
+    def __repr__(self):
+        return f"CapMemBlock(mean={self._values.mean():.1f}, min={self._values.min()}, max={self._values.max()})"
+
+    def to_dict(self):
+        return {"type": "CapMemBlock", "values": self._values.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        _check_type(d, cls)
+        return cls(d["values"])
+
+    @classmethod
+    def _address_order(cls):
+        """Cell enums (on the block) sorted by address: cells are column-major in
+        the address space but row-major in enum order."""
+        if cls._order is None:
+            addrs = REGISTERS_BY_NAME["CapMemCell"].addresses(np.arange(cls.n_cells))[:, 0]
+            cls._order = np.argsort(addrs, kind="stable")
+        return cls._order
+
+    @classmethod
+    def _cell_enums(cls, coord):
+        """CapMemCellOnDLS enums of the block at ``coord``, in address order."""
+        return cls._check_coord(coord) * cls.n_cells + cls._address_order()
+
+    def leaves(self, coord):
+        """(CapMemCellOnDLS, CapMemCell) of every cell, in address order."""
+        import haldls
+
+        ctype = _coord("CapMemCellOnDLS")
+        for e, v in zip(self._cell_enums(coord), self._values[self._address_order()]):
+            yield ctype.from_enum(int(e)), haldls.CapMemCell(value=int(v))
+
+    def write_plan(self, coord):
+        reg = REGISTERS_BY_NAME["CapMemCell"]
+        addrs = reg.addresses(self._cell_enums(coord))[:, 0]
+        return addrs, self._values[self._address_order()].astype(np.uint32)
+
+    @classmethod
+    def read_plan(cls, coord):
+        return REGISTERS_BY_NAME["CapMemCell"].addresses(cls._cell_enums(coord))[:, 0]
+
+    @classmethod
+    def decode_read(cls, coord, words):
+        """Block from the words answered for ``read_plan(coord)`` (address order)."""
+        cls._check_coord(coord)
+        words = np.asarray(words)
+        if words.shape != (cls.n_cells,):
+            raise ValueError(f"CapMemBlock.decode_read needs {cls.n_cells} words, got shape {words.shape}")
+        values = np.empty(cls.n_cells, dtype=np.int64)
+        values[cls._address_order()] = words.astype(np.int64) & 0x3ff
+        return cls(values)
+
+
+class PPUMemory(Composite):
+    """The 4096 32-bit words of one PPU's local memory."""
+
+    coordinate_name = "PPUMemoryOnDLS"
+    n_words = 4096
+
+    def __init__(self, words=None):
+        arr = np.zeros(self.n_words, dtype=np.uint32) if words is None else _integer_array(words, "PPUMemory")
+        if arr.shape != (self.n_words,):
+            raise ValueError(f"PPUMemory needs {self.n_words} words, got shape {arr.shape}")
+        if arr.size and (int(arr.min()) < 0 or int(arr.max()) > 0xffffffff):
+            raise ValueError("PPUMemory word out of range [0, 2**32-1]")
+        self.words = arr.astype(np.uint32)
+
+    def __repr__(self):
+        return f"PPUMemory(nonzero_words={int(np.count_nonzero(self.words))})"
+
+    def to_dict(self):
+        return {"type": "PPUMemory", "words": self.words.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        _check_type(d, cls)
+        return cls(d["words"])
+
+    def _enums(self, coord):
+        return self._check_coord(coord) * self.n_words + np.arange(self.n_words)
+
+    def leaves(self, coord):
+        """(PPUMemoryWordOnDLS, PPUMemoryWord) of every word, in address order."""
+        import haldls
+
+        ctype = _coord("PPUMemoryWordOnDLS")
+        for e, v in zip(self._enums(coord), self.words):
+            yield ctype.from_enum(int(e)), haldls.PPUMemoryWord(value=int(v))
+
+    def write_plan(self, coord):
+        import haldls
+
+        return haldls.PPUMemoryWord.register.addresses(self._enums(coord))[:, 0], self.words.copy()
+
+    @classmethod
+    def read_plan(cls, coord):
+        import haldls
+
+        return haldls.PPUMemoryWord.register.addresses(cls()._enums(coord))[:, 0]
+
+    @classmethod
+    def decode_read(cls, coord, words):
+        """Memory from the words answered for ``read_plan(coord)``."""
+        cls._check_coord(coord)
+        return cls(words)
