@@ -1,1 +1,22 @@
-"""TODO"""
+"""stadls: playback programs for the (emulated) HX chip.
+
+Build a program from container writes, reads and waits, run it on an hxcomm
+connection, and collect the results::
+
+    import halco, haldls, hxcomm, stadls
+
+    builder, _ = stadls.generate(stadls.SystemInit())
+    ticket = builder.read(halco.JTAGIdCodeOnDLS())
+    with hxcomm.ManagedConnection() as connection:
+        stadls.run(connection, builder.done())
+    print(ticket.get())
+
+See docs/stadls.md.
+"""
+from .builder import PlaybackProgramBuilder  # noqa: F401
+from .dumper import (BlockUntil, DumperDone, PlaybackProgramBuilderDumper, Read,  # noqa: F401
+                     convert_to_builder)
+from .init import CAPMEM_SETTLING_CYCLES, SystemInit, SystemInitResult, generate  # noqa: F401
+from .program import ContainerTicket, PlaybackProgram, TicketNotReadyError  # noqa: F401
+from .registry import container_for_coordinate, register_container  # noqa: F401
+from .run import RunError, RunTimeInfo, run  # noqa: F401

@@ -1,0 +1,24 @@
+"""Which container lives at which coordinate type (for ``builder.read(coord)``)."""
+from __future__ import annotations
+
+import haldls
+
+_COMPOSITES = {"SynapseQuadOnDLS": haldls.SynapseQuad, "CapMemBlockOnDLS": haldls.CapMemBlock,
+               "PPUMemoryOnDLS": haldls.PPUMemory}
+_BY_COORDINATE = {reg.coordinate: getattr(haldls, reg.name) for reg in haldls.REGISTERS}
+_BY_COORDINATE.update(_COMPOSITES)
+
+
+def register_container(coordinate_name: str, cls) -> None:
+    """Make ``builder.read`` find ``cls`` for coordinates of type ``coordinate_name``
+    (used by lola for its logical containers)."""
+    _BY_COORDINATE[coordinate_name] = cls
+
+
+def container_for_coordinate(coord):
+    """The container class read at ``coord``; TypeError if none is readable there."""
+    name = type(coord).__name__
+    try:
+        return _BY_COORDINATE[name]
+    except KeyError:
+        raise TypeError(f"no readable container lives at {name}") from None
