@@ -7,6 +7,7 @@ They own no register-map entry: their words are the words of their leaves.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 
 import numpy as np
 
@@ -91,20 +92,21 @@ class SynapseQuad(Composite):
               ("time_calibs", "SynapseCorrelationCalibQuad", "time_calibs"),
               ("amp_calibs", "SynapseCorrelationCalibQuad", "amp_calibs"))
 
+    # the leaf fields' range checks, under the composite's field names
+    _checks = {name: _checker("SynapseQuad", replace(
+        next(x for x in REGISTERS_BY_NAME[reg].fields if x.name == field), name=name))
+        for name, reg, field in _parts}
+
     def __init__(self, weights=(0,) * 4, labels=(0,) * 4, time_calibs=(0,) * 4, amp_calibs=(0,) * 4):
-        for name, reg, field in self._parts:
-            f = next(x for x in REGISTERS_BY_NAME[reg].fields if x.name == field)
-            object.__setattr__(self, "_" + name + "_check", _checker("SynapseQuad." + name, f))
         self.weights, self.labels, self.time_calibs, self.amp_calibs = weights, labels, time_calibs, amp_calibs
 
     def __setattr__(self, name, value):
-        if name not in ("weights", "labels", "time_calibs", "amp_calibs"):
-            raise AttributeError(f"SynapseQuad has no field {name!r}")
+        if name not in self._checks:
+            raise AttributeError(f"SynapseQuad has no field {name!r}; fields: {list(self._checks)}")
         values = list(value)
         if len(values) != 4:
             raise ValueError(f"SynapseQuad.{name} needs 4 values, got {len(values)}")
-        object.__setattr__(self, "_" + name,
-                           LaneArray(values, getattr(self, "_" + name + "_check"), "SynapseQuad." + name))
+        object.__setattr__(self, "_" + name, LaneArray(values, self._checks[name], "SynapseQuad." + name))
 
     weights = property(lambda self: self._weights, doc="4 weights, 0..63")
     labels = property(lambda self: self._labels, doc="4 labels, 0..63")

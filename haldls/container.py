@@ -172,16 +172,18 @@ def _valid_range(f: Field) -> Tuple[int, int]:
 
 
 def _as_words(words, owner: str) -> np.ndarray:
-    """``words`` as an int64 array, checked to be 32-bit words (nothing wraps around)."""
+    """``words`` as a uint32 array, checked to be 32-bit words (nothing wraps around)."""
     arr = np.asarray(words)
-    if arr.dtype == np.uint32 or arr.size == 0:
-        return arr.astype(np.int64)
+    if arr.dtype == np.uint32:
+        return arr
+    if arr.size == 0:
+        return arr.astype(np.uint32)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{owner} needs integer words, got dtype {arr.dtype}")
     if int(arr.min()) < 0 or int(arr.max()) > 0xffff_ffff:
         bad = arr[(arr < 0) | (arr > 0xffff_ffff)].ravel()[0]
         raise ValueError(f"{owner}: {int(bad)} is not a 32-bit word [0, 0xffffffff]")
-    return arr.astype(np.int64)
+    return arr.astype(np.uint32)
 
 
 class Container:
@@ -364,6 +366,7 @@ class Container:
     @classmethod
     def decode_read(cls, coord, words):
         """Container from the words answered for ``read_plan(coord)``."""
+        cls._enum_of(coord)
         return cls.decode(words)
 
     # -- vectorized bulk interface -----------------------------------------
@@ -386,38 +389,44 @@ class Container:
             shaped = [np.shape(v) for v in values.values() if np.ndim(v)]
             n = shaped[0][0] if shaped else 1
         n = operator.index(n)
-        words = np.zeros((n, cls.register.words), dtype=np.uint64)
+        # uint32 throughout: every lane fits its word, and small temporaries keep this fast
+        words = np.zeros((n, cls.register.words), dtype=np.uint32)
         for f in cls._fields:
-            if f.name not in values:
-                if f.default == 0:
-                    continue
-                arr = np.full((n, f.count), f.default, dtype=np.int64)
+            if f.name in values:
+                lanes_in = cls._field_array(f, values[f.name], n)
+            elif f.default:
+                lanes_in = np.full((n, f.count), f.default, dtype=np.int64)
             else:
-                arr = cls._field_array(f, values[f.name], n)
-            mask = np.uint64((1 << f.width) - 1)
+                continue
+            mask = np.uint32((1 << f.width) - 1)
             lanes = f.lanes()
             if f.count > 1 and not f.lane_word_stride:
                 # all lanes in one word: combine them first, one pass over the word column
-                acc = np.zeros(n, dtype=np.uint64)
-                u = arr.astype(np.uint64) & mask
+                acc = np.zeros(n, dtype=np.uint32)
                 for lane, (_, shift) in enumerate(lanes):
-                    acc |= u[:, lane] << np.uint64(shift)
+                    part = lanes_in[:, lane].astype(np.uint32)
+                    part &= mask
+                    part <<= np.uint32(shift)
+                    acc |= part
                 words[:, lanes[0][0]] |= acc
             else:
                 for lane, (w, shift) in enumerate(lanes):
-                    words[:, w] |= (arr[:, lane].astype(np.uint64) & mask) << np.uint64(shift)
-        return words.astype(np.uint32)
+                    part = lanes_in[:, lane].astype(np.uint32)  # two's complement for signed fields
+                    part &= mask
+                    part <<= np.uint32(shift)
+                    words[:, w] |= part
+        return words
 
     @classmethod
     def _field_array(cls, f: Field, value, n: int) -> np.ndarray:
-        """One field's values as a checked int64 array of shape (n, count)."""
+        """One field's values as a range-checked integer array of shape (n, count)."""
         label = f"{cls.__name__}.{f.name}"
         arr = np.asarray(value)
         if arr.dtype.kind not in "iub":
             if arr.dtype == object and arr.size and all(
                     isinstance(x, (int, np.integer)) for x in arr.ravel().tolist()):
-                arr = arr.astype(np.int64)  # e.g. a list mixing enum members and ints
-            else:
+                arr = np.array(arr.tolist())  # e.g. a list mixing enum members and ints
+            if arr.dtype.kind not in "iu":
                 raise TypeError(f"{label} needs integer values, got an array of dtype {arr.dtype}")
         if arr.ndim == 0:
             arr = np.broadcast_to(arr, (n, f.count))
@@ -426,15 +435,16 @@ class Container:
         else:
             want = f"({n},)" if f.count == 1 else f"({n}, {f.count})"
             raise ValueError(f"{label} needs shape {want}, got {arr.shape}")
-        if arr.dtype.kind == "u" and arr.dtype.itemsize == 8 and arr.size and arr.max() > np.iinfo(np.int64).max:
-            bad = int(arr.max())
-            raise ValueError(f"{label} = {bad} out of range {list(_valid_range(f))}")
-        arr = arr.astype(np.int64)
+        if arr.dtype.kind == "b":
+            arr = arr.view(np.uint8)
+        if not arr.size:
+            return arr
         lo, hi = _valid_range(f)
-        bad = (arr < lo) | (arr > hi)
-        if _is_enum(f.kind):
-            bad |= ~np.isin(arr, [int(m) for m in f.kind])
-        if bad.any():
+        if int(arr.min()) < lo or int(arr.max()) > hi or (
+                _is_enum(f.kind) and not np.isin(arr, [int(m) for m in f.kind]).all()):
+            bad = (arr < lo) | (arr > hi)
+            if _is_enum(f.kind):
+                bad |= ~np.isin(arr, [int(m) for m in f.kind])
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             where = idx[0] if f.count == 1 else idx
             raise ValueError(f"{label}[{where}] = {int(arr[idx])} out of range [{lo}, {hi}]")
@@ -450,18 +460,19 @@ class Container:
         if words.size % cls.register.words:
             raise ValueError(f"{cls.__name__}.decode_array needs a multiple of {cls.register.words} "
                              f"words, got shape {words.shape}")
-        words = words.reshape(-1, cls.register.words)
+        words = words.reshape(-1, cls.register.words).astype(np.int64)
         out = {}
         for f in cls._fields:
             mask = (1 << f.width) - 1
             lanes = f.lanes()
             if f.count > 1 and not f.lane_word_stride:
                 shifts = np.array([shift for _, shift in lanes], dtype=np.int64)
-                raw = (words[:, lanes[0][0], None] >> shifts[None, :]) & mask
+                raw = words[:, lanes[0][0], None] >> shifts[None, :]
             else:
-                raw = np.stack([(words[:, w] >> shift) & mask for w, shift in lanes], axis=1)
+                raw = np.stack([words[:, w] >> shift for w, shift in lanes], axis=1)
+            raw &= mask
             if f.signed:
-                raw = np.where(raw >= 1 << (f.width - 1), raw - (1 << f.width), raw)
+                raw[raw >= 1 << (f.width - 1)] -= 1 << f.width
             out[f.name] = raw[:, 0] if f.count == 1 else raw
         return out
 

@@ -31,6 +31,8 @@ class Barrier:
         raise AttributeError("Barrier is immutable")
 
     def __or__(self, other):
+        if not isinstance(other, Barrier):
+            return NotImplemented
         return Barrier(self.value | other.value)
 
     def __eq__(self, other):
@@ -64,7 +66,7 @@ class _SpikePack:
     def __init__(self, labels: Iterable = ()):
         import halco
 
-        labels = list(labels) if labels else [halco.SpikeLabel()] * self.size
+        labels = list(labels) or [halco.SpikeLabel()] * self.size  # list(): numpy arrays too
         if len(labels) != self.size:
             raise ValueError(f"{type(self).__name__} needs exactly {self.size} labels, got {len(labels)}")
         self._labels = tuple(lab if isinstance(lab, halco.SpikeLabel) else halco.SpikeLabel(lab)

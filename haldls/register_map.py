@@ -284,8 +284,11 @@ REGISTERS = (
       (PPU_STRIDE, 0x100, 1), 1, RW, (
           F("offset", 0, 0, 8, kind=int, signed=True, doc="digital offset added to the sample, -128..127"),
       ), "Per CADC channel: digital offset."),
+    # enum digits: synram, readout type (triggered/buffered), channel type (causal/acausal), row,
+    # quad column; causal samples at +0x8_0000 and acausal at +0xc_0000 (public map), the
+    # buffered copy of each 0x1_0000 above (our own choice)
     R("CADCSampleQuad", "CADCSampleQuadOnDLS", PPU_BASE + SYNRAM_OFFSET + 0x8_0000, (2, 2, 2, 256, 64),
-      (PPU_STRIDE, 0x4_0000, 0x1_0000, 64, 1), 1, RO, (
+      (PPU_STRIDE, 0x1_0000, 0x4_0000, 64, 1), 1, RO, (
           F("samples", 0, 0, 8, kind=int, count=4, lane_stride=8, reverse=True, value_type="Value"),
       ), "4 CADC samples (8 bit) of a row: causal/acausal correlation or membrane readout."),
     # --- PPU ----------------------------------------------------------------------
