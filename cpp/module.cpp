@@ -1,9 +1,228 @@
+// Python binding of the emulated chip (hxsim._core). Tables come in as the
+// plain dicts/arrays hxsim/__init__.py builds from haldls, hxcomm and halco;
+// word streams cross as whole numpy arrays, with the GIL released.
+#include "emulator.h"
+
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 namespace py = pybind11;
+using namespace hxsim;
+
+namespace {
+
+template <typename T>
+using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <typename T>
+std::vector<T> to_vector(py::handle obj, char const* what, ssize_t columns = 0)
+{
+	carray<T> a = carray<T>::ensure(obj);
+	if (!a)
+		throw py::type_error(std::string(what) + ": expected an integer array");
+	if (columns && (a.ndim() != 2 || a.shape(1) != columns) && a.size() != 0)
+		throw py::value_error(
+		    std::string(what) + ": expected shape (n, " + std::to_string(columns) + ")");
+	return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+RegisterMapTables tables_from(py::dict d)
+{
+	RegisterMapTables t;
+	t.names = d["names"].cast<std::vector<std::string>>();
+	carray<int64_t> regs = carray<int64_t>::ensure(d["registers"]);
+	if (!regs || regs.ndim() != 2)
+		throw py::value_error("registers: expected a 2-D integer array");
+	t.row_width = size_t(regs.shape(1));
+	t.registers.assign(regs.data(), regs.data() + regs.size());
+	t.defaults = to_vector<uint32_t>(d["defaults"], "defaults");
+	t.default_offsets = to_vector<int64_t>(d["default_offsets"], "default_offsets");
+	t.field_names = d["field_names"].cast<std::vector<std::string>>();
+	t.fields = to_vector<int64_t>(d["fields"], "fields", 6);
+	t.lanes = to_vector<int64_t>(d["lanes"], "lanes", 2);
+	return t;
+}
+
+WireSpec wire_from(py::dict d)
+{
+	WireSpec w;
+	w.opcode_lsb = d["opcode_lsb"].cast<uint32_t>();
+	w.opcode_width = d["opcode_width"].cast<uint32_t>();
+	w.version_lsb = d["version_lsb"].cast<uint32_t>();
+	w.version_width = d["version_width"].cast<uint32_t>();
+	w.version = d["version"].cast<uint32_t>();
+	w.payload_width = d["payload_width"].cast<uint32_t>();
+	w.max_program_words = d["max_program_words"].cast<uint64_t>();
+	w.opcodes = d["opcodes"].cast<std::unordered_map<std::string, uint32_t>>();
+	w.to_chip_payload_masks = to_vector<uint64_t>(d["payload_masks"], "payload_masks");
+	w.fields =
+	    d["fields"].cast<std::unordered_map<std::string, std::pair<uint32_t, uint32_t>>>();
+	w.error_codes = d["error_codes"].cast<std::unordered_map<std::string, uint32_t>>();
+	return w;
+}
+
+Geometry geometry_from(py::dict d)
+{
+	Geometry g;
+	auto nodes = to_vector<int64_t>(d["crossbar_nodes"], "crossbar_nodes", 2);
+	for (size_t i = 0; i + 1 < nodes.size(); i += 2) {
+		if (nodes[i] < 0 || nodes[i + 1] < 0)
+			throw py::value_error("crossbar_nodes: negative index");
+		g.crossbar_nodes.push_back({uint32_t(nodes[i]), uint32_t(nodes[i + 1])});
+	}
+	auto outs = to_vector<int64_t>(d["crossbar_outputs"], "crossbar_outputs", 3);
+	for (size_t i = 0; i + 2 < outs.size(); i += 3)
+		g.crossbar_outputs.push_back(
+		    {outs[i] != 0, uint32_t(outs[i + 1]), uint32_t(outs[i + 2])});
+	for (int64_t v : to_vector<int64_t>(d["l2_inputs"], "l2_inputs"))
+		g.l2_inputs.push_back(uint32_t(v));
+	for (int64_t v : to_vector<int64_t>(d["background_inputs"], "background_inputs"))
+		g.background_inputs.push_back(uint32_t(v));
+	auto neurons = to_vector<int64_t>(d["neurons"], "neurons", 4);
+	for (size_t i = 0; i + 3 < neurons.size(); i += 4)
+		g.neurons.push_back({uint32_t(neurons[i]), uint32_t(neurons[i + 1]),
+		                     uint32_t(neurons[i + 2]), uint32_t(neurons[i + 3])});
+	return g;
+}
+
+py::array_t<uint64_t> to_array(std::vector<uint64_t>&& v)
+{
+	auto* heap = new std::vector<uint64_t>(std::move(v));
+	py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<uint64_t>*>(p); });
+	return py::array_t<uint64_t>({heap->size()}, {sizeof(uint64_t)}, heap->data(), owner);
+}
+
+} // namespace
 
 PYBIND11_MODULE(_core, m)
 {
-	m.doc() = "C++ core of the emulated HX chip";
+	m.doc() = "C++ core of the emulated HX chip: register file, FPGA executor, event routing. "
+	          "Use hxsim.Emulator, which loads the tables this module needs.";
 	m.attr("version") = 1;
+	m.attr("L2_LATENCY_CYCLES") = Emulator::l2_latency_cycles;
+	m.attr("PADI_LATENCY_CYCLES") = Emulator::padi_latency_cycles;
+
+	py::class_<Emulator>(m, "Emulator", "The emulated chip behind an FPGA executor.")
+	    .def(
+	        py::init([](py::dict regmap, py::dict wire, py::dict geometry, uint64_t chip_id,
+	                    uint64_t max_response_words) {
+		        EmulatorOptions options;
+		        options.max_response_words = max_response_words;
+		        return std::make_unique<Emulator>(
+		            tables_from(regmap), wire_from(wire), geometry_from(geometry), chip_id,
+		            options);
+	        }),
+	        py::arg("regmap"), py::arg("wire"), py::arg("geometry"), py::arg("chip_id"),
+	        py::arg("max_response_words") = EmulatorOptions{}.max_response_words,
+	        "Build from the flat register map, the wire table and the chip geometry "
+	        "(see hxsim.Emulator, which supplies them).")
+	    .def(
+	        "execute",
+	        [](Emulator& e, py::object obj) {
+		        // Words are bit patterns: refuse floats rather than truncate them.
+		        py::array any = py::array::ensure(obj);
+		        if (any && std::string("iub").find(any.dtype().kind()) == std::string::npos &&
+		            any.size() != 0)
+			        throw py::type_error("execute() takes integer words, got dtype " +
+			                             std::string(py::str(any.dtype())));
+		        carray<uint64_t> words = carray<uint64_t>::ensure(obj);
+		        if (!words)
+			        throw py::type_error("execute() takes an array of uint64 words");
+		        if (words.ndim() != 1)
+			        throw py::value_error("execute() takes a 1-D word array");
+		        std::vector<uint64_t> out;
+		        {
+			        py::gil_scoped_release release;
+			        out = e.execute(words.data(), size_t(words.size()));
+		        }
+		        return to_array(std::move(out));
+	        },
+	        py::arg("words"),
+	        "Run one program (uint64 to-chip words) and return the from-chip response words "
+	        "(uint64). The chip's state persists across calls. Never raises for bad words: "
+	        "they are answered with ERROR responses.")
+	    .def_property_readonly("chip_id", &Emulator::chip_id, "Identity / seed of this chip.")
+	    .def_property_readonly(
+	        "systime", &Emulator::systime,
+	        "FPGA systime (43 bit, FPGA cycles since construction or SYSTIME_INIT).")
+	    .def_property_readonly(
+	        "timer", &Emulator::timer, "Executor timer (32 bit, FPGA cycles since TIMER_RESET).")
+	    .def_property_readonly(
+	        "num_slots", [](Emulator const& e) { return e.map().num_slots(); },
+	        "Number of register words (one per instance word of every register).")
+	    .def_property_readonly(
+	        "core_name", [](Emulator const& e) { return e.core().name(); },
+	        "Name of the analog core in use.")
+	    .def_property_readonly(
+	        "stats",
+	        [](Emulator const& e) {
+		        Stats const s = e.stats();
+		        py::dict d;
+		        d["programs"] = s.programs;
+		        d["instructions"] = s.instructions;
+		        d["words_written"] = s.words_written;
+		        d["words_read"] = s.words_read;
+		        d["errors"] = s.errors;
+		        d["events_routed"] = s.events_routed;
+		        d["padi_events"] = s.padi_events;
+		        d["events_recorded"] = s.events_recorded;
+		        d["events_dropped"] = s.events_dropped;
+		        d["neuron_spikes"] = s.neuron_spikes;
+		        d["cycles"] = s.cycles;
+		        return d;
+	        },
+	        "Counters since construction (dict).")
+	    .def(
+	        "peek",
+	        [](Emulator const& e, uint64_t address) {
+		        uint32_t v = 0;
+		        if (address > UINT32_MAX || !e.peek(uint32_t(address), v))
+			        throw py::key_error("no register at address " + std::to_string(address));
+		        return v;
+	        },
+	        py::arg("address"),
+	        "What a read of `address` would return, without side effects (test aid). "
+	        "Trigger registers show their last written word. KeyError if unmapped.")
+	    .def(
+	        "poke",
+	        [](Emulator& e, uint64_t address, uint32_t value) {
+		        if (address > UINT32_MAX || !e.poke(uint32_t(address), value))
+			        throw py::key_error(
+			            "no writable register at address " + std::to_string(address));
+	        },
+	        py::arg("address"), py::arg("value"),
+	        "Store a raw word into a read-write or trigger register without any action "
+	        "(test aid). KeyError if unmapped or read-only.")
+	    .def(
+	        "field_values",
+	        [](Emulator const& e, std::string const& name) {
+		        std::vector<int64_t> v;
+		        try {
+			        v = e.field_values(name);
+		        } catch (std::invalid_argument const& err) {
+			        throw py::key_error(err.what());
+		        }
+		        hxsim::FieldInfo const& f = e.map().field(e.map().field_id(name));
+		        py::array_t<int64_t> out({size_t(e.map().reg(f.reg).size), size_t(f.count)});
+		        std::copy(v.begin(), v.end(), out.mutable_data());
+		        return out;
+	        },
+	        py::arg("name"),
+	        "Decoded values of field 'Register.field' for all instances, shape "
+	        "(instances, lanes), as the analog core sees them through ConfigView.")
+	    .def(
+	        "debug_schedule_neuron_spike", &Emulator::debug_schedule_neuron_spike,
+	        py::arg("neuron"), py::arg("cycle"),
+	        "TEST HOOK: neuron `neuron` (AtomicNeuronOnDLS enum) fires at systime `cycle` "
+	        "(FPGA cycles; clamped to now), as if the analog core had emitted the spike: it "
+	        "happens during that cycle, once a WAIT takes the executor past it: spike "
+	        "counter, then (if NeuronBackendConfig.enable_spike_out) the crossbar. "
+	        "IndexError for a bad neuron.")
+	    .def(
+	        "debug_schedule_madc_sample", &Emulator::debug_schedule_madc_sample,
+	        py::arg("cycle"), py::arg("value"), py::arg("channel"),
+	        "TEST HOOK: the MADC delivers `value` (10 bit) of `channel` (0/1) at systime "
+	        "`cycle`, as if the analog core had emitted it; recorded like a spike when event "
+	        "recording is enabled. ValueError for out-of-range arguments.");
 }

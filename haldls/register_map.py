@@ -303,8 +303,8 @@ REGISTERS = (
     # --- FPGA and bring-up ----------------------------------------------------------
     R("Timer", "TimerOnDLS", FPGA_EXECUTOR_BASE + 0xc, (), (), 1, RO, (
         F("value", 0, 0, 32, kind=int, doc="FPGA executor timer, 125 cycles per us"),),
-      "FPGA executor timer. Writing it (any value) resets it to 0; Timer.Value is also "
-      "the block_until condition.", fpga=True),
+      "FPGA executor timer (read over the omnibus). stadls turns a Timer write into the "
+      "TIMER_RESET instruction; Timer.Value is also the block_until condition.", fpga=True),
     R("EventRecordingConfig", "EventRecordingConfigOnFPGA", FPGA_EXECUTOR_BASE + 0x10, (), (), 1, RW, (
         F("enable_event_recording", 0, 0),), "The FPGA forwards chip events to the host only when enabled.",
       fpga=True),

@@ -1,5 +1,159 @@
-"""hxsim: the emulated HX chip.
+"""hxsim: the emulated HX v3 chip (digital core in C++, ``hxsim._core``).
 
-Reached only through an hxcomm connection, exactly as real hardware would be.
+Reached only through an hxcomm connection, exactly as real hardware would be
+(``hxcomm.EmulatorConnection`` wraps :class:`Emulator`). The C++ side holds no
+copy of the register map, the instruction set or the chip geometry: this
+module loads them from haldls, hxcomm and halco and hands them over as
+numeric tables. See docs/hxsim.md.
 """
-from . import _core  # noqa: F401
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Dict
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["Emulator", "L2_LATENCY_CYCLES", "PADI_LATENCY_CYCLES", "crossbar_nodes",
+           "chip_geometry", "wire_spec"]
+
+#: Cycles (FPGA, 8 ns) from an event entering the crossbar to the FPGA: an
+#: event that enters at systime T is recorded with fpga_time T + this.
+L2_LATENCY_CYCLES: int = _core.L2_LATENCY_CYCLES
+#: Cycles from an event entering the crossbar to its arrival on a PADI bus.
+PADI_LATENCY_CYCLES: int = _core.PADI_LATENCY_CYCLES
+
+_NUM_CROSSBAR_INPUTS = 20
+_NUM_CROSSBAR_OUTPUTS = 12
+_NUM_NEURONS = 512
+_NEURON_COLUMNS = 256
+_COLUMNS_PER_EVENT_OUTPUT = 32
+
+
+def _reference_crossbar_nodes() -> np.ndarray:
+    """The 76 existing nodes by the HX crossbar diagram (reference 8.2), input-major.
+
+    Only used while halco has no ``CrossbarNodeOnDLS``.
+    """
+    nodes = []
+    for i in range(_NUM_CROSSBAR_INPUTS):
+        if i < 8:  # neuron event output i
+            outs = [i % 4, 4 + i % 4, 8 + i % 4]
+        elif i < 12:  # L2 input: all PADI buses and its own L2 output
+            outs = list(range(8)) + [8 + (i - 8)]
+        else:  # background source s: PADI bus s (top 0-3, bottom 4-7) and L2 output s % 4
+            s = i - 12
+            outs = [s, 8 + s % 4]
+        nodes += [(i, o) for o in sorted(outs)]
+    return np.array(nodes, dtype=np.int64)
+
+
+def crossbar_nodes() -> np.ndarray:
+    """(input, output) of every crossbar node, int64 array (76, 2), in
+    ``CrossbarNodeOnDLS`` enum order (= CrossbarNode register instance index)."""
+    try:
+        import halco
+        node_type = halco.CrossbarNodeOnDLS
+        rows = [(int(n.toCrossbarInputOnDLS().toEnum()), int(n.toCrossbarOutputOnDLS().toEnum()))
+                for n in halco.iter_all(node_type)]
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    except (ImportError, AttributeError):
+        return _reference_crossbar_nodes()
+
+
+def _neuron_table() -> np.ndarray:
+    """Per AtomicNeuronOnDLS: event output, its crossbar input, NeuronBackendConfig
+    instance, SpikeCounterRead instance (int64 array (512, 4))."""
+    try:
+        import halco
+        rows = []
+        for n in halco.iter_all(halco.AtomicNeuronOnDLS):
+            out = n.toNeuronEventOutputOnDLS()
+            rows.append((int(out.toEnum()), int(out.toCrossbarInputOnDLS().toEnum()),
+                         int(n.toNeuronBackendConfigOnDLS().toEnum()),
+                         int(n.toSpikeCounterReadOnDLS().toEnum())))
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
+    except (ImportError, AttributeError):
+        # Enum = row * 256 + column; one event output per 32 columns of both rows;
+        # per-neuron registers use the AtomicNeuronOnDLS enum.
+        n = np.arange(_NUM_NEURONS, dtype=np.int64)
+        out = (n % _NEURON_COLUMNS) // _COLUMNS_PER_EVENT_OUTPUT
+        return np.stack([out, out, n, n], axis=1)
+
+
+def chip_geometry() -> Dict[str, np.ndarray]:
+    """Where things sit on the chip, as the C++ core needs it (numeric arrays).
+
+    - ``crossbar_nodes`` (76, 2): input, output per node (see :func:`crossbar_nodes`);
+    - ``crossbar_outputs`` (12, 3): is_l2, hemisphere, bus or L2 index per output
+      (outputs 0-7 are PADI buses, hemisphere = o // 4; 8-11 are L2 outputs 0-3);
+    - ``l2_inputs`` (4,): crossbar input of each SPL1 address (8 + spl1);
+    - ``background_inputs`` (8,): crossbar input of each background source (12 + i);
+    - ``neurons`` (512, 4): event output, crossbar input, backend and spike counter instance.
+    """
+    o = np.arange(_NUM_CROSSBAR_OUTPUTS, dtype=np.int64)
+    is_l2 = (o >= 8).astype(np.int64)
+    outputs = np.stack([is_l2, np.where(is_l2 == 1, 0, o // 4),
+                        np.where(is_l2 == 1, o - 8, o % 4)], axis=1)
+    return {
+        "crossbar_nodes": crossbar_nodes(),
+        "crossbar_outputs": outputs,
+        "l2_inputs": np.arange(8, 12, dtype=np.int64),
+        "background_inputs": np.arange(12, 20, dtype=np.int64),
+        "neurons": _neuron_table(),
+    }
+
+
+def wire_spec() -> dict:
+    """The hxcomm instruction table as the C++ executor loads it."""
+    from hxcomm import instructions as ins
+    return {
+        "opcode_lsb": ins.OPCODE_LSB,
+        "opcode_width": ins.OPCODE_WIDTH,
+        "version_lsb": ins.VERSION_LSB,
+        "version_width": ins.VERSION_WIDTH,
+        "version": ins.PROTOCOL_VERSION,
+        "payload_width": ins.PAYLOAD_WIDTH,
+        "max_program_words": ins.MAX_PROGRAM_WORDS,
+        "opcodes": ins.opcode_table(),
+        "payload_masks": ins.payload_masks(ins.Direction.TO_CHIP),
+        "fields": {f"{i.name}.{f.name}": (f.lsb, f.width)
+                   for i in ins.INSTRUCTIONS for f in i.fields},
+        "error_codes": {c.name: int(c) for c in ins.ErrorCode},
+    }
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    # flat_register_map() takes ~0.2 s; every emulator of a process shares it.
+    from haldls.tables import flat_register_map
+    return flat_register_map(), wire_spec(), chip_geometry()
+
+
+class Emulator(_core.Emulator):
+    """One emulated HX v3 chip behind its FPGA executor.
+
+    ``chip_id`` (uint64) is the chip's identity: it will fix the fixed-pattern
+    mismatch of the analog core. ``max_response_words`` bounds the response of
+    one ``execute`` (recorded events beyond it are dropped and reported by one
+    ERROR INTERNAL).
+
+    Main API (all in C++): ``execute(words) -> words`` (uint64 arrays; the
+    state persists across calls), ``chip_id``, ``systime``, ``timer``,
+    ``stats``; test aids ``peek``, ``poke``, ``field_values`` and the test hook
+    ``debug_schedule_neuron_spike``.
+    """
+
+    def __init__(self, chip_id: int = 0, *, max_response_words: int = 1 << 24):
+        chip_id = int(chip_id)
+        if not 0 <= chip_id < 2**64:
+            raise ValueError(f"chip_id {chip_id} must lie in [0, 2**64 - 1]")
+        if max_response_words < 1:
+            raise ValueError(f"max_response_words {max_response_words} must be >= 1")
+        regmap, wire, geometry = _tables()
+        super().__init__(regmap, wire, geometry, chip_id, int(max_response_words))
+
+    def __repr__(self) -> str:
+        return (f"hxsim.Emulator(chip_id={self.chip_id}, systime={self.systime}, "
+                f"core={self.core_name!r})")

@@ -1,0 +1,538 @@
+#include "emulator.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace hxsim {
+
+namespace {
+
+[[noreturn]] void fail(std::string const& what)
+{
+	throw std::invalid_argument("emulator: " + what);
+}
+
+uint32_t expand_byte_enables(uint32_t be)
+{
+	uint32_t m = 0;
+	for (uint32_t b = 0; b < 4; ++b)
+		if (be & (1u << b))
+			m |= 0xffu << (8 * b);
+	return m;
+}
+
+} // namespace
+
+Emulator::Emulator(
+    RegisterMapTables const& tables,
+    WireSpec const& wire,
+    Geometry geometry,
+    uint64_t chip_id,
+    EmulatorOptions options,
+    std::unique_ptr<AnalogCore> core) :
+    m_map(std::make_unique<RegisterMap const>(tables)),
+    m_file(*m_map),
+    m_view(m_file),
+    m_wire(wire),
+    m_geometry(std::move(geometry)),
+    m_crossbar(*m_map, m_geometry.crossbar_nodes),
+    m_chip_id(chip_id),
+    m_options(options),
+    m_core(core ? std::move(core) : std::make_unique<DigitalOnlyCore>()),
+    m_sink(*this)
+{
+	RegisterMap const& map = *m_map;
+	m_spike_counter_read = map.register_id("SpikeCounterRead");
+	m_spike_counter_reset = map.register_id("SpikeCounterReset");
+	m_timer_reg = map.register_id("Timer");
+	m_count = FieldRef(map, map.field_id("SpikeCounterRead.count"));
+	m_overflow = FieldRef(map, map.field_id("SpikeCounterRead.overflow"));
+	m_timer_value = FieldRef(map, map.field_id("Timer.value"));
+	m_enable_recording = FieldRef(map, map.field_id("EventRecordingConfig.enable_event_recording"));
+	m_spike_out = FieldRef(map, map.field_id("NeuronBackendConfig.enable_spike_out"));
+	m_address_out = FieldRef(map, map.field_id("NeuronBackendConfig.address_out"));
+	if (map.reg(m_spike_counter_reset).size != map.reg(m_spike_counter_read).size)
+		fail("SpikeCounterReset and SpikeCounterRead must have the same instances");
+	if (map.reg(map.register_id("EventRecordingConfig")).size != 1)
+		fail("EventRecordingConfig must be a single register");
+
+	m_ro_kind.assign(map.num_registers(), ReadOnlyKind::stored);
+	m_ro_kind[m_spike_counter_read] = ReadOnlyKind::spike_counter;
+	m_ro_kind[m_crossbar.drop_counter_register()] = ReadOnlyKind::drop_counter;
+	m_ro_kind[m_crossbar.output_counter_register()] = ReadOnlyKind::output_counter;
+	m_ro_kind[m_timer_reg] = ReadOnlyKind::timer;
+	for (RegisterId r : {m_spike_counter_read, m_crossbar.drop_counter_register(),
+	                     m_crossbar.output_counter_register(), m_timer_reg})
+		if (map.reg(r).access != Access::ReadOnly || map.reg(r).words != 1)
+			fail(map.reg(r).name + " must be a one-word read-only register");
+
+	// Geometry checks: everything indexed later is in range.
+	Geometry const& g = m_geometry;
+	if (g.crossbar_outputs.size() != m_crossbar.num_outputs())
+		fail("output table size differs from the crossbar's outputs");
+	for (auto const& o : g.crossbar_outputs)
+		if (o.hemisphere > 1 || o.index > 3)
+			fail("crossbar output table out of range");
+	if (g.l2_inputs.size() != 4)
+		fail("there must be 4 L2 inputs (2-bit SPL1 address)");
+	for (uint32_t i : g.l2_inputs)
+		if (i >= m_crossbar.num_inputs())
+			fail("L2 input out of range");
+	for (uint32_t i : g.background_inputs)
+		if (i >= m_crossbar.num_inputs())
+			fail("background input out of range");
+	uint32_t const backends = map.reg(map.register_id("NeuronBackendConfig")).size;
+	uint32_t const counters = map.reg(m_spike_counter_read).size;
+	for (auto const& n : g.neurons)
+		if (n.crossbar_input >= m_crossbar.num_inputs() || n.event_output > 7 ||
+		    n.backend >= backends || n.counter >= counters)
+			fail("neuron table out of range");
+
+	m_spike_counts.assign(counters, 0);
+	m_spike_overflow.assign(counters, 0);
+	m_core->reset(m_now, m_view);
+}
+
+// --- executor ---------------------------------------------------------------------------
+
+std::vector<uint64_t> Emulator::execute(uint64_t const* words, size_t n)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	m_out.clear();
+	m_last_systime = ~uint64_t(0);
+	m_overflow_reported = false;
+	++m_stats.programs;
+
+	if (n > m_wire.max_program_words()) {
+		emit_error(Error::program_too_long, m_wire.max_program_words());
+		return std::move(m_out);
+	}
+	try {
+		run(words, n);
+	} catch (std::exception const&) {
+		// Out of memory or a failing analog core: report, keep what was answered.
+		try {
+			emit_error(Error::internal, m_index);
+		} catch (...) {
+		}
+	}
+	m_stats.cycles = m_now;
+	return std::move(m_out);
+}
+
+void Emulator::run(uint64_t const* words, size_t n)
+{
+	m_out.reserve(std::min<size_t>(n / 4 + 16, size_t(1) << 20));
+	m_index = 0;
+	process_due();
+
+	bool pending = false; // an OMNIBUS_ADDRESS write waits for its data
+	uint32_t pending_address = 0, pending_be = 0;
+	uint64_t pending_index = 0;
+	bool halted = false;
+
+	for (size_t i = 0; i < n && !halted; ++i) {
+		m_index = i;
+		Op op;
+		uint64_t payload = 0;
+		Error error;
+		bool const ok = m_wire.decode(words[i], op, payload, error);
+		if (pending && !(ok && op == Op::omnibus_data)) {
+			emit_error(Error::address_without_data, pending_index);
+			pending = false;
+		}
+		if (!ok) {
+			emit_error(error, i);
+			continue;
+		}
+		++m_stats.instructions;
+		switch (op) {
+			case Op::timer_reset:
+				m_timer_origin = m_now;
+				break;
+			case Op::wait_until: {
+				uint64_t const target = m_timer_origin + m_wire.wait_time.get(payload);
+				if (target > m_now)
+					advance_to(target);
+				break;
+			}
+			case Op::barrier: // everything is idle at once
+				break;
+			case Op::omnibus_address: {
+				uint32_t const address = uint32_t(m_wire.addr_address.get(payload));
+				if (m_wire.addr_is_read.get(payload)) {
+					omnibus_read(address);
+				} else {
+					pending = true;
+					pending_address = address;
+					pending_be = uint32_t(m_wire.addr_byte_enables.get(payload));
+					pending_index = i;
+				}
+				break;
+			}
+			case Op::omnibus_data:
+				if (!pending) {
+					emit_error(Error::data_without_address, i);
+				} else {
+					pending = false;
+					omnibus_write(pending_address, uint32_t(m_wire.data_word.get(payload)), pending_be);
+				}
+				break;
+			case Op::spike_pack_1:
+			case Op::spike_pack_2:
+			case Op::spike_pack_3: {
+				auto const& fields = m_wire.pack_labels[size_t(op) - size_t(Op::spike_pack_1)];
+				for (Bits const& b : fields) {
+					uint32_t const label = uint32_t(b.get(payload));
+					route(m_geometry.l2_inputs[label >> spike_label_spl1_shift],
+					      label & neuron_label_mask, m_now);
+				}
+				break;
+			}
+			case Op::systime_init:
+				if (m_wire.systime_reset.get(payload))
+					m_systime_origin = m_now;
+				break;
+			case Op::loopback: {
+				uint64_t const halt = m_wire.loopback_halt.get(payload);
+				if (halt) {
+					// The FPGA drains events in flight before it echoes the halt.
+					flush_records();
+					halted = true;
+				}
+				emit(m_wire.word(m_wire.h_loopback, m_wire.echo_halt.put(halt)));
+				break;
+			}
+			case Op::reset:
+				if (m_wire.reset_level.get(payload))
+					chip_reset();
+				break;
+			case Op::unknown:
+				emit_error(Error::internal, i);
+				break;
+		}
+	}
+	if (pending)
+		emit_error(Error::address_without_data, pending_index);
+	if (!halted)
+		flush_records();
+}
+
+void Emulator::emit_error(Error e, uint64_t argument)
+{
+	++m_stats.errors;
+	emit(m_wire.word(
+	    m_wire.h_error,
+	    m_wire.error_code_bits.put(m_wire.error_code(e)) | m_wire.error_argument.put(argument)));
+}
+
+void Emulator::omnibus_read(uint32_t address)
+{
+	int32_t const slot = m_map->slot(address);
+	if (slot == RegisterMap::unmapped)
+		return emit_error(Error::unmapped_address, address);
+	RegisterId const reg = m_map->reg_of_slot(uint32_t(slot));
+	uint32_t value;
+	switch (m_map->reg(reg).access) {
+		case Access::Trigger:
+			return emit_error(Error::read_of_write_only, address);
+		case Access::ReadOnly:
+			value = read_only_word(reg, uint32_t(slot));
+			break;
+		default:
+			value = m_file.word(uint32_t(slot));
+	}
+	++m_stats.words_read;
+	emit(m_wire.word(m_wire.h_read_data, m_wire.read_word.put(value)));
+}
+
+void Emulator::omnibus_write(uint32_t address, uint32_t data, uint32_t byte_enables)
+{
+	int32_t const slot = m_map->slot(address);
+	if (slot == RegisterMap::unmapped)
+		return emit_error(Error::unmapped_address, address);
+	RegisterId const reg = m_map->reg_of_slot(uint32_t(slot));
+	RegisterInfo const& r = m_map->reg(reg);
+	uint32_t const mask = expand_byte_enables(byte_enables);
+	switch (r.access) {
+		case Access::ReadOnly:
+			return emit_error(Error::write_to_read_only, address);
+		case Access::ReadWrite:
+			m_file.set(uint32_t(slot), (m_file.word(uint32_t(slot)) & ~mask) | (data & mask));
+			break;
+		case Access::Trigger: {
+			uint32_t const offset = uint32_t(slot) - r.first_slot;
+			m_file.set(uint32_t(slot), data & mask); // kept for peek()
+			trigger(reg, offset / r.words, offset % r.words, data & mask);
+			break;
+		}
+	}
+	++m_stats.words_written;
+}
+
+uint32_t Emulator::read_only_word(RegisterId reg, uint32_t slot) const
+{
+	RegisterInfo const& r = m_map->reg(reg);
+	uint32_t const offset = slot - r.first_slot;
+	uint32_t const instance = offset / r.words;
+	switch (m_ro_kind[reg]) {
+		case ReadOnlyKind::spike_counter:
+			return m_count.put(0, m_spike_counts[instance]) |
+			       m_overflow.put(0, m_spike_overflow[instance]);
+		case ReadOnlyKind::drop_counter:
+			return m_crossbar.drop_counter_word(instance);
+		case ReadOnlyKind::output_counter:
+			return m_crossbar.output_counter_word(instance);
+		case ReadOnlyKind::timer:
+			return m_timer_value.put(0, uint32_t((m_now - m_timer_origin) & timer_mask));
+		default:
+			return m_core->read_only_word(
+			    m_now, reg, instance, offset % r.words, m_file.word(slot), m_view);
+	}
+}
+
+void Emulator::trigger(RegisterId reg, uint32_t instance, uint32_t word, uint32_t data)
+{
+	if (reg == m_spike_counter_reset) {
+		m_spike_counts[instance] = 0;
+		m_spike_overflow[instance] = 0;
+		return;
+	}
+	m_core->on_trigger(m_now, reg, instance, word, data, m_view);
+}
+
+void Emulator::chip_reset()
+{
+	m_file.reset();
+	m_crossbar.clear_counters();
+	std::fill(m_spike_counts.begin(), m_spike_counts.end(), 0);
+	std::fill(m_spike_overflow.begin(), m_spike_overflow.end(), 0);
+	// Pending on-chip activity dies with the reset; recorded events are
+	// already on their way to the FPGA and stay.
+	m_stimuli = decltype(m_stimuli)();
+	m_core->reset(m_now, m_view);
+}
+
+// --- time ---------------------------------------------------------------------------------
+
+void Emulator::advance_to(uint64_t end)
+{
+	for (;;) {
+		process_due();
+		if (m_now >= end)
+			return;
+		// Pending records lie after m_now now; run the core up to the next one.
+		uint64_t next = end;
+		if (!m_records.empty())
+			next = std::min(next, m_records.front().due);
+		uint64_t const step = m_core->max_step();
+		if (step != 0 && next - m_now > step)
+			next = m_now + step;
+		uint64_t const from = m_now;
+		m_core->advance(from, next, m_view, m_sink);
+		while (!m_stimuli.empty() && m_stimuli.top().event.cycle < next) {
+			m_core_events.push_back(m_stimuli.top().event);
+			m_stimuli.pop();
+		}
+		m_now = next;
+		if (!m_core_events.empty())
+			drain_core_events(from, next);
+	}
+}
+
+void Emulator::process_due()
+{
+	while (!m_records.empty() && m_records.front().due <= m_now)
+		emit_record();
+}
+
+void Emulator::emit_record()
+{
+	Record const& rec = m_records.front();
+	if (rec.fpga_time != m_last_systime) {
+		emit(m_wire.word(m_wire.h_systime, m_wire.systime_time.put(rec.fpga_time)));
+		m_last_systime = rec.fpga_time;
+	}
+	emit(rec.word);
+	++m_stats.events_recorded;
+	m_records.pop_front();
+}
+
+void Emulator::drain_core_events(uint64_t from, uint64_t to)
+{
+	// The core promises time order; a stable sort keeps us safe if it slips.
+	std::stable_sort(
+	    m_core_events.begin(), m_core_events.end(),
+	    [](CoreEvent const& a, CoreEvent const& b) { return a.cycle < b.cycle; });
+	for (CoreEvent const& e : m_core_events) {
+		uint64_t const cycle = std::clamp(e.cycle, from, to - 1);
+		if (e.kind == 0) {
+			neuron_spike(cycle, e.a);
+		} else if (recording_enabled()) {
+			record(
+			    cycle,
+			    m_wire.h_madc | m_wire.madc_value.put(e.a) | m_wire.madc_channel.put(e.b),
+			    m_wire.madc_timestamp);
+		}
+	}
+	m_core_events.clear();
+	process_due(); // records due in the past chunk go out in order
+}
+
+void Emulator::flush_records()
+{
+	// Only records are drained; on-chip activity stays in the future.
+	while (!m_records.empty())
+		emit_record();
+}
+
+// --- events -------------------------------------------------------------------------------
+
+void Emulator::Sink::neuron_spike(uint64_t cycle, uint32_t neuron)
+{
+	m_e.m_core_events.push_back({cycle, 0, neuron, 0});
+}
+
+void Emulator::Sink::madc_sample(uint64_t cycle, uint32_t value, uint32_t channel)
+{
+	m_e.m_core_events.push_back({cycle, 1, value, channel});
+}
+
+void Emulator::neuron_spike(uint64_t cycle, uint32_t neuron)
+{
+	if (neuron >= m_geometry.neurons.size())
+		return;
+	++m_stats.neuron_spikes;
+	Geometry::Neuron const& n = m_geometry.neurons[neuron];
+	// 8-bit counter with a sticky overflow bit: counts wrap, the bit stays.
+	uint32_t& count = m_spike_counts[n.counter];
+	count = (count + 1) & m_count.mask;
+	if (count == 0)
+		m_spike_overflow[n.counter] = 1;
+	uint32_t const* file = m_file.data();
+	if (!m_spike_out.raw(file, n.backend))
+		return;
+	uint32_t const label = (n.event_output << 8) | m_address_out.raw(file, n.backend);
+	route(n.crossbar_input, label & neuron_label_mask, cycle);
+}
+
+void Emulator::route(uint32_t input, uint32_t label14, uint64_t cycle)
+{
+	++m_stats.events_routed;
+	bool const recording = recording_enabled();
+	m_crossbar.route(m_file.data(), input, label14, [&](uint32_t output) {
+		Geometry::Output const& o = m_geometry.crossbar_outputs[output];
+		if (!o.is_l2) {
+			++m_stats.padi_events;
+			m_core->on_padi_event(cycle + padi_latency_cycles, o.hemisphere, o.index, label14);
+		} else if (recording) {
+			uint32_t const label = (o.index << spike_label_spl1_shift) | label14;
+			record(cycle, m_wire.h_spike | m_wire.spike_label.put(label), m_wire.spike_timestamp);
+		}
+	});
+}
+
+void Emulator::record(uint64_t cycle, uint64_t word, Bits const& timestamp)
+{
+	if (m_out.size() + m_records.size() >= m_options.max_response_words) {
+		++m_stats.events_dropped;
+		if (!m_overflow_reported) {
+			m_overflow_reported = true;
+			emit_error(Error::internal, m_index);
+		}
+		return;
+	}
+	uint64_t const t = systime_at(cycle);
+	// Chip timestamp: 250 MHz ticks, so the host's (ts >> 1) gives back t's low bits.
+	m_records.push_back(
+	    {cycle + l2_latency_cycles, (t + l2_latency_cycles) & systime_mask,
+	     word | timestamp.put(2 * t)});
+}
+
+bool Emulator::recording_enabled() const
+{
+	return m_enable_recording.raw(m_file.data(), 0) != 0;
+}
+
+// --- inspection ------------------------------------------------------------------------------
+
+uint64_t Emulator::systime() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return systime_at(m_now);
+}
+
+uint64_t Emulator::timer() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return (m_now - m_timer_origin) & timer_mask;
+}
+
+Stats Emulator::stats() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	Stats s = m_stats;
+	s.cycles = m_now;
+	return s;
+}
+
+bool Emulator::peek(uint32_t address, uint32_t& value) const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	int32_t const slot = m_map->slot(address);
+	if (slot == RegisterMap::unmapped)
+		return false;
+	RegisterId const reg = m_map->reg_of_slot(uint32_t(slot));
+	value = m_map->reg(reg).access == Access::ReadOnly ? read_only_word(reg, uint32_t(slot))
+	                                                   : m_file.word(uint32_t(slot));
+	return true;
+}
+
+bool Emulator::poke(uint32_t address, uint32_t value)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	int32_t const slot = m_map->slot(address);
+	if (slot == RegisterMap::unmapped ||
+	    m_map->reg(m_map->reg_of_slot(uint32_t(slot))).access == Access::ReadOnly)
+		return false;
+	m_file.set(uint32_t(slot), value);
+	return true;
+}
+
+std::vector<int64_t> Emulator::field_values(std::string const& name) const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	FieldId const f = m_map->field_id(name);
+	std::vector<int64_t> out(size_t(m_view.instances(f)) * m_view.lanes(f));
+	m_view.get_all_lanes(f, out.data());
+	return out;
+}
+
+void Emulator::debug_schedule_neuron_spike(uint32_t neuron, uint64_t cycle)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (neuron >= m_geometry.neurons.size())
+		throw std::out_of_range(
+		    "neuron " + std::to_string(neuron) + " out of range [0, " +
+		    std::to_string(m_geometry.neurons.size() - 1) + "]");
+	m_stimuli.push({{internal_cycle(cycle), 0, neuron, 0}, m_seq++});
+}
+
+void Emulator::debug_schedule_madc_sample(uint64_t cycle, uint32_t value, uint32_t channel)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (value > m_wire.madc_value.mask || channel > m_wire.madc_channel.mask)
+		throw std::invalid_argument(
+		    "MADC sample value " + std::to_string(value) + " / channel " +
+		    std::to_string(channel) + " out of range");
+	m_stimuli.push({{internal_cycle(cycle), 1, value, channel}, m_seq++});
+}
+
+uint64_t Emulator::internal_cycle(uint64_t systime_cycle) const
+{
+	uint64_t const now = systime_at(m_now);
+	return systime_cycle > now ? m_now + (systime_cycle - now) : m_now;
+}
+
+} // namespace hxsim
