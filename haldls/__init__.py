@@ -18,7 +18,7 @@ from .regmap import Access, Field, Register  # noqa: F401
 from .register_map import REGISTERS, REGISTERS_BY_NAME, ReadoutSource, RowMode  # noqa: F401
 from .fpga import (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip,  # noqa: F401
                    SpikePack3ToChip, SystimeSync)
-from .composite import CapMemBlock, Composite, PPUMemory, SynapseQuad  # noqa: F401
+from .composite import CapMemBlock, Composite, PPUMemory, PPUMemoryBlock, SynapseQuad  # noqa: F401
 
 
 class _ConstantInstance:
@@ -59,7 +59,7 @@ for _reg in REGISTERS:
     globals()[_reg.name] = register_type(make_container(_reg, namespace=_extras(_reg.name)))
 
 for _cls in (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip, SpikePack3ToChip, SystimeSync,
-             CapMemBlock, PPUMemory, SynapseQuad):
+             CapMemBlock, PPUMemory, PPUMemoryBlock, SynapseQuad):
     register_type(_cls)
 
 del _reg, _cls

@@ -303,3 +303,77 @@ class PPUMemory(Composite):
         """Memory from the words answered for ``read_plan(coord)``."""
         cls._check_coord(coord)
         return cls(words)
+
+
+class PPUMemoryBlock(Composite):
+    """A contiguous range of 32-bit words of one PPU's memory
+    (coordinate PPUMemoryBlockOnDLS: word interval x PPU).  The block's
+    length is fixed by the coordinate it is written to."""
+
+    coordinate_name = "PPUMemoryBlockOnDLS"
+
+    def __init__(self, words=None, size: int = None):
+        if words is None:
+            if size is None:
+                raise TypeError("PPUMemoryBlock needs words or a size")
+            words = np.zeros(size, dtype=np.uint32)
+        arr = np.asarray(words)
+        if arr.ndim != 1 or not 1 <= len(arr) <= 4096:
+            raise ValueError(f"PPUMemoryBlock needs 1..4096 words, got shape {arr.shape}")
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"PPUMemoryBlock words must be integers, got dtype {arr.dtype}")
+        if int(arr.min()) < 0 or int(arr.max()) > 0xffffffff:
+            raise ValueError("PPUMemoryBlock word out of range [0, 2**32-1]")
+        self.words = arr.astype(np.uint32)
+
+    def __repr__(self):
+        return f"PPUMemoryBlock(words={len(self.words)}, nonzero={int(np.count_nonzero(self.words))})"
+
+    def to_dict(self):
+        return {"type": "PPUMemoryBlock", "words": self.words.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        if d.get("type", "PPUMemoryBlock") != "PPUMemoryBlock":
+            raise ValueError(f"dict describes a {d.get('type')}, not a PPUMemoryBlock")
+        return cls(np.array(d["words"], dtype=np.uint64))
+
+    @classmethod
+    def _enums(cls, coord):
+        cls._check_coord(coord)
+        interval = coord.toPPUMemoryBlockOnPPU()
+        ppu = int(coord.toPPUOnDLS().toEnum())
+        first = int(interval.toMin().toEnum())
+        return ppu * 4096 + first + np.arange(interval.length())
+
+    def _checked_enums(self, coord):
+        enums = self._enums(coord)
+        if len(enums) != len(self.words):
+            raise ValueError(f"PPUMemoryBlock of {len(self.words)} words does not fit {coord!r} "
+                             f"({len(enums)} words)")
+        return enums
+
+    def leaves(self, coord):
+        import haldls
+
+        ctype = _coord("PPUMemoryWordOnDLS")
+        for e, v in zip(self._checked_enums(coord), self.words):
+            yield ctype.from_enum(int(e)), haldls.PPUMemoryWord(value=int(v))
+
+    def write_plan(self, coord):
+        import haldls
+
+        return haldls.PPUMemoryWord.register.addresses(self._checked_enums(coord))[:, 0], self.words.copy()
+
+    @classmethod
+    def read_plan(cls, coord):
+        import haldls
+
+        return haldls.PPUMemoryWord.register.addresses(cls._enums(coord))[:, 0]
+
+    @classmethod
+    def decode_read(cls, coord, words):
+        words = np.asarray(words, dtype=np.uint64)
+        if len(words) != len(cls._enums(coord)):
+            raise ValueError(f"PPUMemoryBlock at {coord!r} needs {len(cls._enums(coord))} words, got {len(words)}")
+        return cls(words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import haldls
 
 _COMPOSITES = {"SynapseQuadOnDLS": haldls.SynapseQuad, "CapMemBlockOnDLS": haldls.CapMemBlock,
-               "PPUMemoryOnDLS": haldls.PPUMemory}
+               "PPUMemoryOnDLS": haldls.PPUMemory, "PPUMemoryBlockOnDLS": haldls.PPUMemoryBlock}
 _BY_COORDINATE = {reg.coordinate: getattr(haldls, reg.name) for reg in haldls.REGISTERS}
 _BY_COORDINATE.update(_COMPOSITES)
 
@@ -22,3 +22,15 @@ def container_for_coordinate(coord):
         return _BY_COORDINATE[name]
     except KeyError:
         raise TypeError(f"no readable container lives at {name}") from None
+
+
+def _register_lola() -> None:
+    # lola sits below stadls: its logical containers (AtomicNeuron, SynapseMatrix, Chip, ...)
+    # are read like any container
+    import lola
+
+    for name, cls in lola.containers_by_coordinate().items():
+        _BY_COORDINATE.setdefault(name, cls)
+
+
+_register_lola()

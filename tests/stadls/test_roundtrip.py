@@ -140,3 +140,18 @@ def test_timed_spike_words_pack_per_time():
                      "WAIT_UNTIL", "SPIKE_PACK_2"]
     with pytest.raises(ValueError, match="non-decreasing"):
         stadls.PlaybackProgramBuilder().write_spikes([5, 4], [1, 2])
+
+
+def test_ppu_memory_block_reads_back(connection):
+    coord = halco.PPUMemoryBlockOnDLS(
+        halco.PPUMemoryBlockOnPPU(halco.PPUMemoryWordOnPPU(100), halco.PPUMemoryWordOnPPU(163)), halco.PPUOnDLS(1))
+    block = haldls.PPUMemoryBlock(np.arange(64, dtype=np.uint64) * 0x01010101 + 7)
+    builder = stadls.PlaybackProgramBuilder()
+    builder.write(coord, block)
+    ticket = builder.read(coord)
+    word = builder.read(halco.PPUMemoryWordOnDLS(halco.PPUMemoryWordOnPPU(101), halco.PPUOnDLS(1)))
+    stadls.run(connection, builder.done())
+    assert ticket.get() == block
+    assert word.get().value == int(block.words[1])
+    with pytest.raises(ValueError, match="does not fit"):
+        stadls.PlaybackProgramBuilder().write(coord, haldls.PPUMemoryBlock(size=3))
