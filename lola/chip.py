@@ -1,0 +1,172 @@
+"""lola.Chip: the complete static configuration of one chip.
+
+``builder.write(halco.ChipOnDLS(), chip)`` writes every register word of the
+configuration once (one vectorized write plan, ~160 000 words);
+``builder.write(halco.ChipOnDLS(), chip, reference)`` writes only the words that
+differ from ``reference``; ``builder.read(halco.ChipOnDLS())`` reads it back.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Union
+
+import numpy as np
+
+import halco
+import haldls
+
+from ._common import Leaves, LolaContainer, Sub, Subs
+from .blocks import CADCReadoutChain, Crossbar, ReadoutChain, SynapseBlock, SynapseDriverBlock
+from .capmem import CapMem
+from .neuron import AnalogOutputMode, NeuronBlock, N_NEURONS
+from .synapse import N_COLUMNS
+
+FILE_FORMAT = "lola.Chip"
+FILE_VERSION = 1
+
+_HEMISPHERES = halco.HemisphereOnDLS.size
+
+
+class _Preset:
+    """Class attribute handing out a fresh copy of a preset (built once)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._proto = None
+        self.__doc__ = build.__doc__
+
+    def __get__(self, obj, cls):
+        if self._proto is None:
+            self._proto = self._build(cls)
+        return self._proto.copy()
+
+
+def _bypass(cls) -> "Chip":
+    """Every neuron fires on each excitatory or inhibitory input event, and its spike
+    reaches the host (see ``Chip`` and docs/lola.md for the exact settings)."""
+    chip = cls()
+    neurons = chip.neuron_block.atomic_neurons
+    for path, value in (("threshold.enable", False),
+                        ("event_routing.enable_bypass_excitatory", True),
+                        ("event_routing.enable_bypass_inhibitory", True),
+                        ("event_routing.analog_output", AnalogOutputMode.normal),
+                        ("event_routing.enable_digital", True),
+                        ("excitatory_input.enable", True),
+                        ("inhibitory_input.enable", True)):
+        neurons.set_field(path, value)
+    atoms = np.arange(N_NEURONS)
+    # unique (event output, address) per neuron: an event output serves 32 columns of both rows
+    neurons.set_field("event_routing.address", (atoms >> 8) * 32 + (atoms & 255) % 32)
+    for row in chip.neuron_block.current_rows:
+        row.enable_synaptic_current_excitatory = np.ones(N_COLUMNS, dtype=bool)
+        row.enable_synaptic_current_inhibitory = np.ones(N_COLUMNS, dtype=bool)
+    driver = haldls.SynapseDriverConfig(enable_receiver=True, enable_address_out=True,
+                                        row_mode_top=haldls.RowMode.excitatory,
+                                        row_mode_bottom=haldls.RowMode.excitatory)
+    pulse_max = next(f for f in haldls.CommonPADIBusConfig.fields() if f.name == "dacen_pulse_extension").hi
+    for block in chip.synapse_driver_blocks:
+        block.synapse_drivers.fill(driver)
+        block.padi_bus.dacen_pulse_extension = [pulse_max] * 4
+        block.padi_bus.enable_spl1 = [True] * 4
+    for block in chip.synapse_blocks:
+        block.matrix.weights[:] = 63
+    for node in halco.iter_all(halco.CrossbarNodeOnDLS):
+        inp, out = node.toCrossbarInputOnDLS(), node.toCrossbarOutputOnDLS()
+        neuron_to_host = inp.toNeuronEventOutputOnDLS() is not None and out.toCrossbarL2OutputOnDLS() is not None
+        host_to_padi = inp.toSPL1Address() is not None and out.toPADIBusOnDLS() is not None
+        chip.crossbar.nodes[node] = haldls.CrossbarNode() if (neuron_to_host or host_to_padi) \
+            else haldls.CrossbarNode.drop_all
+    return chip
+
+
+class Chip(LolaContainer):
+    """Complete static configuration of one chip (public ``lola.Chip``), written at
+    ``halco.ChipOnDLS``.
+
+    Members, in write order: ``crossbar``, ``background_spike_sources`` (8),
+    ``capmem``, ``synapse_driver_blocks`` (2), ``synapse_blocks`` (2),
+    ``neuron_block``, ``cadc_readout_chains`` (2), ``readout_chain``, ``ppu_memory``
+    (2 ``haldls.PPUMemory``).  Per-hemisphere arrays are indexed by their halco
+    block coordinate or an int.  Every CapMem cell and every configuration
+    register of the chip occurs exactly once.
+
+    Defaults are the haldls register defaults, except that CapMem refresh
+    (``capmem.blocks[*].enable_capmem``) and the neuron backend clocks and event
+    registers are on, so that writing a default chip after ``SystemInit`` keeps the
+    chip running, and the AtomicNeuron defaults documented in docs/lola.md.
+
+    Presets: ``Chip.default_neuron_bypass`` (every neuron fires on each input; see
+    docs/lola.md).  Files: ``chip.to_file(path)`` / ``Chip.from_file(path)`` (npz, or
+    JSON for a ``.json`` path).
+    """
+
+    coordinate_name = "ChipOnDLS"
+    _members = (
+        Sub("crossbar", Crossbar, lambda c: halco.CrossbarOnDLS()),
+        Leaves("background_spike_sources", haldls.BackgroundSpikeSource, halco.BackgroundSpikeSourceOnDLS.size,
+               halco.BackgroundSpikeSourceOnDLS, lambda c: np.arange(halco.BackgroundSpikeSourceOnDLS.size)),
+        Sub("capmem", CapMem, lambda c: halco.CapMemOnDLS()),
+        Subs("synapse_driver_blocks", SynapseDriverBlock, _HEMISPHERES, halco.SynapseDriverBlockOnDLS,
+             lambda c, i: halco.SynapseDriverBlockOnDLS(i)),
+        Subs("synapse_blocks", SynapseBlock, _HEMISPHERES, halco.SynapseBlockOnDLS,
+             lambda c, i: halco.SynapseBlockOnDLS(i)),
+        Sub("neuron_block", NeuronBlock, lambda c: halco.NeuronBlockOnDLS()),
+        Subs("cadc_readout_chains", CADCReadoutChain, _HEMISPHERES, halco.CADCOnDLS,
+             lambda c, i: halco.CADCOnDLS(i)),
+        Sub("readout_chain", ReadoutChain, lambda c: halco.ReadoutChainOnDLS()),
+        Subs("ppu_memory", haldls.PPUMemory, halco.PPUOnDLS.size, halco.PPUMemoryOnDLS,
+             lambda c, i: halco.PPUMemoryOnDLS(i)),
+    )
+
+    default_neuron_bypass = _Preset(_bypass)
+
+    def __repr__(self):
+        n_neurons = repr(self.neuron_block.atomic_neurons)
+        w = [int(np.count_nonzero(b.matrix.weights)) for b in self.synapse_blocks]
+        return f"Chip({n_neurons}; nonzero weights per synram {w})"
+
+    # -- files ------------------------------------------------------------------------------------
+    def to_file(self, path: Union[str, os.PathLike]) -> None:
+        """Save to ``path``: a compressed numpy ``.npz`` archive of named arrays, or
+        JSON if ``path`` ends in ``.json``.  Exact round trip with ``Chip.from_file``."""
+        arrays = self.to_arrays()
+        if str(path).endswith(".json"):
+            with open(path, "w") as f:
+                json.dump({"format": FILE_FORMAT, "version": FILE_VERSION,
+                           "arrays": {k: {"dtype": v.dtype.str, "values": v.tolist()} for k, v in arrays.items()}},
+                          f)
+            return
+        meta = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION})
+        with open(path, "wb") as f:
+            np.savez_compressed(f, __meta__=np.array(meta), **arrays)
+
+    @classmethod
+    def from_file(cls, path: Union[str, os.PathLike]) -> "Chip":
+        """Load a chip saved with ``to_file``; ValueError for a file of another
+        format or version, or with missing/invalid entries."""
+        if str(path).endswith(".json"):
+            with open(path) as f:
+                d = json.load(f)
+            _check_meta(d, path)
+            arrays = {k: np.asarray(v["values"], dtype=np.dtype(v["dtype"])) for k, v in d["arrays"].items()}
+        else:
+            with np.load(path, allow_pickle=False) as z:
+                if "__meta__" not in z.files:
+                    raise ValueError(f"{path} is not a lola.Chip file (no __meta__ entry)")
+                _check_meta(json.loads(str(z["__meta__"])), path)
+                arrays = {k: z[k] for k in z.files if k != "__meta__"}
+        return cls.from_arrays(arrays)
+
+
+def _check_meta(meta: dict, path) -> None:
+    if meta.get("format") != FILE_FORMAT:
+        raise ValueError(f"{path} is not a lola.Chip file (format {meta.get('format')!r})")
+    if meta.get("version") != FILE_VERSION:
+        raise ValueError(f"{path}: lola.Chip file version {meta.get('version')} is not supported "
+                         f"(this version reads {FILE_VERSION})")
+
+
+def chip_from_file(path: Union[str, os.PathLike]) -> Chip:
+    """``Chip.from_file(path)``."""
+    return Chip.from_file(path)
