@@ -18,6 +18,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace hxsim {
 
@@ -32,6 +34,12 @@ public:
 	virtual void neuron_spike(uint64_t cycle, uint32_t neuron) = 0;
 	// One MADC conversion result (10 bit) of channel 0/1.
 	virtual void madc_sample(uint64_t cycle, uint32_t value, uint32_t channel) = 0;
+	// A background spike source (BackgroundSpikeSourceOnDLS `source`, 0..7)
+	// emits an event with the 14-bit `label`: it enters the crossbar at that
+	// source's input (12 + source) like any other event.
+	virtual void background_spike(
+	    uint64_t /*cycle*/, uint32_t /*source*/, uint32_t /*label*/)
+	{}
 };
 
 class AnalogCore
@@ -87,6 +95,13 @@ public:
 	    ConfigView const& /*config*/)
 	{
 		return stored;
+	}
+
+	// Inspection for tests and debugging: named arrays (e.g. the decoded
+	// parameters and the state of every neuron). Default: nothing.
+	virtual std::unordered_map<std::string, std::vector<double>> inspect(ConfigView const& /*config*/)
+	{
+		return {};
 	}
 };
 

@@ -369,6 +369,9 @@ void Emulator::drain_core_events(uint64_t from, uint64_t to)
 		uint64_t const cycle = std::clamp(e.cycle, from, to - 1);
 		if (e.kind == 0) {
 			neuron_spike(cycle, e.a);
+		} else if (e.kind == 2) {
+			if (e.a < m_geometry.background_inputs.size())
+				route(m_geometry.background_inputs[e.a], e.b & neuron_label_mask, cycle);
 		} else if (recording_enabled()) {
 			record(
 			    cycle,
@@ -397,6 +400,11 @@ void Emulator::Sink::neuron_spike(uint64_t cycle, uint32_t neuron)
 void Emulator::Sink::madc_sample(uint64_t cycle, uint32_t value, uint32_t channel)
 {
 	m_e.m_core_events.push_back({cycle, 1, value, channel});
+}
+
+void Emulator::Sink::background_spike(uint64_t cycle, uint32_t source, uint32_t label)
+{
+	m_e.m_core_events.push_back({cycle, 2, source, label});
 }
 
 void Emulator::neuron_spike(uint64_t cycle, uint32_t neuron)
@@ -507,6 +515,12 @@ std::vector<int64_t> Emulator::field_values(std::string const& name) const
 	std::vector<int64_t> out(size_t(m_view.instances(f)) * m_view.lanes(f));
 	m_view.get_all_lanes(f, out.data());
 	return out;
+}
+
+std::unordered_map<std::string, std::vector<double>> Emulator::analog_inspect()
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return m_core->inspect(m_view);
 }
 
 void Emulator::debug_schedule_neuron_spike(uint32_t neuron, uint64_t cycle)

@@ -104,6 +104,8 @@ public:
 	bool poke(uint32_t address, uint32_t value);
 	// Decoded values of one field for all instances (instance-major, lanes minor).
 	std::vector<int64_t> field_values(std::string const& name) const;
+	// The analog core's inspection arrays (AnalogCore::inspect).
+	std::unordered_map<std::string, std::vector<double>> analog_inspect();
 
 	// Test hooks, standing in for the analog core: neuron `neuron` fires /
 	// the MADC delivers a sample at systime `cycle` (clamped to now). They
@@ -121,7 +123,8 @@ private:	struct Record
 	struct CoreEvent
 	{
 		uint64_t cycle;
-		uint32_t kind; // 0 spike (a = neuron), 1 MADC sample (a = value, b = channel)
+		uint32_t kind; // 0 spike (a = neuron), 1 MADC sample (a = value, b = channel),
+		               // 2 background spike (a = source, b = label)
 		uint32_t a, b;
 	};
 	struct Stimulus
@@ -139,6 +142,7 @@ private:	struct Record
 		explicit Sink(Emulator& e) : m_e(e) {}
 		void neuron_spike(uint64_t cycle, uint32_t neuron) override;
 		void madc_sample(uint64_t cycle, uint32_t value, uint32_t channel) override;
+		void background_spike(uint64_t cycle, uint32_t source, uint32_t label) override;
 
 	private:
 		Emulator& m_e;

@@ -1,6 +1,7 @@
 // Python binding of the emulated chip (hxsim._core). Tables come in as the
 // plain dicts/arrays hxsim/__init__.py builds from haldls, hxcomm and halco;
 // word streams cross as whole numpy arrays, with the GIL released.
+#include "analog_bindings.h"
 #include "emulator.h"
 
 #include <pybind11/numpy.h>
@@ -102,21 +103,37 @@ PYBIND11_MODULE(_core, m)
 	m.attr("version") = 1;
 	m.attr("L2_LATENCY_CYCLES") = Emulator::l2_latency_cycles;
 	m.attr("PADI_LATENCY_CYCLES") = Emulator::padi_latency_cycles;
+	bind_analog(m);
 
 	py::class_<Emulator>(m, "Emulator", "The emulated chip behind an FPGA executor.")
 	    .def(
 	        py::init([](py::dict regmap, py::dict wire, py::dict geometry, uint64_t chip_id,
-	                    uint64_t max_response_words) {
+	                    uint64_t max_response_words, py::object analog) {
 		        EmulatorOptions options;
 		        options.max_response_words = max_response_words;
 		        return std::make_unique<Emulator>(
 		            tables_from(regmap), wire_from(wire), geometry_from(geometry), chip_id,
-		            options);
+		            options, make_analog_core(analog));
 	        }),
 	        py::arg("regmap"), py::arg("wire"), py::arg("geometry"), py::arg("chip_id"),
 	        py::arg("max_response_words") = EmulatorOptions{}.max_response_words,
-	        "Build from the flat register map, the wire table and the chip geometry "
-	        "(see hxsim.Emulator, which supplies them).")
+	        py::arg("analog") = py::none(),
+	        "Build from the flat register map, the wire table, the chip geometry and the "
+	        "analog core's setup (None: digital only; see hxsim.Emulator, which supplies them).")
+	    .def(
+	        "analog_inspect",
+	        [](Emulator& e) {
+		        auto m = e.analog_inspect();
+		        py::dict d;
+		        for (auto& kv : m) {
+			        py::array_t<double> a(kv.second.size());
+			        std::copy(kv.second.begin(), kv.second.end(), a.mutable_data());
+			        d[py::str(kv.first)] = a;
+		        }
+		        return d;
+	        },
+	        "The analog core's decoded per-neuron parameters and state (dict of arrays; "
+	        "empty for the digital-only core). Test and debugging aid.")
 	    .def(
 	        "execute",
 	        [](Emulator& e, py::object obj) {

@@ -14,9 +14,10 @@ from typing import Dict
 import numpy as np
 
 from . import _core
+from .model import ModelSimulator, RunResult
 
-__all__ = ["Emulator", "L2_LATENCY_CYCLES", "PADI_LATENCY_CYCLES", "crossbar_nodes",
-           "chip_geometry", "wire_spec"]
+__all__ = ["Emulator", "ModelSimulator", "RunResult", "L2_LATENCY_CYCLES", "PADI_LATENCY_CYCLES",
+           "crossbar_nodes", "chip_geometry", "wire_spec"]
 
 #: Cycles (FPGA, 8 ns) from an event entering the crossbar to the FPGA: an
 #: event that enters at systime T is recorded with fpga_time T + this.
@@ -134,25 +135,61 @@ def _tables():
 class Emulator(_core.Emulator):
     """One emulated HX v3 chip behind its FPGA executor.
 
-    ``chip_id`` (uint64) is the chip's identity: it will fix the fixed-pattern
-    mismatch of the analog core. ``max_response_words`` bounds the response of
-    one ``execute`` (recorded events beyond it are dropped and reported by one
-    ERROR INTERNAL).
+    ``chip_id`` (uint64) is the chip's identity: it fixes the fixed-pattern
+    mismatch of the analog core (:func:`hxsim.transfer.draw_mismatch`).
+
+    Analog options (see docs/hxsim-analog.md):
+
+    - ``ideal``: no mismatch (every instance at the nominal transfer functions);
+    - ``noise``: membrane noise density in mV/sqrt(us) (``True``: the default
+      magnitude, ``False``/0: off, the default); ``noise_seed`` seeds it;
+    - ``dt``: integration step of the neurons in us (default 0.1);
+    - ``analog``: ``False`` installs the digital-only core (no dynamics).
+
+    ``max_response_words`` bounds the response of one ``execute`` (recorded
+    events beyond it are dropped and reported by one ERROR INTERNAL).
 
     Main API (all in C++): ``execute(words) -> words`` (uint64 arrays; the
     state persists across calls), ``chip_id``, ``systime``, ``timer``,
-    ``stats``; test aids ``peek``, ``poke``, ``field_values`` and the test hook
-    ``debug_schedule_neuron_spike``.
+    ``stats``; test aids ``peek``, ``poke``, ``field_values``,
+    ``analog_inspect`` and the test hooks ``debug_schedule_*``; in Python
+    :meth:`mismatch` and :attr:`options`.
     """
 
-    def __init__(self, chip_id: int = 0, *, max_response_words: int = 1 << 24):
+    def __init__(self, chip_id: int = 0, *, ideal: bool = False, noise=0.0, noise_seed: int = 0,
+                 dt: float = 0.1, analog: bool = True, max_response_words: int = 1 << 24):
         chip_id = int(chip_id)
         if not 0 <= chip_id < 2**64:
             raise ValueError(f"chip_id {chip_id} must lie in [0, 2**64 - 1]")
         if max_response_words < 1:
             raise ValueError(f"max_response_words {max_response_words} must be >= 1")
+        from .transfer import CONSTANTS, setup_tables
+        if noise is True:
+            noise = CONSTANTS["default_noise_mv_per_sqrt_us"]
+        noise = float(noise or 0.0)
+        if not (np.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise = {noise} mV/sqrt(us) must be >= 0")
+        dt = float(dt)
+        if not (np.isfinite(dt) and 0 < dt <= 10.0):
+            raise ValueError(f"dt = {dt} us must lie in (0, 10]")
+        if not 0 <= int(noise_seed) < 2**64:
+            raise ValueError(f"noise_seed {noise_seed} must lie in [0, 2**64 - 1]")
         regmap, wire, geometry = _tables()
-        super().__init__(regmap, wire, geometry, chip_id, int(max_response_words))
+        setup = None
+        self._mismatch = {}
+        if analog:
+            from .analog import analog_geometry
+            tables, self._mismatch = setup_tables(chip_id, bool(ideal))
+            setup = dict(tables, dt=dt, noise=noise, noise_seed=int(noise_seed),
+                         geometry=analog_geometry())
+        self.options = dict(ideal=bool(ideal), noise=noise, noise_seed=int(noise_seed), dt=dt,
+                            analog=bool(analog))
+        super().__init__(regmap, wire, geometry, chip_id, int(max_response_words), setup)
+
+    def mismatch(self) -> Dict[str, np.ndarray]:
+        """The fixed-pattern mismatch of this chip (copies): ``"<transfer>.gain"``,
+        ``"<transfer>.offset"`` and the extra arrays (see hxsim.transfer)."""
+        return {k: v.copy() for k, v in self._mismatch.items()}
 
     def __repr__(self) -> str:
         return (f"hxsim.Emulator(chip_id={self.chip_id}, systime={self.systime}, "

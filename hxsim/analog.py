@@ -1,0 +1,141 @@
+"""What the C++ analog core needs to know about the chip, taken from halco.
+
+Every mapping (neuron -> its registers and CapMem cells, synapse quad entry ->
+column, driver -> bus and rows, the enum layout of the quad-based
+coordinates) is computed here from halco's conversions and handed to C++ as
+integer tables; the C++ side derives none of it.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Dict
+
+import numpy as np
+
+__all__ = ["analog_geometry", "NEURON_COLUMNS"]
+
+#: Columns of the per-neuron table (analog_geometry()["neurons"]).
+NEURON_COLUMNS = ("hemisphere", "column", "neuron_config", "backend", "common_backend",
+                  "capmem_block", "column_current_quad", "quad_entry", "column_correlation_quad",
+                  "neuron_reset", "readout_line", "spike_counter")
+
+
+def _e(coord) -> int:
+    return int(coord.toEnum())
+
+
+def _strides(build, digits):
+    """Enum stride of each digit of a composite coordinate: enum(unit digit i) - enum(0)."""
+    zero = _e(build(*([0] * digits)))
+    if zero != 0:
+        raise ValueError("composite coordinate does not start at enum 0")
+    out = []
+    for i in range(digits):
+        args = [0] * digits
+        args[i] = 1
+        out.append(_e(build(*args)) - zero)
+    return np.array(out, dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def analog_geometry() -> Dict[str, np.ndarray]:
+    """Integer tables for the C++ analog core (cached per process).
+
+    - ``neurons`` (512, len(NEURON_COLUMNS)): per AtomicNeuronOnDLS, see NEURON_COLUMNS
+      (readout_line: 0 = even, 1 = odd neuron readout line = column parity);
+    - ``capmem_cells`` (512, 24): CapMemCellOnDLS enum of each CapMem row of the neuron;
+    - ``shared_cells`` (n_shared, 4): per named shared cell (``shared_cell_names``),
+      its CapMemCellOnDLS enum in each block (quadrant);
+    - ``quad_columns`` (64, 4): neuron/synapse column of (SynapseQuadColumnOnDLS, EntryOnQuad);
+    - ``synapse_quad_strides`` (3,): enum strides (synram, row, quad column) of
+      SynapseQuadOnDLS = SynapseWeightQuad/LabelQuad/CorrelationCalibQuad/CorrelationReset;
+    - ``column_quad_strides`` (2,): (synram, quad column) of ColumnCurrentQuad,
+      ColumnCorrelationQuad, NeuronResetQuad;
+    - ``cadc_sample_strides`` (5,): (synram, readout type, channel type, row, quad column);
+    - ``cadc_channel_strides`` (3,): (synram, channel type, column) of CADCChannelConfig;
+    - ``drivers`` (256, 6): per SynapseDriverOnDLS: hemisphere, driver on block, PADI bus,
+      index on bus, top row (row_mode_top), bottom row (row_mode_bottom);
+    - ``neuron_reset_atomic`` (512,): NeuronResetOnDLS enum -> AtomicNeuronOnDLS enum;
+    - ``neuron_reset_quad`` (128, 4): NeuronResetQuadOnDLS -> the 4 atomic neurons.
+    """
+    import halco as h
+
+    rows = []
+    cells = []
+    for n in h.iter_all(h.AtomicNeuronOnDLS):
+        col = int(n.toNeuronColumnOnDLS())
+        rows.append((
+            int(n.toHemisphereOnDLS()), col, _e(n.toNeuronConfigOnDLS()),
+            _e(n.toNeuronBackendConfigOnDLS()), int(n.toCommonNeuronBackendConfigOnDLS()),
+            int(n.toCapMemBlockOnDLS()), _e(n.toColumnCurrentQuadOnDLS()), int(n.toEntryOnQuad()),
+            _e(n.toColumnCorrelationQuadOnDLS()), _e(n.toNeuronResetOnDLS()), col % 2,
+            _e(n.toSpikeCounterReadOnDLS())))
+        cells.append([_e(n.toCapMemCellOnDLS(h.CapMemRowOnCapMemBlock(r))) for r in range(24)])
+
+    shared_names = ("syn_i_bias_dac",)
+    shared = []
+    for name in shared_names:
+        local = getattr(h.CapMemCellOnCapMemBlock, name)
+        shared.append([_e(h.CapMemCellOnDLS(local, h.CapMemBlockOnDLS(b))) for b in range(4)])
+
+    quad_columns = np.array(
+        [[int(c) for c in h.SynapseQuadColumnOnDLS(q).toNeuronColumnOnDLS()] for q in range(64)],
+        dtype=np.int64)
+
+    def syn_quad(s, r, q):
+        return h.SynapseQuadOnDLS(h.SynapseQuadOnSynram(h.SynapseQuadColumnOnDLS(q),
+                                                        h.SynapseRowOnSynram(r)), h.SynramOnDLS(s))
+
+    def col_quad(s, q):
+        return h.ColumnCurrentQuadOnDLS(h.ColumnCurrentQuadOnSynram(q), h.SynramOnDLS(s))
+
+    def cadc_quad(s, rt, ct, r, q):
+        return h.CADCSampleQuadOnDLS(h.CADCSampleQuadOnSynram(
+            h.SynapseQuadOnSynram(h.SynapseQuadColumnOnDLS(q), h.SynapseRowOnSynram(r)),
+            h.CADCChannelType(ct), h.CADCReadoutType(rt)), h.SynramOnDLS(s))
+
+    def cadc_channel(s, ct, c):
+        return h.CADCChannelConfigOnDLS(h.CADCChannelConfigOnSynram(
+            h.CADCChannelColumnOnSynram(c), h.CADCChannelType(ct)), h.SynramOnDLS(s))
+
+    drivers = []
+    for d in h.iter_all(h.SynapseDriverOnDLS):
+        local = d.toSynapseDriverOnSynapseDriverBlock()
+        top, bottom = (int(r) for r in local.toSynapseRowOnSynram())
+        drivers.append((int(d.toHemisphereOnDLS()), int(local), int(local.toPADIBusOnPADIBusBlock()),
+                        int(local.toSynapseDriverOnPADIBus()), top, bottom))
+
+    reset_atomic = np.zeros(512, dtype=np.int64)
+    for r in h.iter_all(h.NeuronResetOnDLS):
+        reset_atomic[_e(r)] = _e(r.toAtomicNeuronOnDLS())
+    reset_quad = []
+    for rq in h.iter_all(h.NeuronResetQuadOnDLS):
+        reset_quad.append([_e(x.toAtomicNeuronOnDLS()) for x in rq.toNeuronResetOnDLS()])
+
+    # the quad-based coordinates share one layout with their register's instance order
+    nr_strides = _strides(lambda s, q: h.NeuronResetQuadOnDLS(h.SynapseQuadColumnOnDLS(q),
+                                                              h.SynramOnDLS(s)), 2)
+    cq_strides = _strides(col_quad, 2)
+    cc_strides = _strides(lambda s, q: h.ColumnCorrelationQuadOnDLS(
+        h.ColumnCorrelationQuadOnSynram(q), h.SynramOnDLS(s)), 2)
+    if not (np.array_equal(nr_strides, cq_strides) and np.array_equal(cc_strides, cq_strides)):
+        raise ValueError("NeuronResetQuad / ColumnCorrelationQuad / ColumnCurrentQuad layouts differ")
+    sq = _strides(syn_quad, 3)
+    cr = _strides(lambda s, r, q: h.CorrelationResetOnDLS(
+        h.SynapseQuadOnSynram(h.SynapseQuadColumnOnDLS(q), h.SynapseRowOnSynram(r)), h.SynramOnDLS(s)), 3)
+    if not np.array_equal(sq, cr):
+        raise ValueError("CorrelationResetOnDLS and SynapseQuadOnDLS layouts differ")
+    return {
+        "neurons": np.array(rows, dtype=np.int64),
+        "capmem_cells": np.array(cells, dtype=np.int64),
+        "shared_cell_names": list(shared_names),
+        "shared_cells": np.array(shared, dtype=np.int64),
+        "quad_columns": quad_columns,
+        "synapse_quad_strides": sq,
+        "column_quad_strides": cq_strides,
+        "cadc_sample_strides": _strides(cadc_quad, 5),
+        "cadc_channel_strides": _strides(cadc_channel, 3),
+        "drivers": np.array(drivers, dtype=np.int64),
+        "neuron_reset_atomic": reset_atomic,
+        "neuron_reset_quad": np.array(reset_quad, dtype=np.int64),
+    }

@@ -1,0 +1,364 @@
+"""Nominal transfer functions of the emulated chip's analog parameters, written once.
+
+One declarative table (:data:`TRANSFERS`) says, for every analog parameter,
+which CapMem cell or digital field sets it, which model quantity of the neuron
+kernel it becomes, in which unit, by which form and coefficients, over which
+input range, and how large the fixed-pattern mismatch of that transfer is.
+The C++ analog core loads exactly these coefficients (and the named
+:data:`CONSTANTS`) when an emulator is built; nothing of it is repeated in C++.
+
+Forms (x = the DAC value or digital setting, y = the model quantity):
+
+* ``affine``:     y = c0 + c1 * x
+* ``linear``:     y = c1 * x
+* ``reciprocal``: y = c1 / (x + c0)      (time constants set by a bias current)
+
+Mismatch: instance i of a transfer gives ``y_i = f(x) * gain_i + offset_i`` with
+``gain_i = 1 + N(0, gain_sigma)`` and ``offset_i = N(0, offset_sigma)`` (both
+clipped at 3 sigma), drawn deterministically from the chip id
+(:func:`draw_mismatch`). Units: V mV, t us, C pF, g uS, I nA (hardware time and
+hardware voltages: a membrane lives between ~300 and ~1000 mV).
+
+Inverse maps (:meth:`Transfer.to_dac`) go from a model value to the DAC value
+(CapMem 0..1022), rounding, and raise ValueError naming the parameter and the
+reachable range when the value is infeasible (or clip when asked to).
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+
+__all__ = ["Transfer", "TRANSFERS", "TRANSFERS_BY_NAME", "CONSTANTS", "draw_mismatch",
+           "transfer_table_markdown", "constants_table_markdown", "refractory_ticks",
+           "refractory_time_us", "NUM_NEURONS", "NUM_QUADRANTS", "MISMATCH_EXTRA"]
+
+NUM_NEURONS = 512
+NUM_QUADRANTS = 4
+CAPMEM_MAX = 1022
+
+_FORMS = ("affine", "linear", "reciprocal")
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One analog parameter: source -> model quantity (see the module doc)."""
+
+    name: str            # unique key (the CapMem row name where there is one)
+    source: str          # "capmem" (per-neuron row), "shared" (shared cell per quadrant),
+                         # "field" (digital register field), "constant" (no input), "adc"
+    cell: str            # CapMem row / shared cell / "Register.field" / "-"
+    parameter: str       # model quantity of the kernel
+    unit: str
+    form: str
+    c0: float
+    c1: float
+    lo: int = 0          # valid input range
+    hi: int = CAPMEM_MAX
+    gain_sigma: float = 0.0
+    offset_sigma: float = 0.0
+    instances: str = "neuron"   # "neuron" (512), "quadrant" (4), "chip" (1)
+    doc: str = ""
+
+    def __post_init__(self):
+        if self.form not in _FORMS:
+            raise ValueError(f"{self.name}: unknown form {self.form!r}")
+        if self.instances not in ("neuron", "quadrant", "chip"):
+            raise ValueError(f"{self.name}: unknown instances {self.instances!r}")
+
+    @property
+    def count(self) -> int:
+        return {"neuron": NUM_NEURONS, "quadrant": NUM_QUADRANTS, "chip": 1}[self.instances]
+
+    def nominal(self, x):
+        """f(x) without mismatch (array-friendly)."""
+        x = np.asarray(x, dtype=np.float64)
+        if self.form == "affine":
+            return self.c0 + self.c1 * x
+        if self.form == "linear":
+            return self.c1 * x
+        return self.c1 / (x + self.c0)
+
+    def forward(self, x, gain=1.0, offset=0.0):
+        """Model value of input ``x`` for an instance with ``gain`` and ``offset``."""
+        return self.nominal(x) * gain + offset
+
+    def _inverse_nominal(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        if self.form == "affine":
+            return (y - self.c0) / self.c1
+        if self.form == "linear":
+            return y / self.c1
+        with np.errstate(divide="ignore"):
+            return self.c1 / y - self.c0
+
+    def range(self, gain=1.0, offset=0.0) -> Tuple[float, float]:
+        """Reachable (min, max) model value over the valid inputs."""
+        a, b = self.forward(self.lo, gain, offset), self.forward(self.hi, gain, offset)
+        return (float(np.minimum(a, b)), float(np.maximum(a, b)))
+
+    def to_dac(self, y, gain=1.0, offset=0.0, clip: bool = False):
+        """Input (DAC value / setting, int) that gives model value ``y``.
+
+        Raises ValueError naming the parameter and its reachable range if some
+        value is infeasible, unless ``clip`` (then the nearest valid input).
+        """
+        y = np.asarray(y, dtype=np.float64)
+        x = np.rint(self._inverse_nominal((y - offset) / gain))
+        bad = ~np.isfinite(x) | (x < self.lo) | (x > self.hi)
+        if np.any(bad) and not clip:
+            i = int(np.flatnonzero(np.atleast_1d(bad))[0])
+            lo, hi = self.range(np.atleast_1d(np.broadcast_to(gain, y.shape))[i] if np.ndim(gain) else gain,
+                                np.atleast_1d(np.broadcast_to(offset, y.shape))[i] if np.ndim(offset) else offset)
+            val = np.atleast_1d(y)[i]
+            raise ValueError(f"{self.parameter} = {val} {self.unit} (index {i}) is outside the reachable "
+                             f"range [{lo:.6g}, {hi:.6g}] {self.unit} of {self.cell}")
+        x = np.where(np.isfinite(x), x, self.hi)
+        return np.clip(x, self.lo, self.hi).astype(np.int64)
+
+
+_V = dict(form="affine", c0=0.0, c1=1.2, gain_sigma=0.02, offset_sigma=15.0, unit="mV")
+
+#: The transfer table. Order does not matter; names are unique.
+TRANSFERS: Tuple[Transfer, ...] = (
+    # --- voltages (per-neuron CapMem rows): 1.2 mV per DAC step, 0..1226 mV ---------------
+    Transfer("v_leak", "capmem", "v_leak", "E_leak", **_V, doc="leak (resting) potential"),
+    Transfer("v_reset", "capmem", "v_reset", "V_reset", **_V, doc="reset potential"),
+    Transfer("v_threshold", "capmem", "v_threshold", "V_threshold", **_V,
+             doc="spike threshold of the comparator (the kernel's V_peak)"),
+    Transfer("e_synin_exc_rev", "capmem", "e_synin_exc_rev", "E_exc", **_V,
+             doc="excitatory reversal potential (COBA)"),
+    Transfer("e_synin_inh_rev", "capmem", "e_synin_inh_rev", "E_inh", **_V,
+             doc="inhibitory reversal potential (COBA)"),
+    Transfer("v_exp", "capmem", "v_exp", "V_T", **_V, doc="onset of the exponential term"),
+    Transfer("v_adapt_ref", "capmem", "v_adapt_ref", "E_w", **_V,
+             doc="reference potential of the subthreshold adaptation a (V - E_w)"),
+    # --- currents -> conductances, time constants, strengths -----------------------------
+    Transfer("i_bias_leak", "capmem", "i_bias_leak", "g_leak", "uS", "linear", 0.0, 0.0025,
+             gain_sigma=0.05, doc="leak conductance; x0.25 with enable_leak_division, x4 with "
+             "enable_leak_multiplication (tau_mem = C / g_leak: ~1-100 us at C = 2.3 pF)"),
+    Transfer("i_bias_synin_exc_tau", "capmem", "i_bias_synin_exc_tau", "tau_exc", "us",
+             "reciprocal", 0.2222, 1022.2, gain_sigma=0.05,
+             doc="excitatory synaptic time constant (1 us at 1022, 100 us at 10); "
+             "x4 with enable_synaptic_input_excitatory_high_resistance"),
+    Transfer("i_bias_synin_inh_tau", "capmem", "i_bias_synin_inh_tau", "tau_inh", "us",
+             "reciprocal", 0.2222, 1022.2, gain_sigma=0.05,
+             doc="inhibitory synaptic time constant (as excitatory)"),
+    Transfer("i_bias_synin_exc_gm", "capmem", "i_bias_synin_exc_gm", "cuba_gain_exc", "nA",
+             "linear", 0.0, 0.001, gain_sigma=0.05,
+             doc="CUBA: current jump per weight LSB at full synapse DAC bias (x0.25 without "
+             "enable_synaptic_input_excitatory_small_capacitance)"),
+    Transfer("i_bias_synin_inh_gm", "capmem", "i_bias_synin_inh_gm", "cuba_gain_inh", "nA",
+             "linear", 0.0, 0.001, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
+    Transfer("i_bias_synin_exc_coba", "capmem", "i_bias_synin_exc_coba", "coba_gain_exc", "uS",
+             "linear", 0.0, 2.5e-6, gain_sigma=0.05,
+             doc="COBA: conductance jump per weight LSB at full synapse DAC bias (x0.25 "
+             "without small capacitance)"),
+    Transfer("i_bias_synin_inh_coba", "capmem", "i_bias_synin_inh_coba", "coba_gain_inh", "uS",
+             "linear", 0.0, 2.5e-6, gain_sigma=0.05, doc="COBA inhibitory (as excitatory)"),
+    Transfer("i_bias_adapt_tau", "capmem", "i_bias_adapt_tau", "tau_w", "us", "reciprocal",
+             0.2222, 10222.0, gain_sigma=0.05,
+             doc="adaptation time constant (10 us at 1022, 1000 us at 10)"),
+    Transfer("i_bias_adapt_a", "capmem", "i_bias_adapt_a", "a", "uS", "linear", 0.0, 0.0002,
+             gain_sigma=0.05, doc="subthreshold adaptation (sign flipped by invert_adaptation_a)"),
+    Transfer("i_bias_adapt_b", "capmem", "i_bias_adapt_b", "b", "nA", "linear", 0.0, 0.01,
+             gain_sigma=0.05, doc="spike-triggered adaptation, applied with "
+             "NeuronBackendConfig.enable_adaptation_pulse (sign flipped by invert_adaptation_b)"),
+    Transfer("i_bias_exp", "capmem", "i_bias_exp", "I_T", "nA", "linear", 0.0, 0.05,
+             gain_sigma=0.05, doc="strength of the exponential current I_T exp((V - V_T)/delta_T)"),
+    Transfer("i_mem_offset", "capmem", "i_mem_offset", "I_offset", "nA", "linear", 0.0, 0.05,
+             gain_sigma=0.05, doc="constant current with enable_membrane_offset (a sink with "
+             "invert_membrane_offset)"),
+    Transfer("i_bias_nmda", "capmem", "i_bias_nmda", "g_mc", "uS", "linear", 0.0, 0.004,
+             gain_sigma=0.05, doc="inter-compartment conductance with enable_multicomp_conductance "
+             "(x4 with ..._multiplication, x0.25 with ..._division)"),
+    Transfer("membrane_capacitor_size", "field", "NeuronConfig.membrane_capacitor_size", "C", "pF",
+             "affine", 0.3, 2.0 / 63, lo=0, hi=63, gain_sigma=0.02,
+             doc="membrane capacitance (0.3 pF parasitic + 63 steps up to 2.3 pF)"),
+    Transfer("delta_T", "constant", "-", "delta_T", "mV", "affine", 20.0, 0.0, lo=0, hi=0,
+             gain_sigma=0.05, doc="slope factor of the exponential term (fixed by the circuit)"),
+    # --- shared cells (one per CapMem block = quadrant) ------------------------------------
+    Transfer("syn_i_bias_dac", "shared", "syn_i_bias_dac", "synapse_dac", "1", "linear", 0.0,
+             1.0 / 1022, gain_sigma=0.03, instances="quadrant",
+             doc="synapse DAC bias of the 128 columns of a quadrant: the PSP scale "
+             "(weight x this x the neuron's gain)"),
+    # --- ADCs (code -> mV) -------------------------------------------------------------------
+    Transfer("cadc", "adc", "CADCSampleQuad", "V_cadc", "mV", "affine", 200.0, 4.0, lo=0, hi=255,
+             gain_sigma=0.0, instances="chip",
+             doc="CADC: code = (V - 200 mV) / 4 mV + channel offset (mismatch + "
+             "CADCChannelConfig.offset), clipped to 0..255"),
+    Transfer("madc", "adc", "MADCSample", "V_madc", "mV", "affine", 100.0, 1.0, lo=0, hi=1023,
+             gain_sigma=0.0, instances="chip",
+             doc="MADC: code = (V - 100 mV) / 1 mV, clipped to 0..1023"),
+)
+
+TRANSFERS_BY_NAME: Dict[str, Transfer] = {t.name: t for t in TRANSFERS}
+if len(TRANSFERS_BY_NAME) != len(TRANSFERS):
+    raise ValueError("transfer names must be unique")
+
+#: Named constants of the analog model (loaded by the C++ core by name).
+CONSTANTS: Dict[str, float] = {
+    "leak_division_factor": 0.25,
+    "leak_multiplication_factor": 4.0,
+    "synin_large_capacitance_gain": 0.25,
+    "synin_high_resistance_tau_factor": 4.0,
+    "multicomp_multiplication_factor": 4.0,
+    "multicomp_division_factor": 0.25,
+    "backend_clock_mhz": 250.0,            # refractory clock = this / 2^(scale+1)
+    "background_clock_mhz": 250.0,         # BackgroundSpikeSource.period counts these ticks
+    "madc_sample_period_ns": 34.0,         # ~29.4 MSa/s; x (madc_clock_scale_value+1) when scaled
+    "madc_cadc_noise_lsb": 0.0,            # ADC quantisation only (no extra ADC noise)
+    "readout_synin_baseline_mv": 300.0,    # synaptic-input readout: baseline + scale * g
+    "readout_synin_mv_per_na": 10.0,       # CUBA (g in nA)
+    "readout_synin_mv_per_us": 5000.0,     # COBA (g in uS)
+    "readout_adaptation_baseline_mv": 500.0,
+    "readout_adaptation_mv_per_na": 10.0,
+    "stp_tau_rec_unit_us": 1.0,            # tau_rec = unit * (recovery+1) * (recovery_clock_speed+1)
+    "correlation_tau_us": 5.0,             # tau of the causal/acausal traces (time_calib 1.5)
+    "correlation_lsb_per_pair": 4.0,       # CADC LSB per pre/post pair at zero delay (amp_calib 1.5)
+    "correlation_reset_code": 220.0,       # CADC code of a freshly reset sensor
+    "correlation_calib_step": 0.2,         # relative change per time_calib / amp_calib step
+    "default_noise_mv_per_sqrt_us": 0.5,   # membrane noise with noise=True
+}
+
+#: Mismatch arrays that are not per-transfer: (name, shape, kind, sigma, doc)
+MISMATCH_EXTRA = (
+    ("synapse_gain", (2, 256, 256), "gain", 0.05, "weight gain per synapse (hemisphere, row, column)"),
+    ("correlation_gain", (2, 256, 256), "gain", 0.05, "correlation sensor amplitude per synapse"),
+    ("cadc_gain", (2, 2, 256), "gain", 0.01, "CADC gain per channel (hemisphere, causal/acausal, column)"),
+    ("cadc_offset", (2, 2, 256), "offset", 3.0, "CADC offset per channel, LSB"),
+    ("madc_gain", (1,), "gain", 0.01, "MADC gain"),
+    ("madc_offset", (1,), "offset", 2.0, "MADC offset, LSB"),
+)
+
+
+def refractory_time_us(ticks, clock_scale) -> np.ndarray:
+    """Refractory time (us) of ``ticks`` of a backend clock with ``clock_scale``."""
+    f = CONSTANTS["backend_clock_mhz"] / 2.0 ** (np.asarray(clock_scale) + 1)
+    return np.asarray(ticks) / f
+
+
+def refractory_ticks(t_ref_us, clock_scale) -> np.ndarray:
+    """NeuronBackendConfig.refractory_time for ``t_ref_us`` (rounded); ValueError if > 255."""
+    f = CONSTANTS["backend_clock_mhz"] / 2.0 ** (np.asarray(clock_scale) + 1)
+    t = np.rint(np.asarray(t_ref_us) * f).astype(np.int64)
+    if np.any((t < 0) | (t > 255)):
+        raise ValueError(f"t_ref = {t_ref_us} us needs {t} ticks at clock_scale {clock_scale}; "
+                         f"the counter holds 0..255 (use a slower clock)")
+    return t
+
+
+def _rng(chip_id: int, tag: str) -> np.random.Generator:
+    # One independent stream per (chip, quantity): adding a quantity never changes the others.
+    return np.random.default_rng(np.random.SeedSequence(
+        entropy=int(chip_id) & (2**64 - 1), spawn_key=(zlib.crc32(tag.encode()),)))
+
+
+def _draw(chip_id, tag, shape, sigma):
+    if sigma == 0:
+        return np.zeros(shape)
+    return np.clip(_rng(chip_id, tag).standard_normal(shape), -3.0, 3.0) * sigma
+
+
+def draw_mismatch(chip_id: int, ideal: bool = False) -> Dict[str, np.ndarray]:
+    """The fixed-pattern mismatch of chip ``chip_id`` (deterministic).
+
+    Keys ``"<transfer>.gain"`` / ``"<transfer>.offset"`` (per instance: 512
+    neurons in AtomicNeuronOnDLS order, 4 quadrants or 1) and the extra arrays
+    of :data:`MISMATCH_EXTRA`. Gains are factors around 1, offsets are in the
+    transfer's unit (LSB for the ADCs). ``ideal``: gains 1, offsets 0.
+    """
+    out: Dict[str, np.ndarray] = {}
+    for t in TRANSFERS:
+        n = t.count
+        out[f"{t.name}.gain"] = 1.0 + (0.0 if ideal else _draw(chip_id, t.name + ".gain", n, t.gain_sigma)) * np.ones(n)
+        out[f"{t.name}.offset"] = (0.0 if ideal else _draw(chip_id, t.name + ".offset", n, t.offset_sigma)) * np.ones(n)
+    for name, shape, kind, sigma, _ in MISMATCH_EXTRA:
+        d = np.zeros(shape) if ideal else _draw(chip_id, name, shape, sigma)
+        out[name] = 1.0 + d if kind == "gain" else d
+    return out
+
+
+_FORM_TEXT = {"affine": "c0 + c1·x", "linear": "c1·x", "reciprocal": "c1 / (x + c0)"}
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def transfer_table_markdown() -> str:
+    """The transfer table as a markdown table (docs/hxsim-analog.md embeds it)."""
+    rows = ["| name | source | cell / field | model quantity | unit | form | c0 | c1 | input range "
+            "| reachable (nominal) | mismatch gain σ | offset σ | per |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for t in TRANSFERS:
+        lo, hi = t.range()
+        rows.append(f"| `{t.name}` | {t.source} | `{t.cell}` | {t.parameter} | {t.unit} | "
+                    f"{_FORM_TEXT[t.form]} | {_fmt(t.c0)} | {_fmt(t.c1)} | {t.lo}..{t.hi} | "
+                    f"{_fmt(lo)} .. {_fmt(hi)} | "
+                    f"{f'{_fmt(100 * t.gain_sigma)} %' if t.gain_sigma else '–'} | "
+                    f"{f'{_fmt(t.offset_sigma)} {t.unit}' if t.offset_sigma else '–'} | {t.instances} |")
+    rows.append("")
+    for t in TRANSFERS:
+        rows.append(f"* `{t.name}`: {t.doc}.")
+    return "\n".join(rows) + "\n"
+
+
+def constants_table_markdown() -> str:
+    rows = ["| constant | value |", "|---|---|"]
+    rows += [f"| `{k}` | {_fmt(v)} |" for k, v in CONSTANTS.items()]
+    rows.append("")
+    rows += ["| mismatch array | shape | kind | σ | |", "|---|---|---|---|---|"]
+    rows += [f"| `{n}` | {s} | {k} | {_fmt(sig)} | {d} |" for n, s, k, sig, d in MISMATCH_EXTRA]
+    return "\n".join(rows) + "\n"
+
+
+@lru_cache(maxsize=8)
+def setup_tables(chip_id: int, ideal: bool = False):
+    """(Coefficients, constants and mismatch in the shape the C++ core loads,
+    the mismatch dict). Cached per chip: the arrays are read-only."""
+    mm = draw_mismatch(chip_id, ideal)
+    for a in mm.values():
+        a.setflags(write=False)
+    forms = {"affine": 0, "linear": 1, "reciprocal": 2}
+    transfers = {}
+    for t in TRANSFERS:
+        transfers[t.name] = (forms[t.form], float(t.c0), float(t.c1),
+                             np.ascontiguousarray(mm[f"{t.name}.gain"], dtype=np.float64),
+                             np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64))
+    extra = {name: np.ascontiguousarray(mm[name], dtype=np.float64).ravel()
+             for name, *_ in MISMATCH_EXTRA}
+    return {"transfers": transfers, "constants": dict(CONSTANTS), "mismatch": extra}, mm
+
+
+DOC_BEGIN = "<!-- transfer-table:begin -->\n"
+DOC_END = "<!-- transfer-table:end -->"
+
+
+def update_doc(path) -> bool:
+    """Rewrite the generated table section of docs/hxsim-analog.md; True if it changed."""
+    import pathlib
+    path = pathlib.Path(path)
+    text = path.read_text()
+    if DOC_BEGIN not in text or DOC_END not in text:
+        raise ValueError(f"{path} lacks the markers {DOC_BEGIN.strip()} / {DOC_END}")
+    head, rest = text.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    new = head + DOC_BEGIN + transfer_table_markdown() + "\n" + constants_table_markdown() + DOC_END + tail
+    if new != text:
+        path.write_text(new)
+    return new != text
+
+
+if __name__ == "__main__":  # python -m hxsim.transfer --update-doc
+    import pathlib
+    import sys
+    if sys.argv[1:] == ["--update-doc"]:
+        doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / "hxsim-analog.md"
+        print(("updated " if update_doc(doc) else "unchanged ") + str(doc))
+    else:
+        print(transfer_table_markdown())
+        print(constants_table_markdown())
