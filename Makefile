@@ -10,7 +10,7 @@ STAMP     := $(VENV)/.installed
 CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: all install test demo bench clean
+.PHONY: all install test demo bench validate clean
 
 all: install
 
@@ -33,6 +33,12 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
+
+# Emulator vs numpy reference and Brian2 -> docs/validation.md (+ figures);
+# installs the optional `validation` extra (brian2, matplotlib) into .venv.
+validate: $(STAMP)
+	$(PYTHON) -m pip install --quiet --no-build-isolation -e ".[dev,validation]"
+	$(PYTHON) tools/validate_emulator.py
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .hypothesis
