@@ -1,0 +1,376 @@
+"""Execution: network + routing + inputs -> playback programs -> results.
+
+``run`` keeps, per connection, the chip configuration it believes is on the
+chip (:class:`grenade.chip.ChipState`).  The first run on a connection sends
+``SystemInit`` and the whole configuration; later runs send only the words that
+differ.  Each batch entry is one playback program:
+
+1. (first entry) configuration writes, then a CapMem settling wait if any;
+2. optional spike-counter resets, MADC wake-up;
+3. timer reset + systime sync (event times count from here), MADC start;
+4. per snippet: the configuration difference to the previous snippet (at the
+   snippet's start time), input spikes, CADC reads at their times, wait until
+   the snippet's end;
+5. MADC stop, spike-counter reads; with several snippets the configuration
+   goes back to the first snippet's for the next entry.
+"""
+from __future__ import annotations
+
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+import halco
+import haldls
+
+from .chip import ChipState, _as_chip, chip_spec, default_chip
+from .inputs import FPGA_CYCLES_PER_MS, InputData, InputGenerator, ms_to_cycles, spike_words
+from .network import Network, Population
+from .results import SAMPLE_DTYPE, SPIKE_DTYPE, ExecutionTimeInfo, Results, SnippetResult
+from .routing import RoutingResult, requires_routing, route, update_routing
+
+
+@dataclass
+class Snippet:
+    """One realtime section of a run: its network (same routing structure as the
+    other snippets: only weights / parameters differ), optional routing, inputs and
+    runtime (ms)."""
+
+    network: Network
+    inputs: Optional[Union[InputData, InputGenerator]] = None
+    runtime: Optional[float] = None
+    routing: Optional[RoutingResult] = None
+
+
+class _ConnectionState:
+    def __init__(self):
+        self.chip: Optional[ChipState] = None
+        self.base_obj = None
+        self.initialized = False
+
+
+_STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_STATES_BY_ID: Dict[int, _ConnectionState] = {}
+
+
+def _state(connection) -> _ConnectionState:
+    try:
+        st = _STATES.get(connection)
+        if st is None:
+            st = _STATES[connection] = _ConnectionState()
+        return st
+    except TypeError:       # not weak-referenceable
+        return _STATES_BY_ID.setdefault(id(connection), _ConnectionState())
+
+
+def forget(connection) -> None:
+    """Drop what grenade believes is on ``connection``'s chip: the next run
+    initialises the chip and writes the whole configuration (use this after
+    running other programs on the connection)."""
+    try:
+        _STATES.pop(connection, None)
+    except TypeError:
+        pass
+    _STATES_BY_ID.pop(id(connection), None)
+
+
+def believed_chip(connection):
+    """The ``lola.Chip`` grenade believes is on ``connection`` (None before a run)."""
+    st = _state(connection)
+    return None if st.chip is None else st.chip.chip
+
+
+# ------------------------------------------------------------------------------------------
+
+def _normalize(network, routing, inputs, runtime) -> List[Snippet]:
+    if isinstance(network, Network):
+        return [Snippet(network, inputs, runtime, routing)]
+    snippets = list(network)
+    if not snippets or not all(isinstance(s, Snippet) for s in snippets):
+        raise TypeError("run() takes a Network or a list of Snippets")
+    if routing is not None or inputs is not None:
+        raise TypeError("with snippets, give routing and inputs per Snippet")
+    return snippets
+
+
+def _cadc_quads(atoms) -> Tuple[List, List[Tuple[int, int]]]:
+    """CADC sample quads covering ``atoms`` and, per atom, (quad index, entry)."""
+    quads, where = [], []
+    index = {}
+    for a in atoms:
+        col = halco.SynapseOnSynapseRow(int(a) % 256)
+        q = col.toSynapseQuadColumnOnDLS()
+        key = (int(a) // 256, int(q.toEnum()))
+        if key not in index:
+            sq = halco.SynapseQuadOnSynram(q, halco.SynapseRowOnSynram(0))
+            c = halco.CADCSampleQuadOnSynram(sq, halco.CADCChannelType.causal, halco.CADCReadoutType.trigger_read)
+            index[key] = len(quads)
+            quads.append(halco.CADCSampleQuadOnDLS(c, halco.SynramOnDLS(key[0])))
+        where.append((index[key], int(col.toEntryOnQuad().toEnum())))
+    return quads, where
+
+
+def _madc_control(**fields) -> haldls.MADCControl:
+    return haldls.MADCControl(enable_pre_amplifier=True, **fields)
+
+
+def run(connection, network, routing: Optional[RoutingResult] = None, inputs=None, initial_config=None,
+        runtime: Optional[float] = None, *, read_spike_counters: bool = False, differential: bool = True,
+        inter_batch_entry_wait: float = 0.0, hooks=None) -> Results:
+    """Run ``network`` on ``connection`` and return its :class:`Results`.
+
+    ``network``: a Network, or a list of :class:`Snippet` (realtime sections
+    with configuration changes between them); ``routing``: from
+    ``grenade.route`` (None: route now; a routing of an equally structured
+    network is updated in place); ``inputs``: an ``InputGenerator`` /
+    ``InputData`` (its batch size sets the number of batch entries); 
+    ``initial_config``: a ``lola.Chip`` or calibration result (with
+    ``to_chip()``) the network is written on top of; ``runtime``: hardware ms
+    per batch entry (default: the inputs' runtime).  ``differential=False``
+    writes the whole configuration; ``inter_batch_entry_wait`` (ms) idles
+    before each entry; ``hooks``: optional dict of ``stadls``
+    builders ``pre_realtime`` / ``post_realtime`` merged into the first entry.
+
+    Raises ValueError for inconsistent arguments, ``RoutingError`` when routing
+    fails, and the connection's errors (``hxcomm.ExecutorError``, ...).
+    """
+    import stadls
+    t_start = time.perf_counter()
+    snippets = _normalize(network, routing, inputs, runtime)
+    route_s = 0.0
+    prepared = []
+    first_net = snippets[0].network
+    for k, s in enumerate(snippets):
+        r = s.routing
+        if r is None and k > 0:
+            r = prepared[0][1]
+        if r is None:
+            t0 = time.perf_counter()
+            r = route(s.network)
+            route_s += time.perf_counter() - t0
+        elif r.network is not s.network:
+            if requires_routing(r.network, s.network):
+                raise ValueError(f"snippet {k}: the routing was made for a network with other populations or "
+                                 "connections; route this network (grenade.route) or change only "
+                                 "weights/parameters")
+            r = update_routing(r, s.network)
+        if k > 0 and requires_routing(first_net, s.network):
+            raise ValueError(f"snippet {k} differs from snippet 0 in more than weights/parameters")
+        inp = s.inputs
+        if isinstance(inp, InputGenerator):
+            inp = inp.done()
+        prepared.append((s.network, r, inp))
+    batch = max([p[2].batch_size for p in prepared if p[2] is not None] or [1])
+    for k, (_, _, inp) in enumerate(prepared):
+        if inp is not None and inp.batch_size != batch:
+            raise ValueError(f"snippet {k}: inputs have batch size {inp.batch_size}, expected {batch}")
+    runtimes = np.zeros((batch, len(snippets)), dtype=np.int64)
+    for k, (s, (_, _, inp)) in enumerate(zip(snippets, prepared)):
+        rt = s.runtime if s.runtime is not None else (None if inp is None or inp.runtime is None else inp.runtime)
+        if rt is None:
+            raise ValueError(f"snippet {k}: no runtime (give runtime= to run() or to the InputGenerator)")
+        rt = np.broadcast_to(np.asarray(rt, dtype=float), (batch,))
+        if np.any(rt <= 0):
+            raise ValueError("runtime must be positive (hardware ms)")
+        runtimes[:, k] = ms_to_cycles(rt)
+        if inp is not None:
+            for b in range(batch):
+                if len(inp.times[b]) and ms_to_cycles(inp.times[b][-1]) >= runtimes[b, k]:
+                    raise ValueError(f"snippet {k}, batch entry {b}: input spike at {inp.times[b][-1]} ms is not "
+                                     f"before the runtime {rt[b]} ms")
+    if np.any(runtimes.sum(axis=1) >= 2**32 - 1):
+        raise ValueError("total runtime of a batch entry exceeds the 32-bit FPGA timer (about 34 s)")
+
+    # -- configuration state ------------------------------------------------------------------
+    t_build = time.perf_counter()
+    state = _state(connection)
+    if state.chip is None or state.base_obj is not initial_config:
+        base = default_chip() if initial_config is None else _as_chip(initial_config).copy()
+        old = state.chip
+        state.chip = ChipState(base)
+        if old is not None:
+            state.chip.words = old.words          # the chip still holds the old words
+        state.base_obj = initial_config
+    cs = state.chip
+    specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
+    full = not state.initialized or not differential
+    try:
+        programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
+                                                        full, state.initialized, read_spike_counters,
+                                                        inter_batch_entry_wait, hooks)
+    except BaseException:
+        forget(connection)
+        raise
+    build_s = time.perf_counter() - t_build
+
+    t_run = time.perf_counter()
+    try:
+        stadls.run(connection, programs)
+    except BaseException:
+        forget(connection)
+        raise
+    state.initialized = True
+    run_s = time.perf_counter() - t_run
+
+    t_dec = time.perf_counter()
+    entries = [_decode(programs[b], meta[b], prepared, runtimes[b]) for b in range(batch)]
+    decode_s = time.perf_counter() - t_dec
+    timing = ExecutionTimeInfo(route_s=route_s, build_s=build_s, run_s=run_s, decode_s=decode_s,
+                               total_s=time.perf_counter() - t_start, config_words=config_words,
+                               program_words=int(sum(p.size_to_fpga() for p in programs)))
+    return Results(prepared[0][0], entries, timing, prepared[0][1])
+
+
+def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, full, initialized,
+                    read_spike_counters, gap_ms, hooks):
+    programs, meta = [], []
+    config_words = 0
+    net0 = prepared[0][0]
+    atoms_all = np.concatenate([net0.placement[i] for i, p in enumerate(net0.populations)
+                                if isinstance(p, Population)] or [np.zeros(0, np.int64)])
+    madc = net0.madc_recording
+    n_snip = len(specs)
+    for b in range(batch):
+        builder = stadls.PlaybackProgramBuilder()
+        m = {"cadc": [], "counters": None}
+        if b == 0:
+            if not initialized:
+                init, _ = stadls.generate(stadls.SystemInit(read_jtag_id=False))
+                builder.merge_back(init)
+            changed = cs.update(specs[0])
+            addrs, words = cs.diff(changed, full=full)
+            config_words += len(addrs)
+            if len(addrs):
+                builder.write_words(addrs, words)
+                builder.write(halco.TimerOnDLS(), haldls.Timer())
+                builder.wait_until(stadls.init.CAPMEM_SETTLING_CYCLES)
+            if hooks and hooks.get("pre_realtime") is not None:
+                builder.merge_back(hooks["pre_realtime"])
+        if gap_ms > 0:
+            builder.write(halco.TimerOnDLS(), haldls.Timer())
+            builder.wait_until(int(ms_to_cycles(gap_ms)))
+        if read_spike_counters:
+            for a in atoms_all:
+                builder.write(halco.AtomicNeuronOnDLS.from_enum(int(a)).toSpikeCounterResetOnDLS(),
+                              haldls.SpikeCounterReset())
+        if madc is not None:
+            builder.write(halco.MADCControlOnDLS(), _madc_control(wake_up=True))
+        builder.write(halco.TimerOnDLS(), haldls.Timer())
+        builder.write(halco.SystimeSyncOnFPGA(), haldls.SystimeSync(True))
+        if madc is not None:
+            builder.write(halco.MADCControlOnDLS(), _madc_control(start_recording=True,
+                                                                  enable_continuous_sampling=True))
+        offset = 0
+        for k in range(n_snip):
+            net, r, inp = prepared[k]
+            if k > 0:
+                builder.wait_until(offset)
+                changed = cs.update(specs[k])
+                addrs, words = cs.diff(changed)
+                config_words += len(addrs)
+                if len(addrs):
+                    builder.write_words(addrs, words)
+            t_sp, l_sp = (spike_words(inp, b, r, offset) if inp is not None else
+                          (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            cadc_times = []
+            if net.cadc_recording is not None:
+                ts = net.cadc_recording.times
+                cadc_times = (ms_to_cycles(ts) + offset).tolist() if ts is not None else [offset + runtimes[b, k] - 1]
+                cadc_times = [t for t in cadc_times if t < offset + runtimes[b, k]]
+            pos = 0
+            for t_read in cadc_times:
+                upto = int(np.searchsorted(t_sp, t_read, side="right"))
+                builder.write_spikes(t_sp[pos:upto], l_sp[pos:upto])
+                pos = upto
+                builder.wait_until(int(t_read))
+                atoms = [int(net.placement[p.index][i]) for p, i in net.cadc_recording.neurons]
+                quads, where = _cadc_quads(atoms)
+                tickets = [builder.read(q) for q in quads]
+                m["cadc"].append((k, int(t_read) - offset, tickets, where))
+            builder.write_spikes(t_sp[pos:], l_sp[pos:])
+            offset += int(runtimes[b, k])
+        builder.wait_until(offset)
+        if madc is not None:
+            builder.write(halco.MADCControlOnDLS(), _madc_control(stop_recording=True))
+        if read_spike_counters:
+            m["counters"] = [builder.read(halco.AtomicNeuronOnDLS.from_enum(int(a)).toSpikeCounterReadOnDLS())
+                             for a in atoms_all]
+        if n_snip > 1:
+            changed = cs.update(specs[0])
+            addrs, words = cs.diff(changed)
+            config_words += len(addrs)
+            if len(addrs):
+                builder.write_words(addrs, words)
+        if b == 0 and hooks and hooks.get("post_realtime") is not None:
+            builder.merge_back(hooks["post_realtime"])
+        programs.append(builder.done())
+        meta.append(m)
+    return programs, meta, config_words
+
+
+def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
+    net0, r0, _ = prepared[0]
+    n_snip = len(prepared)
+    ends = np.cumsum(runtimes)
+    starts = ends - runtimes
+    out = [SnippetResult() for _ in range(n_snip)]
+    spikes = program.spikes
+    if len(spikes):
+        labels = spikes["label"].astype(np.int64)
+        t = spikes["chip_time"].astype(np.int64)
+        pop = r0.recorded_population[labels]
+        idx = r0.recorded_neuron[labels]
+        keep = (pop >= 0) & (t < ends[-1])
+        pop, idx, t = pop[keep], idx[keep], t[keep]
+        snip = np.searchsorted(ends, t, side="right")
+        for k in range(n_snip):
+            sk = snip == k
+            for p in np.unique(pop[sk]):
+                sel = sk & (pop == p)
+                arr = np.zeros(int(sel.sum()), SPIKE_DTYPE)
+                arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
+                arr["neuron"] = idx[sel]
+                out[k].spikes[int(p)] = arr
+    rec = net0.madc_recording
+    if rec is not None and len(program.madc_samples):
+        s = program.madc_samples
+        t = s["chip_time"].astype(np.int64)
+        keep = t < ends[-1]
+        s, t = s[keep], t[keep]
+        # channel c reads the c-th recorded neuron, even column first (see grenade.chip)
+        order = sorted(range(len(rec.neurons)),
+                       key=lambda j: int(net0.placement[rec.neurons[j][0].index][rec.neurons[j][1]]) % 2)
+        snip = np.searchsorted(ends, t, side="right")
+        for ch, j in enumerate(order):
+            p, i = rec.neurons[j]
+            for k in range(n_snip):
+                sel = (s["channel"] == ch) & (snip == k)
+                arr = np.zeros(int(sel.sum()), SAMPLE_DTYPE)
+                arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
+                arr["value"] = s["value"][sel]
+                out[k].madc[(p.index, i)] = arr
+    if m["cadc"]:
+        per: Dict[Tuple[int, int, int], List[Tuple[float, int]]] = {}
+        for k, t_rel, tickets, where in m["cadc"]:
+            quads = [tk.get() for tk in tickets]
+            net = prepared[k][0]
+            for (p, i), (q, e) in zip(net.cadc_recording.neurons, where):
+                per.setdefault((k, p.index, i), []).append((t_rel / FPGA_CYCLES_PER_MS, int(quads[q].samples[e])))
+        for (k, p, i), vals in per.items():
+            arr = np.zeros(len(vals), SAMPLE_DTYPE)
+            arr["time"] = [v[0] for v in vals]
+            arr["value"] = [v[1] for v in vals]
+            out[k].cadc[(p, i)] = arr
+    if m["counters"] is not None:
+        counts = [tk.get() for tk in m["counters"]]
+        pos = 0
+        for i, pop in enumerate(net0.populations):
+            if isinstance(pop, Population):
+                c = counts[pos:pos + pop.size]
+                pos += pop.size
+                out[-1].spike_counts[i] = (np.array([x.count for x in c], dtype=np.int64),
+                                           np.array([x.overflow for x in c], dtype=bool))
+    return out

@@ -1,0 +1,739 @@
+"""The network description: populations, projections, recordings, and the builder.
+
+A :class:`Network` is an immutable value built with a :class:`NetworkBuilder`.
+Elements are added one by one (``builder.add(...)`` returns a descriptor that
+later elements refer to); ``done()`` validates the whole network, places its
+neurons (:mod:`grenade.placement`) and returns the frozen ``Network``.
+
+Every validation error is a :class:`NetworkError` (a ``ValueError``) whose
+message names the element and the violated rule.
+"""
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+import halco
+import haldls
+
+#: Atomic neuron circuits on the chip (2 hemispheres x 256 columns).
+NEURONS_ON_CHIP = halco.AtomicNeuronOnDLS.size
+#: Largest weight of one hardware synapse.
+MAX_SYNAPSE_WEIGHT = 63
+#: Background spike sources on the chip (one per (hemisphere, PADI bus)).
+BACKGROUND_SOURCES = halco.BackgroundSpikeSourceOnDLS.size
+
+
+# ------------------------------------------------------------------------------------------
+# errors
+# ------------------------------------------------------------------------------------------
+
+class NetworkError(ValueError):
+    """An invalid network description (raised by the elements and ``NetworkBuilder``)."""
+
+
+class IndexOutOfRangeError(NetworkError):
+    """A connection refers to a neuron index outside its population."""
+
+
+class DuplicateConnectionError(NetworkError):
+    """The same (pre, post, receptor type) connection occurs twice."""
+
+
+class ReceptorError(NetworkError):
+    """A projection asks for a receptor its target population does not have."""
+
+
+class RecordingError(NetworkError):
+    """An invalid MADC or CADC recording (too many neurons, parity, duplicates)."""
+
+
+class PlacementError(NetworkError):
+    """Neurons do not fit on the chip or two elements claim the same hardware."""
+
+
+# ------------------------------------------------------------------------------------------
+# enums
+# ------------------------------------------------------------------------------------------
+
+class Receptor(enum.Enum):
+    """Synaptic input a projection feeds: the sign of its weights on the chip."""
+
+    excitatory = "excitatory"
+    inhibitory = "inhibitory"
+
+    @classmethod
+    def of(cls, value) -> "Receptor":
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            try:
+                return cls[value]
+            except KeyError:
+                pass
+        raise NetworkError(f"receptor must be Receptor.excitatory or Receptor.inhibitory, got {value!r}")
+
+
+#: What the MADC records of a neuron (the neuron's readout source).
+MADCSource = haldls.ReadoutSource
+
+
+def _madc_source(value) -> MADCSource:
+    if isinstance(value, MADCSource):
+        return value
+    if isinstance(value, str) and value in MADCSource.__members__:
+        return MADCSource[value]
+    raise RecordingError(f"MADC source must be one of {list(MADCSource.__members__)}, got {value!r}")
+
+
+# ------------------------------------------------------------------------------------------
+# descriptors
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class PopulationDescriptor:
+    """Handle of a population inside one network (its index in ``network.populations``)."""
+
+    index: int
+
+    def __repr__(self):
+        return f"PopulationDescriptor({self.index})"
+
+
+@dataclass(frozen=True, order=True)
+class ProjectionDescriptor:
+    """Handle of a projection inside one network (its index in ``network.projections``)."""
+
+    index: int
+
+    def __repr__(self):
+        return f"ProjectionDescriptor({self.index})"
+
+
+@dataclass(frozen=True)
+class RecordingDescriptor:
+    """Handle of the network's MADC or CADC recording (``kind`` is "madc" or "cadc")."""
+
+    kind: str
+
+
+# ------------------------------------------------------------------------------------------
+# populations
+# ------------------------------------------------------------------------------------------
+
+def _frozen(a, dtype) -> np.ndarray:
+    a = np.array(a, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
+def _atom_enum(value) -> int:
+    if isinstance(value, halco.AtomicNeuronOnDLS):
+        return int(value.toEnum())
+    if isinstance(value, (bool, np.bool_)):
+        raise PlacementError(f"placement entries are AtomicNeuronOnDLS or enums 0..511, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if not 0 <= int(value) < NEURONS_ON_CHIP:
+            raise PlacementError(f"placement enum {int(value)} out of range [0, {NEURONS_ON_CHIP - 1}]")
+        return int(value)
+    raise PlacementError(f"placement entries are AtomicNeuronOnDLS or enums 0..511, got {value!r}")
+
+
+class Population:
+    """On-chip neurons (one atomic neuron circuit each).
+
+    ``Population(size)`` or ``Population([AtomicNeuronOnDLS, ...])``;
+    ``placement``: explicit ``AtomicNeuronOnDLS`` (or enums) per neuron, else
+    automatic (increasing enumeration order over the free circuits);
+    ``config``: neuron parameters -- ``None`` (the neuron of ``initial_config``
+    at run time, e.g. a calibration, else the lola default), one
+    ``lola.AtomicNeuron`` for all, a sequence of one per neuron, or a
+    ``lola.Chip`` / calibration result with ``to_chip()`` whose neurons at the
+    placed locations are used; ``receptors``: the synaptic inputs projections
+    may target; ``record_spikes``: bool or one bool per neuron.
+    """
+
+    __slots__ = ("size", "placement", "config", "receptors", "record_spikes")
+
+    def __init__(self, size_or_neurons, placement=None, config=None,
+                 receptors=(Receptor.excitatory, Receptor.inhibitory), record_spikes=True):
+        if isinstance(size_or_neurons, (int, np.integer)) and not isinstance(size_or_neurons, (bool, np.bool_)):
+            size = int(size_or_neurons)
+        else:
+            if placement is not None:
+                raise NetworkError("Population: give the neurons either as first argument or as placement, not both")
+            placement = list(size_or_neurons)
+            size = len(placement)
+        if size < 1:
+            raise NetworkError(f"Population size must be at least 1, got {size}")
+        if size > NEURONS_ON_CHIP:
+            raise PlacementError(f"Population of {size} neurons does not fit on the chip ({NEURONS_ON_CHIP} neurons)")
+        if placement is not None:
+            placement = [_atom_enum(p) for p in placement]
+            if len(placement) != size:
+                raise PlacementError(f"Population placement has {len(placement)} entries for {size} neurons")
+            if len(set(placement)) != size:
+                dup = sorted({p for p in placement if placement.count(p) > 1})
+                raise PlacementError(f"Population placement uses neuron(s) {_atoms(dup)} more than once")
+            placement = _frozen(placement, np.int64)
+        receptors = frozenset(Receptor.of(r) for r in receptors)
+        if np.ndim(record_spikes) == 0:
+            record = np.full(size, bool(record_spikes))
+        else:
+            record = np.asarray(record_spikes, dtype=bool)
+            if record.shape != (size,):
+                raise NetworkError(f"Population record_spikes needs one bool per neuron ({size}), "
+                                   f"got shape {record.shape}")
+        _check_config(config, size)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "placement", placement)
+        object.__setattr__(self, "config", _copy_config(config))
+        object.__setattr__(self, "receptors", receptors)
+        object.__setattr__(self, "record_spikes", _frozen(record, bool))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Population is immutable; use Population.replace(...)")
+
+    def replace(self, **changes) -> "Population":
+        """A copy with some arguments changed (``config=...`` etc.)."""
+        args = dict(size_or_neurons=self.size, placement=self.placement, config=self.config,
+                    receptors=self.receptors, record_spikes=self.record_spikes)
+        args.update(changes)
+        return Population(**args)
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        where = "auto" if self.placement is None else f"{len(self.placement)} placed"
+        rec = ",".join(sorted(r.name for r in self.receptors))
+        return f"Population({self.size}, placement={where}, receptors={{{rec}}})"
+
+
+def _atoms(enums) -> str:
+    return ", ".join(repr(halco.AtomicNeuronOnDLS.from_enum(int(e))) for e in enums)
+
+
+def _check_config(config, size) -> None:
+    if config is None:
+        return
+    import lola
+    if isinstance(config, lola.AtomicNeuron):
+        return
+    if isinstance(config, lola.Chip) or hasattr(config, "to_chip"):
+        return
+    if isinstance(config, (list, tuple)):
+        if len(config) != size:
+            raise NetworkError(f"Population config has {len(config)} neurons for {size} neurons")
+        for c in config:
+            if not isinstance(c, lola.AtomicNeuron):
+                raise NetworkError(f"Population config entries must be lola.AtomicNeuron, got {type(c).__name__}")
+        return
+    raise NetworkError("Population config must be None, a lola.AtomicNeuron, a list of them, a lola.Chip "
+                       f"or a calibration result with to_chip(), got {type(config).__name__}")
+
+
+def _copy_config(config):
+    if config is None:
+        return None
+    if isinstance(config, (list, tuple)):
+        return tuple(c.copy() for c in config)
+    if hasattr(config, "copy") and not hasattr(config, "to_chip"):
+        return config.copy()
+    return config
+
+
+class ExternalSourcePopulation:
+    """Spike sources outside the chip: their spikes come from the host
+    (:class:`grenade.InputGenerator`) and enter the chip through the FPGA."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int):
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise NetworkError(f"ExternalSourcePopulation size must be a positive integer, got {size!r}")
+        object.__setattr__(self, "size", int(size))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("ExternalSourcePopulation is immutable")
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        return f"ExternalSourcePopulation({self.size})"
+
+
+def _bg_placement(placement) -> Optional[Tuple[Tuple[int, int], ...]]:
+    """Normalise (hemisphere, bus), [(h, b), ...] or {h: b} to a sorted tuple of pairs."""
+    if placement is None:
+        return None
+    if isinstance(placement, dict):
+        pairs = list(placement.items())
+    elif (isinstance(placement, (tuple, list)) and len(placement) == 2
+          and not isinstance(placement[0], (tuple, list))):
+        pairs = [tuple(placement)]
+    else:
+        pairs = [tuple(p) for p in placement]
+    out = []
+    for h, b in pairs:
+        h = int(h.value()) if hasattr(h, "value") else int(h)
+        b = int(b.value()) if hasattr(b, "value") else int(b)
+        if not 0 <= h < 2:
+            raise PlacementError(f"BackgroundSourcePopulation hemisphere {h} out of range [0, 1]")
+        if not 0 <= b < 4:
+            raise PlacementError(f"BackgroundSourcePopulation PADI bus {b} out of range [0, 3]")
+        out.append((h, b))
+    if len({h for h, _ in out}) != len(out):
+        raise PlacementError("BackgroundSourcePopulation: at most one PADI bus per hemisphere")
+    return tuple(sorted(out))
+
+
+class BackgroundSourcePopulation:
+    """Spike sources on the chip (the 8 background spike generators).
+
+    ``size``: number of sources (a power of two up to 256 with
+    ``enable_random``: the random label bits; exactly 1 for a regular train);
+    ``period`` (clock cycles, 16 bit), ``rate`` (8 bit, spike probability
+    rate/255 per period in random mode), ``seed`` (32 bit): the
+    ``haldls.BackgroundSpikeSource`` settings; ``placement``: ``(hemisphere,
+    bus)``, a list of such pairs or ``{hemisphere: bus}`` (one generator per
+    hemisphere, configured alike), else automatic (the hemispheres of its
+    targets, first free bus).  A generator reaches only its own PADI bus.
+    """
+
+    __slots__ = ("size", "period", "rate", "seed", "enable_random", "placement")
+
+    def __init__(self, size: int, period: int = 1000, rate: int = 255, seed: int = 0,
+                 enable_random: bool = False, placement=None):
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise NetworkError(f"BackgroundSourcePopulation size must be a positive integer, got {size!r}")
+        size = int(size)
+        if enable_random:
+            if size & (size - 1) or size > 256:
+                raise NetworkError(f"BackgroundSourcePopulation with enable_random needs a power-of-two size "
+                                   f"of at most 256 (random label bits), got {size}")
+        elif size != 1:
+            raise NetworkError(f"BackgroundSourcePopulation with a regular spike train (enable_random=False) "
+                               f"has exactly 1 source, got size {size}")
+        for name, value, hi in (("period", period, 0xffff), ("rate", rate, 0xff), ("seed", seed, 0xffffffff)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                    or not 0 <= value <= hi:
+                raise NetworkError(f"BackgroundSourcePopulation {name}={value!r} out of range [0, {hi}]")
+        for name, value in (("size", size), ("period", int(period)), ("rate", int(rate)), ("seed", int(seed)),
+                            ("enable_random", bool(enable_random)), ("placement", _bg_placement(placement))):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("BackgroundSourcePopulation is immutable; use replace(...)")
+
+    def replace(self, **changes) -> "BackgroundSourcePopulation":
+        args = {k: getattr(self, k) for k in self.__slots__}
+        args.update(changes)
+        return BackgroundSourcePopulation(**args)
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        return (f"BackgroundSourcePopulation({self.size}, period={self.period}, rate={self.rate}, "
+                f"seed={self.seed}, enable_random={self.enable_random}, placement={self.placement})")
+
+
+AnyPopulation = Union[Population, ExternalSourcePopulation, BackgroundSourcePopulation]
+
+
+# ------------------------------------------------------------------------------------------
+# projections
+# ------------------------------------------------------------------------------------------
+
+def _connection_arrays(connections) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if isinstance(connections, tuple) and len(connections) == 3 and all(np.ndim(c) == 1 for c in connections):
+        pre, post, weight = (np.asarray(c) for c in connections)
+        if not (len(pre) == len(post) == len(weight)):
+            raise NetworkError(f"Projection connection arrays differ in length: {len(pre)}, {len(post)}, {len(weight)}")
+    else:
+        arr = np.asarray(connections)
+        if arr.size == 0:
+            arr = arr.reshape(0, 3)
+        if arr.ndim != 2 or arr.shape[1] not in (3, 5):
+            raise NetworkError("Projection connections must be an (n, 3) array of (pre, post, weight), "
+                               f"an (n, 5) array of (pre, pre compartment, post, post compartment, weight) "
+                               f"or three 1-D arrays; got shape {arr.shape}")
+        if arr.shape[1] == 5:
+            if np.any(arr[:, 1] != 0) or np.any(arr[:, 3] != 0):
+                raise NetworkError("Projection: only compartment 0 exists (single-compartment neurons)")
+            arr = arr[:, [0, 2, 4]]
+        pre, post, weight = arr[:, 0], arr[:, 1], arr[:, 2]
+    out = []
+    for name, a in (("pre index", pre), ("post index", post), ("weight", weight)):
+        a = np.asarray(a)
+        if a.dtype.kind == "f":
+            if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+                raise NetworkError(f"Projection {name}s must be integers")
+        elif a.dtype.kind not in "iu" and a.size:
+            raise NetworkError(f"Projection {name}s must be integers, got dtype {a.dtype}")
+        a = a.astype(np.int64)
+        if np.any(a < 0):
+            raise NetworkError(f"Projection {name}s must not be negative (the sign is the receptor); "
+                               f"got {int(a.min())}")
+        out.append(a)
+    return tuple(_frozen(a, np.int64) for a in out)
+
+
+class Projection:
+    """Connections from the neurons of ``pre`` to those of ``post`` (an on-chip
+    :class:`Population`) onto one ``receptor``.
+
+    ``connections``: ``(n, 3)`` array of ``(pre index, post index, weight)``
+    (or three 1-D arrays).  Weights are non-negative integers of any size: a
+    connection is realised by ``synapses_per_connection`` hardware synapses of
+    at most 63 each (full 63s, then the remainder, then zeros), where
+    ``synapses_per_connection = max(1, ceil(max_weight / 63))`` and
+    ``max_weight`` defaults to the largest weight of the projection -- so later
+    weight changes up to ``max_weight`` do not need new routing.
+    """
+
+    __slots__ = ("receptor", "pre", "post", "pre_indices", "post_indices", "weights", "max_weight")
+
+    def __init__(self, receptor, pre: PopulationDescriptor, post: PopulationDescriptor, connections=(),
+                 max_weight: Optional[int] = None):
+        receptor = Receptor.of(receptor)
+        for name, d in (("pre", pre), ("post", post)):
+            if not isinstance(d, PopulationDescriptor):
+                raise NetworkError(f"Projection {name} must be a PopulationDescriptor (from NetworkBuilder.add), "
+                                   f"got {d!r}")
+        pre_i, post_i, w = _connection_arrays(connections)
+        if max_weight is not None:
+            if isinstance(max_weight, (bool, np.bool_)) or not isinstance(max_weight, (int, np.integer)) \
+                    or max_weight < 0:
+                raise NetworkError(f"Projection max_weight must be a non-negative integer, got {max_weight!r}")
+            if len(w) and int(w.max()) > max_weight:
+                raise NetworkError(f"Projection weight {int(w.max())} exceeds its max_weight {max_weight}")
+            max_weight = int(max_weight)
+        for name, value in (("receptor", receptor), ("pre", pre), ("post", post), ("pre_indices", pre_i),
+                            ("post_indices", post_i), ("weights", w), ("max_weight", max_weight)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_numpy(cls, receptor, pre, post, array, max_weight=None) -> "Projection":
+        """Projection from an ``(n, 3)`` or public-style ``(n, 5)`` integer array."""
+        return cls(receptor, pre, post, np.asarray(array), max_weight=max_weight)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Projection is immutable; use with_weights(...)")
+
+    def __len__(self):
+        return len(self.weights)
+
+    @property
+    def connections(self) -> np.ndarray:
+        """``(n, 3)`` array of (pre index, post index, weight)."""
+        return np.stack([self.pre_indices, self.post_indices, self.weights], axis=1)
+
+    @property
+    def synapses_per_connection(self) -> int:
+        """Hardware synapses reserved per connection (at least 1)."""
+        m = self.max_weight if self.max_weight is not None else (int(self.weights.max()) if len(self.weights) else 0)
+        return max(1, -(-m // MAX_SYNAPSE_WEIGHT))
+
+    def with_weights(self, weights) -> "Projection":
+        """Same connections, new weights (keeps ``max_weight``)."""
+        w = np.broadcast_to(np.asarray(weights), self.weights.shape)
+        return Projection(self.receptor, self.pre, self.post, (self.pre_indices, self.post_indices, w),
+                          max_weight=self.max_weight)
+
+    def __repr__(self):
+        return (f"Projection({self.receptor.name}, {self.pre} -> {self.post}, {len(self)} connections, "
+                f"{self.synapses_per_connection} synapse(s) each)")
+
+
+# ------------------------------------------------------------------------------------------
+# recordings
+# ------------------------------------------------------------------------------------------
+
+NeuronRef = Tuple[PopulationDescriptor, int]
+
+
+def _neuron_ref(entry, what) -> Tuple[PopulationDescriptor, int]:
+    try:
+        pop, idx = entry[0], entry[1]
+    except (TypeError, IndexError):
+        raise RecordingError(f"{what} neurons are (population descriptor, neuron index), got {entry!r}") from None
+    if not isinstance(pop, PopulationDescriptor):
+        raise RecordingError(f"{what} neurons are (population descriptor, neuron index), got {entry!r}")
+    if isinstance(idx, (bool, np.bool_)) or not isinstance(idx, (int, np.integer)):
+        raise RecordingError(f"{what} neuron index must be an integer, got {idx!r}")
+    return pop, int(idx)
+
+
+class MADCRecording:
+    """Record up to two neurons' analog signal with the MADC: ``neurons`` is a list of
+    ``(population, index)`` or ``(population, index, source)`` (source: ``MADCSource``
+    name or member, default membrane).  With two neurons, one must sit in an
+    even and one in an odd column (the two readout channels)."""
+
+    __slots__ = ("neurons", "sources")
+
+    def __init__(self, neurons):
+        neurons = list(neurons)
+        if not neurons:
+            raise RecordingError("MADC recording needs at least one neuron")
+        if len(neurons) > 2:
+            raise RecordingError(f"MADC recording supports recording at most two neurons, got {len(neurons)}")
+        refs, sources = [], []
+        for entry in neurons:
+            refs.append(_neuron_ref(entry, "MADC recording"))
+            sources.append(_madc_source(entry[2]) if len(entry) > 2 else MADCSource.membrane)
+        if len(set(refs)) != len(refs):
+            raise RecordingError(f"MADC recording lists neuron {refs[0]} twice")
+        object.__setattr__(self, "neurons", tuple(refs))
+        object.__setattr__(self, "sources", tuple(sources))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("MADCRecording is immutable")
+
+    def __eq__(self, other):
+        return isinstance(other, MADCRecording) and (self.neurons, self.sources) == (other.neurons, other.sources)
+
+    def __hash__(self):
+        return hash((self.neurons, self.sources))
+
+    def __repr__(self):
+        return "MADCRecording(" + ", ".join(f"({p.index}, {i}, {s.name})"
+                                            for (p, i), s in zip(self.neurons, self.sources)) + ")"
+
+
+class CADCRecording:
+    """Sample neurons' membranes with the CADC: ``neurons`` is a list of
+    ``(population, index)``; ``times``: sample times in hardware ms relative to
+    the start of the run (default: one sample at the end of the runtime)."""
+
+    __slots__ = ("neurons", "times")
+
+    def __init__(self, neurons, times=None):
+        refs = [_neuron_ref(e, "CADC recording") for e in neurons]
+        if not refs:
+            raise RecordingError("CADC recording needs at least one neuron")
+        if len(set(refs)) != len(refs):
+            dup = next(r for r in refs if refs.count(r) > 1)
+            raise RecordingError(f"CADC recording lists neuron {dup} twice")
+        if times is not None:
+            times = np.asarray(times, dtype=float)
+            if times.ndim != 1 or np.any(times < 0) or np.any(np.diff(times) < 0):
+                raise RecordingError("CADC recording times must be a non-decreasing 1-D array of ms >= 0")
+            times = _frozen(times, float)
+        object.__setattr__(self, "neurons", tuple(refs))
+        object.__setattr__(self, "times", times)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("CADCRecording is immutable")
+
+    def __eq__(self, other):
+        if not isinstance(other, CADCRecording) or self.neurons != other.neurons:
+            return False
+        if self.times is None or other.times is None:
+            return self.times is other.times
+        return np.array_equal(self.times, other.times)
+
+    def __hash__(self):
+        return hash(self.neurons)
+
+    def __repr__(self):
+        return f"CADCRecording({len(self.neurons)} neurons)"
+
+
+# ------------------------------------------------------------------------------------------
+# network
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An immutable network: populations, projections, recordings and the
+    neuron placement (``placement[i]``: AtomicNeuronOnDLS enums of population
+    ``i``, empty for off-chip populations; ``background_placement[i]``:
+    ((hemisphere, bus), ...) of a background population)."""
+
+    populations: Tuple[AnyPopulation, ...]
+    projections: Tuple[Projection, ...]
+    madc_recording: Optional[MADCRecording]
+    cadc_recording: Optional[CADCRecording]
+    placement: Tuple[np.ndarray, ...]
+    background_placement: Tuple[Tuple[Tuple[int, int], ...], ...]
+    construction_duration: float = 0.0
+
+    def __repr__(self):
+        return (f"Network({len(self.populations)} populations, {len(self.projections)} projections, "
+                f"madc={self.madc_recording is not None}, cadc={self.cadc_recording is not None})")
+
+    def population(self, d: PopulationDescriptor) -> AnyPopulation:
+        return self.populations[d.index]
+
+    def projection(self, d: ProjectionDescriptor) -> Projection:
+        return self.projections[d.index]
+
+    @property
+    def population_descriptors(self) -> List[PopulationDescriptor]:
+        return [PopulationDescriptor(i) for i in range(len(self.populations))]
+
+    @property
+    def projection_descriptors(self) -> List[ProjectionDescriptor]:
+        return [ProjectionDescriptor(i) for i in range(len(self.projections))]
+
+    def atom(self, population: PopulationDescriptor, index: int) -> halco.AtomicNeuronOnDLS:
+        """Placed circuit of one neuron of an on-chip population."""
+        return halco.AtomicNeuronOnDLS.from_enum(int(self.placement[population.index][index]))
+
+    def with_weights(self, projection: ProjectionDescriptor, weights) -> "Network":
+        """A copy with the weights of one projection replaced (same connections)."""
+        projs = list(self.projections)
+        projs[projection.index] = projs[projection.index].with_weights(weights)
+        return replace(self, projections=tuple(projs))
+
+    def with_population(self, population: PopulationDescriptor, new: AnyPopulation) -> "Network":
+        """A copy with one population replaced (e.g. new neuron ``config``); its
+        size and placement must not change."""
+        old = self.populations[population.index]
+        if type(new) is not type(old) or new.size != old.size:
+            raise NetworkError("with_population keeps the population's type and size")
+        if isinstance(new, Population) and new.placement is not None and old.placement is not None \
+                and not np.array_equal(new.placement, old.placement):
+            raise NetworkError("with_population keeps the population's placement")
+        pops = list(self.populations)
+        pops[population.index] = new
+        return replace(self, populations=tuple(pops))
+
+
+class NetworkBuilder:
+    """Collects the elements of a network; ``done()`` validates and freezes it.
+
+    >>> builder = NetworkBuilder()
+    >>> src = builder.add(ExternalSourcePopulation(2))
+    >>> pop = builder.add(Population(3))
+    >>> proj = builder.add(Projection(Receptor.excitatory, src, pop, [(0, 0, 63), (1, 2, 100)]))
+    >>> network = builder.done()
+    """
+
+    def __init__(self):
+        self._populations: List[AnyPopulation] = []
+        self._projections: List[Projection] = []
+        self._madc: Optional[MADCRecording] = None
+        self._cadc: Optional[CADCRecording] = None
+        self._t0 = time.perf_counter()
+
+    def add(self, element):
+        """Add a population, projection or recording; returns its descriptor.
+        Raises NetworkError for an invalid element (see the error classes)."""
+        if isinstance(element, (Population, ExternalSourcePopulation, BackgroundSourcePopulation)):
+            if isinstance(element, Population):
+                total = sum(p.size for p in self._populations if isinstance(p, Population)) + element.size
+                if total > NEURONS_ON_CHIP:
+                    raise PlacementError(f"too many neurons for the chip: {total} in on-chip populations, "
+                                         f"the chip has {NEURONS_ON_CHIP}")
+            self._populations.append(element)
+            return PopulationDescriptor(len(self._populations) - 1)
+        if isinstance(element, Projection):
+            self._check_projection(element, len(self._projections))
+            self._projections.append(element)
+            return ProjectionDescriptor(len(self._projections) - 1)
+        if isinstance(element, MADCRecording):
+            if self._madc is not None:
+                raise RecordingError("Only one MADC recording per network possible.")
+            for ref in element.neurons:
+                self._check_ref(ref, "MADC recording")
+            self._madc = element
+            return RecordingDescriptor("madc")
+        if isinstance(element, CADCRecording):
+            if self._cadc is not None:
+                raise RecordingError("Only one CADC recording per network possible.")
+            for ref in element.neurons:
+                self._check_ref(ref, "CADC recording")
+            self._cadc = element
+            return RecordingDescriptor("cadc")
+        raise TypeError(f"NetworkBuilder.add takes populations, projections and recordings, "
+                        f"got {type(element).__name__}")
+
+    def _population(self, d: PopulationDescriptor, what: str):
+        if not 0 <= d.index < len(self._populations):
+            raise NetworkError(f"{what}: {d} is not a population of this network "
+                               f"({len(self._populations)} populations)")
+        return self._populations[d.index]
+
+    def _check_ref(self, ref, what):
+        pop = self._population(ref[0], what)
+        if not isinstance(pop, Population):
+            raise RecordingError(f"{what}: {ref[0]} is a {type(pop).__name__}, only on-chip neurons can be recorded")
+        if not 0 <= ref[1] < pop.size:
+            raise IndexOutOfRangeError(f"{what}: neuron index {ref[1]} out of range of {ref[0]} (size {pop.size})")
+
+    def _check_projection(self, proj: Projection, index: int):
+        name = f"Projection {index} ({proj.pre.index} -> {proj.post.index}, {proj.receptor.name})"
+        pre = self._population(proj.pre, name)
+        post = self._population(proj.post, name)
+        if not isinstance(post, Population):
+            raise NetworkError(f"{name}: the post-synaptic population must be an on-chip Population, "
+                               f"got {type(post).__name__}")
+        if proj.receptor not in post.receptors:
+            raise ReceptorError(f"{name}: target population {proj.post.index} has no {proj.receptor.name} "
+                                f"receptor (it has {sorted(r.name for r in post.receptors)})")
+        for label, idx, pop, d in (("pre", proj.pre_indices, pre, proj.pre), ("post", proj.post_indices, post,
+                                                                                  proj.post)):
+            if len(idx) and int(idx.max()) >= pop.size:
+                bad = int(np.flatnonzero(idx >= pop.size)[0])
+                raise IndexOutOfRangeError(
+                    f"Connection index out of range of population(s): {name} connection {bad} has {label} index "
+                    f"{int(idx[bad])}, population {d.index} has {pop.size} neurons")
+        keys = proj.pre_indices * NEURONS_ON_CHIP * 4 + proj.post_indices
+        if len(np.unique(keys)) != len(keys):
+            u, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+            bad = int(np.flatnonzero(counts[inv] > 1)[0])
+            raise DuplicateConnectionError(
+                f"{name}: connection ({int(proj.pre_indices[bad])} -> {int(proj.post_indices[bad])}) occurs twice")
+
+    def done(self) -> Network:
+        """Validate across elements, place neurons and return the immutable Network.
+
+        Raises DuplicateConnectionError for a (pre, post, receptor type)
+        connection in two projections, PlacementError for placement collisions,
+        RecordingError for MADC parity violations."""
+        from .placement import place
+        projections = tuple(self._projections)
+        _check_duplicates(projections)
+        placement, bg_placement = place(self._populations, projections)
+        madc = self._madc
+        if madc is not None and len(madc.neurons) == 2:
+            cols = [int(placement[p.index][i]) % 256 for p, i in madc.neurons]
+            if cols[0] % 2 == cols[1] % 2:
+                parity = "even" if cols[0] % 2 == 0 else "odd"
+                raise RecordingError(
+                    f"MADC recording: the two neurons must sit in columns of different parity (one even, one odd), "
+                    f"both are in {parity} columns ({cols[0]} and {cols[1]})")
+        net = Network(tuple(self._populations), projections, madc, self._cadc, placement, bg_placement,
+                      construction_duration=time.perf_counter() - self._t0)
+        self.__init__()
+        return net
+
+
+def _check_duplicates(projections: Sequence[Projection]) -> None:
+    """Reject the same (pre population, pre, post population, post, receptor) in two projections."""
+    seen: Dict[tuple, List[int]] = {}
+    for i, p in enumerate(projections):
+        seen.setdefault((p.pre.index, p.post.index, p.receptor), []).append(i)
+    for (pre, post, rec), idx in seen.items():
+        if len(idx) < 2:
+            continue
+        keys = np.concatenate([projections[i].pre_indices * (1 << 20) + projections[i].post_indices for i in idx])
+        owner = np.concatenate([np.full(len(projections[i]), i) for i in idx])
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        dup = np.flatnonzero(k[1:] == k[:-1])
+        if len(dup):
+            a, b = owner[order[dup[0]]], owner[order[dup[0] + 1]]
+            key = int(k[dup[0]])
+            raise DuplicateConnectionError(
+                f"Duplicate connection ({key >> 20} -> {key & ((1 << 20) - 1)}) from population {pre} to "
+                f"population {post} onto the {rec.name} receptor in projections {a} and {b}")

@@ -1,0 +1,1 @@
+"""grenade tests."""

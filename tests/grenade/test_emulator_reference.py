@@ -1,0 +1,165 @@
+"""Feed-forward networks run through grenade on the emulated chip (ideal: no
+fixed-pattern mismatch) spikes exactly like a reference simulation of the same
+network: hxsim.ModelSimulator with the parameters the chip's nominal transfer
+functions (hxsim.transfer) give for the CapMem values grenade wrote, the same
+weights (weight x synapse DAC x neuron gain) and the chip's event timing.
+
+Timing of the chip core (docs/hxsim-analog.md, "Time on the chip"): the neurons
+integrate in steps of dt = 12.5 FPGA cycles on the emulator's internal clock; a
+host spike injected at timer T reaches its PADI bus at T + 1 and acts from the
+first step starting at or after that; a neuron spike is reported at the start
+cycle of its step.  The reference runs on the same step grid.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import hxcomm
+import hxsim
+import lola
+import grenade
+
+
+def _analog_core_available() -> bool:
+    try:
+        return hxsim.Emulator().core_name != "digital-only"
+    except Exception:  # pragma: no cover
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _analog_core_available(),
+                                reason="pending: the emulator's analog core is not available")
+
+# CapMem / digital settings of the neurons (raw DAC values)
+V_LEAK, V_RESET, V_THRESHOLD = 600, 580, 640
+I_BIAS_LEAK, TAU_SYN, GM = 200, 300, 600
+CAPACITANCE, REFRACTORY_TICKS = 63, 50
+DT_US = 0.1
+CYCLES_PER_STEP = DT_US * 125
+RUNTIME_MS = 0.1
+
+
+def neuron_config() -> lola.AtomicNeuron:
+    n = lola.AtomicNeuron()
+    n.leak.v_leak = V_LEAK
+    n.leak.i_bias = I_BIAS_LEAK
+    n.reset.v_reset = V_RESET
+    n.threshold.enable = True
+    n.threshold.v_threshold = V_THRESHOLD
+    n.membrane_capacitance.capacitance = CAPACITANCE
+    for syn in (n.excitatory_input, n.inhibitory_input):
+        syn.enable = True
+        syn.i_bias_tau = TAU_SYN
+        syn.i_bias_gm = GM
+    n.event_routing.analog_output = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
+    n.refractory_period.refractory_time = REFRACTORY_TICKS
+    return n
+
+
+def reference_parameters() -> dict:
+    t = hxsim.transfer.TRANSFERS_BY_NAME
+    scale = lola.Chip().neuron_block.backends[0].clock_scale_fast
+    return dict(
+        C=float(t["membrane_capacitor_size"].nominal(CAPACITANCE)),
+        g_leak=float(t["i_bias_leak"].nominal(I_BIAS_LEAK)),
+        E_leak=float(t["v_leak"].nominal(V_LEAK)),
+        V_reset=float(t["v_reset"].nominal(V_RESET)),
+        V_peak=float(t["v_threshold"].nominal(V_THRESHOLD)),
+        tau_exc=float(t["i_bias_synin_exc_tau"].nominal(TAU_SYN)),
+        tau_inh=float(t["i_bias_synin_inh_tau"].nominal(TAU_SYN)),
+        t_ref=float(hxsim.transfer.refractory_time_us(REFRACTORY_TICKS, scale)),
+        coba=False, exponential=False, adaptation=False,
+    )
+
+
+def weight_gain() -> float:
+    """Current jump (nA) per weight LSB: CUBA gain x synapse DAC at its default bias."""
+    t = hxsim.transfer.TRANSFERS_BY_NAME
+    dac = lola.Chip().synapse_blocks[0].i_bias_dac[0]
+    return float(t["i_bias_synin_exc_gm"].nominal(GM)) * float(t["syn_i_bias_dac"].nominal(dac))
+
+
+def feed_forward(seed: int, n_in=6, n_out=10, p=0.6):
+    rng = np.random.default_rng(seed)
+    b = grenade.NetworkBuilder()
+    inp = b.add(grenade.ExternalSourcePopulation(n_in))
+    out = b.add(grenade.Population(n_out, config=neuron_config()))
+    pre, post = np.nonzero(rng.random((n_in, n_out)) < p)
+    w = rng.integers(20, 64, len(pre))
+    exc = pre < n_in - 2                        # the last two inputs inhibit
+    b.add(grenade.Projection("excitatory", inp, out, (pre[exc], post[exc], w[exc])))
+    b.add(grenade.Projection("inhibitory", inp, out, (pre[~exc], post[~exc], w[~exc])))
+    b.add(grenade.MADCRecording([(out, 0)]))
+    network = b.done()
+    times = [np.sort(rng.uniform(0.005, 0.09, 8)) for _ in range(n_in)]
+    return network, inp, out, (pre, post, w, exc), times
+
+
+def run_reference(conn_start_cycle: int, conn_shape, times, n_out):
+    pre, post, w, exc = conn_shape
+    n_in = len(times)
+    k0 = int(conn_start_cycle // CYCLES_PER_STEP) - 2         # reference step 0 = chip step k0
+    in_t, in_s = [], []
+    for i, t in enumerate(times):
+        cycles = np.rint(np.asarray(t) * 125_000).astype(np.int64)
+        # chip step that first feels the event; ModelSimulator: emitted in step j, delay 1 step,
+        # added after the update of step j + 1, acts from step j + 2
+        k = np.ceil((conn_start_cycle + cycles + 1) / CYCLES_PER_STEP).astype(np.int64)
+        in_t.append((k - k0 - 2) * DT_US + 1e-6)
+        in_s.append(np.full(len(k), i))
+    sim = hxsim.ModelSimulator(n_neurons=n_out, n_inputs=n_in, dt=DT_US)
+    sim.set_parameters(**reference_parameters())
+    sim.connect(pre=pre + n_out, post=post, weight=w * weight_gain(), receptor=(~exc).astype(int), delay=DT_US)
+    duration = RUNTIME_MS * 1000 + 3 * DT_US
+    res = sim.run(duration, input_times=np.concatenate(in_t), input_sources=np.concatenate(in_s), record_v=[0])
+    to_cycles = lambda steps: k0 * CYCLES_PER_STEP + steps * CYCLES_PER_STEP - conn_start_cycle  # noqa: E731
+    return res, k0, to_cycles
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_feed_forward_network_matches_reference(seed):
+    network, inp, out, shape, times = feed_forward(seed)
+    gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
+    with hxcomm.EmulatorConnection(ideal=True) as conn:
+        # settle the freshly configured membranes at their leak potential before the run
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
+        # the run starts (timer reset) this many cycles into the emulator's life:
+        # the program ends with the wait until the runtime
+        start = conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)
+        grenade.forget(conn)
+    hw = res.spikes(out)
+    ref, k0, to_cycles = run_reference(start, shape, times, 10)
+    ref_cycles = np.floor(to_cycles(ref.spike_times / DT_US) + 1e-9)
+    keep = ref_cycles < RUNTIME_MS * 125_000
+    assert len(hw) > 5, "the network should spike"
+    np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
+    np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
+
+    # the MADC trace of neuron 0 follows the reference membrane (linear within a step)
+    madc = res.madc(out, 0)
+    x = (start + madc["time"] * 125_000) / CYCLES_PER_STEP - k0      # position in reference steps
+    v = np.interp(x, np.arange(ref.v.shape[1]), ref.v[0])
+    err = np.abs(madc["value"] - (v - 100.0))
+    spikes0 = ref.spike_times[ref.spike_neurons == 0] / DT_US
+    near = np.any(np.abs(x[:, None] - spikes0[None, :]) < 2, axis=1) if len(spikes0) else np.zeros(len(x), bool)
+    assert np.all(err[~near] <= 1.0)
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**31), n_in=st.integers(2, 12), n_out=st.integers(1, 40),
+       p=st.sampled_from([0.2, 0.5, 0.9]))
+def test_random_feed_forward_networks_match_reference(seed, n_in, n_out, p):
+    network, inp, out, shape, times = feed_forward(seed, n_in=n_in, n_out=n_out, p=p)
+    gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
+    with hxcomm.EmulatorConnection(ideal=True) as conn:
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
+        start = conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)
+        grenade.forget(conn)
+    hw = res.spikes(out)
+    ref, _, to_cycles = run_reference(start, shape, times, n_out)
+    ref_cycles = np.floor(to_cycles(ref.spike_times / DT_US) + 1e-9)
+    keep = ref_cycles < RUNTIME_MS * 125_000
+    np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
+    np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
