@@ -30,6 +30,8 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PYTHON) examples/demo.py
+	mkdir -p out
+	$(PYTHON) examples/commissioning.py --out out/commissioning.png
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done

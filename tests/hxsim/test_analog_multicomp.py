@@ -96,3 +96,49 @@ def test_merged_compartment_fires_as_one():
     s.wait(100)
     sp = s.run(ideal=True).spikes
     assert len(sp) > 2 and set((sp["label"] & 0xff).tolist()) == {0x44}
+
+
+def _chain_reference(g_leak, cap, g_c, tau_syn, dt=0.01, t_end=50.0):
+    """Independent passive compartment model of the chain A -g- B -g- C -g- D
+    (B and C are two circuits each): relative peak deflections after an
+    exponentially decaying current pulse into A."""
+    from hxsim.transfer import TRANSFERS_BY_NAME  # noqa: F401  (documents where the numbers come from)
+
+    n_circuits = np.array([1, 2, 2, 1])
+    c = cap * n_circuits
+    gl = g_leak * n_circuits
+    coupling = np.zeros((4, 4))
+    for a in range(3):
+        coupling[a, a + 1] = coupling[a + 1, a] = g_c
+    v = np.zeros(4)
+    peak = np.zeros(4)
+    for k in range(int(t_end / dt)):
+        t = k * dt
+        i_in = np.array([np.exp(-t / tau_syn), 0.0, 0.0, 0.0])
+        i_c = coupling @ v - coupling.sum(axis=1) * v
+        v = v + dt * (-gl * v + i_c + i_in) / c
+        peak = np.maximum(peak, v)
+    return peak / peak[0]
+
+
+def test_chain_attenuation_matches_compartment_reference():
+    from hxsim.transfer import TRANSFERS_BY_NAME as T
+
+    sw = {
+        0: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+        1: dict(connect_soma=True, connect_membrane_right=True),
+        2: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+        3: dict(connect_soma=True, connect_membrane_right=True),
+        4: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+        5: dict(connect_soma=True),
+    }
+    measured = np.array([deflection(chain_setup(col, sw)) for col in (0, 1, 3)])
+    cells = dict(__import__("tests.hxsim.test_analog_chip", fromlist=["QUIET"]).QUIET, **COND)
+    expected = _chain_reference(
+        g_leak=float(T["i_bias_leak"].nominal(cells["i_bias_leak"])),
+        cap=float(T["membrane_capacitor_size"].nominal(63)),
+        g_c=float(T["i_bias_nmda"].nominal(cells["i_bias_nmda"])),
+        tau_syn=float(T["i_bias_synin_exc_tau"].nominal(cells["i_bias_synin_exc_tau"])))
+    ratios = measured / measured[0]
+    # MADC quantisation is 1 LSB on a deflection of a few 10 LSB
+    assert ratios[1:] == pytest.approx(expected[1:3], abs=0.06, rel=0.1)
