@@ -110,13 +110,18 @@ class EmulatorConnection(Connection):
         if chip_id < 0:
             raise ValueError(f"chip_id {chip_id} must be >= 0")
         self.chip_id = int(chip_id)
+        self.emulator_options = dict(emulator_options)
         self.emulator = hxsim.Emulator(chip_id=self.chip_id, **emulator_options)
 
     def _execute(self, words):
         return self.emulator.execute(words)
 
     def get_unique_identifier(self) -> str:
-        return f"emulator-chip-{self.chip_id}"
+        """``emulator-chip-N``, plus the emulator options that change what the chip
+        measures (e.g. ``ideal``, ``noise``, ``dt``), so caches keyed by it never mix
+        an ideal or noisy chip with the default one."""
+        extra = "".join(f",{k}={v}" for k, v in sorted(self.emulator_options.items()))
+        return f"emulator-chip-{self.chip_id}{extra}"
 
     def __repr__(self):
         return f"EmulatorConnection(chip_id={self.chip_id})"

@@ -70,3 +70,9 @@ def test_emulator_state_persists_across_programs():
         t = b.read(coord)
         stadls.run(conn, b.done())
         assert t.get().value == 321
+
+
+def test_identifier_distinguishes_emulator_options():
+    with hxcomm.EmulatorConnection(chip_id=2) as plain, hxcomm.EmulatorConnection(chip_id=2, ideal=True) as ideal:
+        assert plain.get_unique_identifier() == "emulator-chip-2"
+        assert ideal.get_unique_identifier() == "emulator-chip-2,ideal=True"
