@@ -1,0 +1,94 @@
+"""Result cache: calibrations keyed by chip identity, target, options and version.
+
+The key is the sha256 of the canonical JSON of (kind, target, options, the
+connection's unique identifier, calix version, cache format); the file is
+``<kind>-<key>.npz`` in the first cache directory. Lookups go through all
+directories in order (e.g. a shared read-only one first); a hit is checked
+against its metadata before it is returned.
+
+Default directory: ``$CALIX_CACHE_DIR``, else ``~/.cache/openhx/calix``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+from . import serial
+from .result import CalibResult
+
+__all__ = ["default_cache_dir", "cache_key", "CalibCache"]
+
+log = logging.getLogger("calix.cache")
+
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``."""
+    env = os.environ.get("CALIX_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "openhx" / "calix"
+
+
+def cache_key(kind: str, target, options, chip_id: str, version: str) -> str:
+    return serial.digest({"kind": kind, "target": target, "options": options, "chip_id": chip_id,
+                          "version": version, "cache_format": CACHE_FORMAT})
+
+
+class CalibCache:
+    """Lookup and store of results in a list of directories.
+
+    ``paths``: directories (str/Path), searched in order; ``None`` = the
+    default directory. ``read_only``: never write.
+    """
+
+    def __init__(self, paths: Optional[Sequence[Union[str, os.PathLike]]] = None, read_only: bool = False):
+        if paths is None:
+            paths = [default_cache_dir()]
+        elif isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        self.paths: List[Path] = [Path(p).expanduser() for p in paths]
+        self.read_only = read_only
+
+    @staticmethod
+    def filename(kind: str, key: str) -> str:
+        return f"{kind}-{key[:40]}.npz"
+
+    def load(self, kind: str, key: str, chip_id: str, version: str) -> Optional[CalibResult]:
+        name = self.filename(kind, key)
+        for d in self.paths:
+            f = d / name
+            if not f.is_file():
+                continue
+            try:
+                result = CalibResult.from_file(f)
+            except (OSError, ValueError, KeyError) as err:
+                log.warning("ignoring unreadable cache file %s: %s", f, err)
+                continue
+            if result.chip_id != chip_id or result.version != version or result.kind != kind:
+                log.warning("ignoring cache file %s: made for chip %r, calix %r", f, result.chip_id,
+                            result.version)
+                continue
+            log.info("calibration cache hit: %s", f)
+            return result
+        log.info("calibration cache miss (%s)", name)
+        return None
+
+    def store(self, result: CalibResult, kind: str, key: str) -> Optional[Path]:
+        """Write ``result`` to the first writable directory; returns the file
+        (None if read-only or nothing writable)."""
+        if self.read_only:
+            return None
+        name = self.filename(kind, key)
+        for d in self.paths:
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+                result.to_file(d / name)
+                log.info("calibration stored in cache: %s", d / name)
+                return d / name
+            except OSError as err:
+                log.warning("cannot write cache directory %s: %s", d, err)
+        return None

@@ -1,0 +1,21 @@
+"""Spiking-mode calibration of all 512 neurons (public ``calix.spiking``).
+
+``calix.calibrate(SpikingCalibTarget(...))`` is the entry; the steps are in
+:mod:`calix.spiking.calibrate`, targets in :mod:`calix.spiking.targets`,
+model-unit targets in :mod:`calix.spiking.model_units`.
+"""
+from .targets import (CADCCalibOptions, CADCCalibTarget, FEASIBLE_RANGES, NeuronCalibOptions,  # noqa: F401
+                      NeuronCalibTarget, SpikingCalibOptions, SpikingCalibTarget, STPCalibOptions,
+                      STPCalibTarget)
+from .model_units import ModelMapping, NeuronModelTarget  # noqa: F401
+
+__all__ = ["SpikingCalibTarget", "SpikingCalibOptions", "NeuronCalibTarget", "NeuronCalibOptions",
+           "CADCCalibTarget", "CADCCalibOptions", "STPCalibTarget", "STPCalibOptions", "NeuronModelTarget",
+           "ModelMapping", "FEASIBLE_RANGES", "calibrate"]
+
+
+def calibrate(connection, target=None, options=None, progress=None):
+    """Run the spiking calibration on ``connection`` (no cache; see
+    :func:`calix.calibrate` for the cached entry)."""
+    from .calibrate import calibrate as _calibrate
+    return _calibrate(connection, target or SpikingCalibTarget(), options, progress=progress)

@@ -1,0 +1,290 @@
+"""Targets and options of the spiking calibration (public names, defaults, units).
+
+Units are hardware units, as in the public calix: potentials in CADC LSB
+(after the CADC calibration, 0..255), times in seconds of *hardware* time
+(10e-6 s on the chip = 10 ms of biology at the 1000x speed-up), currents and
+biases in CapMem LSB (0..1022), the membrane capacitance in LSB (0..63).
+Model units (mV, biological ms, nA, uS) are :mod:`calix.spiking.model_units`.
+
+Every array field takes a scalar or a per-neuron array of shape (512,)
+(synaptic fields: also (2,) for exc/inh or (2, 512)). ``check()`` raises
+:class:`~calix.common.exceptions.InfeasibleTargetError` naming the field,
+the offending neurons and the feasible range; it runs before anything is
+measured.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ..common.exceptions import InfeasibleTargetError
+from ..common.serial import register
+
+__all__ = ["NeuronCalibTarget", "NeuronCalibOptions", "CADCCalibTarget", "CADCCalibOptions",
+           "STPCalibTarget", "STPCalibOptions", "SpikingCalibTarget", "SpikingCalibOptions",
+           "FEASIBLE_RANGES", "N_NEURONS"]
+
+N_NEURONS = 512
+
+#: field -> (low, high, unit): the feasible ranges checked before a calibration
+#: (public calix ``check_target`` and ccalix; reference section 4.5).
+FEASIBLE_RANGES = {
+    "leak": (50, 160, "CADC LSB"),
+    "reset": (50, 160, "CADC LSB"),
+    "threshold": (50, 220, "CADC LSB"),
+    "tau_mem": (0.5e-6, 60e-6, "s"),
+    # public 0.3..30 us; the emulator's synaptic time constant bottoms out at ~1 us
+    # (CapMem 1022, nominal), 1.2 us is reachable for every neuron within 3 sigma of mismatch
+    "tau_syn": (1.2e-6, 30e-6, "s"),
+    "i_synin_gm": (30, 800, "CapMem LSB"),
+    # the voltage cells reach 0..1226 mV, i.e. CADC -50..256 LSB (nominal), less 3 sigma
+    "e_coba_reversal": (-35, 245, "CADC LSB"),
+    "e_coba_reference": (60, 160, "CADC LSB"),
+    "membrane_capacitance": (0, 63, "LSB"),
+    "refractory_time": (40e-9, 32e-6, "s"),
+    "holdoff_time": (0.0, 4e-6, "s"),
+    "synapse_dac_bias": (30, 1022, "CapMem LSB"),
+}
+
+
+def _as_array(name, value, shapes) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if a.shape not in shapes:
+        allowed = ", ".join(str(s) for s in shapes)
+        raise ValueError(f"target {name} has shape {a.shape}; allowed shapes: {allowed}")
+    if not np.all(np.isfinite(a)):
+        raise InfeasibleTargetError(name, a, FEASIBLE_RANGES[name][:2], FEASIBLE_RANGES[name][2],
+                                    indices=np.flatnonzero(~np.isfinite(a.reshape(-1))), detail="not finite")
+    return a
+
+
+def _check_range(name, a):
+    lo, hi, unit = FEASIBLE_RANGES[name]
+    bad = np.flatnonzero(~((a.reshape(-1) >= lo) & (a.reshape(-1) <= hi)))
+    if bad.size:
+        raise InfeasibleTargetError(name, a, (lo, hi), unit, indices=bad)
+
+
+_NEURON_SHAPES = [(), (N_NEURONS,)]
+_SYNIN_SHAPES = [(), (2,), (N_NEURONS,), (2, N_NEURONS)]
+
+
+def per_neuron(value) -> np.ndarray:
+    """Broadcast a scalar or (512,) value to (512,) floats."""
+    return np.broadcast_to(np.asarray(value, float), (N_NEURONS,)).copy()
+
+
+def per_synin(value) -> np.ndarray:
+    """Broadcast a synaptic target to (2, 512): row 0 excitatory, row 1 inhibitory."""
+    a = np.asarray(value, float)
+    if a.shape == (2,):
+        a = a[:, None]
+    return np.broadcast_to(a, (2, N_NEURONS)).copy()
+
+
+@register
+@dataclass
+class NeuronCalibTarget:
+    """Targets of the neuron calibration (public ``calix.spiking.neuron.NeuronCalibTarget``).
+
+    :ivar leak: resting potential, CADC LSB
+    :ivar reset: reset potential, CADC LSB
+    :ivar threshold: spike threshold, CADC LSB
+    :ivar tau_mem: membrane time constant, s (hardware)
+    :ivar tau_syn: synaptic time constant, s; (2,) = (exc, inh), or per neuron
+    :ivar i_synin_gm: synaptic input OTA bias (sets the synaptic strength),
+        CapMem LSB, (exc, inh); the CUBA strengths of all neurons are matched
+        to the median neuron at this bias
+    :ivar e_coba_reversal: COBA reversal potentials (exc, inh), CADC LSB, or
+        None for current-based synapses
+    :ivar e_coba_reference: potential at which the COBA strength equals the
+        CUBA one (exc, inh), CADC LSB; None: the midpoint of leak and threshold
+    :ivar membrane_capacitance: LSB 0..63 (63 ~ 2.2 pF)
+    :ivar refractory_time: s
+    :ivar synapse_dac_bias: synapse DAC bias (scales all weights), CapMem LSB
+    :ivar holdoff_time: time the reset is held after the refractory period
+        ends (public "holdoff"), s
+    """
+
+    leak: object = 80
+    reset: object = 70
+    threshold: object = 125
+    tau_mem: object = 10e-6
+    tau_syn: object = 10e-6
+    i_synin_gm: object = field(default_factory=lambda: np.array([500, 500]))
+    e_coba_reversal: object = None
+    e_coba_reference: object = None
+    membrane_capacitance: object = 63
+    refractory_time: object = 2e-6
+    synapse_dac_bias: int = 600
+    holdoff_time: object = 0.0
+
+    def check(self) -> None:
+        """Raise InfeasibleTargetError (or ValueError for bad shapes)."""
+        for name in ("leak", "reset", "threshold", "tau_mem", "membrane_capacitance", "refractory_time",
+                     "holdoff_time"):
+            _check_range(name, _as_array(name, getattr(self, name), _NEURON_SHAPES))
+        _check_range("tau_syn", _as_array("tau_syn", self.tau_syn, _SYNIN_SHAPES))
+        gm = _as_array("i_synin_gm", self.i_synin_gm, [(), (2,)])
+        _check_range("i_synin_gm", gm)
+        _check_range("synapse_dac_bias", _as_array("synapse_dac_bias", self.synapse_dac_bias, [()]))
+        cap = np.asarray(self.membrane_capacitance, float)
+        if np.any(cap != np.round(cap)):
+            raise ValueError("target membrane_capacitance must be integer (LSB 0..63)")
+        if self.e_coba_reversal is None and self.e_coba_reference is not None:
+            raise ValueError("e_coba_reference is set but e_coba_reversal is None (CUBA): set both for COBA")
+        if self.e_coba_reversal is not None:
+            rev = _as_array("e_coba_reversal", self.e_coba_reversal, _SYNIN_SHAPES)
+            _check_range("e_coba_reversal", rev)
+            rev2 = per_synin(rev)
+            if self.e_coba_reference is not None:
+                ref = _as_array("e_coba_reference", self.e_coba_reference, _SYNIN_SHAPES)
+                _check_range("e_coba_reference", ref)
+                ref2 = per_synin(ref)
+            else:
+                mid = 0.5 * (per_neuron(self.leak) + per_neuron(self.threshold))
+                ref2 = np.stack([mid, mid])
+            too_close = np.abs(rev2 - ref2) < 5
+            if too_close.any():
+                raise InfeasibleTargetError(
+                    "e_coba_reversal", rev2, FEASIBLE_RANGES["e_coba_reversal"][:2], "CADC LSB",
+                    indices=np.flatnonzero(too_close),
+                    detail="within 5 LSB of the COBA reference potential: the conductance would be infinite")
+            wrong_side = (rev2[0] < ref2[0]) | (rev2[1] > ref2[1])
+            if wrong_side.any():
+                raise InfeasibleTargetError(
+                    "e_coba_reversal", rev2, FEASIBLE_RANGES["e_coba_reversal"][:2], "CADC LSB",
+                    indices=np.flatnonzero(np.stack([rev2[0] < ref2[0], rev2[1] > ref2[1]])),
+                    detail="the excitatory reversal must lie above and the inhibitory below the reference")
+
+    @property
+    def coba(self) -> bool:
+        return self.e_coba_reversal is not None
+
+
+@register
+@dataclass
+class NeuronCalibOptions:
+    """Options of the neuron calibration.
+
+    :ivar readout_neuron: neuron whose membrane goes to the readout pads
+        (public option; no effect on the emulator)
+    :ivar refine_potentials: repeat leak/reset/threshold after the others
+    :ivar tolerance_potential: |error| above this (CADC LSB) marks a neuron failed
+    :ivar tolerance_time: relative error of tau_mem/tau_syn above this fails
+    :ivar tolerance_synin: relative deviation of the synaptic strength above this fails
+    :ivar reads: CADC reads averaged per potential measurement
+    """
+
+    readout_neuron: Optional[int] = None
+    refine_potentials: bool = True
+    tolerance_potential: float = 2.0
+    tolerance_time: float = 0.05
+    tolerance_synin: float = 0.05
+    reads: int = 4
+
+
+@register
+@dataclass
+class CADCCalibTarget:
+    """CADC calibration target (public): ``dynamic_range`` of CapMem voltages
+    (LSB) mapped onto CADC ``read_range`` (LSB)."""
+
+    dynamic_range: Tuple[int, int] = (70, 550)
+    read_range: Tuple[int, int] = (20, 220)
+
+    def check(self) -> None:
+        lo, hi = self.dynamic_range
+        if not (0 <= lo < hi <= 1022):
+            raise InfeasibleTargetError("cadc dynamic_range", np.array([lo, hi]), (0, 1022), "CapMem LSB",
+                                        detail="need 0 <= low < high <= 1022")
+        rlo, rhi = self.read_range
+        if not (0 <= rlo < rhi <= 255) or rhi - rlo < 32:
+            raise InfeasibleTargetError("cadc read_range", np.array([rlo, rhi]), (0, 255), "CADC LSB",
+                                        detail="need 0 <= low, low + 32 <= high <= 255")
+
+
+@register
+@dataclass
+class CADCCalibOptions:
+    """:ivar calibrate_offsets: per-channel digital offsets (else only the ramp)."""
+
+    calibrate_offsets: bool = True
+
+
+@register
+@dataclass
+class STPCalibTarget:
+    """STP voltages (CapMem LSB), public defaults."""
+
+    v_charge_0: int = 100
+    v_recover_0: int = 400
+    v_charge_1: int = 330
+    v_recover_1: int = 50
+
+    def check(self) -> None:
+        for name in ("v_charge_0", "v_recover_0", "v_charge_1", "v_recover_1"):
+            v = getattr(self, name)
+            if not (0 <= v <= 1022):
+                raise InfeasibleTargetError(f"stp {name}", v, (0, 1022), "CapMem LSB")
+
+
+@register
+@dataclass
+class STPCalibOptions:
+    """STP ramp current and comparator voltage (CapMem LSB), public defaults."""
+
+    i_ramp: int = 600
+    v_stp: int = 180
+
+
+@register
+@dataclass
+class SpikingCalibTarget:
+    """Target of the spiking calibration (public ``calix.spiking.SpikingCalibTarget``)."""
+
+    cadc_target: CADCCalibTarget = field(default_factory=CADCCalibTarget)
+    neuron_target: NeuronCalibTarget = field(default_factory=NeuronCalibTarget)
+    stp_target: STPCalibTarget = field(default_factory=STPCalibTarget)
+
+    def __post_init__(self):
+        # a model-unit neuron target is converted once, here (nominal mapping)
+        if hasattr(self.neuron_target, "to_hardware"):
+            self.neuron_target = self.neuron_target.to_hardware()
+
+    def check(self) -> None:
+        self.cadc_target.check()
+        self.neuron_target.check()
+        self.stp_target.check()
+
+    def calibrate(self, connection, options=None, progress=None):
+        from .calibrate import calibrate as _calibrate
+        return _calibrate(connection, self, options, progress=progress)
+
+
+@register
+@dataclass
+class SpikingCalibOptions:
+    """Options of the spiking calibration (public names).
+
+    :ivar refine_potentials: None = as the public stack (refine unless COBA)
+    :ivar neurons: calibrate only these neurons (indices; None = all 512). The
+        others keep uncalibrated defaults and count as failed. For tests.
+    :ivar calibrate_stp: run the STP offset step
+    """
+
+    cadc_options: CADCCalibOptions = field(default_factory=CADCCalibOptions)
+    neuron_options: NeuronCalibOptions = field(default_factory=NeuronCalibOptions)
+    stp_options: STPCalibOptions = field(default_factory=STPCalibOptions)
+    refine_potentials: Optional[bool] = None
+    neurons: Optional[Tuple[int, ...]] = None
+    calibrate_stp: bool = True
+
+    def __post_init__(self):
+        if self.neurons is not None:
+            n = tuple(sorted({int(i) for i in np.asarray(self.neurons).reshape(-1)}))
+            if not n or n[0] < 0 or n[-1] >= N_NEURONS:
+                raise ValueError(f"options.neurons must be indices in [0, {N_NEURONS}), got {self.neurons!r}")
+            self.neurons = n
