@@ -1,1 +1,4 @@
-"""TODO"""
+"""pynn_brainscales: PyNN front end for the (emulated) BrainScaleS-2 chip.
+
+``import pynn_brainscales.brainscales2 as pynn`` -- see docs/pynn.md.
+"""

@@ -1,0 +1,93 @@
+"""PyNN backend for BrainScaleS-2 on the openhx emulator: ``import pynn_brainscales.brainscales2 as pynn``.
+
+Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology).
+See docs/pynn.md.
+"""
+from pyNN import common
+from pyNN import errors, random, space  # noqa: F401
+from pyNN.network import Network  # noqa: F401
+from pyNN.space import Space  # noqa: F401
+from pyNN.random import NumpyRNG, RandomDistribution  # noqa: F401
+from pyNN.connectors import *  # noqa: F401,F403
+from pyNN.recording import get_io
+from pyNN.standardmodels import StandardCellType
+
+from . import simulator
+from .standardmodels import HXNeuron, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse  # noqa: F401
+from .populations import Assembly, Population, PopulationView  # noqa: F401
+from .projections import Projection  # noqa: F401
+from pyNN.connectors import FixedProbabilityConnector
+
+_SETUP_OPTIONS = ("initial_config", "neuronPermutation", "enable_neuron_bypass", "connection",
+                  "calibration_cache", "injected_config", "rng_seed")
+
+
+def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
+    """Set up the backend.  Options: ``initial_config`` (lola.Chip or calibration result the network
+    is written on), ``neuronPermutation`` (AtomicNeuronOnDLS enums in the order on-chip neurons are
+    placed), ``enable_neuron_bypass``, ``connection`` (an open hxcomm connection, else one is opened),
+    ``calibration_cache`` (accepted, unused: no automatic calibration yet), ``injected_config``
+    (dict of stadls builders ``pre_realtime``/``post_realtime`` merged into the program),
+    ``rng_seed`` (host-side Poisson generation).  Unknown keys raise KeyError."""
+    for key in extra_params:
+        if key not in _SETUP_OPTIONS + ("max_delay",):
+            raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
+    st = simulator.state
+    st.close_connection()
+    st.connection = extra_params.get("connection")
+    st.initial_config = extra_params.get("initial_config")
+    perm = extra_params.get("neuronPermutation")
+    if perm is not None:
+        perm = [int(p) for p in perm]
+        if len(set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
+            raise ValueError("neuronPermutation must list distinct neuron indices in [0, 511]")
+    st.neuron_permutation = perm
+    st.enable_neuron_bypass = bool(extra_params.get("enable_neuron_bypass", False))
+    st.calibration_cache = extra_params.get("calibration_cache")
+    st.injected_config = extra_params.get("injected_config")
+    st.rng_seed = int(extra_params.get("rng_seed", 1234))
+    st.write_on_end = []
+    st.clear()
+    st.dt = 3.4e-05
+    st.min_delay = 0.0
+    st.max_delay = 0.0
+    return 0
+
+
+def end(compatible_output=True):
+    """Write pending data and close the connection opened by setup()."""
+    st = simulator.state
+    for (population, variables, filename) in getattr(st, "write_on_end", []):
+        population.write_data(get_io(filename), variables)
+    st.write_on_end = []
+    st.close_connection()
+
+
+_run, run_until = common.build_run(simulator)
+
+
+def run(simtime, callbacks=None):
+    """Run for ``simtime`` hardware ms (one run per segment: call ``reset()`` before the next)."""
+    return _run(simtime, callbacks)
+
+
+run_for = run
+reset = common.build_reset(simulator)
+initialize = common.initialize
+get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
+    common.build_state_queries(simulator)
+
+create = common.build_create(Population)
+connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
+record = common.build_record(simulator)
+
+
+def get_backend_statistics():
+    """Routing statistics (grenade.RoutingStatistics) and timing (grenade.ExecutionTimeInfo) of the last run."""
+    return dict(simulator.state.statistics)
+
+
+def list_standard_models():
+    """The cell types of this backend."""
+    return [obj.__name__ for obj in (HXNeuron, SpikeSourceArray, SpikeSourcePoisson)
+            if isinstance(obj, type) and issubclass(obj, StandardCellType)]

@@ -1,0 +1,107 @@
+"""PyNN Population / PopulationView / Assembly for BrainScaleS-2."""
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import ParameterSpace, simplify
+
+from . import simulator
+from .recording import Recorder
+
+
+class Assembly(common.Assembly):
+    _simulator = simulator
+
+
+class PopulationView(common.PopulationView):
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _get_parameters(self, *names):
+        ps = self.parent._get_parameters(*names)
+        return ParameterSpace({k: simplify(np.asarray(ps[k].evaluate(simplify=False))[self.mask])
+                               for k in ps.keys()}, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            full = np.array(self.parent._parameters[name], dtype=object if name == "spike_times" else None)
+            full[self.mask] = value
+            self.parent._check(name, full)
+            self.parent._parameters[name] = full
+
+    def _set_initial_value_array(self, variable, initial_values):
+        pass
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+
+class Population(common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def _create_cells(self):
+        if getattr(self.celltype, "is_on_chip", False):
+            used = sum(p.size for p in simulator.state.populations if p.celltype.is_on_chip)
+            if used + self.size > simulator.NEURONS_ON_CHIP:
+                raise ValueError(f"too many neurons for the chip: {used + self.size} in on-chip populations, "
+                                 f"the chip has {simulator.NEURONS_ON_CHIP}")
+        id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
+        self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)
+        self._mask_local = np.ones(self.size, dtype=bool)
+        ps = self.celltype.native_parameters
+        ps.shape = (self.size,)
+        ps.evaluate(simplify=False)
+        self._parameters = ps.as_dict()
+        for name, value in self._parameters.items():
+            self._check(name, value)
+        for i in self.all_cells:
+            i.parent = self
+        simulator.state.id_counter += self.size
+        simulator.state.populations.append(self)
+        self._rng = np.random.default_rng([simulator.state.rng_seed, len(simulator.state.populations)])
+        self._frozen = None
+
+    def _check(self, name, value):
+        check = getattr(self.celltype, "check_values", None)
+        if check is not None:
+            check(name, value)
+
+    def _set_initial_value_array(self, variable, initial_values):
+        pass
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _get_parameters(self, *names):
+        native = self.celltype.get_native_names(*names)
+        ps = ParameterSpace({n: simplify(self._parameters[n]) for n in native}, shape=(self.size,))
+        return self.celltype.reverse_translate(ps)
+
+    def _set_parameters(self, parameter_space):
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            self._check(name, value)
+            self._parameters[name] = value
+
+    # -- backend helpers ---------------------------------------------------------------
+    def _lola_neurons(self):
+        return self.celltype.to_lola(self._parameters, self.size)
+
+    def _madc_requests(self):
+        out = []
+        for var in simulator.RECORDABLE_ANALOG:
+            idx = self.recorder.analog_indices(var)
+            if idx:
+                out.append((var, idx))
+        return out
+
+    def _spike_trains(self, runtime):
+        key = (repr({k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                     for k, v in self._parameters.items()}), runtime)
+        if self._frozen is None or self._frozen[0] != key:
+            rng = np.random.default_rng([simulator.state.rng_seed, simulator.state.populations.index(self)])
+            self._frozen = (key, self.celltype.trains(self._parameters, self.size, runtime, rng))
+        return self._frozen[1]

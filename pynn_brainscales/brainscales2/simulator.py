@@ -1,0 +1,162 @@
+"""Backend state: the network registry, the connection and the run (grenade)."""
+import numpy as np
+from pyNN import common
+
+import grenade
+import hxcomm
+
+name = "BrainScaleS-2 (openhx emulator)"
+
+NEURONS_ON_CHIP = 512
+FPGA_CYCLES_PER_MS = 125_000
+MAX_RUNTIME_MS = (2 ** 32 - 1) / FPGA_CYCLES_PER_MS  # 32-bit FPGA timer, ~34.36 s hardware
+RECORDABLE_ANALOG = ("v", "exc_synin", "inh_synin", "adaptation")
+MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_synin",
+               "adaptation": "adaptation"}
+
+
+class ID(int, common.IDMixin):
+    def __init__(self, n):
+        int.__init__(n)
+        common.IDMixin.__init__(self)
+
+
+def _root(pop):
+    return getattr(pop, "grandparent", pop)
+
+
+class State(common.control.BaseState):
+    """Singleton holding the network and the connection."""
+
+    def __init__(self):
+        common.control.BaseState.__init__(self)
+        self.mpi_rank = 0
+        self.num_processes = 1
+        self.dt = 3.4e-05                 # ms: the mean MADC sample interval
+        self.min_delay = 0.0
+        self.max_delay = 0.0
+        self.record_sample_times = True
+        self.connection = None
+        self._own_connection = None
+        self.initial_config = None
+        self.neuron_permutation = None
+        self.enable_neuron_bypass = False
+        self.injected_config = None
+        self.calibration_cache = None
+        self.rng_seed = 1234
+        self.clear()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def clear(self):
+        self.populations = []
+        self.projections = []
+        self.recorders = set()
+        self.id_counter = 0
+        self.segment_counter = -1
+        self._routing = None
+        self._routing_key = None
+        self.last_results = None
+        self.statistics = {}
+        self.reset()
+
+    def reset(self):
+        self.running = False
+        self.t = 0.0
+        self.t_start = 0.0
+        self.segment_counter += 1
+        self._has_run = False
+
+    def open_connection(self):
+        if self.connection is None:
+            self._own_connection = hxcomm.ManagedConnection()
+            self.connection = self._own_connection.__enter__()
+        return self.connection
+
+    def close_connection(self):
+        if self._own_connection is not None:
+            self._own_connection.__exit__(None, None, None)
+            self._own_connection = None
+            self.connection = None
+
+    # -- run ----------------------------------------------------------------------------
+    def run(self, simtime):
+        self.run_until(self.t + simtime)
+
+    def run_until(self, tstop):
+        if self._has_run:
+            raise RuntimeError("Stacking several `pynn.run` commands without calling `pynn.reset()` in "
+                               "between is not supported: hardware time cannot be continued.")
+        runtime = float(tstop) - self.t
+        if not np.isfinite(runtime) or runtime <= 0:
+            raise ValueError(f"runtime must be positive (hardware ms), got {runtime}")
+        if runtime > MAX_RUNTIME_MS:
+            raise ValueError(f"Total runtime {runtime} ms is too long: the 32-bit FPGA timer allows at most "
+                             f"{MAX_RUNTIME_MS:.3f} ms (hardware time) per run")
+        network, descr, inputs_needed = self._build_network()
+        key = self._topology_key(network)
+        routing = self._routing if key == self._routing_key else None
+        if routing is None:
+            routing = grenade.route(network)
+        gen = grenade.InputGenerator(network, runtime=runtime)
+        for pop, d in inputs_needed:
+            gen.add(pop._spike_trains(runtime), d)
+        init = self.initial_config
+        if self.enable_neuron_bypass and init is None:
+            import lola
+            init = lola.Chip.default_neuron_bypass() if hasattr(lola.Chip, "default_neuron_bypass") else None
+        hooks = self.injected_config
+        results = grenade.run(self.open_connection(), network, routing, gen, initial_config=init,
+                              hooks=hooks)
+        self._routing = results.routing if getattr(results, "routing", None) is not None else routing
+        self._routing_key = key
+        self.last_results = results
+        self._descriptors = descr
+        self.statistics = {"routing": routing.statistics, "timing": results.timing}
+        self.t = float(tstop)
+        self.running = True
+        self._has_run = True
+
+    @staticmethod
+    def _topology_key(network):
+        parts = []
+        for p in network.populations:
+            parts.append((type(p).__name__, len(p), None if getattr(p, "placement", None) is None
+                          else tuple(p.placement)))
+        for pr in network.projections:
+            parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection,
+                          np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
+        return tuple(parts)
+
+    def _build_network(self):
+        from .populations import Population  # noqa: F401
+        b = grenade.NetworkBuilder()
+        descr = {}
+        inputs_needed = []
+        madc = []
+        placed = 0
+        for pop in self.populations:
+            if pop.celltype.is_on_chip:
+                placement = None
+                if self.neuron_permutation is not None:
+                    placement = list(self.neuron_permutation[placed:placed + pop.size])
+                placed += pop.size
+                d = b.add(grenade.Population(pop.size, placement=placement, config=pop._lola_neurons()))
+                for var, ids in pop._madc_requests():
+                    for i in ids:
+                        madc.append((d, i, MADC_SOURCE[var]))
+            else:
+                d = b.add(grenade.ExternalSourcePopulation(pop.size))
+                inputs_needed.append((pop, d))
+            descr[pop] = d
+        for prj in self.projections:
+            conns = prj._grenade_connections()
+            if len(conns[0]) == 0:
+                continue
+            b.add(grenade.Projection(prj.receptor_type, descr[_root(prj.pre)], descr[_root(prj.post)], conns,
+                                     max_weight=prj._max_weight))
+        if madc:
+            b.add(grenade.MADCRecording(madc))
+        return b.done(), descr, inputs_needed
+
+
+state = State()

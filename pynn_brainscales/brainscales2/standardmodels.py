@@ -1,0 +1,167 @@
+"""Cell types: HXNeuron (raw lola.AtomicNeuron parameters), SpikeSourceArray, SpikeSourcePoisson."""
+import numpy as np
+from pyNN.standardmodels import StandardCellType, build_translations, cells, synapses
+from pyNN.parameters import Sequence
+
+import lola
+
+# lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
+_HIDDEN_GROUPS = ("event_routing", "readout")
+# enum-valued fields (not plain numbers) are not exposed yet
+_ENUM_FIELDS = ("constant_current.type", "bayesian.operation")
+
+# Defaults deviating from lola.AtomicNeuron(): a neuron that integrates its synaptic input and
+# can spike on the emulator (the lola default neuron is silent: inputs and comparator off).
+HX_DEFAULT_OVERRIDES = {
+    "excitatory_input.enable": True,
+    "inhibitory_input.enable": True,
+    "excitatory_input.i_bias_gm": 1000,
+    "inhibitory_input.i_bias_gm": 1000,
+    "excitatory_input.i_bias_tau": 100,
+    "inhibitory_input.i_bias_tau": 100,
+    "leak.i_bias": 200,
+    "threshold.enable": True,
+    "threshold.v_threshold": 550,
+    "refractory_period.refractory_time": 20,
+}
+
+
+def _lola_fields():
+    """(public_name, dotted path, default, kind) for all exposed AtomicNeuron fields."""
+    fields = []
+    for group, content in lola.AtomicNeuron().to_dict().items():
+        if group == "type" or group in _HIDDEN_GROUPS:
+            continue
+        for field, value in content.items():
+            path = f"{group}.{field}"
+            if path in _ENUM_FIELDS:
+                continue
+            value = HX_DEFAULT_OVERRIDES.get(path, value)
+            kind = bool if isinstance(value, bool) else int
+            fields.append((f"{group}_{field}", path, value, kind))
+    return fields
+
+
+HX_FIELDS = _lola_fields()
+_RANGES = {}
+
+
+def field_range(path):
+    """(min, max) of an integer AtomicNeuron field, found by lola's own range check."""
+    if path not in _RANGES:
+        group, field = path.split(".")
+        probe = lola.AtomicNeuron()
+        lo, hi = 0, 0
+        for cand in (1022, 1023, 255, 63, 15, 1):
+            try:
+                setattr(getattr(probe, group), field, cand)
+                hi = max(hi, cand)
+                break
+            except (ValueError, TypeError):
+                continue
+        _RANGES[path] = (lo, hi)
+    return _RANGES[path]
+
+
+class HXNeuron(StandardCellType):
+    """One atomic neuron circuit with the raw parameters of ``lola.AtomicNeuron``.
+
+    Parameter names are the flattened lola fields (``leak_v_leak``, ``threshold_v_threshold``,
+    ``excitatory_input_i_bias_tau``, ``refractory_period_refractory_time``, ...), values in raw
+    units (CapMem DAC values 0..1022, digital values, bools); arrays give per-neuron values.
+    Event routing and readout are set by the backend.  Defaults: see ``HX_DEFAULT_OVERRIDES``.
+    """
+
+    default_parameters = {name: (float(v) if kind is int else v) for name, _, v, kind in HX_FIELDS}
+    default_initial_values = {}
+    units = {"v": "dimensionless", "exc_synin": "dimensionless", "inh_synin": "dimensionless",
+             "adaptation": "dimensionless"}
+    recordable = ["spikes", "v", "exc_synin", "inh_synin", "adaptation"]
+    receptor_types = ("excitatory", "inhibitory")
+    conductance_based = False
+    injectable = False
+    is_on_chip = True
+    translations = build_translations(*[(name, name) for name, _, _, _ in HX_FIELDS])
+
+    @staticmethod
+    def check_values(name, values):
+        """Raise ValueError when a parameter array leaves its hardware range."""
+        path = _PATHS[name]
+        kind = _KINDS[name]
+        arr = np.asarray(values)
+        if kind is bool:
+            return
+        if arr.size and (not np.all(np.isfinite(arr.astype(float)))):
+            raise ValueError(f"HXNeuron parameter {name}: values must be finite")
+        lo, hi = field_range(path)
+        a = np.rint(arr.astype(float))
+        if a.size and (a.min() < lo or a.max() > hi):
+            bad = a[(a < lo) | (a > hi)].ravel()[0]
+            raise ValueError(f"HXNeuron parameter {name} = {bad:g} out of range [{lo}, {hi}] "
+                             f"(lola.AtomicNeuron.{path})")
+
+    @staticmethod
+    def to_lola(params, size):
+        """A list of ``size`` lola.AtomicNeuron from a dict of per-neuron arrays."""
+        neurons = [lola.AtomicNeuron() for _ in range(size)]
+        for name, values in params.items():
+            path = _PATHS[name]
+            kind = _KINDS[name]
+            group, field = path.split(".")
+            vals = np.broadcast_to(np.asarray(values), (size,))
+            for n, v in zip(neurons, vals):
+                setattr(getattr(n, group), field, bool(v) if kind is bool else int(round(float(v))))
+        for n in neurons:
+            n.event_routing.analog_output = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
+        return neurons
+
+
+_PATHS = {name: path for name, path, _, _ in HX_FIELDS}
+_KINDS = {name: kind for name, _, _, kind in HX_FIELDS}
+
+
+class SpikeSourceArray(cells.SpikeSourceArray):
+    __doc__ = "Spikes from the host at given times (``spike_times`` in hardware ms)."
+    translations = build_translations(("spike_times", "spike_times"))
+    is_on_chip = False
+
+    @staticmethod
+    def trains(params, size, runtime, rng):
+        times = np.broadcast_to(np.asarray(params["spike_times"], dtype=object), (size,))
+        out = []
+        for t in times:
+            v = np.asarray(t.value if isinstance(t, Sequence) else t, dtype=float).reshape(-1)
+            out.append(np.sort(v[(v >= 0) & (v < runtime)]))
+        return out
+
+
+class SpikeSourcePoisson(cells.SpikeSourcePoisson):
+    __doc__ = ("Poisson spikes generated on the host (``rate`` in 1/s of hardware time, ``start`` and "
+               "``duration`` in hardware ms); frozen per population and parameter set (setup(rng_seed=...)).")
+    translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
+    is_on_chip = False
+
+    @staticmethod
+    def trains(params, size, runtime, rng):
+        rate = np.broadcast_to(np.asarray(params["rate"], dtype=float), (size,))
+        start = np.broadcast_to(np.asarray(params["start"], dtype=float), (size,))
+        dur = np.broadcast_to(np.asarray(params["duration"], dtype=float), (size,))
+        out = []
+        for r, s, d in zip(rate, start, dur):
+            stop = min(s + d, runtime)
+            if r <= 0 or stop <= s:
+                out.append(np.zeros(0))
+                continue
+            n = rng.poisson(r * (stop - s) / 1000.0)
+            out.append(np.sort(rng.uniform(s, stop, n)))
+        return out
+
+
+class StaticSynapse(synapses.StaticSynapse):
+    __doc__ = ("Static synapse with an integer weight (hardware LSB, 6 bit per synapse; |w| > 63 uses "
+               "several synapses); positive on excitatory, negative on inhibitory receptors; delay 0.")
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+    default_parameters = {"weight": 0.0, "delay": 0.0}
+
+    def _get_minimum_delay(self):
+        return 0.0

@@ -1,0 +1,149 @@
+import numpy as np
+import pytest
+
+import pynn_brainscales.brainscales2 as pynn
+
+
+@pytest.fixture(autouse=True)
+def session():
+    pynn.setup()
+    yield
+    pynn.end()
+
+
+def _driven(weight, inh_weight=0, record=("spikes",)):
+    times = list(np.arange(0.01, 0.19, 0.005))
+    src = pynn.Population(2, pynn.SpikeSourceArray(spike_times=times))
+    n = pynn.Population(1, pynn.HXNeuron())
+    n.record(list(record))
+    exc = pynn.Projection(pynn.PopulationView(src, [0]), n, pynn.AllToAllConnector(),
+                          pynn.StaticSynapse(weight=weight), receptor_type="excitatory")
+    if inh_weight:
+        pynn.Projection(pynn.PopulationView(src, [1]), n, pynn.AllToAllConnector(),
+                        pynn.StaticSynapse(weight=inh_weight), receptor_type="inhibitory")
+    return n, exc
+
+
+def test_api_basics():
+    assert set(pynn.list_standard_models()) == {"HXNeuron", "SpikeSourceArray", "SpikeSourcePoisson"}
+    with pytest.raises(KeyError):
+        pynn.setup(no_such_option=1)
+
+
+def test_leak_only_stays_at_leak():
+    n = pynn.Population(1, pynn.HXNeuron(threshold_enable=False))
+    n.record(["v", "spikes"])
+    pynn.run(0.05)
+    sig = n.get_data().segments[0].irregularlysampledsignals[0]
+    v = np.asarray(sig).ravel()
+    assert str(sig.units.dimensionality) == "dimensionless"
+    assert v.std() < 3 and len(v) > 100
+    assert len(n.get_data().segments[0].spiketrains[0]) == 0
+
+
+def test_psp_grows_with_weight():
+    peaks = []
+    for w in (0, 20, 63):
+        pynn.setup()
+        src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=[0.02]))
+        n = pynn.Population(1, pynn.HXNeuron(threshold_enable=False))
+        n.record("v")
+        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=w),
+                        receptor_type="excitatory")
+        pynn.run(0.06)
+        v = np.asarray(n.get_data().segments[0].irregularlysampledsignals[0]).ravel()
+        peaks.append(v.max() - np.median(v[:100]))
+    assert peaks[0] < peaks[1] < peaks[2] and peaks[2] - peaks[0] > 5, peaks
+
+
+def test_driven_neuron_spikes_in_ms():
+    n, _ = _driven(63)
+    pynn.run(0.2)
+    st = n.get_data().segments[0].spiketrains[0]
+    assert str(st.units.dimensionality) == "ms"
+    assert len(st) > 5 and 0 < float(st.min()) and float(st.max()) < 0.2
+
+
+def test_large_weight_splitting_and_set_without_rerouting():
+    n, prj = _driven(40)
+    pynn.run(0.2)
+    few = len(n.get_data().segments[0].spiketrains[0])
+    pynn.reset()
+    prj.set(weight=120)                   # > 63: two synapses
+    pynn.run(0.2)
+    assert prj.get("weight", format="list", with_address=False) == [120.0]
+    many = len(n.get_data().segments[1].spiketrains[0])
+    assert many > few
+
+
+def test_inhibition_lowers_rate():
+    n, _ = _driven(63)
+    pynn.run(0.2)
+    free = len(n.get_data().segments[0].spiketrains[0])
+    pynn.setup()
+    n, _ = _driven(63, inh_weight=-63)
+    pynn.run(0.2)
+    assert len(n.get_data().segments[0].spiketrains[0]) < free
+
+
+def test_segments_per_run_and_poisson():
+    src = pynn.Population(4, pynn.SpikeSourcePoisson(rate=1e5, start=0.0, duration=0.1))
+    n = pynn.Population(4, pynn.HXNeuron())
+    src.record("spikes")
+    n.record("spikes")
+    pynn.Projection(src, n, pynn.FixedProbabilityConnector(0.5, rng=pynn.NumpyRNG(3)),
+                    pynn.StaticSynapse(weight=63))
+    pynn.Projection(src, n, pynn.FromListConnector([(0, 0, 30), (1, 1, 20)], column_names=["weight"]), pynn.StaticSynapse())
+    for _ in range(3):
+        pynn.run(0.1)
+        pynn.reset()
+    data = src.get_data()
+    assert len(data.segments) == 3
+    counts = [sum(len(s) for s in seg.spiketrains) for seg in data.segments]
+    assert counts[0] > 10 and counts[0] == counts[1]      # frozen per parameter set
+    assert len(n.get_data().segments) == 3
+    with pytest.raises(RuntimeError):
+        pynn.run(0.1)
+        pynn.run(0.1)
+
+
+def test_errors_before_running():
+    with pytest.raises(ValueError, match="out of range"):
+        pynn.Population(1, pynn.HXNeuron(leak_v_leak=1023))
+    n = pynn.Population(3, pynn.HXNeuron())
+    with pytest.raises(ValueError, match="out of range"):
+        n.set(threshold_v_threshold=np.array([1, 2, 5000]))
+    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=[0.01]))
+    with pytest.raises((ValueError, pynn.errors.ConnectionError), match="positive for"):
+        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=-5),
+                        receptor_type="excitatory")
+    with pytest.raises((ValueError, pynn.errors.ConnectionError), match="negative for"):
+        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5),
+                        receptor_type="inhibitory")
+    with pytest.raises(ValueError, match="delay unequal 0"):
+        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=1.0))
+    with pytest.raises(ValueError, match="too many neurons"):
+        pynn.Population(510, pynn.HXNeuron())
+    n[0:2].record("v")
+    with pytest.raises(ValueError, match="at most two neurons"):
+        n.record("v")
+    with pytest.raises(ValueError, match="too long"):
+        pynn.run(40_000.0)
+    assert pynn.simulator.state.last_results is None
+
+
+def test_one_to_one_and_madc_two_neurons():
+    src = pynn.Population(2, pynn.SpikeSourceArray(spike_times=[0.02]))
+    n = pynn.Population(2, pynn.HXNeuron(threshold_enable=False))
+    n.record("v")
+    pynn.Projection(src, n, pynn.OneToOneConnector(), pynn.StaticSynapse(weight=63))
+    pynn.run(0.05)
+    sigs = n.get_data().segments[0].irregularlysampledsignals
+    assert len(sigs) == 2 and all(np.asarray(s).max() - np.asarray(s).min() > 2 for s in sigs)
+
+
+def test_madc_parity_error():
+    n = pynn.Population(3, pynn.HXNeuron())
+    n[[0, 2]].record("v")
+    with pytest.raises(ValueError, match="parity"):
+        pynn.run(0.01)
