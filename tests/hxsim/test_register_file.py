@@ -101,9 +101,12 @@ def test_jtag_id_code_reads_its_default(emu):
     assert haldls.JTAGIdCode.decode(res.read_words) == haldls.JTAGIdCode()
 
 
-def test_cadc_samples_read_zero(emu):
+def test_cadc_samples_read_zero():
+    # Without analog dynamics the CADC samples are their register defaults; with the
+    # analog core (the default) they measure membranes, which other tests cover.
+    digital = fresh(chip_id=7, analog=False)
     reg = REGISTERS_BY_NAME["CADCSampleQuad"]
-    res = run(emu, hxcomm.omnibus_read(reg.addresses([0, reg.size - 1]).ravel()))
+    res = run(digital, hxcomm.omnibus_read(reg.addresses([0, reg.size - 1]).ravel()))
     assert list(res.read_words) == [0, 0]
 
 
