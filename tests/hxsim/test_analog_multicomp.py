@@ -12,6 +12,18 @@ from .test_analog_chip import Setup, atomic, padi_label
 
 COND = dict(i_bias_nmda=150)  # g_c = 0.6 uS, comparable to the leak (0.25 uS)
 
+#: A(0) -g- B(1,2) -g- C(3,4) -g- D(5): a conductance from a membrane to its
+#: somatic-line segment, the segment joined to the right neighbour's segment,
+#: which is shorted to that neighbour's membrane.
+CHAIN_SWITCHES = {
+    0: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+    1: dict(connect_soma=True, connect_membrane_right=True),
+    2: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+    3: dict(connect_soma=True, connect_membrane_right=True),
+    4: dict(enable_multicomp_conductance=True, connect_soma_right=True),
+    5: dict(connect_soma=True),
+}
+
 
 def chain_setup(readout_col, switches, inject_col=0, weight=63):
     """Neurons in columns 0..5 with the given NeuronConfig switches; one PSP into
@@ -55,17 +67,7 @@ def test_direct_membrane_switch_merges_circuits():
 
 
 def test_psp_attenuates_along_a_chain_of_compartments():
-    # A(0) -g- B(1,2) -g- C(3,4) -g- D(5): a conductance from a membrane to its
-    # somatic-line segment, the segment joined to the right neighbour's segment,
-    # which is shorted to that neighbour's membrane.
-    sw = {
-        0: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        1: dict(connect_soma=True, connect_membrane_right=True),
-        2: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        3: dict(connect_soma=True, connect_membrane_right=True),
-        4: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        5: dict(connect_soma=True),
-    }
+    sw = CHAIN_SWITCHES
     d = [deflection(chain_setup(col, sw)) for col in (0, 1, 3, 5)]
     assert d[0] > d[1] > d[2] > d[3] > 0.5
     # B's two circuits are one membrane
@@ -124,14 +126,7 @@ def _chain_reference(g_leak, cap, g_c, tau_syn, dt=0.01, t_end=50.0):
 def test_chain_attenuation_matches_compartment_reference():
     from hxsim.transfer import TRANSFERS_BY_NAME as T
 
-    sw = {
-        0: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        1: dict(connect_soma=True, connect_membrane_right=True),
-        2: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        3: dict(connect_soma=True, connect_membrane_right=True),
-        4: dict(enable_multicomp_conductance=True, connect_soma_right=True),
-        5: dict(connect_soma=True),
-    }
+    sw = CHAIN_SWITCHES
     measured = np.array([deflection(chain_setup(col, sw)) for col in (0, 1, 3)])
     cells = dict(__import__("tests.hxsim.test_analog_chip", fromlist=["QUIET"]).QUIET, **COND)
     expected = _chain_reference(
