@@ -32,6 +32,7 @@ demo: $(STAMP)
 	$(PYTHON) examples/demo.py
 	mkdir -p out
 	$(PYTHON) examples/commissioning.py --out out/commissioning.png
+	$(PYTHON) examples/pynn_experiment.py --out out/pynn_experiment.png
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done

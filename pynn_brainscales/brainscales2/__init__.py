@@ -13,7 +13,9 @@ from pyNN.recording import get_io
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
-from .standardmodels import HXNeuron, SpikeSourceArray, SpikeSourcePoisson, StaticSynapse  # noqa: F401
+from . import helper  # noqa: F401
+from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
+                             SpikeSourcePoisson, StaticSynapse)
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
@@ -26,7 +28,8 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     """Set up the backend.  Options: ``initial_config`` (lola.Chip or calibration result the network
     is written on), ``neuronPermutation`` (AtomicNeuronOnDLS enums in the order on-chip neurons are
     placed), ``enable_neuron_bypass``, ``connection`` (an open hxcomm connection, else one is opened),
-    ``calibration_cache`` (accepted, unused: no automatic calibration yet), ``injected_config``
+    ``calibration_cache`` (directory of the calix cache used for calibrated cell types; default
+    ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``), ``injected_config``
     (dict of stadls builders ``pre_realtime``/``post_realtime`` merged into the program),
     ``rng_seed`` (host-side Poisson generation).  Unknown keys raise KeyError."""
     for key in extra_params:
@@ -89,5 +92,5 @@ def get_backend_statistics():
 
 def list_standard_models():
     """The cell types of this backend."""
-    return [obj.__name__ for obj in (HXNeuron, SpikeSourceArray, SpikeSourcePoisson)
+    return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson)
             if isinstance(obj, type) and issubclass(obj, StandardCellType)]

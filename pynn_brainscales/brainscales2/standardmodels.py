@@ -4,6 +4,7 @@ from pyNN.standardmodels import StandardCellType, build_translations, cells, syn
 from pyNN.parameters import Sequence
 
 import lola
+from grenade.inputs import ms_to_cycles
 
 # lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
 _HIDDEN_GROUPS = ("event_routing", "readout")
@@ -131,7 +132,8 @@ class SpikeSourceArray(cells.SpikeSourceArray):
         out = []
         for t in times:
             v = np.asarray(t.value if isinstance(t, Sequence) else t, dtype=float).reshape(-1)
-            out.append(np.sort(v[(v >= 0) & (v < runtime)]))
+            # spikes the FPGA would send at or after the end (in clock cycles) are dropped
+            out.append(np.sort(v[(v >= 0) & (ms_to_cycles(v) < ms_to_cycles(runtime))]))
         return out
 
 
@@ -153,7 +155,8 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
                 out.append(np.zeros(0))
                 continue
             n = rng.poisson(r * (stop - s) / 1000.0)
-            out.append(np.sort(rng.uniform(s, stop, n)))
+            t = np.sort(rng.uniform(s, stop, n))
+            out.append(t[ms_to_cycles(t) < ms_to_cycles(runtime)])
         return out
 
 
@@ -165,3 +168,73 @@ class StaticSynapse(synapses.StaticSynapse):
 
     def _get_minimum_delay(self):
         return 0.0
+
+
+# -- calibrated neurons (calix) ---------------------------------------------------------------
+class _CalibNeuronBase(StandardCellType):
+    """Base of the calibrated cell types: parameters are calix targets (hardware units); running a
+    network containing them calibrates the chip with calix (cached) and writes the calibrated
+    neuron configuration of each neuron's circuit."""
+
+    default_initial_values = {}
+    units = HXNeuron.units
+    recordable = HXNeuron.recordable
+    receptor_types = ("excitatory", "inhibitory")
+    injectable = False
+    is_on_chip = True
+    is_calibrated = True
+    # public name -> (feasible range, unit); equal across all calibrated populations if "global"
+    RANGES = {
+        "v_rest": (50, 160), "v_reset": (50, 160), "v_thresh": (50, 220),
+        "tau_m": (0.5, 60.0), "tau_syn_E": (1.2, 30.0), "tau_syn_I": (1.2, 30.0), "cm": (0, 63),
+        "tau_refrac": (0.04, 32.0), "i_synin_gm_E": (30, 800), "i_synin_gm_I": (30, 800),
+        "synapse_dac_bias": (30, 1022), "e_rev_E": (-35, 245), "e_rev_I": (-35, 245),
+    }
+    GLOBAL = ("i_synin_gm_E", "i_synin_gm_I", "synapse_dac_bias")
+    UNITS = {"v_rest": "CADC LSB", "v_reset": "CADC LSB", "v_thresh": "CADC LSB", "e_rev_E": "CADC LSB",
+             "e_rev_I": "CADC LSB", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us", "tau_refrac": "us",
+             "cm": "LSB", "i_synin_gm_E": "CapMem LSB", "i_synin_gm_I": "CapMem LSB",
+             "synapse_dac_bias": "CapMem LSB"}
+
+    @classmethod
+    def check_values(cls, name, values):
+        arr = np.asarray(values, dtype=float)
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{cls.__name__} parameter {name}: values must be finite")
+        lo, hi = cls.RANGES[name]
+        if arr.size and (arr.min() < lo or arr.max() > hi):
+            bad = arr[(arr < lo) | (arr > hi)].ravel()[0]
+            raise ValueError(f"{cls.__name__} parameter {name} = {bad:g} out of the feasible range "
+                             f"[{lo:g}, {hi:g}] {cls.UNITS[name]}")
+        if name in cls.GLOBAL and arr.size and np.unique(arr).size > 1:
+            raise ValueError(f"{cls.__name__} parameter {name} must be equal for all neurons (chip-wide)")
+        if name == "cm" and arr.size and np.any(arr != np.round(arr)):
+            raise ValueError(f"{cls.__name__} parameter cm must be integer (LSB 0..63)")
+
+
+class CalibHXNeuronCuba(_CalibNeuronBase):
+    """Current-based neuron calibrated by calix on run.  Parameters in calibration units:
+    ``v_rest``, ``v_reset``, ``v_thresh`` (CADC LSB), ``tau_m``, ``tau_syn_E``, ``tau_syn_I``,
+    ``tau_refrac`` (us hardware time), ``cm`` (membrane capacitance LSB, 0..63), ``i_synin_gm_E/I``
+    and ``synapse_dac_bias`` (CapMem LSB; synaptic strength; equal across all calibrated
+    populations).  The calibration is cached (setup(calibration_cache=dir) or $CALIX_CACHE_DIR)."""
+
+    default_parameters = {"v_rest": 80.0, "v_reset": 70.0, "v_thresh": 125.0, "tau_m": 10.0,
+                          "tau_syn_E": 10.0, "tau_syn_I": 10.0, "cm": 63.0, "tau_refrac": 2.0,
+                          "i_synin_gm_E": 500.0, "i_synin_gm_I": 500.0, "synapse_dac_bias": 600.0}
+    conductance_based = False
+    translations = build_translations(*[(n, n) for n in default_parameters])
+
+
+class CalibHXNeuronCoba(_CalibNeuronBase):
+    """Conductance-based neuron calibrated by calix on run: the CUBA parameters plus the reversal
+    potentials ``e_rev_E``, ``e_rev_I`` (CADC LSB, -35..245 on the emulator).  Weights must be
+    positive.  CUBA and COBA calibrated populations cannot be mixed in one network (one chip-wide
+    calibration target)."""
+
+    default_parameters = {"v_rest": 110.0, "v_reset": 100.0, "v_thresh": 160.0, "tau_m": 10.0,
+                          "tau_syn_E": 10.0, "tau_syn_I": 10.0, "cm": 63.0, "tau_refrac": 2.0,
+                          "e_rev_E": 200.0, "e_rev_I": 60.0, "i_synin_gm_E": 180.0, "i_synin_gm_I": 250.0,
+                          "synapse_dac_bias": 400.0}
+    conductance_based = True
+    translations = build_translations(*[(n, n) for n in default_parameters])

@@ -25,7 +25,8 @@ def _driven(weight, inh_weight=0, record=("spikes",)):
 
 
 def test_api_basics():
-    assert set(pynn.list_standard_models()) == {"HXNeuron", "SpikeSourceArray", "SpikeSourcePoisson"}
+    assert set(pynn.list_standard_models()) == {"HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba",
+                                               "SpikeSourceArray", "SpikeSourcePoisson"}
     with pytest.raises(KeyError):
         pynn.setup(no_such_option=1)
 
