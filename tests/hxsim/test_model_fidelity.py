@@ -214,7 +214,7 @@ def small_network(dt, n=10, n_inputs=5, seed=0, T=60.0):
     m = 60
     syn = (rng.integers(0, n + n_inputs, m), rng.integers(0, n, m), rng.uniform(0.0, 12.0, m),
            rng.integers(0, 2, m), rng.uniform(0.05, 3.0, m))
-    t_in = rng.uniform(0.0, T, 200)
+    t_in = rng.uniform(0.0, T - dt, 200)  # times within 1e-3 dt of the end belong to the next run
     src = rng.integers(0, n_inputs, t_in.size)
     v0 = rng.uniform(-70.6, -45.0, n)
     I = rng.uniform(0.0, 900.0, n)
