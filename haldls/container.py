@@ -114,6 +114,19 @@ def _is_enum(kind) -> bool:
     return isinstance(kind, type) and issubclass(kind, enum.IntEnum)
 
 
+def check_bool(label: str, v) -> bool:
+    """``v`` as a bool; TypeError for non-integers, ValueError for ints other than 0/1."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    try:
+        i = operator.index(v)
+    except TypeError:
+        raise TypeError(f"{label} needs a bool, got {v!r}") from None
+    if i not in (0, 1):
+        raise ValueError(f"{label} = {i} out of range [0, 1] (a bool)")
+    return bool(i)
+
+
 def _checker(owner: str, f: Field):
     """Validate one (lane) value of field ``f``: TypeError for a non-integer,
     ValueError (naming the field and its range) for an out-of-range value."""
@@ -121,15 +134,7 @@ def _checker(owner: str, f: Field):
     kind = f.kind
     if kind is bool:
         def check(v):
-            if isinstance(v, (bool, np.bool_)):
-                return bool(v)
-            try:
-                i = operator.index(v)
-            except TypeError:
-                raise TypeError(f"{label} needs a bool, got {v!r}") from None
-            if i not in (0, 1):
-                raise ValueError(f"{label} = {i} out of range [0, 1] (a bool)")
-            return bool(i)
+            return check_bool(label, v)
     elif _is_enum(kind):
         valid = ", ".join(f"{int(m)} {m.name}" for m in kind)
 

@@ -23,6 +23,7 @@ import numpy as np
 
 import halco
 import haldls
+from haldls.container import check_bool  # noqa: F401  (one bool rule for all containers)
 
 _U32 = np.uint32
 
@@ -39,19 +40,6 @@ _CAPMEM_REG = haldls.CapMemCell.register
 
 def is_enum(kind) -> bool:
     return isinstance(kind, type) and issubclass(kind, enum.IntEnum)
-
-
-def check_bool(label: str, v) -> bool:
-    """``v`` as a bool; TypeError for non-integers, ValueError for ints other than 0/1."""
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    try:
-        i = operator.index(v)
-    except TypeError:
-        raise TypeError(f"{label} needs a bool, got {v!r}") from None
-    if i not in (0, 1):
-        raise ValueError(f"{label} = {i} out of range [0, 1] (a bool)")
-    return bool(i)
 
 
 def check_int(label: str, v, lo: int, hi: int) -> int:
