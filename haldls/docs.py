@@ -35,18 +35,20 @@ def register_table_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def sync(text: str) -> str:
-    """``text`` with the block between the markers replaced by the current table."""
+def replace_section(text: str, begin: str, end: str, content: str, what: str) -> str:
+    """``text`` with the block between the ``begin`` and ``end`` markers replaced by
+    ``content``; ValueError naming ``what`` if a marker is missing.  Shared by the
+    layers whose docs carry generated tables."""
     try:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
     except ValueError:
-        raise ValueError("the page lacks the register-table markers") from None
-    return f"{head}{BEGIN}\n{register_table_markdown()}{END}{tail}"
+        raise ValueError(f"the page lacks the {what} markers") from None
+    return f"{head}{begin}\n{content}{end}{tail}"
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def update_cli(argv, sync, default_output, prog: str) -> int:
+    """``prog [--update PATH]``: print ``default_output()`` or rewrite PATH with ``sync``."""
     if len(argv) == 2 and argv[0] == "--update":
         with open(argv[1], encoding="utf-8") as fh:
             text = fh.read()
@@ -56,10 +58,19 @@ def main(argv=None) -> int:
                 fh.write(new)
         return 0
     if argv:
-        print("usage: python -m haldls.docs [--update PATH]", file=sys.stderr)
+        print(f"usage: python -m {prog} [--update PATH]", file=sys.stderr)
         return 2
-    sys.stdout.write(register_table_markdown())
+    sys.stdout.write(default_output())
     return 0
+
+
+def sync(text: str) -> str:
+    """``text`` with the block between the markers replaced by the current table."""
+    return replace_section(text, BEGIN, END, register_table_markdown(), "register-table")
+
+
+def main(argv=None) -> int:
+    return update_cli(sys.argv[1:] if argv is None else argv, sync, register_table_markdown, "haldls.docs")
 
 
 if __name__ == "__main__":

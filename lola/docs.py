@@ -8,6 +8,8 @@ from __future__ import annotations
 import enum
 import sys
 
+from haldls.docs import replace_section, update_cli
+
 from .neuron import FIELDS
 
 MARKERS = {
@@ -60,30 +62,13 @@ _GENERATORS = {"neuron-mapping": neuron_mapping_markdown, "chip-structure": chip
 def sync(text: str) -> str:
     """``text`` with every generated block replaced by its current content."""
     for name, gen in _GENERATORS.items():
-        try:
-            head, rest = text.split(_begin(name), 1)
-            _, tail = rest.split(_end(name), 1)
-        except ValueError:
-            raise ValueError(f"the page lacks the {name} markers") from None
-        text = f"{head}{_begin(name)}\n{gen()}{_end(name)}{tail}"
+        text = replace_section(text, _begin(name), _end(name), gen(), name)
     return text
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 2 and argv[0] == "--update":
-        with open(argv[1], encoding="utf-8") as fh:
-            text = fh.read()
-        new = sync(text)
-        if new != text:
-            with open(argv[1], "w", encoding="utf-8") as fh:
-                fh.write(new)
-        return 0
-    if argv:
-        print("usage: python -m lola.docs [--update PATH]", file=sys.stderr)
-        return 2
-    sys.stdout.write(neuron_mapping_markdown() + "\n" + chip_structure_markdown())
-    return 0
+    return update_cli(sys.argv[1:] if argv is None else argv, sync,
+                      lambda: neuron_mapping_markdown() + "\n" + chip_structure_markdown(), "lola.docs")
 
 
 if __name__ == "__main__":
