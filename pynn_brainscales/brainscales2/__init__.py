@@ -15,7 +15,7 @@ from pyNN.standardmodels import StandardCellType
 from . import simulator
 from . import helper  # noqa: F401
 from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
-                             SpikeSourcePoisson, StaticSynapse)
+                             SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
@@ -92,5 +92,6 @@ def get_backend_statistics():
 
 def list_standard_models():
     """The cell types of this backend."""
-    return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson)
+    return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson,
+                              SpikeSourcePoissonOnChip)
             if isinstance(obj, type) and issubclass(obj, StandardCellType)]

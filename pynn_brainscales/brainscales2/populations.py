@@ -48,6 +48,8 @@ class Population(common.Population):
             if used + self.size > simulator.NEURONS_ON_CHIP:
                 raise ValueError(f"too many neurons for the chip: {used + self.size} in on-chip populations, "
                                  f"the chip has {simulator.NEURONS_ON_CHIP}")
+        if getattr(self.celltype, "is_background", False):
+            self.celltype.check_size(self.size)
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)
         self._mask_local = np.ones(self.size, dtype=bool)

@@ -1,5 +1,7 @@
 """Recorder: spikes of all neurons, analog variables via the MADC (<= 2 neurons)."""
+import neo
 import numpy as np
+import quantities as pq
 from pyNN import recording
 
 from . import simulator
@@ -71,6 +73,34 @@ class Recorder(recording.Recorder):
         values = np.stack([np.asarray(t["value"][:n], dtype=float) for t in traces], axis=1)
         times = np.stack([np.asarray(t["time"][:n], dtype=float) for t in traces], axis=1)
         return values, times
+
+    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
+        # PyNN 0.13 indexes the per-neuron time columns of _get_all_signals by the neuron's
+        # *population* index (IndexError for any recorded neuron but the first ones), so the
+        # analog signals (one IrregularlySampledSignal per neuron, own MADC sample times) are
+        # built here; spikes are left to PyNN.
+        chosen = set(self.recorded.keys()) if variables == "all" else \
+            set(self.recorded.keys()).intersection(set(variables))
+        analog = [v for v in chosen if v.name in simulator.RECORDABLE_ANALOG]
+        others = [v for v in chosen if v.name not in simulator.RECORDABLE_ANALOG]
+        segment = super()._get_current_segment(filter_ids=filter_ids, variables=others, clear=clear)
+        for variable in sorted(analog, key=lambda v: v.name):
+            ids = sorted(self.filter_recorded(variable, filter_ids))
+            values, times = self._get_all_signals(variable, ids, clear=clear)
+            if values.size == 0:
+                continue
+            units = self.population.find_units(variable)
+            if units == "unknown":
+                units = "dimensionless"
+            for col, channel_id in enumerate(ids):
+                signal = neo.IrregularlySampledSignal(
+                    times[:, col], values[:, col], units=units, time_units=pq.ms,
+                    name=variable.name, channel_ids=[int(channel_id)],
+                    source_population=self.population.label,
+                    array_annotations={"channel_index": [self.population.id_to_index(int(channel_id))]})
+                signal.segment = segment
+                segment.irregularlysampledsignals.append(signal)
+        return segment
 
     def _local_count(self, variable, filter_ids=None):
         counts = {}

@@ -200,7 +200,9 @@ class State(common.control.BaseState):
         parts = []
         for p in network.populations:
             parts.append((type(p).__name__, len(p), None if getattr(p, "placement", None) is None
-                          else tuple(p.placement)))
+                          else tuple(p.placement),
+                          # background generator registers live in the routing result
+                          tuple(getattr(p, k, None) for k in ("period", "rate", "seed", "enable_random"))))
         for pr in network.projections:
             parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection,
                           np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
@@ -228,6 +230,12 @@ class State(common.control.BaseState):
                 for var, ids in pop._madc_requests():
                     for i in ids:
                         madc.append((d, i, MADC_SOURCE[var]))
+            elif getattr(pop.celltype, "is_background", False):
+                rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0])
+                seed = int(np.asarray(pop._parameters["seed"], dtype=float).reshape(-1)[0])
+                period, reg = pop.celltype.registers(rate, pop.size)
+                d = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
+                                                             enable_random=True))
             else:
                 d = b.add(grenade.ExternalSourcePopulation(pop.size))
                 inputs_needed.append((pop, d))

@@ -1,4 +1,5 @@
-"""Cell types: HXNeuron (raw lola.AtomicNeuron parameters), SpikeSourceArray, SpikeSourcePoisson."""
+"""Cell types: HXNeuron (raw lola.AtomicNeuron parameters), SpikeSourceArray, SpikeSourcePoisson,
+SpikeSourcePoissonOnChip (on-chip background generators), calibrated neurons."""
 import numpy as np
 from pyNN.standardmodels import StandardCellType, build_translations, cells, synapses
 from pyNN.parameters import Sequence
@@ -158,6 +159,78 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
             t = np.sort(rng.uniform(s, stop, n))
             out.append(t[ms_to_cycles(t) < ms_to_cycles(runtime)])
         return out
+
+
+BACKGROUND_CLOCK_HZ = 250e6     # BackgroundSpikeSource period ticks (250 MHz)
+BACKGROUND_MAX_SIZE = 256       # random label bits of one generator
+
+
+class SpikeSourcePoissonOnChip(StandardCellType):
+    """Poisson spikes from an on-chip background spike generator (no host traffic).
+
+    ``rate``: mean rate of every source in Hz of *hardware* time (1/s on the chip; the chip is 1000x
+    faster than biology); ``seed``: generator seed (0..2**32-1; the emulator uses its low 16 bits).
+    Both are homogeneous per population (one generator drives all its sources).  The population
+    size must be a power of two <= 256 (the random label bits); the generator clock is 250 MHz:
+    ``rate * size`` must not exceed it and must be at least 250 MHz / (65535 * 255) ~ 15 Hz.  The
+    generator emits binned Poisson events (period ``p`` ticks, probability ``r/255`` per period,
+    derived from the rate) spread uniformly over the sources.  Placement is automatic: one
+    generator in each hemisphere holding a target, on the lowest free PADI bus (8 generators per
+    chip, one per bus); a generator reaches only its own PADI bus.  Spikes of these sources are
+    not recordable."""
+
+    default_parameters = {"rate": 1000.0, "seed": 0.0}
+    default_initial_values = {}
+    units = {}
+    recordable = []
+    receptor_types = ()
+    conductance_based = False
+    injectable = False
+    is_on_chip = False
+    is_background = True
+    translations = build_translations(("rate", "rate"), ("seed", "seed"))
+
+    @staticmethod
+    def check_size(size):
+        if size < 1 or size > BACKGROUND_MAX_SIZE or size & (size - 1):
+            raise ValueError(f"SpikeSourcePoissonOnChip population size must be a power of two between 1 "
+                             f"and {BACKGROUND_MAX_SIZE} (the random label bits of an on-chip background "
+                             f"generator), got {size}")
+
+    @staticmethod
+    def check_values(name, values):
+        arr = np.asarray(values, dtype=float)
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise ValueError(f"SpikeSourcePoissonOnChip parameter {name}: values must be finite")
+        if arr.size and np.unique(arr).size > 1:
+            raise ValueError(f"SpikeSourcePoissonOnChip parameter {name} must be equal for all sources of a "
+                             f"population (one background generator per population)")
+        if name == "rate" and arr.size and arr.min() < 0:
+            raise ValueError(f"SpikeSourcePoissonOnChip rate must be >= 0 Hz, got {arr.min():g}")
+        if name == "seed" and arr.size and (np.any(arr != np.round(arr)) or arr.min() < 0
+                                            or arr.max() > 0xffffffff):
+            raise ValueError("SpikeSourcePoissonOnChip seed must be an integer in [0, 2**32-1]")
+
+    @staticmethod
+    def registers(rate, size):
+        """(period, rate register) of a generator giving ``rate`` Hz (hardware) per source:
+        total event rate = 250 MHz / period * rate_register / 255."""
+        total = float(rate) * size
+        if total == 0:
+            return 1000, 0
+        if total > BACKGROUND_CLOCK_HZ:
+            raise ValueError(f"SpikeSourcePoissonOnChip rate {rate:g} Hz x size {size} = {total:g} Hz exceeds "
+                             f"the background generator clock of {BACKGROUND_CLOCK_HZ:g} Hz")
+        # aim for a spike probability of about 1/2 per period (binned Poisson), within 16-bit periods
+        period = int(min(0xffff, max(1, round(BACKGROUND_CLOCK_HZ * 0.5 / total))))
+        reg = int(round(total * period * 255 / BACKGROUND_CLOCK_HZ))
+        if reg > 255:
+            reg = 255
+        if reg < 1:
+            lo = BACKGROUND_CLOCK_HZ / (0xffff * 255) / size
+            raise ValueError(f"SpikeSourcePoissonOnChip rate {rate:g} Hz is too low for size {size}: the "
+                             f"background generator needs at least {lo:.3g} Hz per source")
+        return period, reg
 
 
 class StaticSynapse(synapses.StaticSynapse):

@@ -26,7 +26,8 @@ def _driven(weight, inh_weight=0, record=("spikes",)):
 
 def test_api_basics():
     assert set(pynn.list_standard_models()) == {"HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba",
-                                               "SpikeSourceArray", "SpikeSourcePoisson"}
+                                               "SpikeSourceArray", "SpikeSourcePoisson",
+                                               "SpikeSourcePoissonOnChip"}
     with pytest.raises(KeyError):
         pynn.setup(no_such_option=1)
 
@@ -148,3 +149,63 @@ def test_madc_parity_error():
     n[[0, 2]].record("v")
     with pytest.raises(ValueError, match="parity"):
         pynn.run(0.01)
+
+
+def test_madc_non_first_neuron_through_view():
+    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.01))))
+    n = pynn.Population(2, pynn.HXNeuron(threshold_v_threshold=1000))
+    n.record("spikes")
+    n[1:2].record("v")
+    pynn.Projection(src, n[1:2], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
+    pynn.run(0.2)
+    seg = n.get_data().segments[0]
+    assert len(seg.spiketrains[0]) == 0
+    (sig,) = seg.irregularlysampledsignals
+    assert list(sig.array_annotations["channel_index"]) == [1]
+    assert list(sig.annotations["channel_ids"]) == [int(n[1])]
+    assert np.asarray(sig).max() - np.asarray(sig).min() > 20       # PSPs of the driven neuron
+    (view_sig,) = n[1:2].get_data().segments[0].irregularlysampledsignals
+    assert np.array_equal(np.asarray(view_sig), np.asarray(sig))
+    # the undriven neuron 0 recorded instead: flat
+    pynn.reset()
+    n.recorder.reset()
+    n[0:1].record("v")
+    pynn.run(0.2)
+    (sig0,) = n.get_data().segments[-1].irregularlysampledsignals
+    assert list(sig0.array_annotations["channel_index"]) == [0]
+    assert np.asarray(sig0).max() - np.asarray(sig0).min() < 20
+
+
+def _on_chip_driven(rate, size=8):
+    bg = pynn.Population(size, pynn.SpikeSourcePoissonOnChip(rate=rate, seed=3))
+    n = pynn.Population(1, pynn.HXNeuron())
+    n.record("spikes")
+    pynn.Projection(bg, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
+    return bg, n
+
+
+def test_poisson_on_chip_drives_neuron_rate_dependent():
+    bg, n = _on_chip_driven(0.0)           # generator off: the neuron stays silent
+    counts = []
+    for rate in (0.0, 10e3, 60e3):
+        bg.set(rate=rate)                  # changes only the generator registers
+        pynn.run(0.2)
+        counts.append(len(n.get_data().segments[-1].spiketrains[0]))
+        pynn.reset()
+    off, low, high = counts
+    assert off == 0 and 0 < low < high
+    period, reg = pynn.SpikeSourcePoissonOnChip.registers(10e3, 8)
+    assert abs(250e6 / period * reg / 255 / 8 - 10e3) / 10e3 < 0.02
+
+
+def test_poisson_on_chip_errors():
+    for size in (3, 6, 512):
+        with pytest.raises(ValueError, match="power of two"):
+            pynn.Population(size, pynn.SpikeSourcePoissonOnChip())
+    with pytest.raises(ValueError, match="equal for all sources"):
+        pynn.Population(2, pynn.SpikeSourcePoissonOnChip(rate=[1e3, 2e3]))
+    with pytest.raises(ValueError, match="exceeds the background generator clock"):
+        pynn.SpikeSourcePoissonOnChip.registers(2e6, 256)
+    bg = pynn.Population(2, pynn.SpikeSourcePoissonOnChip())
+    with pytest.raises(pynn.errors.RecordingError):
+        bg.record("spikes")
