@@ -449,30 +449,19 @@ class Leaves(Member):
                                 f"`halco.{self.index_type.__name__}`")]
 
 
-class Sub(Member):
-    """A nested lola container at ``coord(parent_coord)``."""
+class Sub(Leaf):
+    """A nested lola container at ``coord(parent_coord)``: a Leaf whose value has
+    leaves of its own and its own array serialisation."""
 
     def __init__(self, name: str, cls, coord: CoordFn, default: Optional[Callable[[], object]] = None,
                  doc: str = ""):
-        self.attrs = (name,)
-        self.cls, self.coord, self._default, self.doc = cls, coord, default, doc
-
-    def default(self, name):
-        return self._default() if self._default else self.cls()
+        super().__init__(name, cls, coord, default, doc)
+        self.doc = doc
 
     def check(self, owner, name, value):
         if not isinstance(value, self.cls):
             raise TypeError(f"{owner}.{name} is a {self.cls.__name__}, got {type(value).__name__}")
         return value.copy()
-
-    def plan(self, obj, coord):
-        return getattr(obj, self.attrs[0]).write_plan(self.coord(coord))
-
-    def read_plan(self, coord):
-        return self.cls.read_plan(self.coord(coord))
-
-    def decode(self, coord, words):
-        return {self.attrs[0]: self.cls.decode_read(self.coord(coord), words)}
 
     def leaves(self, obj, coord):
         return getattr(obj, self.attrs[0]).leaves(self.coord(coord))
