@@ -1,7 +1,7 @@
 """PyNN backend for BrainScaleS-2 on the openhx emulator: ``import pynn_brainscales.brainscales2 as pynn``.
 
-Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology).
-See docs/pynn.md.
+Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology),
+or biological time with ``setup(units="biological")``.  See docs/pynn.md.
 """
 from pyNN import common
 from pyNN import errors, random, space  # noqa: F401
@@ -13,6 +13,7 @@ from pyNN.recording import get_io
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .simulator import RunCommand  # noqa: F401
 from . import helper  # noqa: F401
 from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                              SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
@@ -21,7 +22,7 @@ from .projections import Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "enable_neuron_bypass", "connection",
-                  "calibration_cache", "injected_config", "rng_seed")
+                  "calibration_cache", "injected_config", "rng_seed", "units")
 
 
 def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
@@ -31,7 +32,11 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     ``calibration_cache`` (directory of the calix cache used for calibrated cell types; default
     ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``), ``injected_config``
     (dict of stadls builders ``pre_realtime``/``post_realtime`` merged into the program),
-    ``rng_seed`` (host-side Poisson generation).  Unknown keys raise KeyError."""
+    ``rng_seed`` (host-side Poisson generation), ``units`` (``"hardware"``, the default: hardware
+    ms and raw hardware values as the public backend; ``"biological"``: biological ms, mV, nA, uS
+    for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` is ignored
+    (the chip is time-continuous; ``get_time_step()`` is the MADC sample interval).  Unknown keys
+    raise KeyError."""
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
             raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
@@ -49,11 +54,18 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     st.calibration_cache = extra_params.get("calibration_cache")
     st.injected_config = extra_params.get("injected_config")
     st.rng_seed = int(extra_params.get("rng_seed", 1234))
+    units = extra_params.get("units", "hardware")
+    if units not in simulator.UNITS:
+        raise ValueError(f"setup(units={units!r}): supported are {', '.join(map(repr, simulator.UNITS))}")
+    st.units = units
+    st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     st.write_on_end = []
     st.clear()
-    st.dt = 3.4e-05
-    st.min_delay = 0.0
-    st.max_delay = 0.0
+    st.dt = 3.4e-05 * st.speedup
+    # on-chip connections take one integration step; host inputs may be delayed arbitrarily
+    st.min_delay = st.on_chip_latency if units == "biological" else 0.0
+    st.max_delay = float(extra_params.get("max_delay", simulator.MAX_RUNTIME_MS * st.speedup)) \
+        if units == "biological" else 0.0
     return 0
 
 
@@ -66,12 +78,39 @@ def end(compatible_output=True):
     st.close_connection()
 
 
-_run, run_until = common.build_run(simulator)
+_run, _run_until = common.build_run(simulator)
 
 
-def run(simtime, callbacks=None):
-    """Run for ``simtime`` hardware ms (one run per segment: call ``reset()`` before the next)."""
-    return _run(simtime, callbacks)
+def run(simtime, command=RunCommand.EXECUTE, callbacks=None):
+    """Run for ``simtime`` ms (hardware ms; biological with ``setup(units="biological")``).
+
+    ``command``: ``RunCommand.EXECUTE`` (default: append a snippet of ``simtime`` and execute
+    every pending snippet), ``RunCommand.APPEND`` (only append: the network as it is now, for
+    ``simtime``), ``RunCommand.PREPARE`` (``simtime`` None: calibrate and route only); with
+    ``simtime`` None, EXECUTE runs the pending snippets.  Runs without ``reset()`` in between
+    continue the network's state; their data go to the same segment.  Returns the current time.
+    """
+    command = RunCommand(command)
+    st = simulator.state
+    if command is RunCommand.EXECUTE and simtime is not None:
+        if callbacks:
+            if st.pending:
+                raise ValueError("run(..., callbacks=...) with pending APPEND snippets: EXECUTE them first")
+            return _run(simtime, callbacks)
+        st.run_until(st.t + simtime, command)
+    else:
+        if callbacks:
+            raise ValueError(f"callbacks need RunCommand.EXECUTE, got {command}")
+        st.run_until(None if simtime is None else st.t + simtime, command)
+    return st.t
+
+
+def run_until(tstop, command=RunCommand.EXECUTE, callbacks=None):
+    """Run until ``tstop`` ms (see ``run``)."""
+    if RunCommand(command) is RunCommand.EXECUTE and tstop is not None and callbacks:
+        return _run_until(tstop, callbacks)
+    st = simulator.state
+    return run(None if tstop is None else tstop - st.t, command)
 
 
 run_for = run

@@ -7,11 +7,31 @@ from . import simulator
 from .recording import Recorder
 
 
-class Assembly(common.Assembly):
+class _RecordDevice:
+    """``record(variables, ..., device="madc")``: the public ``device`` argument ("madc" or
+    "cadc", see recording.Recorder.record)."""
+
+    def record(self, variables, to_file=None, sampling_interval=None, locations=None, device="madc"):
+        recorders = [p.recorder for p in getattr(self, "populations", [self])]
+        for r in recorders:
+            r._next_device = device
+        try:
+            return super().record(variables, to_file, sampling_interval, locations)
+        finally:
+            for r in recorders:
+                r._next_device = None
+
+    record.__doc__ = common.BasePopulation.record.__doc__ + """
+        `device`: "madc" (default; at most two neurons, one even and one odd column, any analog
+        variable) or "cadc" (membrane "v" of many neurons, every `sampling_interval` ms).
+        """
+
+
+class Assembly(_RecordDevice, common.Assembly):
     _simulator = simulator
 
 
-class PopulationView(common.PopulationView):
+class PopulationView(_RecordDevice, common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
@@ -36,7 +56,7 @@ class PopulationView(common.PopulationView):
         return PopulationView(self, selector, label)
 
 
-class Population(common.Population):
+class Population(_RecordDevice, common.Population):
     __doc__ = common.Population.__doc__
     _simulator = simulator
     _recorder_class = Recorder
@@ -100,10 +120,9 @@ class Population(common.Population):
                 out.append((var, idx))
         return out
 
-    def _spike_trains(self, runtime):
-        key = (repr({k: (v.tolist() if isinstance(v, np.ndarray) else v)
-                     for k, v in self._parameters.items()}), runtime)
-        if self._frozen is None or self._frozen[0] != key:
-            rng = np.random.default_rng([simulator.state.rng_seed, simulator.state.populations.index(self)])
-            self._frozen = (key, self.celltype.trains(self._parameters, self.size, runtime, rng))
-        return self._frozen[1]
+    def _spike_trains(self, t0, t1):
+        """Spike trains of a source population in [t0, t1) (user ms, absolute), one array per
+        neuron; frozen: the same parameters and seed give the same spikes, however the time is
+        split into runs."""
+        seed = (simulator.state.rng_seed, simulator.state.populations.index(self))
+        return self.celltype.trains(self._parameters, self.size, t0, t1, seed, simulator.state.speedup)

@@ -1,4 +1,12 @@
-"""PyNN Projection on grenade projections (integer weights, no delays)."""
+"""PyNN Projection on grenade projections.
+
+Endpoints may be Populations, PopulationViews or Assemblies: the connections are split into
+one grenade projection per (pre root population, post root population[, delay]).  Delays:
+connections from host sources (SpikeSourceArray, SpikeSourcePoisson) take any delay >= 0 (their
+spikes are sent later); connections from on-chip neurons have the chip's fixed latency of one
+integration step (0.1 us hardware), so they accept only delays up to it (0 = "as fast as the
+chip").
+"""
 import numpy as np
 from pyNN import common
 from pyNN.space import Space
@@ -18,7 +26,7 @@ class Connection(common.Connection):
     presynaptic_index = property(lambda self: int(self._prj._pre[self._index]))
     postsynaptic_index = property(lambda self: int(self._prj._post[self._index]))
     weight = property(lambda self: float(self._prj._weight[self._index]))
-    delay = property(lambda self: 0.0)
+    delay = property(lambda self: float(self._prj._delay[self._index]))
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -30,26 +38,30 @@ class Projection(common.Projection):
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
                  source=None, receptor_type=None, space=Space(), label=None):
-        for p in (presynaptic_population, postsynaptic_population):
-            if isinstance(p, common.Assembly):
-                raise TypeError("Assemblies as projection endpoints are not supported")
+        self._pre_map = _endpoint_map(presynaptic_population)
+        self._post_map = _endpoint_map(postsynaptic_population)
+        for root in self._post_map[0]:
+            if not getattr(root.celltype, "is_on_chip", False):
+                raise TypeError(f"projection target must be on-chip neurons (HXNeuron or a calibrated cell), got "
+                                f"{type(root.celltype).__name__} population {root.label!r}")
+        if receptor_type is None:
+            receptor_type = "excitatory"      # also for Assemblies (PyNN takes an arbitrary common one)
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
                                    synapse_type, source, receptor_type, space, label)
-        if not getattr(self.post.celltype, "is_on_chip", False):
-            raise TypeError(f"projection target must be an on-chip population (HXNeuron), got "
-                            f"{type(self.post.celltype).__name__}")
         if self.receptor_type not in ("excitatory", "inhibitory"):
             raise ValueError(f"receptor_type must be 'excitatory' or 'inhibitory', got {self.receptor_type!r}")
         self._pre = np.zeros(0, np.int64)
         self._post = np.zeros(0, np.int64)
         self._weight = np.zeros(0, np.int64)
-        self._pre_parts, self._post_parts, self._w_parts = [], [], []
+        self._delay = np.zeros(0, float)
+        self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
         connector.connect(self)
         if self._pre_parts:
             self._pre = np.concatenate(self._pre_parts)
             self._post = np.concatenate(self._post_parts)
             self._weight = np.concatenate(self._w_parts)
-        del self._pre_parts, self._post_parts, self._w_parts
+            self._delay = np.concatenate(self._d_parts)
+        del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
         simulator.state.projections.append(self)
@@ -86,8 +98,8 @@ class Projection(common.Projection):
         n = len(pre)
         delay = connection_parameters.get("delay", 0.0)
         d = np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,))
-        if np.any(d != 0):
-            raise ValueError("Setting the delay unequal 0 is not supported.")
+        self._check_delays(pre, d)
+        self._d_parts.append(d.copy())
         w = np.broadcast_to(np.asarray(connection_parameters.get("weight", 0.0), dtype=float), (n,))
         w = self._check_weights(w)
         self._pre_parts.append(pre)
@@ -98,9 +110,11 @@ class Projection(common.Projection):
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             if name == "delay":
-                arr = np.asarray(value, dtype=float)
-                if np.any(arr[~np.isnan(arr)] != 0):
-                    raise ValueError("Setting the delay unequal 0 is not supported.")
+                arr = np.broadcast_to(np.asarray(value, dtype=float), (self.pre.size, self.post.size))
+                new = arr[self._pre, self._post]
+                new = np.where(np.isnan(new), self._delay, new)
+                self._check_delays(self._pre, new)
+                self._delay = new.copy()
                 continue
             if name != "weight":
                 raise ValueError(f"unknown synapse attribute {name!r}")
@@ -121,3 +135,66 @@ class Projection(common.Projection):
     @property
     def _grenade_receptor(self):
         return grenade.Receptor.of(self.receptor_type)
+
+    def _check_delays(self, pre, delays):
+        """Delays in ms (user time): >= 0; from on-chip neurons at most the chip's latency."""
+        d = np.asarray(delays, float)
+        if d.size and (not np.all(np.isfinite(d)) or d.min() < 0):
+            bad = d[~np.isfinite(d) | (d < 0)][0]
+            raise ValueError(f"{self._describe()}: delay {bad:g} ms cannot be realised: delays must be finite "
+                             f"and >= 0 ms")
+        on_chip = self._pre_map[3][pre]
+        latency = simulator.state.on_chip_latency
+        too_long = on_chip & (d > latency * (1 + 1e-9))
+        if too_long.any():
+            raise ValueError(f"Setting the delay unequal 0 is not supported for connections between on-chip "
+                             f"neurons: {self._describe()} asks for {d[too_long][0]:g} ms; the chip has no delay "
+                             f"lines, its connections take one integration step ({latency:g} ms), so delays "
+                             f"<= {latency:g} ms are accepted (delays from SpikeSourceArray/SpikeSourcePoisson "
+                             f"inputs are realised by sending the spikes later)")
+
+    def _describe(self):
+        label = f" {self.label!r}" if self.label else ""
+        return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}, "
+                f"{len(getattr(self, '_pre', ()))} connections)")
+
+    def _connection_groups(self):
+        """[(pre root population, post root population, pre indices, post indices (in the roots),
+        hardware weights, delay)]: one group per root pair and delay (delays only matter from host
+        sources, whose spikes are shifted; on-chip delays are the chip's latency)."""
+        w = self._grenade_connections()[2]
+        pre_roots, pre_root_of, pre_index = self._pre_map[:3]
+        post_roots, post_root_of, post_index = self._post_map[:3]
+        pr, po = pre_root_of[self._pre], post_root_of[self._post]
+        on_chip = self._pre_map[3][self._pre]
+        delay = np.where(on_chip, 0.0, np.round(self._delay * 1e9) / 1e9)
+        out = []
+        keys = np.stack([pr, po]).T
+        for a, b_ in sorted({(int(x), int(y)) for x, y in keys}):
+            sel_pair = (pr == a) & (po == b_)
+            for dv in np.unique(delay[sel_pair]):
+                sel = sel_pair & (delay == dv)
+                out.append((pre_roots[a], post_roots[b_], pre_index[self._pre[sel]].astype(np.int64),
+                            post_index[self._post[sel]].astype(np.int64), np.asarray(w)[sel].astype(np.int64),
+                            float(dv)))
+        return out
+
+
+def _endpoint_map(pop):
+    """(root populations, root number per index, index in its root per index, pre is on-chip per
+    index) of a Population, PopulationView or Assembly."""
+    parts = pop.populations if isinstance(pop, common.Assembly) else [pop]
+    roots, root_of, index, on_chip = [], [], [], []
+    for p in parts:
+        root = getattr(p, "grandparent", p)
+        if root not in roots:
+            roots.append(root)
+        idx = np.arange(p.size)
+        if p is not root:
+            idx = np.asarray(p.index_in_grandparent(idx))
+        root_of.append(np.full(p.size, roots.index(root), np.int64))
+        index.append(np.asarray(idx, np.int64))
+        on_chip.append(np.full(p.size, bool(getattr(root.celltype, "is_on_chip", False)
+                                            or getattr(root.celltype, "is_background", False))))
+    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt))
+    return roots, cat(root_of, np.int64), cat(index, np.int64), cat(on_chip, bool)

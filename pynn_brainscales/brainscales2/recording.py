@@ -1,4 +1,9 @@
-"""Recorder: spikes of all neurons, analog variables via the MADC (<= 2 neurons)."""
+"""Recorder: spikes of all neurons; analog variables on the MADC (<= 2 neurons, any variable)
+or the membrane on the CADC (many neurons, sampled every ``sampling_interval``).
+
+Data of the current segment are kept per recorder and appended run after run (continued
+runs); ``reset()`` stores them as a Neo segment (PyNN's cache) and starts over.
+"""
 import neo
 import numpy as np
 import quantities as pq
@@ -6,30 +11,90 @@ from pyNN import recording
 
 from . import simulator
 
+DEVICES = ("madc", "cadc")
+# default CADC sampling interval, hardware ms (1 us: 200 samples in a 0.2 ms run)
+CADC_DEFAULT_INTERVAL_MS = 1e-3
+
 
 class Recorder(recording.Recorder):
     _simulator = simulator
 
-    def analog_indices(self, var):
+    def __init__(self, population, file=None):
+        super().__init__(population, file)
+        self._device = {}                 # variable name -> "madc" / "cadc"
+        self._next_device = None          # set by Population.record(..., device=)
+        self.cadc_interval = CADC_DEFAULT_INTERVAL_MS * simulator.state.speedup
+        self._clear_data()
+
+    # -- what is recorded -------------------------------------------------------------------
+    def record(self, variables, ids, sampling_interval=None, locations=None, device=None):
+        """PyNN's record plus ``device``: ``"madc"`` (default; at most two neurons, one even and one
+        odd column, every analog variable) or ``"cadc"`` (membrane ``v`` of any number of neurons,
+        sampled every ``sampling_interval`` ms, default 1 us of hardware time)."""
+        device = device or self._next_device or "madc"
+        if device not in DEVICES:
+            raise ValueError(f"unknown recording device {device!r}; supported: {', '.join(DEVICES)}")
+        self._call_device = device
+        self._call_interval = sampling_interval
+        try:
+            super().record(variables, ids, sampling_interval=None, locations=locations)
+        finally:
+            self._call_device = "madc"
+            self._call_interval = None
+
+    def _variable_ids(self, name):
         for v, ids in self.recorded.items():
-            if v.name == var:
-                return sorted(self.population.id_to_index(int(i)) for i in ids)
-        return []
+            if v.name == name:
+                return ids
+        return set()
+
+    def analog_indices(self, var):
+        """Population indices of the neurons recording ``var`` on the MADC."""
+        if self._device.get(var, "madc") != "madc":
+            return []
+        return sorted(self.population.id_to_index(int(i)) for i in self._variable_ids(var))
+
+    def cadc_indices(self):
+        """Population indices of the neurons whose membrane is sampled by the CADC."""
+        if self._device.get("v") != "cadc":
+            return []
+        return sorted(self.population.id_to_index(int(i)) for i in self._variable_ids("v"))
 
     def _record(self, variable, new_ids, sampling_interval=None):
-        if sampling_interval is not None and sampling_interval != self._simulator.state.dt:
-            raise ValueError("sampling_interval is not supported (the MADC samples continuously)")
         name = variable.name if hasattr(variable, "name") else variable
+        device = getattr(self, "_call_device", "madc")
+        interval = getattr(self, "_call_interval", None)
         if name == "spikes":
             return
         if name not in simulator.RECORDABLE_ANALOG:
             raise ValueError(f"cannot record {name!r}; recordable: spikes, "
                              f"{', '.join(simulator.RECORDABLE_ANALOG)}")
+        previous = self._device.get(name)
+        if previous is not None and previous != device and len(self._variable_ids(name) - set(new_ids)):
+            raise ValueError(f"{name!r} of this population is already recorded on the {previous.upper()}; one "
+                             f"device per variable and population")
+        if device == "cadc":
+            if name != "v":
+                raise ValueError(f"the CADC samples the membrane only (record 'v'), got {name!r}; record "
+                                 f"{name!r} on the MADC")
+            if interval is not None:
+                interval = float(interval)
+                step_min = simulator.state.speedup / simulator.FPGA_CYCLES_PER_MS
+                if not np.isfinite(interval) or interval < step_min:
+                    raise ValueError(f"CADC sampling_interval must be at least one FPGA cycle "
+                                     f"({step_min:g} ms), got {interval}")
+                self.cadc_interval = interval
+            self._device[name] = "cadc"
+            return
+        if interval is not None and interval != self._simulator.state.dt:
+            raise ValueError("sampling_interval is not supported on the MADC (it samples continuously); "
+                             "use device='cadc' for a chosen interval")
+        self._device[name] = "madc"
         # count MADC neurons over all populations and variables
         per_neuron = {}
         for pop in simulator.state.populations:
             for v, ids in pop.recorder.recorded.items():
-                if v.name in simulator.RECORDABLE_ANALOG:
+                if v.name in simulator.RECORDABLE_ANALOG and pop.recorder._device.get(v.name, "madc") == "madc":
                     for i in ids:
                         per_neuron.setdefault(int(i), set()).add(v.name)
         for i in new_ids:
@@ -40,44 +105,55 @@ class Recorder(recording.Recorder):
                              f"record {sorted(per_neuron[multi[0]])}")
         if len(per_neuron) > 2:
             raise ValueError(f"MADC recording supports recording at most two neurons (one in an even and one "
-                             f"in an odd column), got {len(per_neuron)}")
+                             f"in an odd column), got {len(per_neuron)}; use device='cadc' for more neurons")
 
-    def _results(self):
-        st = self._simulator.state
-        if st.last_results is None or not st._has_run or self.population not in st._descriptors:
-            return None, None
-        return st.last_results, st._descriptors[self.population]
+    # -- data of the current segment ------------------------------------------------------------
+    def _clear_data(self):
+        self._spike_parts = []            # [(population indices, times in user ms)]
+        self._signal_parts = {}           # (variable, population index) -> [(times, values)]
+
+    def _store_spikes(self, indices, times):
+        if len(times):
+            self._spike_parts.append((np.asarray(indices, np.int64), np.asarray(times, float)))
+
+    def _store_signal(self, variable, index, times, values):
+        if getattr(self.population.celltype, "is_biological", False):
+            from . import biological
+            values = biological.to_model_units(variable, values, self.population, index)
+        self._signal_parts.setdefault((variable, int(index)), []).append((times, values))
 
     def _get_spiketimes(self, ids, clear=False):
-        res, d = self._results()
         out = {int(i): np.zeros(0) for i in ids}
-        if res is None:
+        if not self._spike_parts:
             return out
-        if self.population.celltype.is_on_chip:
-            sp = res.spikes(d)
-            for i in ids:
-                idx = self.population.id_to_index(int(i))
-                out[int(i)] = np.asarray(sp["time"][sp["neuron"] == idx], dtype=float)
-        else:
-            trains = self.population._frozen[1]
-            for i in ids:
-                out[int(i)] = np.asarray(trains[self.population.id_to_index(int(i))], dtype=float)
+        idx = np.concatenate([p[0] for p in self._spike_parts])
+        t = np.concatenate([p[1] for p in self._spike_parts])
+        order = np.argsort(t, kind="stable")
+        idx, t = idx[order], t[order]
+        for i in ids:
+            out[int(i)] = t[idx == self.population.id_to_index(int(i))]
         return out
 
+    def _signal(self, variable, index):
+        parts = self._signal_parts.get((variable, int(index)), [])
+        if not parts:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
     def _get_all_signals(self, variable, ids, clear=False):
-        res, d = self._results()
-        if res is None or not ids:
+        name = variable.name if hasattr(variable, "name") else variable
+        traces = [self._signal(name, self.population.id_to_index(int(i))) for i in ids]
+        if not traces:
             return np.zeros((0, 0)), np.zeros((0, 0))
-        traces = [res.madc(d, self.population.id_to_index(int(i))) for i in ids]
-        n = min(len(t) for t in traces)
-        values = np.stack([np.asarray(t["value"][:n], dtype=float) for t in traces], axis=1)
-        times = np.stack([np.asarray(t["time"][:n], dtype=float) for t in traces], axis=1)
+        n = min(len(t[0]) for t in traces)
+        values = np.stack([t[1][:n] for t in traces], axis=1)
+        times = np.stack([t[0][:n] for t in traces], axis=1)
         return values, times
 
     def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
         # PyNN 0.13 indexes the per-neuron time columns of _get_all_signals by the neuron's
         # *population* index (IndexError for any recorded neuron but the first ones), so the
-        # analog signals (one IrregularlySampledSignal per neuron, own MADC sample times) are
+        # analog signals (one IrregularlySampledSignal per neuron, own sample times) are
         # built here; spikes are left to PyNN.
         chosen = set(self.recorded.keys()) if variables == "all" else \
             set(self.recorded.keys()).intersection(set(variables))
@@ -86,31 +162,30 @@ class Recorder(recording.Recorder):
         segment = super()._get_current_segment(filter_ids=filter_ids, variables=others, clear=clear)
         for variable in sorted(analog, key=lambda v: v.name):
             ids = sorted(self.filter_recorded(variable, filter_ids))
-            values, times = self._get_all_signals(variable, ids, clear=clear)
-            if values.size == 0:
-                continue
             units = self.population.find_units(variable)
             if units == "unknown":
                 units = "dimensionless"
-            for col, channel_id in enumerate(ids):
+            for channel_id in ids:
+                index = self.population.id_to_index(int(channel_id))
+                times, values = self._signal(variable.name, index)
+                if not len(times):
+                    continue
                 signal = neo.IrregularlySampledSignal(
-                    times[:, col], values[:, col], units=units, time_units=pq.ms,
+                    times, values, units=units, time_units=pq.ms,
                     name=variable.name, channel_ids=[int(channel_id)],
                     source_population=self.population.label,
-                    array_annotations={"channel_index": [self.population.id_to_index(int(channel_id))]})
+                    array_annotations={"channel_index": [index]},
+                    device=self._device.get(variable.name, "madc"))
                 signal.segment = segment
                 segment.irregularlysampledsignals.append(signal)
         return segment
 
     def _local_count(self, variable, filter_ids=None):
-        counts = {}
         spikes = self._get_spiketimes(sorted(self.filter_recorded(variable, filter_ids)))
-        for i, t in spikes.items():
-            counts[i] = len(t)
-        return counts
+        return {i: len(t) for i, t in spikes.items()}
 
     def _clear_simulator(self):
-        pass
+        self._clear_data()
 
     def _reset(self):
-        pass
+        self._device = {}

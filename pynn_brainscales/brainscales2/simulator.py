@@ -1,12 +1,31 @@
-"""Backend state: the network registry, the connection and the run (grenade)."""
+"""Backend state: the network registry, the connection and the runs (grenade).
+
+Run model (see docs/pynn.md "Runs"):
+
+* ``run(t)`` appends a realtime snippet of ``t`` ms (the network as it is now) and executes
+  every pending snippet in one program; ``run(t, RunCommand.APPEND)`` only appends,
+  ``run(None, RunCommand.EXECUTE)`` executes, ``run(None, RunCommand.PREPARE)`` only
+  calibrates and routes.
+* A run without ``reset()`` continues: the chip keeps its state between programs (membranes,
+  adaptation, synaptic currents), time goes on from ``get_current_time()``, recorded data are
+  appended to the current segment.  ``reset()`` starts a new segment at t = 0; its first
+  program lets the chip relax for ``RELAX_MS`` first, so a segment does not depend on what
+  ran before it.
+* Time unit: hardware ms, or biological ms with ``setup(units="biological")`` (hardware time
+  = biological time / ``speedup``, 1000).
+"""
 import atexit
+import enum
 import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 from pyNN import common
 
 import grenade
 import hxcomm
+from grenade.inputs import ms_to_cycles
 
 name = "BrainScaleS-2 (openhx emulator)"
 
@@ -16,16 +35,29 @@ MAX_RUNTIME_MS = (2 ** 32 - 1) / FPGA_CYCLES_PER_MS  # 32-bit FPGA timer, ~34.36
 RECORDABLE_ANALOG = ("v", "exc_synin", "inh_synin", "adaptation")
 MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_synin",
                "adaptation": "adaptation"}
+# hardware ms the chip idles before the first program of a segment (membranes, synaptic
+# currents and adaptation relax to rest; a resting chip skips this time at no cost)
+RELAX_MS = 0.2
+# latency of an on-chip connection: one integration step of the analog core (0.1 us hardware)
+ON_CHIP_LATENCY_MS = 1e-4
+SPEEDUP = 1000.0
+UNITS = ("hardware", "biological")
+
+
+class RunCommand(enum.Enum):
+    """What ``run()`` does: PREPARE (calibrate + route only), APPEND (add a realtime snippet
+    of the given duration, not executed yet), EXECUTE (append if a duration is given, then
+    execute all pending snippets)."""
+
+    PREPARE = "prepare"
+    APPEND = "append"
+    EXECUTE = "execute"
 
 
 class ID(int, common.IDMixin):
     def __init__(self, n):
         int.__init__(n)
         common.IDMixin.__init__(self)
-
-
-def _root(pop):
-    return getattr(pop, "grandparent", pop)
 
 
 # Backend-owned emulator connections, kept open across setup()/end() within a process (warm
@@ -68,6 +100,22 @@ def _neuron_copy(neuron):
     return n
 
 
+@dataclass
+class _Snippet:
+    """One appended realtime section: the grenade network as it was at APPEND time."""
+
+    network: Any
+    descriptors: Dict[Any, Any]          # PyNN population -> grenade descriptor (on-chip / background)
+    inputs: Any                          # grenade.InputGenerator
+    source_trains: Dict[Any, List[np.ndarray]]   # source population -> trains in user ms (absolute)
+    t_start: float                       # user ms
+    t_stop: float
+    runtime_hw: float                    # hardware ms
+    key: Tuple
+    cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
+    projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
+
+
 class State(common.control.BaseState):
     """Singleton holding the network and the connection."""
 
@@ -87,8 +135,11 @@ class State(common.control.BaseState):
         self.injected_config = None
         self.calibration_cache = None
         self.rng_seed = 1234
+        self.units = "hardware"
+        self.speedup = 1.0
         self.calib_result = None
         self.calib_seconds = 0.0
+        self._calib_chip = None
         self.clear()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -102,6 +153,7 @@ class State(common.control.BaseState):
         self._routing_key = None
         self.last_results = None
         self.statistics = {}
+        self.pending = []
         self.reset()
 
     def reset(self):
@@ -109,7 +161,15 @@ class State(common.control.BaseState):
         self.t = 0.0
         self.t_start = 0.0
         self.segment_counter += 1
-        self._has_run = False
+        self.pending = []
+        self._segment_executed = False
+        for rec in self.recorders:
+            rec._clear_data()
+
+    @property
+    def on_chip_latency(self):
+        """Latency of connections between on-chip neurons, in user ms."""
+        return ON_CHIP_LATENCY_MS * self.speedup
 
     def open_connection(self):
         if self.connection is None:
@@ -129,46 +189,129 @@ class State(common.control.BaseState):
     def run(self, simtime):
         self.run_until(self.t + simtime)
 
-    def run_until(self, tstop):
-        if self._has_run:
-            raise RuntimeError("Stacking several `pynn.run` commands without calling `pynn.reset()` in "
-                               "between is not supported: hardware time cannot be continued.")
+    def run_until(self, tstop, command=RunCommand.EXECUTE):
+        """Append the snippet [t, tstop) (unless ``tstop`` is None) and, for EXECUTE, execute all
+        pending snippets; PREPARE only calibrates and routes."""
+        command = RunCommand(command)
+        if command is RunCommand.PREPARE:
+            self.prepare()
+            return
+        if tstop is not None and abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
+            tstop = None                      # run(0): nothing to append
+        elif tstop is not None:
+            self.append(tstop)
+            tstop = 0.0
+        if tstop is None and command is RunCommand.APPEND:
+            raise ValueError("run(None, RunCommand.APPEND): APPEND needs a runtime")
+        if command is RunCommand.EXECUTE:
+            self.execute()
+
+    def _check_span(self, tstop):
         runtime = float(tstop) - self.t
         if not np.isfinite(runtime) or runtime <= 0:
-            raise ValueError(f"runtime must be positive (hardware ms), got {runtime}")
-        if runtime > MAX_RUNTIME_MS:
-            raise ValueError(f"Total runtime {runtime} ms is too long: the 32-bit FPGA timer allows at most "
-                             f"{MAX_RUNTIME_MS:.3f} ms (hardware time) per run")
+            raise ValueError(f"runtime must be positive ({self.units} ms), got {runtime}")
+        pending_hw = sum(s.runtime_hw for s in self.pending)
+        runtime_hw = float(self._cycle(tstop) - self._cycle(self.t)) / FPGA_CYCLES_PER_MS
+        if runtime_hw + pending_hw > MAX_RUNTIME_MS:
+            limit = MAX_RUNTIME_MS * self.speedup
+            raise ValueError(f"Total runtime {runtime + pending_hw * self.speedup:g} ms is too long: the 32-bit "
+                             f"FPGA timer allows at most {limit:.6g} ms ({self.units} time) per program"
+                             + (" (pending APPEND snippets included)" if self.pending else ""))
+        if runtime_hw <= 0:
+            raise ValueError(f"runtime {runtime:g} ms is shorter than one FPGA clock cycle "
+                             f"({self.speedup / FPGA_CYCLES_PER_MS:g} ms)")
+        return runtime_hw
+
+    def append(self, tstop):
+        """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop."""
+        runtime_hw = self._check_span(tstop)
         calib_chip = self._calibrate()
-        network, descr, inputs_needed = self._build_network(calib_chip)
-        key = self._topology_key(network)
-        routing = self._routing if key == self._routing_key else None
-        if routing is None:
-            routing = grenade.route(network)
-        gen = grenade.InputGenerator(network, runtime=runtime)
-        for pop, d in inputs_needed:
-            gen.add(pop._spike_trains(runtime), d)
-        init = self.initial_config if calib_chip is None else calib_chip
+        t0, t1 = self.t, float(tstop)
+        snip = self._build_network(calib_chip, t0, t1, runtime_hw)
+        if self.pending and snip.key != self.pending[0].key:
+            raise ValueError("run(..., RunCommand.APPEND): the network's populations or connections changed since "
+                             "the first pending snippet; only weights and parameters may change between "
+                             "snippets of one execution (EXECUTE the pending snippets first)")
+        self.pending.append(snip)
+        self.t = t1
+
+    def prepare(self):
+        """Calibrate and route the network as it is now (nothing runs on the chip)."""
+        calib_chip = self._calibrate()
+        snip = self._build_network(calib_chip, self.t, self.t + self.speedup * 1e-3, 1e-3)
+        self._route(snip)
+
+    def _route(self, snip):
+        if self._routing is not None and snip.key == self._routing_key:
+            return self._routing
+        try:
+            routing = grenade.route(snip.network)
+        except grenade.RoutingError as err:
+            names = "; ".join(f"grenade projection {i} = {n}" for i, n in enumerate(snip.projection_names))
+            raise grenade.RoutingError(f"{err} [{names}]") from err
+        self._routing, self._routing_key = routing, snip.key
+        self.statistics = {"routing": routing.statistics}
+        return routing
+
+    def execute(self):
+        """Execute all pending snippets in one program on the chip and store their data."""
+        if not self.pending:
+            return
+        snippets, self.pending = self.pending, []
+        routing = self._route(snippets[0])
+        init = self.initial_config if self._calib_chip is None else self._calib_chip
         if self.enable_neuron_bypass and init is None:
             import lola
             init = lola.Chip.default_neuron_bypass() if hasattr(lola.Chip, "default_neuron_bypass") else None
         hooks = self.injected_config
-        results = grenade.run(self.open_connection(), network, routing, gen, initial_config=init,
-                              hooks=hooks)
+        relax = 0.0 if self._segment_executed else RELAX_MS
+        conn = self.open_connection()
+        if len(snippets) == 1:
+            s = snippets[0]
+            results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
+                                  inter_batch_entry_wait=relax)
+        else:
+            results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw, routing if k == 0 else None)
+                                         for k, s in enumerate(snippets)],
+                                  initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
         if hooks and any(hooks.get(k) is not None for k in ("pre_realtime", "post_realtime")):
             # injected programs may change what grenade believes is on the chip
             grenade.forget(self.connection)
-        self._routing = results.routing if getattr(results, "routing", None) is not None else routing
-        self._routing_key = key
+        if getattr(results, "routing", None) is not None:
+            self._routing = results.routing
+        self._segment_executed = True
         self.last_results = results
-        self._descriptors = descr
+        self._descriptors = snippets[-1].descriptors
         self.statistics = {"routing": routing.statistics, "timing": results.timing}
         if self.calib_result is not None:
             self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
-        self.t = float(tstop)
+        for k, s in enumerate(snippets):
+            self._store(results, k, s)
         self.running = True
-        self._has_run = True
 
+    def _store(self, results, k, s):
+        """Hand snippet ``k``'s data to the recorders, in user time from the segment start."""
+        for pop, d in s.descriptors.items():
+            if not pop.celltype.is_on_chip:
+                continue
+            rec = pop.recorder
+            sp = results.spikes(d, snippet=k)
+            rec._store_spikes(np.asarray(sp["neuron"], np.int64), s.t_start + np.asarray(sp["time"]) * self.speedup)
+            for var, idx in pop._madc_requests():
+                for i in idx:
+                    tr = results.madc(d, i, snippet=k)
+                    rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                      np.asarray(tr["value"], float))
+        for pop, i in s.cadc:
+            tr = results.cadc(s.descriptors[pop], i, snippet=k)
+            pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                       np.asarray(tr["value"], float))
+        for pop, trains in s.source_trains.items():
+            idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
+            times = np.concatenate(trains) if trains else np.zeros(0)
+            pop.recorder._store_spikes(idx.astype(np.int64), times)
+
+    # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
         """[(population, AtomicNeuronOnDLS enums)] of the on-chip populations, as grenade places them
         (the permutation, else free circuits in enumeration order)."""
@@ -188,13 +331,16 @@ class State(common.control.BaseState):
         from . import calibration
         self.calib_result = None
         self.calib_seconds = 0.0
+        self._calib_chip = None
         pops_atoms = [(p, a) for p, a in self._on_chip_atoms() if getattr(p.celltype, "is_calibrated", False)]
         if not pops_atoms:
             return None
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
         self.calib_result, self.calib_seconds = result, seconds
+        self._calib_chip = chip
         return chip
 
+    # -- network ------------------------------------------------------------------------
     @staticmethod
     def _topology_key(network):
         parts = []
@@ -208,12 +354,11 @@ class State(common.control.BaseState):
                           np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
         return tuple(parts)
 
-    def _build_network(self, calib_chip=None):
-        from .populations import Population  # noqa: F401
+    def _build_network(self, calib_chip, t0, t1, runtime_hw):
+        """The grenade network of the span [t0, t1) (user ms) with its inputs."""
         b = grenade.NetworkBuilder()
         descr = {}
-        inputs_needed = []
-        madc = []
+        madc, cadc = [], []
         placed = 0
         for pop in self.populations:
             if pop.celltype.is_on_chip:
@@ -224,31 +369,91 @@ class State(common.control.BaseState):
                 if getattr(pop.celltype, "is_calibrated", False):
                     atoms = placement if placement is not None else range(placed - pop.size, placed)
                     config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
+                    tweak = getattr(pop.celltype, "adjust_lola", None)
+                    if tweak is not None:
+                        config = tweak(config, pop._parameters, pop.size)
                 else:
                     config = pop._lola_neurons()
                 d = b.add(grenade.Population(pop.size, placement=placement, config=config))
                 for var, ids in pop._madc_requests():
                     for i in ids:
                         madc.append((d, i, MADC_SOURCE[var]))
+                for i in pop.recorder.cadc_indices():
+                    cadc.append((pop, i))
+                descr[pop] = d
             elif getattr(pop.celltype, "is_background", False):
-                rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0])
+                rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0]) * self.speedup
                 seed = int(np.asarray(pop._parameters["seed"], dtype=float).reshape(-1)[0])
                 period, reg = pop.celltype.registers(rate, pop.size)
-                d = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
-                                                             enable_random=True))
-            else:
-                d = b.add(grenade.ExternalSourcePopulation(pop.size))
-                inputs_needed.append((pop, d))
-            descr[pop] = d
-        for prj in self.projections:
-            conns = prj._grenade_connections()
-            if len(conns[0]) == 0:
+                descr[pop] = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
+                                                                      enable_random=True))
+        # external sources: one grenade population per (source population, delay); a delay from
+        # the host is realised exactly by sending the spikes later
+        sources = {}
+        names = []
+        groups = []
+        for n_prj, prj in enumerate(self.projections):
+            for pre_root, post_root, pre, post, w, delay in prj._connection_groups():
+                if pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False):
+                    pre_d = descr[pre_root]
+                else:
+                    key = (pre_root, float(delay))
+                    if key not in sources:
+                        sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
+                    pre_d = sources[key]
+                groups.append((prj, pre_d, descr[post_root], pre, post, w))
+        for prj, pre_d, post_d, pre, post, w in groups:
+            if len(pre) == 0:
                 continue
-            b.add(grenade.Projection(prj.receptor_type, descr[_root(prj.pre)], descr[_root(prj.post)], conns,
-                                     max_weight=prj._max_weight))
+            b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w), max_weight=prj._max_weight))
+            names.append(prj._describe())
         if madc:
             b.add(grenade.MADCRecording(madc))
-        return b.done(), descr, inputs_needed
+        if cadc:
+            times = self._cadc_times(t0, t1)
+            if len(times):
+                b.add(grenade.CADCRecording([(descr[p], i) for p, i in cadc], times=times))
+            else:
+                cadc = []
+        network = b.done()
+        gen = grenade.InputGenerator(network, runtime=runtime_hw)
+        # spikes belong to the run whose FPGA-cycle span [c0, c1) holds them, so no spike is lost
+        # or sent twice at a run boundary
+        c0, c1 = self._cycle(t0), self._cycle(t1)
+        pad = 2 * self.speedup / FPGA_CYCLES_PER_MS
+        source_trains = {}
+        for pop in self.populations:
+            if not pop.celltype.is_on_chip and not getattr(pop.celltype, "is_background", False):
+                source_trains[pop] = [t[(self._cycle(t) >= c0) & (self._cycle(t) < c1)]
+                                      for t in pop._spike_trains(t0 - pad, t1 + pad)]
+        for (pop, delay), d in sources.items():
+            trains = source_trains[pop] if delay == 0 else pop._spike_trains(t0 - delay - pad, t1 - delay + pad)
+            hw = []
+            for t in trains:
+                cyc = self._cycle(np.asarray(t, float) + delay)
+                hw.append((cyc[(cyc >= c0) & (cyc < c1)] - c0) / FPGA_CYCLES_PER_MS)
+            gen.add(hw, d)
+        for pop in list(source_trains):
+            if not pop.recorder.recorded:
+                del source_trains[pop]
+        return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
+                        cadc, names)
+
+    def _cycle(self, t):
+        """User ms -> FPGA cycle on the segment's clock."""
+        return ms_to_cycles(np.asarray(t, float) / self.speedup)
+
+    def _cadc_times(self, t0, t1):
+        """CADC sample times of [t0, t1) in hardware ms from t0, on the grid of the sampling interval."""
+        step = None
+        for pop in self.populations:
+            if pop.celltype.is_on_chip and pop.recorder.cadc_indices():
+                s = pop.recorder.cadc_interval
+                step = s if step is None else min(step, s)
+        k0 = int(np.ceil(t0 / step - 1e-9))
+        k1 = int(np.ceil(t1 / step - 1e-9))
+        times = (np.arange(k0, k1) * step - t0) / self.speedup
+        return times[(times >= 0) & (ms_to_cycles(times) < ms_to_cycles((t1 - t0) / self.speedup))]
 
 
 state = State()

@@ -1,11 +1,12 @@
 """Cell types: HXNeuron (raw lola.AtomicNeuron parameters), SpikeSourceArray, SpikeSourcePoisson,
 SpikeSourcePoissonOnChip (on-chip background generators), calibrated neurons."""
+import zlib
+
 import numpy as np
 from pyNN.standardmodels import StandardCellType, build_translations, cells, synapses
 from pyNN.parameters import Sequence
 
 import lola
-from grenade.inputs import ms_to_cycles
 
 # lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
 _HIDDEN_GROUPS = ("event_routing", "readout")
@@ -123,42 +124,66 @@ _KINDS = {name: kind for name, _, _, kind in HX_FIELDS}
 
 
 class SpikeSourceArray(cells.SpikeSourceArray):
-    __doc__ = "Spikes from the host at given times (``spike_times`` in hardware ms)."
+    __doc__ = "Spikes from the host at given times (``spike_times`` in ms: hardware, or biological with " \
+              "setup(units='biological'))."
     translations = build_translations(("spike_times", "spike_times"))
     is_on_chip = False
 
     @staticmethod
-    def trains(params, size, runtime, rng):
+    def trains(params, size, t0, t1, seed, speedup):
+        """The spikes in [t0, t1) (ms), one sorted array per neuron."""
         times = np.broadcast_to(np.asarray(params["spike_times"], dtype=object), (size,))
         out = []
         for t in times:
             v = np.asarray(t.value if isinstance(t, Sequence) else t, dtype=float).reshape(-1)
-            # spikes the FPGA would send at or after the end (in clock cycles) are dropped
-            out.append(np.sort(v[(v >= 0) & (ms_to_cycles(v) < ms_to_cycles(runtime))]))
+            out.append(np.sort(v[(v >= t0) & (v < t1)]))
         return out
 
 
+# Poisson trains are drawn per chunk of this many hardware ms, each chunk from its own seed:
+# the spikes of a window do not depend on how the time was split into runs
+POISSON_CHUNK_HW_MS = 0.1
+
+
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):
-    __doc__ = ("Poisson spikes generated on the host (``rate`` in 1/s of hardware time, ``start`` and "
-               "``duration`` in hardware ms); frozen per population and parameter set (setup(rng_seed=...)).")
+    __doc__ = ("Poisson spikes generated on the host (``rate`` in 1/s, ``start`` and ``duration`` in ms, "
+               "of hardware time, or of biological time with setup(units='biological')); frozen per "
+               "population, parameter set and setup(rng_seed=...).")
     translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
     is_on_chip = False
 
     @staticmethod
-    def trains(params, size, runtime, rng):
+    def trains(params, size, t0, t1, seed, speedup):
+        """The spikes in [t0, t1) (ms), one sorted array per neuron (vectorised over neurons)."""
         rate = np.broadcast_to(np.asarray(params["rate"], dtype=float), (size,))
         start = np.broadcast_to(np.asarray(params["start"], dtype=float), (size,))
-        dur = np.broadcast_to(np.asarray(params["duration"], dtype=float), (size,))
-        out = []
-        for r, s, d in zip(rate, start, dur):
-            stop = min(s + d, runtime)
-            if r <= 0 or stop <= s:
-                out.append(np.zeros(0))
-                continue
-            n = rng.poisson(r * (stop - s) / 1000.0)
-            t = np.sort(rng.uniform(s, stop, n))
-            out.append(t[ms_to_cycles(t) < ms_to_cycles(runtime)])
-        return out
+        stop = start + np.broadcast_to(np.asarray(params["duration"], dtype=float), (size,))
+        lo_all, hi_all = np.maximum(start, t0), np.minimum(stop, t1)
+        active = (rate > 0) & (hi_all > lo_all)
+        parts_t, parts_n = [], []
+        if active.any():
+            chunk = POISSON_CHUNK_HW_MS * speedup
+            params_key = zlib.crc32(np.concatenate([rate, start, stop]).tobytes())
+            for k in range(int(np.floor(lo_all[active].min() / chunk)), int(np.ceil(hi_all[active].max() / chunk))):
+                c0, c1 = k * chunk, (k + 1) * chunk
+                # the whole chunk is drawn (same draw for every window), then clipped to the window
+                lo, hi = np.maximum(start, c0), np.minimum(stop, c1)
+                length = np.where((rate > 0) & (hi > lo), hi - lo, 0.0)
+                if not length.any():
+                    continue
+                rng = np.random.default_rng([*seed, k & 0xffffffff, params_key, len(rate)])
+                counts = rng.poisson(rate * length / 1000.0)
+                neuron = np.repeat(np.arange(size), counts)
+                t = lo[neuron] + rng.random(neuron.size) * length[neuron]
+                keep = (t >= t0) & (t < t1)
+                parts_t.append(t[keep])
+                parts_n.append(neuron[keep])
+        if not parts_t:
+            return [np.zeros(0) for _ in range(size)]
+        t, n = np.concatenate(parts_t), np.concatenate(parts_n)
+        order = np.lexsort((t, n))
+        t, n = t[order], n[order]
+        return np.split(t, np.cumsum(np.bincount(n, minlength=size))[:-1])
 
 
 BACKGROUND_CLOCK_HZ = 250e6     # BackgroundSpikeSource period ticks (250 MHz)

@@ -104,9 +104,6 @@ def test_segments_per_run_and_poisson():
     counts = [sum(len(s) for s in seg.spiketrains) for seg in data.segments]
     assert counts[0] > 10 and counts[0] == counts[1]      # frozen per parameter set
     assert len(n.get_data().segments) == 3
-    with pytest.raises(RuntimeError):
-        pynn.run(0.1)
-        pynn.run(0.1)
 
 
 def test_errors_before_running():
@@ -123,7 +120,9 @@ def test_errors_before_running():
         pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5),
                         receptor_type="inhibitory")
     with pytest.raises(ValueError, match="delay unequal 0"):
-        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=1.0))
+        pynn.Projection(n, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=1.0))
+    with pytest.raises(ValueError, match="delay -1 ms cannot be realised"):
+        pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=-1.0))
     with pytest.raises(ValueError, match="too many neurons"):
         pynn.Population(510, pynn.HXNeuron())
     n[0:2].record("v")
