@@ -208,3 +208,29 @@ def test_poisson_on_chip_errors():
     bg = pynn.Population(2, pynn.SpikeSourcePoissonOnChip())
     with pytest.raises(pynn.errors.RecordingError):
         bg.record("spikes")
+
+
+def test_threshold_reset_and_refractory_plateau():
+    """After each spike the membrane sits at the reset potential for the refractory time;
+    a lower reset value gives a lower plateau, a lower threshold more spikes."""
+    def trace(**params):
+        pynn.setup()
+        n, _ = _driven(63, record=("spikes", "v"))
+        n.set(**params)
+        pynn.run(0.2)
+        seg = n.get_data().segments[0]
+        sig = seg.irregularlysampledsignals[0]
+        spikes = np.asarray(seg.spiketrains[0]).ravel()
+        t, v = np.asarray(sig.times).ravel(), np.asarray(sig).ravel()
+        # samples 0.2..0.6 us after each spike (inside the refractory period)
+        plateau = np.concatenate([v[(t > s + 2e-4) & (t < s + 6e-4)] for s in spikes])
+        return spikes, plateau, v
+
+    spikes_hi, plateau_hi, v_hi = trace(reset_v_reset=450, refractory_period_refractory_time=60)
+    spikes_lo, plateau_lo, _ = trace(reset_v_reset=250, refractory_period_refractory_time=60)
+    assert len(spikes_hi) > 5 and len(spikes_lo) > 3
+    assert plateau_hi.std() < 5 and plateau_lo.std() < 5                  # flat while refractory
+    assert plateau_hi.mean() - plateau_lo.mean() > 30
+    assert v_hi.max() < plateau_hi.mean() + 200                            # reset from the threshold
+    more, _, _ = trace(threshold_v_threshold=480, refractory_period_refractory_time=60, reset_v_reset=450)
+    assert len(more) > len(spikes_hi)
