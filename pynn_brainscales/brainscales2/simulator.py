@@ -262,7 +262,9 @@ class State(common.control.BaseState):
         init = self.initial_config if self._calib_chip is None else self._calib_chip
         if self.enable_neuron_bypass and init is None:
             import lola
-            init = lola.Chip.default_neuron_bypass() if hasattr(lola.Chip, "default_neuron_bypass") else None
+            if getattr(self, "_bypass_chip", None) is None:
+                self._bypass_chip = lola.Chip.default_neuron_bypass     # one object: differential writes
+            init = self._bypass_chip
         hooks = self.injected_config
         relax = 0.0 if self._segment_executed else RELAX_MS
         conn = self.open_connection()
@@ -374,6 +376,12 @@ class State(common.control.BaseState):
                         config = tweak(config, pop._parameters, pop.size)
                 else:
                     config = pop._lola_neurons()
+                if self.enable_neuron_bypass:
+                    # as lola.Chip.default_neuron_bypass: fire on every synaptic input event
+                    for n in config:
+                        n.event_routing.enable_bypass_excitatory = True
+                        n.event_routing.enable_bypass_inhibitory = True
+                        n.threshold.enable = False
                 d = b.add(grenade.Population(pop.size, placement=placement, config=config))
                 for var, ids in pop._madc_requests():
                     for i in ids:

@@ -203,3 +203,18 @@ def test_biological_time_scales_the_hardware_run():
         pynn.run(4e7)
     with pytest.raises(ValueError, match="units"):
         pynn.setup(units="seconds")
+
+
+def test_neuron_bypass_fires_on_every_input():
+    pynn.end()
+    pynn.setup(enable_neuron_bypass=True)
+    times = list(np.arange(0.01, 0.1, 0.01))
+    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=times))
+    n = pynn.Population(2, pynn.HXNeuron())
+    n.record("spikes")
+    pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=10))
+    pynn.run(0.1)
+    for train in n.get_data().segments[0].spiketrains:
+        t = np.asarray(train).ravel()
+        assert len(t) == len(times)
+        assert np.all((t - times >= 0) & (t - times < 2e-3))
