@@ -652,6 +652,14 @@ class SpikingCalibration:
 
     def _measure_synin(self, drive_period, duration, receptors=(0, 1)):
         """Mean membrane shift (2, 512) CADC LSB under periodic input to each receptor."""
+        base, mean = self._measure_synin_levels(drive_period, duration, receptors)
+        return np.abs(mean - base)
+
+    def _measure_synin_levels(self, drive_period, duration, receptors=(0, 1)):
+        """(base, driven mean), each (2, 512) CADC LSB: the resting potential read
+        just before the periodic input to each receptor starts, and the mean
+        membrane potential over the last two periods of that input (NaN for
+        receptors not measured). One program; the receptors one after another."""
         settle = self._settle_us()
         b = self._program(settle_us=settle)
         self.session.write_synapse_dac_bias(b)
@@ -686,15 +694,19 @@ class SpikingCalibration:
             t = t_end + duration
             b.wait_until(S.us(t))
         self.session.run(b)
-        res = np.full((2, N_NEURONS), np.nan)
+        base = np.full((2, N_NEURONS), np.nan)
+        mean = np.full((2, N_NEURONS), np.nan)
         for receptor, (base_t, tickets) in out.items():
-            base = np.mean([x.get() for x in base_t], axis=0)
-            mean = np.mean([x.get() for x in tickets], axis=0)
-            res[receptor] = np.abs(mean - base)
-        return res
+            base[receptor] = np.mean([x.get() for x in base_t], axis=0)
+            mean[receptor] = np.mean([x.get() for x in tickets], axis=0)
+        return base, mean
 
-    def _prepare_synin(self):
+    def _prepare_synin(self, weight_factor: int = 1):
+        """Write the calibration drive (``weight_factor`` x its weight, at most 63)
+        and enable the synaptic inputs; returns (period, duration) us."""
         drive, period, duration = self._synin_drive()
+        if weight_factor != 1:
+            drive = S.SynapseDrive(drive.rows, int(min(63, drive.weight * weight_factor)))
         drive.apply(self.session.chip)
         b = stadls.PlaybackProgramBuilder()
         for h in range(2):
@@ -702,7 +714,8 @@ class SpikingCalibration:
         self.session.run(b)
         for s in _SYNIN:
             self._set(f"{s}.enable", np.ones(N_NEURONS, bool))
-        self.info["synin_drive"] = np.array([drive.rows, drive.weight, period, duration])
+        key = "synin_drive" if weight_factor == 1 else "coba_drive"
+        self.info[key] = np.array([drive.rows, drive.weight, period, duration])
         return period, duration
 
     def _synin(self):

@@ -10,9 +10,10 @@ between model and hardware quantities (:class:`ModelMapping`):
 * **time**: hardware time = model time / ``speedup`` (default 1000: 20 ms of
   biology = 20 us on the chip);
 * **voltage**: hardware membrane voltage (mV) =
-  ``v_offset + v_scale * V_model`` (default 1170 mV + 10 x V: -65 mV <-> 520 mV);
+  ``v_offset + v_scale * V_model`` (default 1140 mV + 10 x V: -65 mV <-> 490 mV);
   hardware mV -> CADC LSB by the nominal CADC transfer ((V - 200 mV) / 4 mV), so
-  -65 mV <-> 80 LSB, -50 mV <-> 117.5 LSB, -80 mV <-> 42.5 LSB;
+  -65 mV <-> 72.5 LSB, -50 mV <-> 110 LSB, -80 mV <-> 50 LSB, 0 mV <-> 235 LSB
+  (the offset was 1170 mV before COBA targets worked; see below);
 * **currents / conductances**: the dynamics must agree after both scalings,
   which fixes the hardware value from the model one, the model capacitance
   ``cm`` (nF) and the hardware capacitance ``C_hw`` (pF, nominal transfer of
@@ -24,6 +25,20 @@ between model and hardware quantities (:class:`ModelMapping`):
 
 A weight of 1 (one 6-bit weight LSB) then gives a current jump of ``w_exc``
 nA (CUBA) or a conductance jump of ``g_exc`` uS (COBA) in the model.
+
+COBA (``e_rev_E``/``e_rev_I`` set): the reversals map like every voltage, the
+reference is ``(v_rest + v_thresh) / 2`` and ``i_synin_gm`` is the CUBA bias of
+the current ``g * |E_rev - V_ref|``. The voltage offset is chosen for them:
+PyNN's ``e_rev_E = 0 mV`` must be reachable by the excitatory reversal cell of
+every neuron. The cells reach 1226 mV nominal (256.6 LSB) with 2 % gain and
+15 mV offset mismatch, i.e. sigma 7.2 LSB at the top, so their 3-sigma reach is
+~235 LSB. With the former 1170 mV, 0 mV was 242.5 LSB: 2..3 % of the neurons
+needed the cell at 1022 and up to 1.8 % of them missed the reversal (40 chips
+tried), against the 2 % allowed. With 1140 mV, 0 mV is 235 LSB (IF_cond_exp's
+``e_rev_E``/``e_rev_I`` = 0/-70 mV -> 235/60 LSB) and the leak range 50..160 LSB
+is -74..-30 mV (IF_cond_exp and EIF_cond_exp_isfa_ista defaults -65/-70.6 mV
+inside). The scale (10 mV per mV) is unchanged, so the current and conductance
+conversions are too.
 """
 from __future__ import annotations
 
@@ -50,7 +65,7 @@ class ModelMapping:
     """How model quantities map to hardware ones (see the module doc)."""
 
     speedup: float = 1000.0
-    v_offset: float = 1170.0     # hardware mV at model 0 mV
+    v_offset: float = 1140.0     # hardware mV at model 0 mV (0 mV -> 235 CADC LSB, see module doc)
     v_scale: float = 10.0        # hardware mV per model mV
 
     def voltage_to_hw_mv(self, v_model):
@@ -88,7 +103,7 @@ class NeuronModelTarget:
     :ivar cm: model membrane capacitance, nF (only scales currents, see module doc)
     :ivar w_exc, w_inh: CUBA current jump per weight LSB, nA (model)
     :ivar e_rev_E, e_rev_I: reversal potentials, mV; set both for COBA
-    :ivar g_exc, g_inh: COBA conductance jump per weight LSB, uS (model);
+    :ivar g_exc, g_inh: COBA conductance jump per weight LSB, uS (model; default 0.2 nS);
         with COBA they set the strength (``w_*`` are then ignored)
     :ivar membrane_capacitance: hardware capacitance, LSB 0..63
     :ivar synapse_dac_bias: CapMem LSB
@@ -107,8 +122,11 @@ class NeuronModelTarget:
     w_inh: float = 0.01
     e_rev_E: Optional[object] = None
     e_rev_I: Optional[object] = None
-    g_exc: float = 0.0005
-    g_inh: float = 0.0005
+    # 0.2 nS: at the IF_cond_exp defaults (E_exc = 0 mV, reference -57.5 mV) the
+    # current of 0.2 nS is 0.0115 nA ~ the CUBA default w_exc; the earlier 0.5 nS needed
+    # i_synin_gm = 1126 > 800 (unreachable at synapse_dac_bias 600)
+    g_exc: float = 0.0002
+    g_inh: float = 0.0002
     membrane_capacitance: int = 63
     synapse_dac_bias: int = 600
     mapping: ModelMapping = field(default_factory=ModelMapping)

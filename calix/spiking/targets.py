@@ -24,7 +24,7 @@ from ..common.serial import register
 
 __all__ = ["NeuronCalibTarget", "NeuronCalibOptions", "CADCCalibTarget", "CADCCalibOptions",
            "STPCalibTarget", "STPCalibOptions", "SpikingCalibTarget", "SpikingCalibOptions",
-           "FEASIBLE_RANGES", "N_NEURONS"]
+           "FEASIBLE_RANGES", "N_NEURONS", "coba_min_distance"]
 
 N_NEURONS = 512
 
@@ -47,6 +47,17 @@ FEASIBLE_RANGES = {
     "holdoff_time": (0.0, 4e-6, "s"),
     "synapse_dac_bias": (30, 1022, "CapMem LSB"),
 }
+
+
+def coba_min_distance(i_synin_gm) -> np.ndarray:
+    """Smallest |e_coba_reversal - e_coba_reference| (CADC LSB, (exc, inh)) at
+    which the COBA conductance cell can match the CUBA strength of ``i_synin_gm``
+    (nominal transfers; the cell's 5 % gain mismatch taken at 3 sigma)."""
+    from hxsim import transfer
+    t = transfer.TRANSFERS_BY_NAME
+    g_max = t["i_bias_synin_exc_coba"].c1 * 1022 / (1 + 3 * t["i_bias_synin_exc_coba"].gain_sigma)
+    i_cuba = t["i_bias_synin_exc_gm"].c1 * np.broadcast_to(np.asarray(i_synin_gm, float), (2,))
+    return np.maximum(5.0, i_cuba / g_max / t["cadc"].c1)
 
 
 def _as_array(name, value, shapes) -> np.ndarray:
@@ -152,6 +163,19 @@ class NeuronCalibTarget:
                     "e_coba_reversal", rev2, FEASIBLE_RANGES["e_coba_reversal"][:2], "CADC LSB",
                     indices=np.flatnonzero(too_close),
                     detail="within 5 LSB of the COBA reference potential: the conductance would be infinite")
+            # the COBA strength equals the CUBA one at the reference: g (E - V_ref) = I_cuba,
+            # so E must be far enough from V_ref for the largest conductance of the cell
+            need = coba_min_distance(gm)
+            short = np.abs(rev2 - ref2) < need[:, None]
+            if short.any():
+                r = int(np.flatnonzero(short.any(axis=1))[0])
+                raise InfeasibleTargetError(
+                    "e_coba_reversal", rev2, FEASIBLE_RANGES["e_coba_reversal"][:2], "CADC LSB",
+                    indices=np.flatnonzero(short),
+                    detail=f"{('excitatory', 'inhibitory')[r]} reversal closer than {need[r]:.3g} LSB to the COBA "
+                           f"reference: at i_synin_gm = {np.broadcast_to(gm, (2,))[r]:g} the largest COBA "
+                           "conductance (i_bias_coba 1022, less 3 sigma mismatch) cannot give the CUBA "
+                           "strength there; lower i_synin_gm or move the reversal away")
             wrong_side = (rev2[0] < ref2[0]) | (rev2[1] > ref2[1])
             if wrong_side.any():
                 raise InfeasibleTargetError(

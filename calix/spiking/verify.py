@@ -13,7 +13,14 @@ nothing is taken from a search's last probe:
 * ``tau_syn``: exponential fit of the synaptic input itself (readout source
   ``exc_synin`` / ``inh_synin``) after one input event;
 * ``psp``: the peak of a single PSP in the operating configuration, through
-  other synapse rows than the calibration used.
+  other synapse rows than the calibration used;
+* ``coba`` (COBA results only): the signed PSP peak of one event per receptor
+  at several resting potentials (leak cell moved around its calibrated value,
+  the rest measured by the MADC before the event). For a conductance input the
+  PSP of a neuron resting at ``V`` is exactly ``(E_rev - V) f(t)`` with ``f``
+  independent of ``V``, so the zero crossing of a line fit of the peaks over
+  the rest is the reversal potential (``coba_reversal``, (2, 512) CADC LSB);
+  ``coba_rest`` / ``coba_psp`` (level, receptor, neuron) hold the points.
 
 Potentials are reported in CADC LSB of the nominal CADC transfer
 ((V - 200 mV) / 4 mV), so they compare directly to the targets.
@@ -40,7 +47,11 @@ from .targets import N_NEURONS, per_neuron, per_synin
 
 __all__ = ["verify", "VerifyResult", "QUANTITIES", "summary"]
 
-QUANTITIES = ("leak", "reset", "threshold", "tau_mem", "tau_syn", "psp")
+QUANTITIES = ("leak", "reset", "threshold", "tau_mem", "tau_syn", "psp", "coba")
+#: resting potentials of the ``coba`` check: E + (fraction x span) on the side of the
+#: reference, span = max(|E - leak|, COBA_MIN_SPAN) (the zero crossing is interpolated)
+COBA_REST_FRACTIONS = (1.2, 0.8, 0.5, 0.2)
+COBA_MIN_SPAN = 60.0
 _MADC_PERIOD_US = 34e-3
 
 
@@ -262,7 +273,74 @@ def verify(connection, result: CalibResult, neurons: Optional[Sequence[int]] = N
                         dev = mv[t > 1.0] - base
                         psp[receptor, n] = float(np.max(dev) if receptor == 0 else -np.min(dev))
         S.SynapseDrive(1, 0).apply(session.chip)
+    if "coba" in quantities and getattr(target, "coba", False):
+        _verify_coba(session, rec, target, neurons, out, put)
     return out
+
+
+def _verify_coba(session, rec, target, neurons, out, put):
+    """The ``coba`` quantity (see the module doc)."""
+    neurons_ = session.neurons
+    op_leak = neurons_.get_field("leak.v_leak").copy()
+    op_thr = neurons_.get_field("threshold.enable").copy()
+    drive = S.SynapseDrive(32, 0, first_driver=64)
+    tau_m = per_neuron(target.tau_mem) * 1e6
+    tau_s = per_synin(target.tau_syn) * 1e6
+    rev = per_synin(target.e_coba_reversal)
+    ref = per_synin(target.e_coba_reference) if target.e_coba_reference is not None else \
+        np.stack([0.5 * (per_neuron(target.leak) + per_neuron(target.threshold))] * 2)
+    c = float(np.median(S.nominal.capacitance_pf(per_neuron(target.membrane_capacitance))))
+    neurons_.set_field("threshold.enable", np.zeros(N_NEURONS, bool))
+    for s in ("excitatory_input", "inhibitory_input"):
+        neurons_.set_field(f"{s}.enable", np.ones(N_NEURONS, bool))
+    levels = len(COBA_REST_FRACTIONS)
+    side = np.where(ref >= rev, 1.0, -1.0)
+    span = np.maximum(np.abs(rev - per_neuron(target.leak)[None]), COBA_MIN_SPAN)
+    leak_t = per_neuron(target.leak)
+    rest = put("coba_rest", (levels, 2, N_NEURONS))
+    psp = put("coba_psp", (levels, 2, N_NEURONS))
+    settle = 8 * float(np.max(tau_m[neurons])) + 5
+    for receptor in (0, 1):
+        tm, tsy = float(np.median(tau_m[neurons])), float(np.median(tau_s[receptor][neurons]))
+        # PSP peak ~40 LSB (160 mV) at the farthest rest: current jump I0 = g (E - V),
+        # peak = I0 / C * tm ts / (tm - ts) * (exp(-t*/tm) - exp(-t*/ts))
+        a, b_ = max(tm, tsy), min(tm, tsy) * (1 - 1e-6)
+        t_pk = np.log(a / b_) * a * b_ / (a - b_)
+        peak_per_na = a * b_ / (a - b_) * (np.exp(-t_pk / a) - np.exp(-t_pk / b_)) / c     # mV per nA of I0
+        path = ("excitatory_input", "inhibitory_input")[receptor]
+        g = float(np.median(neurons_.get_field(path + ".i_bias_coba")[neurons])) * S.nominal.coba_gain_per_lsb()
+        far_mv = COBA_REST_FRACTIONS[0] * float(np.median(span[receptor][neurons])) * 4.0
+        unit = g * far_mv * target.synapse_dac_bias / 1022.0          # nA per row*weight at the farthest rest
+        drive.weight = int(np.clip(np.rint(160.0 / peak_per_na / max(unit, 1e-12) / drive.rows), 1, 63))
+        drive.apply(session.chip)
+        b = stadls.PlaybackProgramBuilder()
+        for h in range(2):
+            b.write(halco.SynramOnDLS(h), session.chip.synapse_blocks[h].matrix)
+        session.run(b)
+        label = S.spike_label(receptor)
+
+        def event(b, pair, t0, label=label):
+            b.write_spikes([t0 + 125], [label])
+
+        for k, frac in enumerate(COBA_REST_FRACTIONS):
+            goal = np.clip(rev[receptor] + side[receptor] * frac * span[receptor], 30.0, 225.0)
+            off = (goal - leak_t) / S.nominal.cadc_per_dac()
+            neurons_.set_field("leak.v_leak", np.clip(np.rint(op_leak + off), 0, 1022).astype(np.int64))
+            for pair, tr in rec.record(1.0 + 6 * (tm + tsy), stimulus=event, settle_us=settle):
+                for n, (t, mv) in tr.items():
+                    base = np.mean(mv[t < 0.95])
+                    dev = mv[t > 1.0] - base
+                    rest[k, receptor, n] = _to_lsb(base)
+                    psp[k, receptor, n] = float(dev[np.argmax(np.abs(dev))]) / 4.0     # CADC LSB
+    neurons_.set_field("leak.v_leak", op_leak)
+    neurons_.set_field("threshold.enable", op_thr)
+    S.SynapseDrive(1, 0).apply(session.chip)
+    e = put("coba_reversal", (2, N_NEURONS))
+    for r in (0, 1):
+        for n in neurons:
+            x, y = rest[:, r, n], psp[:, r, n]
+            slope, icpt = np.polyfit(x, y, 1)
+            e[r, n] = -icpt / slope if slope != 0 else np.nan
 
 
 def _robust_std(x) -> float:
@@ -293,6 +371,11 @@ def summary(v: VerifyResult, target, neurons=None) -> Dict[str, float]:
         out["tau_syn_within_5pct_frac"] = float(np.mean(np.abs(rel) <= 0.05))
         out["tau_syn_rel_std"] = _robust_std(rel)
         out["tau_syn_median_rel_error"] = float(np.nanmedian(rel))
+    if "coba_reversal" in v.values:
+        err = v.values["coba_reversal"][:, idx] - per_synin(nt.e_coba_reversal)[:, idx]
+        out["coba_reversal_max_error_lsb"] = float(np.nanmax(np.abs(err)))
+        out["coba_reversal_mean_error_lsb"] = float(np.nanmean(err))
+        out["coba_reversal_std_lsb"] = float(np.nanstd(err))
     if "psp" in v.values:
         p = v.values["psp"][:, idx]
         rel = p / np.nanmedian(p, axis=1, keepdims=True)

@@ -92,7 +92,7 @@ def test_not_successful_names_neurons_and_reason():
 def test_model_unit_target():
     m = sp.NeuronModelTarget(v_rest=-65, v_reset=-70, v_thresh=-52, tau_m=20, tau_syn_E=5, tau_syn_I=5)
     hw = m.to_hardware()
-    assert hw.leak == 80 and hw.reset == pytest.approx(67.5) and hw.threshold == pytest.approx(112.5)
+    assert hw.leak == 72.5 and hw.reset == pytest.approx(60) and hw.threshold == pytest.approx(105)
     assert hw.tau_mem == pytest.approx(20e-6)
     with hxcomm.EmulatorConnection(chip_id=7) as conn:
         result = calix.calibrate(m, sp.SpikingCalibOptions(neurons=SUBSET[:6]), cache_paths=[], connection=conn)

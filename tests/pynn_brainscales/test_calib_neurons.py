@@ -71,11 +71,28 @@ def test_parameter_checks():
 
 
 def test_coba_target_is_built_from_the_population():
-    # running COBA calibrations is a known limitation (calix misses its COBA targets on the emulator)
     from pynn_brainscales.brainscales2.calibration import build_target
     pynn.setup()
     n = pynn.Population(2, pynn.CalibHXNeuronCoba(e_rev_E=[200, 210]))
     t = build_target([(n, np.array([5, 6]))]).neuron_target
     assert t.e_coba_reversal.shape == (2, 512) and list(t.e_coba_reversal[0, 5:7]) == [200, 210]
     assert t.leak[5] == 110 and t.synapse_dac_bias == 400
+    pynn.end()
+
+
+def test_coba_population_calibrates_and_spikes(tmp_path):
+    # the defaults of CalibHXNeuronCoba: calix calibrates all 512 neurons in COBA mode (~2 s)
+    pynn.setup(calibration_cache=str(tmp_path))
+    n = pynn.Population(2, pynn.CalibHXNeuronCoba())
+    n.record("spikes")
+    # 8 sources of weight 63: rest 110 -> ~175 LSB of the mean drive, above the threshold 160
+    # (still below e_rev_E = 200: the drive saturates towards the reversal)
+    src = pynn.Population(8, pynn.SpikeSourceArray(spike_times=DRIVE))
+    pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63), receptor_type="excitatory")
+    pynn.run(0.2)
+    result = pynn.get_backend_statistics()["calibration"]["result"]
+    assert result.success[:2].all() and result.success.mean() >= 0.98
+    assert result.neuron("excitatory_input.enable_coba_mode")[:2].all()
+    assert list(tmp_path.iterdir())
+    assert all(len(s) > 5 for s in n.get_data().segments[0].spiketrains)
     pynn.end()
