@@ -9,6 +9,10 @@ BASE_PY   := $(shell tools/find_python.sh)
 STAMP     := $(VENV)/.installed
 CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
 PYTEST_ARGS ?= -n 2
+# PyNN's backend-independent unit tests (sdist only, not in the wheel), run against our backend
+# by tests/pynn_brainscales/test_pynn_unittests.py; never committed (.venv is git-ignored)
+PYNN_VERSION   := 0.13.0
+PYNN_TESTS     := $(VENV)/pynn-tests/$(PYNN_VERSION)
 
 .PHONY: all install test demo bench validate clean
 
@@ -21,6 +25,12 @@ $(PYTHON):
 $(STAMP): $(PYTHON) pyproject.toml CMakeLists.txt $(CPP_SRC)
 	$(PYTHON) -m pip install --quiet "scikit-build-core>=0.9" "pybind11>=2.11" ninja
 	$(PYTHON) -m pip install --quiet --no-build-isolation -e ".[dev]"
+	test -f $(PYNN_TESTS)/test/unittests/__init__.py || { \
+	  rm -rf $(PYNN_TESTS).tmp && mkdir -p $(PYNN_TESTS).tmp && \
+	  $(PYTHON) -m pip download --quiet --no-deps --no-binary :all: pyNN==$(PYNN_VERSION) -d $(PYNN_TESTS).tmp && \
+	  tar -xzf $(PYNN_TESTS).tmp/*.tar.gz -C $(PYNN_TESTS).tmp && \
+	  rm -rf $(PYNN_TESTS) && mkdir -p $(PYNN_TESTS) && \
+	  mv $(PYNN_TESTS).tmp/*-$(PYNN_VERSION)/test $(PYNN_TESTS)/test && rm -rf $(PYNN_TESTS).tmp; }
 	touch $(STAMP)
 
 install: $(STAMP)

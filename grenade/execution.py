@@ -236,6 +236,9 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
     for b in range(batch):
         builder = stadls.PlaybackProgramBuilder()
         m = {"cadc": [], "counters": None}
+        # events of the neurons while the chip settles or idles before the realtime section are
+        # not results: event recording is off until the realtime section starts
+        gated = False
         if b == 0:
             if not initialized:
                 init, _ = stadls.generate(stadls.SystemInit(read_jtag_id=False))
@@ -244,14 +247,21 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             addrs, words = cs.diff(changed, full=full)
             config_words += len(addrs)
             if len(addrs):
+                builder.write(halco.EventRecordingConfigOnFPGA(), haldls.EventRecordingConfig(enable_event_recording=False))
+                gated = True
                 builder.write_words(addrs, words)
                 builder.write(halco.TimerOnDLS(), haldls.Timer())
                 builder.wait_until(stadls.init.CAPMEM_SETTLING_CYCLES)
             if hooks and hooks.get("pre_realtime") is not None:
                 builder.merge_back(hooks["pre_realtime"])
         if gap_ms > 0:
+            if not gated:
+                builder.write(halco.EventRecordingConfigOnFPGA(), haldls.EventRecordingConfig(enable_event_recording=False))
+                gated = True
             builder.write(halco.TimerOnDLS(), haldls.Timer())
             builder.wait_until(int(ms_to_cycles(gap_ms)))
+        if gated:
+            builder.write(halco.EventRecordingConfigOnFPGA(), haldls.EventRecordingConfig(enable_event_recording=True))
         if read_spike_counters:
             for a in atoms_all:
                 builder.write(halco.AtomicNeuronOnDLS.from_enum(int(a)).toSpikeCounterResetOnDLS(),

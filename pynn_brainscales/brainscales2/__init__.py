@@ -17,6 +17,7 @@ from .simulator import RunCommand  # noqa: F401
 from . import helper  # noqa: F401
 from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                              SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
+from .biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
@@ -40,6 +41,8 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
             raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
+    # PyNN's consistency checks (min_delay <= max_delay, min_delay >= timestep)
+    common.setup(timestep, min_delay, max_delay=extra_params.get("max_delay", "auto"))
     st = simulator.state
     st.close_connection()
     st.connection = extra_params.get("connection")
@@ -64,6 +67,10 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     st.dt = 3.4e-05 * st.speedup
     # on-chip connections take one integration step; host inputs may be delayed arbitrarily
     st.min_delay = st.on_chip_latency if units == "biological" else 0.0
+    if min_delay != "auto":
+        # PyNN semantics: the default delay of new connections (on-chip connections still accept
+        # only delays up to the chip's latency, see docs/pynn.md "Delays")
+        st.min_delay = float(min_delay)
     st.max_delay = float(extra_params.get("max_delay", simulator.MAX_RUNTIME_MS * st.speedup)) \
         if units == "biological" else 0.0
     return 0
@@ -132,5 +139,5 @@ def get_backend_statistics():
 def list_standard_models():
     """The cell types of this backend."""
     return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson,
-                              SpikeSourcePoissonOnChip)
+                              SpikeSourcePoissonOnChip, IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)
             if isinstance(obj, type) and issubclass(obj, StandardCellType)]

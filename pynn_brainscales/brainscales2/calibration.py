@@ -1,4 +1,5 @@
-"""Calibration on run for CalibHXNeuronCuba / CalibHXNeuronCoba populations (calix)."""
+"""Calibration on run for CalibHXNeuronCuba / CalibHXNeuronCoba populations and the biological standard cells
+(biological.py) (calix)."""
 from __future__ import annotations
 
 import time
@@ -68,8 +69,29 @@ def calibrate(state, pops_atoms, connection):
     """(CalibResult, calibrated lola.Chip on top of setup()'s initial_config, seconds spent)."""
     import calix
     t0 = time.perf_counter()
-    target = build_target(pops_atoms)
+    bio = [p for p, _ in pops_atoms if getattr(p.celltype, "is_biological", False)]
+    scale = None
+    if bio and len(bio) != len(pops_atoms):
+        raise ValueError("biological standard cells (IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista) and "
+                         "CalibHXNeuronCuba/CalibHXNeuronCoba populations cannot be mixed in one network: the chip "
+                         "is calibrated with one target")
+    if bio:
+        from . import biological
+        keep = getattr(state, "bio_scale", None) if getattr(state, "pending", None) else None
+        target, scale = biological.calibration_target(pops_atoms, state.projections, keep=keep)
+    else:
+        target = build_target(pops_atoms)
     key = (id(connection), _key(target), str(state.calibration_cache))
+    if getattr(state, "pending", None) and getattr(state, "_calib_key", None) not in (None, key):
+        prev = _MEMO.get(state._calib_key)
+        if prev is not None:            # the pending snippets keep running on their calibration
+            state.calib_result, state._calib_chip = prev[0], prev[1]
+        raise ValueError("the calibration target changed between APPEND snippets of one execution (parameters of "
+                         "calibrated cells or, for the biological standard cells, a weight range needing another "
+                         "synaptic strength): the snippets of one program share one calibration; EXECUTE the pending "
+                         "snippets first")
+    state._calib_key = key
+    state.bio_scale = scale
     hit = _MEMO.get(key)
     if hit is None or hit[2] is not state.initial_config:
         cache = state.calibration_cache
@@ -83,4 +105,8 @@ def calibrate(state, pops_atoms, connection):
         if len(_MEMO) >= 8:
             _MEMO.pop(next(iter(_MEMO)))
         hit = _MEMO[key] = (result, chip, state.initial_config)
+        if scale is not None:
+            biological.check_calibration(result, pops_atoms)
+    if scale is not None:
+        scale.measure(hit[0])           # the weight LSB calix measured (else nominal)
     return hit[0], hit[1], time.perf_counter() - t0

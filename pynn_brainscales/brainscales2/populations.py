@@ -7,6 +7,17 @@ from . import simulator
 from .recording import Recorder
 
 
+def _evaluate(parameter_space):
+    """Evaluate a ParameterSpace in place (once: random values are drawn once); a value of the
+    wrong type (a dict, a string for a number, ...) raises PyNN's InvalidParameterValueError,
+    as in the reference backends."""
+    try:
+        parameter_space.evaluate(simplify=False)
+    except (ValueError, TypeError) as err:
+        values = ", ".join(f"{k}={getattr(v, 'base_value', v)!r}" for k, v in parameter_space.items())
+        raise errors.InvalidParameterValueError(f"invalid parameter value ({err}): {values}") from err
+
+
 class _RecordDevice:
     """``record(variables, ..., device="madc")``: the public ``device`` argument ("madc" or
     "cadc", see recording.Recorder.record)."""
@@ -42,7 +53,7 @@ class PopulationView(_RecordDevice, common.PopulationView):
 
     def _set_parameters(self, parameter_space):
         parameter_space.shape = (self.size,)
-        parameter_space.evaluate(simplify=False)
+        _evaluate(parameter_space)
         for name, value in parameter_space.items():
             full = np.array(self.parent._parameters[name], dtype=object if name == "spike_times" else None)
             full[self.mask] = value
@@ -63,6 +74,14 @@ class Population(_RecordDevice, common.Population):
     _assembly_class = Assembly
 
     def _create_cells(self):
+        try:
+            self._create_checked_cells()
+        except BaseException:
+            # PyNN registered the recorder before the cells: a rejected population leaves nothing
+            simulator.state.recorders.discard(getattr(self, "recorder", None))
+            raise
+
+    def _create_checked_cells(self):
         if getattr(self.celltype, "is_on_chip", False):
             used = sum(p.size for p in simulator.state.populations if p.celltype.is_on_chip)
             if used + self.size > simulator.NEURONS_ON_CHIP:
@@ -77,14 +96,13 @@ class Population(_RecordDevice, common.Population):
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)
         self._parameters = ps.as_dict()
+        getattr(self.celltype, "check_population", lambda population: None)(self)   # biological cells: units, ranges
         for name, value in self._parameters.items():
             self._check(name, value)
         for i in self.all_cells:
             i.parent = self
         simulator.state.id_counter += self.size
         simulator.state.populations.append(self)
-        self._rng = np.random.default_rng([simulator.state.rng_seed, len(simulator.state.populations)])
-        self._frozen = None
 
     def _check(self, name, value):
         check = getattr(self.celltype, "check_values", None)
@@ -103,7 +121,7 @@ class Population(_RecordDevice, common.Population):
         return self.celltype.reverse_translate(ps)
 
     def _set_parameters(self, parameter_space):
-        parameter_space.evaluate(simplify=False)
+        _evaluate(parameter_space)
         for name, value in parameter_space.items():
             self._check(name, value)
             self._parameters[name] = value

@@ -7,13 +7,16 @@ spikes are sent later); connections from on-chip neurons have the chip's fixed l
 integration step (0.1 us hardware), so they accept only delays up to it (0 = "as fast as the
 chip").
 """
+from copy import deepcopy
+
 import numpy as np
-from pyNN import common
+from pyNN import common, errors
 from pyNN.space import Space
 
 import grenade
 
-from . import simulator
+from . import biological, simulator
+from .standardmodels import StaticSynapse
 
 SYNAPSE_MAX = 63
 
@@ -35,17 +38,24 @@ class Connection(common.Connection):
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
+    _static_synapse_class = StaticSynapse           # synapse_type=None
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
                  source=None, receptor_type=None, space=Space(), label=None):
+        for prefix, pop in (("pre", presynaptic_population), ("post", postsynaptic_population)):
+            if not isinstance(pop, (common.BasePopulation, common.Assembly)):   # as common.Projection
+                raise errors.ConnectionError(f"{prefix}synaptic_neurons must be a Population, PopulationView or "
+                                             f"Assembly, not a {type(pop)}")
+        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+            raise errors.NoModelAvailableError(
+                f"synapse type {type(synapse_type).__name__} is not available on BrainScaleS-2: only StaticSynapse "
+                f"(no short-term or long-term plasticity)")
         self._pre_map = _endpoint_map(presynaptic_population)
         self._post_map = _endpoint_map(postsynaptic_population)
         for root in self._post_map[0]:
             if not getattr(root.celltype, "is_on_chip", False):
                 raise TypeError(f"projection target must be on-chip neurons (HXNeuron or a calibrated cell), got "
                                 f"{type(root.celltype).__name__} population {root.label!r}")
-        if receptor_type is None:
-            receptor_type = "excitatory"      # also for Assemblies (PyNN takes an arbitrary common one)
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
                                    synapse_type, source, receptor_type, space, label)
         if self.receptor_type not in ("excitatory", "inhibitory"):
@@ -66,12 +76,34 @@ class Projection(common.Projection):
                                ) if len(self._weight) else SYNAPSE_MAX
         simulator.state.projections.append(self)
 
+    def _guess_receptor_type(self):
+        """receptor_type=None: PyNN's guess from the sign of the (last) weight, >= 0 excitatory, < 0
+        inhibitory, in this fixed order (PyNN takes receptor_types[0]/[1], arbitrary for an Assembly)."""
+        ps = self._handle_distance_expressions(deepcopy(self.synapse_type.parameter_space))
+        weights = ps["weight"]
+        if weights.shape is None:
+            weights.shape = self.shape
+        try:
+            last = weights[self.pre.size - 1, self.post.size - 1]
+        except (TypeError, IndexError):     # e.g. a native RNG; an empty population
+            last = 0.0
+        self.receptor_type = "inhibitory" if np.all(np.asarray(last) < 0) else "excitatory"
+
     @property
     def connections(self):
         return [Connection(self, i) for i in range(len(self._pre))]
 
     def __len__(self):
         return len(self._pre)
+
+    def __getitem__(self, i):
+        """The i-th connection (a slice: a list of them); also makes ``iter(projection)`` work."""
+        if isinstance(i, slice):
+            return [Connection(self, j) for j in range(len(self._pre))[i]]
+        j = int(i) + (len(self._pre) if int(i) < 0 else 0)
+        if not 0 <= j < len(self._pre):
+            raise IndexError(f"connection index {i} out of range ({len(self._pre)} connections)")
+        return Connection(self, j)
 
     def _parent_index(self, pop, idx):
         if hasattr(pop, "parent") and pop is not getattr(pop, "grandparent", pop):
@@ -82,6 +114,8 @@ class Projection(common.Projection):
         w = np.asarray(w, dtype=float)
         if w.size and not np.all(np.isfinite(w)):
             raise ValueError("weights must be finite")
+        if biological.is_biological_projection(self):       # model weights (nA / uS), kept as floats
+            return biological.check_model_weights(self, w)
         if self.receptor_type == "excitatory" and np.any(w < 0):
             raise ValueError("Weights must be positive for excitatory receptors (negative for inhibitory), got "
                              f"{w[w < 0].ravel()[0]:g} on an excitatory projection")
@@ -130,7 +164,12 @@ class Projection(common.Projection):
     def _grenade_connections(self):
         pre = self._parent_index(self.pre, self._pre)
         post = self._parent_index(self.post, self._post)
-        return (pre.astype(np.int64), post.astype(np.int64), np.abs(self._weight).astype(np.int64))
+        w = np.abs(self._weight).astype(np.int64)
+        if biological.is_biological_projection(self):       # model weights -> hardware LSB of this calibration
+            w = biological.hardware_weights(self, self._weight)
+            if len(w):
+                self._max_weight = max(self._max_weight, int(np.ceil(w.max() / SYNAPSE_MAX)) * SYNAPSE_MAX)
+        return (pre.astype(np.int64), post.astype(np.int64), w)
 
     @property
     def _grenade_receptor(self):

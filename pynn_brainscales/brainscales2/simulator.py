@@ -18,7 +18,7 @@ import atexit
 import enum
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 from pyNN import common
@@ -331,15 +331,13 @@ class State(common.control.BaseState):
     def _calibrate(self):
         """Calibrate (calix, cached) when calibrated populations exist; the calibrated lola.Chip or None."""
         from . import calibration
-        self.calib_result = None
-        self.calib_seconds = 0.0
-        self._calib_chip = None
         pops_atoms = [(p, a) for p, a in self._on_chip_atoms() if getattr(p.celltype, "is_calibrated", False)]
         if not pops_atoms:
+            self.calib_result, self.calib_seconds, self._calib_chip = None, 0.0, None
             return None
+        # a failing calibration leaves the previous one in place (pending snippets keep theirs)
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
-        self.calib_result, self.calib_seconds = result, seconds
-        self._calib_chip = chip
+        self.calib_result, self.calib_seconds, self._calib_chip = result, seconds, chip
         return chip
 
     # -- network ------------------------------------------------------------------------

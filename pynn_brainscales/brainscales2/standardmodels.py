@@ -260,12 +260,14 @@ class SpikeSourcePoissonOnChip(StandardCellType):
 
 class StaticSynapse(synapses.StaticSynapse):
     __doc__ = ("Static synapse with an integer weight (hardware LSB, 6 bit per synapse; |w| > 63 uses "
-               "several synapses); positive on excitatory, negative on inhibitory receptors; delay 0.")
+               "several synapses); positive on excitatory, negative on inhibitory receptors (model units "
+               "for the standard cells); delay in ms (default: get_min_delay(); see docs/pynn.md Delays).")
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
-    default_parameters = {"weight": 0.0, "delay": 0.0}
+    default_parameters = {"weight": 0.0, "delay": None}
 
     def _get_minimum_delay(self):
-        return 0.0
+        from . import simulator
+        return simulator.state.min_delay
 
 
 # -- calibrated neurons (calix) ---------------------------------------------------------------

@@ -218,3 +218,17 @@ def test_neuron_bypass_fires_on_every_input():
         t = np.asarray(train).ravel()
         assert len(t) == len(times)
         assert np.all((t - times >= 0) & (t - times < 2e-3))
+
+
+def test_rejected_population_leaves_no_trace():
+    pynn.Population(500, pynn.HXNeuron())
+    with pytest.raises(ValueError, match="too many neurons"):
+        pynn.Population(20, pynn.HXNeuron())
+    with pytest.raises(ValueError, match="out of range"):
+        pynn.Population(2, pynn.HXNeuron(leak_v_leak=5000))
+    ok = pynn.Population(12, pynn.HXNeuron())
+    ok.record("spikes")
+    pynn.run(0.01)
+    pynn.reset()                                    # no recorder of a rejected population left
+    pynn.run(0.01)
+    assert len(ok.get_data().segments) == 2
