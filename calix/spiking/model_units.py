@@ -168,7 +168,9 @@ class NeuronModelTarget:
                 else:
                     flo, fhi = lo * 1e3 * m.speedup, hi * 1e3 * m.speedup
                 raise InfeasibleTargetError(model_name, getattr(self, model_name), (flo, fhi), unit)
-            out[key] = np.round(value, 6) if np.ndim(value) else float(np.round(value, 6))
+            # potentials (LSB) to 1e-6 LSB, times (s) to 1 ps: a float-noise-free, exact target
+            digits = 6 if unit == "mV" else 12
+            out[key] = np.round(value, digits) if np.ndim(value) else float(np.round(value, digits))
         tau_syn = np.stack(np.broadcast_arrays(m.time_to_hw_s(self.tau_syn_E), m.time_to_hw_s(self.tau_syn_I)))
         lo, hi, _ = FEASIBLE_RANGES["tau_syn"]
         for i, name in enumerate(("tau_syn_E", "tau_syn_I")):

@@ -288,7 +288,10 @@ class _CalibNeuronBase(StandardCellType):
         "v_rest": (50, 160), "v_reset": (50, 160), "v_thresh": (50, 220),
         "tau_m": (0.5, 60.0), "tau_syn_E": (1.2, 30.0), "tau_syn_I": (1.2, 30.0), "cm": (0, 63),
         "tau_refrac": (0.04, 32.0), "i_synin_gm_E": (30, 800), "i_synin_gm_I": (30, 800),
-        "synapse_dac_bias": (30, 1022), "e_rev_E": (-35, 245), "e_rev_I": (-35, 245),
+        "synapse_dac_bias": (30, 1022),
+        # calix accepts reversals up to 245 LSB, but above ~235 some circuits' reversal cells cannot
+        # reach them (the calibration fails for those neurons): the PyNN cell stays below
+        "e_rev_E": (-35, 235), "e_rev_I": (-35, 235),
     }
     GLOBAL = ("i_synin_gm_E", "i_synin_gm_I", "synapse_dac_bias")
     UNITS = {"v_rest": "CADC LSB", "v_reset": "CADC LSB", "v_thresh": "CADC LSB", "e_rev_E": "CADC LSB",
@@ -328,7 +331,7 @@ class CalibHXNeuronCuba(_CalibNeuronBase):
 
 class CalibHXNeuronCoba(_CalibNeuronBase):
     """Conductance-based neuron calibrated by calix on run: the CUBA parameters plus the reversal
-    potentials ``e_rev_E``, ``e_rev_I`` (CADC LSB, -35..245 on the emulator).  Weights must be
+    potentials ``e_rev_E``, ``e_rev_I`` (CADC LSB, -35..235 on the emulator).  Weights must be
     positive.  CUBA and COBA calibrated populations cannot be mixed in one network (one chip-wide
     calibration target)."""
 

@@ -150,3 +150,10 @@ def test_default_calibration_is_cached(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cal_mod.SpikingCalibration, "run", no_run)
     assert calix.default_calibration(12) == first
+
+
+def test_model_target_keeps_sub_millisecond_times():
+    from calix.spiking import NeuronModelTarget
+    t = NeuronModelTarget(tau_m=9.37, tau_refrac=0.1).to_hardware()
+    assert t.tau_mem == pytest.approx(9.37e-6, rel=1e-9)
+    assert t.refractory_time == pytest.approx(0.1e-6, rel=1e-9)
