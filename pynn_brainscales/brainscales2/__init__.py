@@ -19,11 +19,11 @@ from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, Spi
                              SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
 from .biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
-from .projections import Projection  # noqa: F401
+from .projections import DelayReplacedWarning, Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "enable_neuron_bypass", "connection",
-                  "calibration_cache", "injected_config", "rng_seed", "units")
+                  "calibration_cache", "injected_config", "rng_seed", "units", "on_chip_delays")
 
 
 def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
@@ -37,7 +37,9 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     ms and raw hardware values as the public backend; ``"biological"``: biological ms, mV, nA, uS
     for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` is ignored
     (the chip is time-continuous; ``get_time_step()`` is the MADC sample interval).  Unknown keys
-    raise KeyError."""
+    raise KeyError.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
+    on-chip neurons above the chip's latency are realised as that latency, with a
+    ``DelayReplacedWarning``: for scripts written for simulators with delay lines)."""
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
             raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
@@ -61,6 +63,12 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     if units not in simulator.UNITS:
         raise ValueError(f"setup(units={units!r}): supported are {', '.join(map(repr, simulator.UNITS))}")
     st.units = units
+    on_chip_delays = extra_params.get("on_chip_delays", "reject")
+    if on_chip_delays not in ("reject", "latency"):
+        raise ValueError(f"setup(on_chip_delays={on_chip_delays!r}): 'reject' (default: delays above the chip's "
+                         "latency between on-chip neurons raise ValueError) or 'latency' (they are realised as "
+                         "the latency, with a DelayReplacedWarning)")
+    st.on_chip_delays = on_chip_delays
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     st.write_on_end = []
     st.clear()

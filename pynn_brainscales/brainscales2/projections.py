@@ -9,6 +9,8 @@ chip").
 """
 from copy import deepcopy
 
+import warnings
+
 import numpy as np
 from pyNN import common, errors
 from pyNN.space import Space
@@ -19,6 +21,10 @@ from . import biological, simulator
 from .standardmodels import StaticSynapse
 
 SYNAPSE_MAX = 63
+
+
+class DelayReplacedWarning(UserWarning):
+    """Delays between on-chip neurons realised as the chip's latency (setup(on_chip_delays="latency"))."""
 
 
 class Connection(common.Connection):
@@ -185,12 +191,18 @@ class Projection(common.Projection):
         on_chip = self._pre_map[3][pre]
         latency = simulator.state.on_chip_latency
         too_long = on_chip & (d > latency * (1 + 1e-9))
-        if too_long.any():
+        if too_long.any() and simulator.state.on_chip_delays == "latency":
+            warnings.warn(f"{self._describe()}: delays of {d[too_long].min():g}..{d[too_long].max():g} ms between "
+                          f"on-chip neurons are realised as the chip's latency of {latency:g} ms "
+                          f"(setup(on_chip_delays='latency')); get('delay') keeps the requested values",
+                          DelayReplacedWarning, stacklevel=4)
+        elif too_long.any():
             raise ValueError(f"Setting the delay unequal 0 is not supported for connections between on-chip "
                              f"neurons: {self._describe()} asks for {d[too_long][0]:g} ms; the chip has no delay "
                              f"lines, its connections take one integration step ({latency:g} ms), so delays "
                              f"<= {latency:g} ms are accepted (delays from SpikeSourceArray/SpikeSourcePoisson "
-                             f"inputs are realised by sending the spikes later)")
+                             f"inputs are realised by sending the spikes later; setup(on_chip_delays='latency') "
+                             f"accepts them as the chip latency)")
 
     def _describe(self):
         label = f" {self.label!r}" if self.label else ""

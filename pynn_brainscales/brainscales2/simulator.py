@@ -136,6 +136,7 @@ class State(common.control.BaseState):
         self.calibration_cache = None
         self.rng_seed = 1234
         self.units = "hardware"
+        self.on_chip_delays = "reject"
         self.speedup = 1.0
         self.calib_result = None
         self.calib_seconds = 0.0

@@ -232,3 +232,24 @@ def test_rejected_population_leaves_no_trace():
     pynn.reset()                                    # no recorder of a rejected population left
     pynn.run(0.01)
     assert len(ok.get_data().segments) == 2
+
+
+def test_on_chip_delays_latency_option():
+    n = pynn.Population(2, pynn.HXNeuron())
+    with pytest.raises(ValueError, match="on_chip_delays='latency'"):
+        pynn.Projection(n[0:1], n[1:2], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63, delay=0.5))
+    pynn.end()
+    pynn.setup(on_chip_delays="latency")
+    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.1, 0.004))))
+    n = pynn.Population(2, pynn.HXNeuron())
+    n.record("spikes")
+    pynn.Projection(src, n[0:1], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
+    with pytest.warns(pynn.DelayReplacedWarning, match="realised as the chip's latency"):
+        prj = pynn.Projection(n[0:1], n[1:2], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63, delay=0.5))
+    assert prj.get("delay", format="list", with_address=False) == [0.5]     # the request is kept
+    pynn.run(0.1)
+    pre, post = (np.asarray(s).ravel() for s in n.get_data().segments[0].spiketrains)
+    assert len(pre) > 3 and len(post) > 0
+    assert post.min() - pre.min() < 0.01                    # driven within the latency, not 0.5 ms later
+    with pytest.raises(ValueError, match="on_chip_delays"):
+        pynn.setup(on_chip_delays="maybe")
