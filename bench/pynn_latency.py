@@ -29,7 +29,7 @@ def experiment(connection=None):
     else:
         pynn.setup(connection=connection)
     t1 = time.perf_counter()
-    nrn = pynn.Population(1, pynn.HXNeuron())
+    nrn = pynn.Population(1, pynn.HXNeuron.spiking())
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
     t2 = time.perf_counter()
     pynn.Projection(src, nrn, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63),

@@ -96,6 +96,7 @@ class Population(_RecordDevice, common.Population):
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)
         self._parameters = ps.as_dict()
+        self._parameters_from_initial_config()
         getattr(self.celltype, "check_population", lambda population: None)(self)   # biological cells: units, ranges
         for name, value in self._parameters.items():
             self._check(name, value)
@@ -103,6 +104,22 @@ class Population(_RecordDevice, common.Population):
             i.parent = self
         simulator.state.id_counter += self.size
         simulator.state.populations.append(self)
+
+    def _parameters_from_initial_config(self):
+        """HXNeuron parameters not given explicitly take the initial_config's neuron values at the
+        circuits this population will be placed on (public behaviour)."""
+        init = simulator.state.initial_config
+        user = getattr(self.celltype, "user_parameters", None)
+        if init is None or user is None or not hasattr(self.celltype, "from_lola"):
+            return
+        chip = init if hasattr(init, "neuron_block") else init.to_chip()
+        atoms = simulator.state.next_atoms(self.size)
+        if len(atoms) != self.size:             # a too short neuronPermutation: grenade reports it
+            return
+        values = self.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms])
+        for name, arr in values.items():
+            if name not in user and name in self._parameters:
+                self._parameters[name] = arr
 
     def _check(self, name, value):
         check = getattr(self.celltype, "check_values", None)

@@ -329,6 +329,13 @@ class State(common.control.BaseState):
                 out.append((pop, atoms))
         return out
 
+    def next_atoms(self, size):
+        """AtomicNeuronOnDLS enums the next on-chip population of ``size`` neurons will occupy."""
+        placed = sum(p.size for p in self.populations if p.celltype.is_on_chip)
+        if self.neuron_permutation is not None:
+            return np.asarray(self.neuron_permutation[placed:placed + size], dtype=np.int64)
+        return np.arange(placed, placed + size, dtype=np.int64)
+
     def _calibrate(self):
         """Calibrate (calix, cached) when calibrated populations exist; the calibrated lola.Chip or None."""
         from . import calibration

@@ -13,9 +13,10 @@ _HIDDEN_GROUPS = ("event_routing", "readout")
 # enum-valued fields (not plain numbers) are not exposed yet
 _ENUM_FIELDS = ("constant_current.type", "bayesian.operation")
 
-# Defaults deviating from lola.AtomicNeuron(): a neuron that integrates its synaptic input and
-# can spike on the emulator (the lola default neuron is silent: inputs and comparator off).
-HX_DEFAULT_OVERRIDES = {
+# HXNeuron.spiking(): raw values of a neuron that integrates its synaptic input and fires under
+# sustained input on the emulator (the defaults, as public, are the silent lola.AtomicNeuron():
+# synaptic inputs and the threshold comparator off)
+SPIKING_EXAMPLE = {
     "excitatory_input.enable": True,
     "inhibitory_input.enable": True,
     "excitatory_input.i_bias_gm": 1000,
@@ -39,7 +40,6 @@ def _lola_fields():
             path = f"{group}.{field}"
             if path in _ENUM_FIELDS:
                 continue
-            value = HX_DEFAULT_OVERRIDES.get(path, value)
             kind = bool if isinstance(value, bool) else int
             fields.append((f"{group}_{field}", path, value, kind))
     return fields
@@ -72,7 +72,13 @@ class HXNeuron(StandardCellType):
     Parameter names are the flattened lola fields (``leak_v_leak``, ``threshold_v_threshold``,
     ``excitatory_input_i_bias_tau``, ``refractory_period_refractory_time``, ...), values in raw
     units (CapMem DAC values 0..1022, digital values, bools); arrays give per-neuron values.
-    Event routing and readout are set by the backend.  Defaults: see ``HX_DEFAULT_OVERRIDES``.
+    Event routing and readout are set by the backend.
+
+    Defaults, as in the public backend: with ``setup(initial_config=chip)`` (e.g. the nightly
+    calibration, ``pynn.helper.chip_from_nightly()``) every parameter not given explicitly takes
+    the value of the chip's neuron at the population's circuit; without it, the values of a
+    default ``lola.AtomicNeuron()`` (a silent neuron: synaptic inputs and threshold off).
+    ``HXNeuron.spiking(**parameters)`` starts from raw values that integrate input and fire.
     """
 
     default_parameters = {name: (float(v) if kind is int else v) for name, _, v, kind in HX_FIELDS}
@@ -85,6 +91,29 @@ class HXNeuron(StandardCellType):
     injectable = False
     is_on_chip = True
     translations = build_translations(*[(name, name) for name, _, _, _ in HX_FIELDS])
+
+    def __init__(self, **parameters):
+        super().__init__(**parameters)
+        # the rest come from setup(initial_config=...) when given (see the class doc)
+        self.user_parameters = frozenset(parameters)
+
+    @classmethod
+    def spiking(cls, **parameters):
+        """An HXNeuron starting from uncalibrated raw values that integrate synaptic input and fire
+        under sustained input (``SPIKING_EXAMPLE``), updated by ``parameters``."""
+        values = {name: SPIKING_EXAMPLE[path] for name, path, _, _ in HX_FIELDS if path in SPIKING_EXAMPLE}
+        values.update(parameters)
+        return cls(**values)
+
+    @staticmethod
+    def from_lola(neurons):
+        """{parameter name: per-neuron array} of a sequence of lola.AtomicNeuron."""
+        dicts = [n.to_dict() for n in neurons]
+        out = {}
+        for name, path, _, kind in HX_FIELDS:
+            group, field = path.split(".")
+            out[name] = np.array([d[group][field] for d in dicts], dtype=bool if kind is bool else float)
+        return out
 
     @staticmethod
     def check_values(name, values):

@@ -31,13 +31,25 @@ def test_nightly_calibration_generated_cached_and_usable(cache, monkeypatch):
     assert np.array_equal(leak, result.neuron("leak.v_leak")[:8]) and len(set(leak.tolist())) > 1
     assert isinstance(pynn.helper.chip_from_file(path), lola.Chip)
 
-    pynn.setup(initial_config=pynn.helper.chip_from_nightly())
-    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
-    n = pynn.Population(1, pynn.HXNeuron())
-    n.record("spikes")
-    pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63), receptor_type="excitatory")
+    # public workflow: HXNeuron parameters not given come from the initial_config's neurons
+    pynn.setup(initial_config=chip)
+    src = pynn.Population(4, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
+    n = pynn.Population(2, pynn.HXNeuron())
+    m = pynn.Population(1, pynn.HXNeuron(threshold_v_threshold=1000))
+    for k, a in enumerate((0, 1)):
+        assert n.get("leak_v_leak")[k] == chip.neuron_block.atomic_neurons[a].leak.v_leak
+    assert m.get("leak_v_leak") == chip.neuron_block.atomic_neurons[2].leak.v_leak
+    assert m.get("threshold_v_threshold") == 1000                  # given explicitly: kept
+    for p in (n, m):
+        p.record("spikes")
+        pynn.Projection(src, p, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63),
+                        receptor_type="excitatory")
     pynn.run(0.2)
-    assert len(n.get_data().segments[0].spiketrains[0]) > 10
+    assert all(len(s) > 10 for s in n.get_data().segments[0].spiketrains)
+    assert len(m.get_data().segments[0].spiketrains[0]) == 0       # threshold out of reach
+    pynn.end()
+    pynn.setup()                                                    # without: the silent lola default
+    assert not pynn.Population(1, pynn.HXNeuron()).get("threshold_enable")
     pynn.end()
 
 

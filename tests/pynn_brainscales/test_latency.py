@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _one(weight=63):
     pynn.setup()
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
-    n = pynn.Population(1, pynn.HXNeuron())
+    n = pynn.Population(1, pynn.HXNeuron.spiking())
     n.record("spikes")
     pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=weight),
                     receptor_type="excitatory")
@@ -42,7 +42,7 @@ def test_setup_end_reuses_the_connection_differentially():
 def test_injected_config_makes_grenade_forget_the_chip():
     import stadls
     pynn.setup(injected_config={"pre_realtime": stadls.PlaybackProgramBuilder()})
-    pynn.Population(1, pynn.HXNeuron())
+    pynn.Population(1, pynn.HXNeuron.spiking())
     pynn.run(0.01)
     pynn.end()
     import grenade

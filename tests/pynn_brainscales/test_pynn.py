@@ -14,7 +14,7 @@ def session():
 def _driven(weight, inh_weight=0, record=("spikes",)):
     times = list(np.arange(0.01, 0.19, 0.005))
     src = pynn.Population(2, pynn.SpikeSourceArray(spike_times=times))
-    n = pynn.Population(1, pynn.HXNeuron())
+    n = pynn.Population(1, pynn.HXNeuron.spiking())
     n.record(list(record))
     exc = pynn.Projection(pynn.PopulationView(src, [0]), n, pynn.AllToAllConnector(),
                           pynn.StaticSynapse(weight=weight), receptor_type="excitatory")
@@ -34,7 +34,7 @@ def test_api_basics():
 
 
 def test_leak_only_stays_at_leak():
-    n = pynn.Population(1, pynn.HXNeuron(threshold_enable=False))
+    n = pynn.Population(1, pynn.HXNeuron.spiking(threshold_enable=False))
     n.record(["v", "spikes"])
     pynn.run(0.05)
     sig = n.get_data().segments[0].irregularlysampledsignals[0]
@@ -49,7 +49,7 @@ def test_psp_grows_with_weight():
     for w in (0, 20, 63):
         pynn.setup()
         src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=[0.02]))
-        n = pynn.Population(1, pynn.HXNeuron(threshold_enable=False))
+        n = pynn.Population(1, pynn.HXNeuron.spiking(threshold_enable=False))
         n.record("v")
         pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=w),
                         receptor_type="excitatory")
@@ -91,7 +91,7 @@ def test_inhibition_lowers_rate():
 
 def test_segments_per_run_and_poisson():
     src = pynn.Population(4, pynn.SpikeSourcePoisson(rate=1e5, start=0.0, duration=0.1))
-    n = pynn.Population(4, pynn.HXNeuron())
+    n = pynn.Population(4, pynn.HXNeuron.spiking())
     src.record("spikes")
     n.record("spikes")
     pynn.Projection(src, n, pynn.FixedProbabilityConnector(0.5, rng=pynn.NumpyRNG(3)),
@@ -109,8 +109,8 @@ def test_segments_per_run_and_poisson():
 
 def test_errors_before_running():
     with pytest.raises(ValueError, match="out of range"):
-        pynn.Population(1, pynn.HXNeuron(leak_v_leak=1023))
-    n = pynn.Population(3, pynn.HXNeuron())
+        pynn.Population(1, pynn.HXNeuron.spiking(leak_v_leak=1023))
+    n = pynn.Population(3, pynn.HXNeuron.spiking())
     with pytest.raises(ValueError, match="out of range"):
         n.set(threshold_v_threshold=np.array([1, 2, 5000]))
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=[0.01]))
@@ -125,7 +125,7 @@ def test_errors_before_running():
     with pytest.raises(ValueError, match="delay -1 ms cannot be realised"):
         pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=-1.0))
     with pytest.raises(ValueError, match="too many neurons"):
-        pynn.Population(510, pynn.HXNeuron())
+        pynn.Population(510, pynn.HXNeuron.spiking())
     n[0:2].record("v")
     with pytest.raises(ValueError, match="at most two neurons"):
         n.record("v")
@@ -136,7 +136,7 @@ def test_errors_before_running():
 
 def test_one_to_one_and_madc_two_neurons():
     src = pynn.Population(2, pynn.SpikeSourceArray(spike_times=[0.02]))
-    n = pynn.Population(2, pynn.HXNeuron(threshold_enable=False))
+    n = pynn.Population(2, pynn.HXNeuron.spiking(threshold_enable=False))
     n.record("v")
     pynn.Projection(src, n, pynn.OneToOneConnector(), pynn.StaticSynapse(weight=63))
     pynn.run(0.05)
@@ -145,7 +145,7 @@ def test_one_to_one_and_madc_two_neurons():
 
 
 def test_madc_parity_error():
-    n = pynn.Population(3, pynn.HXNeuron())
+    n = pynn.Population(3, pynn.HXNeuron.spiking())
     n[[0, 2]].record("v")
     with pytest.raises(ValueError, match="parity"):
         pynn.run(0.01)
@@ -153,7 +153,7 @@ def test_madc_parity_error():
 
 def test_madc_non_first_neuron_through_view():
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.01))))
-    n = pynn.Population(2, pynn.HXNeuron(threshold_v_threshold=1000))
+    n = pynn.Population(2, pynn.HXNeuron.spiking(threshold_v_threshold=1000))
     n.record("spikes")
     n[1:2].record("v")
     pynn.Projection(src, n[1:2], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
@@ -178,7 +178,7 @@ def test_madc_non_first_neuron_through_view():
 
 def _on_chip_driven(rate, size=8):
     bg = pynn.Population(size, pynn.SpikeSourcePoissonOnChip(rate=rate, seed=3))
-    n = pynn.Population(1, pynn.HXNeuron())
+    n = pynn.Population(1, pynn.HXNeuron.spiking())
     n.record("spikes")
     pynn.Projection(bg, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
     return bg, n

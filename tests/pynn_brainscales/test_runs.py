@@ -18,7 +18,7 @@ def session():
 
 def _driven(times=DRIVE, weight=63, threshold=True):
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=times), label="src")
-    n = pynn.Population(1, pynn.HXNeuron(threshold_enable=threshold), label="nrn")
+    n = pynn.Population(1, pynn.HXNeuron.spiking(threshold_enable=threshold), label="nrn")
     n.record(["spikes"])
     prj = pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=weight),
                           receptor_type="excitatory", label="drive")
@@ -103,7 +103,7 @@ def test_prepare_routes_without_running():
 
 def test_cadc_records_many_neurons():
     leaks = np.linspace(300, 700, 24)
-    n = pynn.Population(24, pynn.HXNeuron(leak_v_leak=leaks, threshold_enable=False))
+    n = pynn.Population(24, pynn.HXNeuron.spiking(leak_v_leak=leaks, threshold_enable=False))
     n.record("v", device="cadc", sampling_interval=0.005)
     pynn.run(0.1)
     sigs = n.get_data().segments[0].irregularlysampledsignals
@@ -122,9 +122,9 @@ def test_cadc_records_many_neurons():
 
 def test_assembly_endpoints():
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=DRIVE[:30]))
-    a = pynn.Population(2, pynn.HXNeuron(), label="a")
-    b = pynn.Population(1, pynn.HXNeuron(), label="b")
-    c = pynn.Population(1, pynn.HXNeuron(), label="c")
+    a = pynn.Population(2, pynn.HXNeuron.spiking(), label="a")
+    b = pynn.Population(1, pynn.HXNeuron.spiking(), label="b")
+    c = pynn.Population(1, pynn.HXNeuron.spiking(), label="c")
     for p in (a, b, c):
         p.record("spikes")
     pynn.Projection(src, a + b[0:1], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
@@ -143,7 +143,7 @@ def test_delay_from_host_source_shifts_spikes():
     def first_spike(delay):
         pynn.setup()
         src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=times))
-        n = pynn.Population(1, pynn.HXNeuron())
+        n = pynn.Population(1, pynn.HXNeuron.spiking())
         n.record("spikes")
         prj = pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63, delay=delay))
         pynn.run(0.1)
@@ -157,7 +157,7 @@ def test_delay_from_host_source_shifts_spikes():
 
 def test_delayed_spikes_carry_over_into_the_next_run():
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.1, 0.002))))
-    n = pynn.Population(1, pynn.HXNeuron())
+    n = pynn.Population(1, pynn.HXNeuron.spiking())
     n.record("spikes")
     pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63, delay=0.05))
     pynn.run(0.1)
@@ -181,7 +181,7 @@ def test_poisson_split_runs_give_the_same_spikes():
 
 def test_unroutable_network_names_the_projection():
     src = pynn.Population(300, pynn.SpikeSourceArray(spike_times=[0.01]), label="wide")
-    n = pynn.Population(1, pynn.HXNeuron(), label="target")
+    n = pynn.Population(1, pynn.HXNeuron.spiking(), label="target")
     pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63), label="too-many")
     with pytest.raises(grenade.RoutingError, match="'too-many' \\(wide -> target"):
         pynn.run(0.1)
@@ -210,7 +210,7 @@ def test_neuron_bypass_fires_on_every_input():
     pynn.setup(enable_neuron_bypass=True)
     times = list(np.arange(0.01, 0.1, 0.01))
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=times))
-    n = pynn.Population(2, pynn.HXNeuron())
+    n = pynn.Population(2, pynn.HXNeuron.spiking())
     n.record("spikes")
     pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=10))
     pynn.run(0.1)
@@ -221,12 +221,12 @@ def test_neuron_bypass_fires_on_every_input():
 
 
 def test_rejected_population_leaves_no_trace():
-    pynn.Population(500, pynn.HXNeuron())
+    pynn.Population(500, pynn.HXNeuron.spiking())
     with pytest.raises(ValueError, match="too many neurons"):
-        pynn.Population(20, pynn.HXNeuron())
+        pynn.Population(20, pynn.HXNeuron.spiking())
     with pytest.raises(ValueError, match="out of range"):
-        pynn.Population(2, pynn.HXNeuron(leak_v_leak=5000))
-    ok = pynn.Population(12, pynn.HXNeuron())
+        pynn.Population(2, pynn.HXNeuron.spiking(leak_v_leak=5000))
+    ok = pynn.Population(12, pynn.HXNeuron.spiking())
     ok.record("spikes")
     pynn.run(0.01)
     pynn.reset()                                    # no recorder of a rejected population left
@@ -235,13 +235,13 @@ def test_rejected_population_leaves_no_trace():
 
 
 def test_on_chip_delays_latency_option():
-    n = pynn.Population(2, pynn.HXNeuron())
+    n = pynn.Population(2, pynn.HXNeuron.spiking())
     with pytest.raises(ValueError, match="on_chip_delays='latency'"):
         pynn.Projection(n[0:1], n[1:2], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63, delay=0.5))
     pynn.end()
     pynn.setup(on_chip_delays="latency")
     src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.1, 0.004))))
-    n = pynn.Population(2, pynn.HXNeuron())
+    n = pynn.Population(2, pynn.HXNeuron.spiking())
     n.record("spikes")
     pynn.Projection(src, n[0:1], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=63))
     with pytest.warns(pynn.DelayReplacedWarning, match="realised as the chip's latency"):
