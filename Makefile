@@ -43,6 +43,7 @@ demo: $(STAMP)
 	mkdir -p out
 	$(PYTHON) examples/commissioning.py --out out/commissioning.png
 	$(PYTHON) examples/pynn_experiment.py --out out/pynn_experiment.png
+	$(PYTHON) examples/pynn_balanced.py --out out/pynn_balanced.png
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done

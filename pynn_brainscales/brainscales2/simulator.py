@@ -226,6 +226,7 @@ class State(common.control.BaseState):
     def append(self, tstop):
         """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop."""
         runtime_hw = self._check_span(tstop)
+        self._check_madc()
         calib_chip = self._calibrate()
         t0, t1 = self.t, float(tstop)
         snip = self._build_network(calib_chip, t0, t1, runtime_hw)
@@ -235,6 +236,19 @@ class State(common.control.BaseState):
                              "snippets of one execution (EXECUTE the pending snippets first)")
         self.pending.append(snip)
         self.t = t1
+
+    def _check_madc(self):
+        """The MADC's two channels read one even and one odd column: checked before calibrating."""
+        cols = []
+        for pop, atoms in self._on_chip_atoms():
+            for var, idx in pop._madc_requests():
+                cols += [(pop, i, int(atoms[i]) % 256) for i in idx]
+        if len(cols) == 2 and cols[0][2] % 2 == cols[1][2] % 2:
+            (p0, i0, c0), (p1, i1, c1) = cols
+            kind = "even" if c0 % 2 == 0 else "odd"
+            raise grenade.RecordingError(
+                f"MADC recording: the two recorded neurons must sit in columns of different parity (one even, "
+                f"one odd); {p0.label}[{i0}] (column {c0}) and {p1.label}[{i1}] (column {c1}) are both {kind}")
 
     def prepare(self):
         """Calibrate and route the network as it is now (nothing runs on the chip)."""
