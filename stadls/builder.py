@@ -18,7 +18,7 @@ from hxcomm import codec
 from hxcomm.instructions import BY_NAME
 from hxcomm.words import as_unsigned, assemble
 
-from .program import ContainerTicket, PlaybackProgram
+from .program import ContainerTicket, PlaybackProgram, WordsTicket
 from .registry import container_for_coordinate
 
 
@@ -120,6 +120,17 @@ class PlaybackProgramBuilder:
         cls = container_for_coordinate(coord)
         addresses = np.asarray(cls.read_plan(coord), dtype=np.int64)
         ticket = ContainerTicket(coord, cls, self._read_words, len(addresses))
+        self._append(codec.omnibus_read(addresses))
+        self._read_words += len(addresses)
+        self._tickets.append(ticket)
+        return ticket
+
+    def read_words(self, addresses) -> WordsTicket:
+        """Append raw omnibus reads of 32-bit ``addresses`` (vectorized); the ticket's ``get()``
+        gives the answered words as a uint32 array (decode them with a container's
+        ``decode_array``)."""
+        addresses = np.asarray(addresses, dtype=np.int64).reshape(-1)
+        ticket = WordsTicket(self._read_words, len(addresses))
         self._append(codec.omnibus_read(addresses))
         self._read_words += len(addresses)
         self._tickets.append(ticket)

@@ -42,6 +42,29 @@ class ContainerTicket:
         return f"ContainerTicket({self._cls.__name__} at {self._coord!r}, {state})"
 
 
+class WordsTicket:
+    """Future of raw word reads (``PlaybackProgramBuilder.read_words``); ``get()`` gives the
+    answered 32-bit words as a uint32 array, in the order of the addresses."""
+
+    __slots__ = ("_offset", "_count", "_program")
+
+    def __init__(self, offset: int, count: int):
+        self._offset, self._count = offset, count
+        self._program: Optional["PlaybackProgram"] = None
+
+    def valid(self) -> bool:
+        return self._program is not None and self._program._read_words is not None
+
+    def get(self) -> np.ndarray:
+        if not self.valid():
+            raise TicketNotReadyError("word-read ticket is not ready: run the program "
+                                      "(stadls.run(connection, program)) first")
+        return np.asarray(self._program._read_words[self._offset:self._offset + self._count], dtype=np.uint32)
+
+    def __repr__(self):
+        return f"WordsTicket({self._count} words, {'valid' if self.valid() else 'pending'})"
+
+
 class PlaybackProgram:
     """An immutable instruction stream with the tickets of its reads.
 

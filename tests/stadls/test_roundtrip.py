@@ -155,3 +155,23 @@ def test_ppu_memory_block_reads_back(connection):
     assert word.get().value == int(block.words[1])
     with pytest.raises(ValueError, match="does not fit"):
         stadls.PlaybackProgramBuilder().write(coord, haldls.PPUMemoryBlock(size=3))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 2 * 4096 - 1), st.integers(0, 2**32 - 1)), min_size=1, max_size=16,
+                unique_by=lambda x: x[0]))
+def test_bulk_word_reads_match_container_reads(connection, items):
+    """read_words answers the written words in address order, as the per-container reads do."""
+    coords = [halco.PPUMemoryWordOnDLS.from_enum(i) for i, _ in items]
+    builder = stadls.PlaybackProgramBuilder()
+    for c, (_, w) in zip(coords, items):
+        builder.write(c, haldls.PPUMemoryWord(value=w))
+    bulk = builder.read_words(np.concatenate([haldls.PPUMemoryWord.read_plan(c) for c in coords]))
+    singles = [builder.read(c) for c in coords]
+    program = builder.done()
+    with pytest.raises(stadls.TicketNotReadyError):
+        bulk.get()
+    stadls.run(connection, program)
+    words = bulk.get()
+    assert words.dtype == np.uint32
+    assert words.tolist() == [w for _, w in items] == [int(t.get().value) for t in singles]
