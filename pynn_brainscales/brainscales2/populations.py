@@ -22,7 +22,7 @@ class _RecordDevice:
     """``record(variables, ..., device="madc")``: the public ``device`` argument ("madc" or
     "cadc", see recording.Recorder.record)."""
 
-    def record(self, variables, to_file=None, sampling_interval=None, locations=None, device="madc"):
+    def record(self, variables, to_file=None, sampling_interval=None, locations=None, device=None):
         recorders = [p.recorder for p in getattr(self, "populations", [self])]
         for r in recorders:
             r._next_device = device
@@ -33,8 +33,9 @@ class _RecordDevice:
                 r._next_device = None
 
     record.__doc__ = common.BasePopulation.record.__doc__ + """
-        `device`: "madc" (default; at most two neurons, one even and one odd column, any analog
-        variable) or "cadc" (membrane "v" of many neurons, every `sampling_interval` ms).
+        `device`: "madc" (the default; at most two neurons, one even and one odd column, any analog
+        variable) or "cadc" (membrane "v" of many neurons, every `sampling_interval` ms); the
+        standard cells in biological units default to "auto" (MADC while it fits, else CADC).
         """
 
 

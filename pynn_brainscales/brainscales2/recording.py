@@ -14,6 +14,8 @@ from . import simulator
 DEVICES = ("madc", "cadc")
 # default CADC sampling interval, hardware ms (1 us: 200 samples in a 0.2 ms run)
 CADC_DEFAULT_INTERVAL_MS = 1e-3
+# standard cells in biological units: biological ms (NEST's default resolution)
+BIOLOGICAL_CADC_INTERVAL_MS = 0.1
 
 
 class Recorder(recording.Recorder):
@@ -24,15 +26,23 @@ class Recorder(recording.Recorder):
         self._device = {}                 # variable name -> "madc" / "cadc"
         self._next_device = None          # set by Population.record(..., device=)
         self.cadc_interval = CADC_DEFAULT_INTERVAL_MS * simulator.state.speedup
+        if self._biological:
+            self.cadc_interval = BIOLOGICAL_CADC_INTERVAL_MS
         self._clear_data()
+
+    @property
+    def _biological(self):
+        return bool(getattr(self.population.celltype, "is_biological", False))
 
     # -- what is recorded -------------------------------------------------------------------
     def record(self, variables, ids, sampling_interval=None, locations=None, device=None):
         """PyNN's record plus ``device``: ``"madc"`` (default; at most two neurons, one even and one
         odd column, every analog variable) or ``"cadc"`` (membrane ``v`` of any number of neurons,
-        sampled every ``sampling_interval`` ms, default 1 us of hardware time)."""
-        device = device or self._next_device or "madc"
-        if device not in DEVICES:
+        sampled every ``sampling_interval`` ms, default 1 us of hardware time).  The standard cells
+        in biological units default to ``"auto"``: "v" on the MADC while it fits (two neurons in
+        columns of different parity), else on the CADC every 0.1 ms."""
+        device = device or self._next_device or ("auto" if self._biological else "madc")
+        if device not in DEVICES + ("auto",):
             raise ValueError(f"unknown recording device {device!r}; supported: {', '.join(DEVICES)}")
         self._call_device = device
         self._call_interval = sampling_interval
@@ -69,6 +79,8 @@ class Recorder(recording.Recorder):
         if name not in simulator.RECORDABLE_ANALOG:
             raise ValueError(f"cannot record {name!r}; recordable: spikes, "
                              f"{', '.join(simulator.RECORDABLE_ANALOG)}")
+        if device == "auto":
+            device = self._auto_device(name, new_ids)
         previous = self._device.get(name)
         if previous is not None and previous != device and len(self._variable_ids(name) - set(new_ids)):
             raise ValueError(f"{name!r} of this population is already recorded on the {previous.upper()}; one "
@@ -106,6 +118,30 @@ class Recorder(recording.Recorder):
         if len(per_neuron) > 2:
             raise ValueError(f"MADC recording supports recording at most two neurons (one in an even and one "
                              f"in an odd column), got {len(per_neuron)}; use device='cadc' for more neurons")
+
+    def _madc_neurons(self, extra=()):
+        """{neuron id: column} of all MADC recordings (plus ``extra`` ids of this population)."""
+        atoms = {p: a for p, a in simulator.state._on_chip_atoms()}
+        out = {}
+        for pop in simulator.state.populations:
+            if pop not in atoms:
+                continue
+            for v, ids in pop.recorder.recorded.items():
+                if v.name in simulator.RECORDABLE_ANALOG and pop.recorder._device.get(v.name, "madc") == "madc":
+                    for i in ids:
+                        out[int(i)] = int(atoms[pop][pop.id_to_index(int(i))]) % 256
+        for i in extra:
+            out[int(i)] = int(atoms[self.population][self.population.id_to_index(int(i))]) % 256
+        return out
+
+    def _auto_device(self, name, new_ids):
+        if name != "v":
+            return "madc"
+        if name in self._device:
+            return self._device[name]
+        cols = self._madc_neurons(new_ids)
+        fits = len(cols) <= 1 or (len(cols) == 2 and len({c % 2 for c in cols.values()}) == 2)
+        return "madc" if fits else "cadc"
 
     # -- data of the current segment ------------------------------------------------------------
     def _clear_data(self):

@@ -326,3 +326,19 @@ def test_psp_grows_with_weight(bio):
         assert np.sqrt(np.mean((v - base - shape) ** 2)) < 0.15 * ref.max() + 0.1, w
         amps.append(amp)
     assert amps[1] > 2.5 * amps[0]
+
+
+def test_v_of_many_standard_cells_goes_to_the_cadc(bio):
+    few = pynn.Population(2, pynn.IF_curr_exp(v_rest=-60.0))
+    many = pynn.Population(20, pynn.IF_curr_exp(v_rest=-60.0))
+    few.record("v")                                   # fits the MADC: even + odd column
+    many.record("v")                                  # does not: the CADC, every 0.1 ms
+    pynn.run(50.0)
+    f = few.get_data().segments[0].irregularlysampledsignals
+    m = many.get_data().segments[0].irregularlysampledsignals
+    assert [s.annotations["device"] for s in f] == ["madc", "madc"]
+    assert len(m) == 20 and all(s.annotations["device"] == "cadc" for s in m)
+    assert all(len(s) == 500 for s in m)
+    rest = np.array([np.median(np.asarray(s)) for s in m])
+    assert np.all(np.abs(rest + 60.0) < 3.0), rest                  # mV, through the CADC calibration
+    assert str(m[0].units.dimensionality) == "mV"

@@ -103,9 +103,7 @@ MPI = ("fakes a distributed run (setup(num_processes=..., rank=...) or state.num
        "patched pyNN.random.get_mpi_config): the backend is single-process")
 RANGE = ("parameter values outside the chip's feasible range (tau_syn_E/I 0.5..0.99 ms; the chip "
          "calibrates 1.2..30 ms): the backend raises ValueError at create")
-MADC = ("records an analog variable of more than 2 neurons: the MADC records at most 2 (one even, one odd "
-        "column); v of many neurons needs record('v', device='cadc')")
-ANALOGSIGNAL = ("expects v as one AnalogSignal on the timestep grid; the MADC gives one "
+ANALOGSIGNAL = ("expects v as one AnalogSignal on the timestep grid; the chip gives one "
                 "IrregularlySampledSignal per neuron with its own sample times")
 RECORDABLE = ("records w or gsyn_exc/gsyn_inh: the biological cells record spikes and v only (no "
               "conductance readout; adaptation has no model-unit conversion to w yet)")
@@ -202,14 +200,12 @@ SKIPS = {
     "test_population.PopulationTest.test_get_multiple_params_no_gather": MPI,
     "test_population.PopulationTest.test_set_random_distribution_parallel_safe": MPI,
     "test_population.PopulationTest.test_set_random_distribution_parallel_unsafe": MPI,
-    "test_assembly.AssemblyTest.test_get_v": MADC,
-    "test_assembly.AssemblyTest.test_print_v": MADC,
-    "test_population.PopulationTest.test_get_data_with_gather": MADC,
-    "test_population.PopulationTest.test_get_spikes_with_gather": MADC,
-    "test_population.PopulationTest.test_record_with_single_variable": MADC,
-    "test_populationview.PopulationViewTest.test_get_data_with_gather": MADC,
-    "test_populationview.PopulationViewTest.test_record_with_single_variable": MADC,
     "test_population.PopulationTest.test_record_with_v_and_spikes": ANALOGSIGNAL,
+    "test_population.PopulationTest.test_record_with_single_variable": ANALOGSIGNAL,
+    "test_population.PopulationTest.test_get_data_with_gather": ANALOGSIGNAL + " (and records w)",
+    "test_populationview.PopulationViewTest.test_get_data_with_gather": ANALOGSIGNAL + " (and records w)",
+    "test_populationview.PopulationViewTest.test_record_with_single_variable": ANALOGSIGNAL,
+    "test_population.PopulationTest.test_get_spikes_with_gather": RECORDABLE,
     "test_populationview.PopulationViewTest.test_record_with_v_spikes": ANALOGSIGNAL,
     "test_assembly.AssemblyTest.test_get_gsyn": RECORDABLE,
     "test_assembly.AssemblyTest.test_print_gsyn": RECORDABLE,
