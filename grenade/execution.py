@@ -131,8 +131,11 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
     ``to_chip()``) the network is written on top of; ``runtime``: hardware ms
     per batch entry (default: the inputs' runtime).  ``differential=False``
     writes the whole configuration; ``inter_batch_entry_wait`` (ms) idles
-    before each entry; ``hooks``: optional dict of ``stadls``
-    builders ``pre_realtime`` / ``post_realtime`` merged into the first entry.
+    before each entry; ``hooks``: optional dict of ``stadls`` builders merged
+    into the first entry (and emptied): ``pre_realtime`` (after the configuration,
+    before the realtime section), ``inside_realtime_begin`` (right after the timer
+    reset that starts it, before the first input spike), ``inside_realtime_end``
+    (at its end, before the MADC stops), ``post_realtime`` (after it).
 
     Raises ValueError for inconsistent arguments, ``RoutingError`` when routing
     fails, and the connection's errors (``hxcomm.ExecutorError``, ...).
@@ -273,6 +276,8 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
         if madc is not None:
             builder.write(halco.MADCControlOnDLS(), _madc_control(start_recording=True,
                                                                   enable_continuous_sampling=True))
+        if b == 0 and hooks and hooks.get("inside_realtime_begin") is not None:
+            builder.merge_back(hooks["inside_realtime_begin"])
         offset = 0
         for k in range(n_snip):
             net, r, inp = prepared[k]
@@ -307,6 +312,8 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             builder.write_spikes(t_sp[pos:], l_sp[pos:])
             offset += int(runtimes[b, k])
         builder.wait_until(offset)
+        if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:
+            builder.merge_back(hooks["inside_realtime_end"])
         if madc is not None:
             builder.write(halco.MADCControlOnDLS(), _madc_control(stop_recording=True))
         if read_spike_counters:

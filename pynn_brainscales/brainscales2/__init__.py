@@ -14,6 +14,8 @@ from pyNN.standardmodels import StandardCellType
 
 from . import simulator
 from .simulator import RunCommand  # noqa: F401
+from . import injection
+from .injection import InjectedConfiguration, InjectedReadout  # noqa: F401
 from . import helper  # noqa: F401
 from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                              SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
@@ -23,7 +25,7 @@ from .projections import DelayReplacedWarning, Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "enable_neuron_bypass", "connection",
-                  "calibration_cache", "injected_config", "rng_seed", "units", "on_chip_delays")
+                  "calibration_cache", "injected_config", "injected_readout", "rng_seed", "units", "on_chip_delays")
 
 
 def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
@@ -32,7 +34,8 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     placed), ``enable_neuron_bypass``, ``connection`` (an open hxcomm connection, else one is opened),
     ``calibration_cache`` (directory of the calix cache used for calibrated cell types; default
     ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``), ``injected_config``
-    (dict of stadls builders ``pre_realtime``/``post_realtime`` merged into the program),
+    (``InjectedConfiguration``: containers written at fixed points of every program),
+    ``injected_readout`` (``InjectedReadout``: coordinates read there, see ``get_*_read()``),
     ``rng_seed`` (host-side Poisson generation), ``units`` (``"hardware"``, the default: hardware
     ms and raw hardware values as the public backend; ``"biological"``: biological ms, mV, nA, uS
     for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` is ignored
@@ -57,7 +60,9 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     st.neuron_permutation = perm
     st.enable_neuron_bypass = bool(extra_params.get("enable_neuron_bypass", False))
     st.calibration_cache = extra_params.get("calibration_cache")
-    st.injected_config = extra_params.get("injected_config")
+    st.injected_config = injection.as_configuration(extra_params.get("injected_config"))
+    st.injected_readout = injection.as_readout(extra_params.get("injected_readout"))
+    st.injected_reads = {}
     st.rng_seed = int(extra_params.get("rng_seed", 1234))
     units = extra_params.get("units", "hardware")
     if units not in simulator.UNITS:
@@ -137,6 +142,21 @@ get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, ra
 create = common.build_create(Population)
 connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
 record = common.build_record(simulator)
+
+
+def _reads(point):
+    def get():
+        return dict(simulator.state.injected_reads.get(point, {}))
+    get.__name__ = f"get_{point}_read"
+    get.__doc__ = (f"{{coordinate: container}} read at the {point.replace('_', ' ')} point of the last executed "
+                   "program (setup(injected_readout=InjectedReadout(...)))")
+    return get
+
+
+get_pre_realtime_read = _reads("pre_realtime")
+get_inside_realtime_begin_read = _reads("inside_realtime_begin")
+get_inside_realtime_end_read = _reads("inside_realtime_end")
+get_post_realtime_read = _reads("post_realtime")
 
 
 def get_backend_statistics():

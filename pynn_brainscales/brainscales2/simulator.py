@@ -133,6 +133,8 @@ class State(common.control.BaseState):
         self.neuron_permutation = None
         self.enable_neuron_bypass = False
         self.injected_config = None
+        self.injected_readout = None
+        self.injected_reads = {}
         self.calibration_cache = None
         self.rng_seed = 1234
         self.units = "hardware"
@@ -280,7 +282,8 @@ class State(common.control.BaseState):
             if getattr(self, "_bypass_chip", None) is None:
                 self._bypass_chip = lola.Chip.default_neuron_bypass     # one object: differential writes
             init = self._bypass_chip
-        hooks = self.injected_config
+        from . import injection
+        hooks, tickets, injected_writes = injection.build_hooks(self.injected_config, self.injected_readout)
         relax = 0.0 if self._segment_executed else RELAX_MS
         conn = self.open_connection()
         if len(snippets) == 1:
@@ -291,9 +294,10 @@ class State(common.control.BaseState):
             results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw, routing if k == 0 else None)
                                          for k, s in enumerate(snippets)],
                                   initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
-        if hooks and any(hooks.get(k) is not None for k in ("pre_realtime", "post_realtime")):
-            # injected programs may change what grenade believes is on the chip
+        if injected_writes:
+            # injected writes change what grenade believes is on the chip
             grenade.forget(self.connection)
+        self.injected_reads = injection.collect(tickets)
         if getattr(results, "routing", None) is not None:
             self._routing = results.routing
         self._segment_executed = True

@@ -253,3 +253,37 @@ def test_on_chip_delays_latency_option():
     assert post.min() - pre.min() < 0.01                    # driven within the latency, not 0.5 ms later
     with pytest.raises(ValueError, match="on_chip_delays"):
         pynn.setup(on_chip_delays="maybe")
+
+
+def test_injected_configuration_and_readout_every_run():
+    import halco
+    import haldls
+    import lola
+    from grenade.inputs import FPGA_CYCLES_PER_MS
+    pynn.end()
+    silent = lola.AtomicNeuron()                       # threshold off: the placed neuron cannot fire
+    atom = halco.AtomicNeuronOnDLS.from_enum(0)
+    timer = halco.TimerOnDLS()
+    pynn.setup(injected_config=pynn.InjectedConfiguration(pre_realtime={atom: silent}),
+               injected_readout=pynn.InjectedReadout(pre_realtime={timer}, inside_realtime_end={timer},
+                                                     post_realtime={atom.toNeuronBackendConfigOnDLS()}))
+    _, n, _ = _driven(times=DRIVE[:30])
+    for _ in range(2):                                  # applied in every execution
+        pynn.run(0.1)
+        assert len(_spikes(n)) == 0
+        end = int(pynn.get_inside_realtime_end_read()[timer].value)
+        assert end >= 0.1 * FPGA_CYCLES_PER_MS                  # read after the whole realtime section
+        assert int(pynn.get_pre_realtime_read()[timer].value) < end
+        assert isinstance(pynn.get_post_realtime_read()[atom.toNeuronBackendConfigOnDLS()],
+                          haldls.NeuronBackendConfig)
+    pynn.end()
+    pynn.setup()
+    _, n, _ = _driven(times=DRIVE[:30])
+    pynn.run(0.1)
+    assert len(_spikes(n)) > 3                          # without the injection it fires
+    with pytest.raises(KeyError, match="unknown point"):
+        pynn.setup(injected_config={"during": {}})
+    with pytest.raises(NotImplementedError, match="PPU"):
+        pynn.setup(injected_config=pynn.InjectedConfiguration(ppu_symbols={"x": 1}))
+    with pytest.raises(TypeError, match="injected_config.post_realtime"):
+        pynn.setup(injected_config={"post_realtime": 5})

@@ -1,0 +1,139 @@
+"""Injected configuration and readout: containers written or read at fixed points of every
+executed program (public names: ``InjectedConfiguration``, ``InjectedReadout``,
+``get_pre_realtime_read()``, ...).
+
+Points of a program, in order: ``pre_non_realtime`` and ``pre_realtime`` (after the network's
+configuration, before the realtime section), ``inside_realtime_begin`` (right after the timer
+reset that starts the realtime section), ``inside_realtime_end`` (after the last snippet),
+``post_realtime``.  A configuration entry is a dict ``{coordinate: container}`` (haldls or
+lola) or a write-only ``stadls.PlaybackProgramBuilder``; it is applied in every execution (a
+fresh builder each time).  Writes make grenade forget what it believes is on the chip, so the
+next execution initialises the chip and writes its whole configuration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, Optional, Set
+
+POINTS = ("pre_realtime", "inside_realtime_begin", "inside_realtime_end", "post_realtime")
+
+
+@dataclass
+class InjectedConfiguration:
+    """Containers written at fixed points of every program (see the module doc).  Each field:
+    None, ``{coordinate: container}`` or a write-only ``stadls.PlaybackProgramBuilder``.
+    ``inside_realtime`` (writes at absolute times) and ``ppu_symbols`` (PPU memory) are not
+    supported on the emulator: giving them raises NotImplementedError."""
+
+    pre_non_realtime: Any = None
+    pre_realtime: Any = None
+    inside_realtime_begin: Any = None
+    inside_realtime: Any = None
+    inside_realtime_end: Any = None
+    post_realtime: Any = None
+    ppu_symbols: Any = None
+
+
+@dataclass
+class InjectedReadout:
+    """Coordinates read at fixed points of every program; the containers of the last execution
+    come back from ``get_pre_realtime_read()``, ``get_inside_realtime_begin_read()``,
+    ``get_inside_realtime_end_read()``, ``get_post_realtime_read()``."""
+
+    pre_realtime: Set[Any] = field(default_factory=set)
+    inside_realtime_begin: Set[Any] = field(default_factory=set)
+    inside_realtime_end: Set[Any] = field(default_factory=set)
+    post_realtime: Set[Any] = field(default_factory=set)
+    ppu_symbols: Set[Any] = field(default_factory=set)
+
+
+def as_configuration(value) -> Optional[InjectedConfiguration]:
+    """An InjectedConfiguration from ``setup(injected_config=...)`` (also a dict with its field
+    names).  Raises KeyError for an unknown point, TypeError for an entry of the wrong type,
+    NotImplementedError for the unsupported points."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        known = {f.name for f in fields(InjectedConfiguration)}
+        unknown = set(value) - known
+        if unknown:
+            raise KeyError(f"injected_config: unknown point(s) {sorted(unknown)}; points: {sorted(known)}")
+        value = InjectedConfiguration(**value)
+    if not isinstance(value, InjectedConfiguration):
+        raise TypeError(f"injected_config must be an InjectedConfiguration or a dict, got {type(value).__name__}")
+    if value.inside_realtime:
+        raise NotImplementedError("injected_config.inside_realtime (writes at absolute times inside the realtime "
+                                  "section) is not supported; use inside_realtime_begin / inside_realtime_end")
+    if value.ppu_symbols:
+        raise NotImplementedError("injected_config.ppu_symbols: the emulated chip runs no PPU programs")
+    for name in ("pre_non_realtime",) + POINTS:
+        _check_entry(name, getattr(value, name))
+    return value
+
+
+def as_readout(value) -> Optional[InjectedReadout]:
+    """An InjectedReadout from ``setup(injected_readout=...)`` (also a dict of point -> coordinates)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        known = {f.name for f in fields(InjectedReadout)}
+        unknown = set(value) - known
+        if unknown:
+            raise KeyError(f"injected_readout: unknown point(s) {sorted(unknown)}; points: {sorted(known)}")
+        value = InjectedReadout(**{k: set(v) for k, v in value.items()})
+    if not isinstance(value, InjectedReadout):
+        raise TypeError(f"injected_readout must be an InjectedReadout or a dict, got {type(value).__name__}")
+    if value.ppu_symbols:
+        raise NotImplementedError("injected_readout.ppu_symbols: the emulated chip runs no PPU programs")
+    from stadls.registry import container_for_coordinate
+    for name in POINTS:
+        for coord in getattr(value, name):
+            container_for_coordinate(coord)          # TypeError for something that is no coordinate
+    return value
+
+
+def _check_entry(name, entry):
+    import stadls
+    if entry is None or isinstance(entry, dict):
+        return
+    if isinstance(entry, stadls.PlaybackProgramBuilder):
+        if not entry.is_write_only():
+            raise TypeError(f"injected_config.{name}: the builder has reads (tickets cannot be repeated in every "
+                            "program); read through setup(injected_readout=...)")
+        return
+    raise TypeError(f"injected_config.{name} must be None, a dict {{coordinate: container}} or a write-only "
+                    f"stadls.PlaybackProgramBuilder, got {type(entry).__name__}")
+
+
+def _add(builder, entry):
+    if entry is None:
+        return
+    if isinstance(entry, dict):
+        for coord, container in entry.items():
+            builder.write(coord, container)
+    else:
+        builder.copy_back(entry)
+
+
+def build_hooks(config: Optional[InjectedConfiguration], readout: Optional[InjectedReadout]):
+    """(grenade hooks {point: builder}, tickets {point: {coordinate: ticket}}, writes?) for one
+    execution."""
+    import stadls
+    hooks, tickets, writes = {}, {}, False
+    for point in POINTS:
+        b = stadls.PlaybackProgramBuilder()
+        if config is not None:
+            if point == "pre_realtime":
+                _add(b, config.pre_non_realtime)
+            _add(b, getattr(config, point))
+        writes = writes or not b.empty()
+        if readout is not None:
+            tickets[point] = {coord: b.read(coord) for coord in getattr(readout, point)}
+        if not b.empty():
+            hooks[point] = b
+    return hooks, tickets, writes
+
+
+def collect(tickets) -> Dict[str, Dict[Any, Any]]:
+    """{point: {coordinate: container}} once the program ran."""
+    return {point: {coord: t.get() for coord, t in ts.items()} for point, ts in tickets.items()}
