@@ -51,16 +51,9 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
     """An InjectedConfiguration from ``setup(injected_config=...)`` (also a dict with its field
     names).  Raises KeyError for an unknown point, TypeError for an entry of the wrong type,
     NotImplementedError for the unsupported points."""
+    value = _as(InjectedConfiguration, value, "injected_config", lambda v: v)
     if value is None:
         return None
-    if isinstance(value, dict):
-        known = {f.name for f in fields(InjectedConfiguration)}
-        unknown = set(value) - known
-        if unknown:
-            raise KeyError(f"injected_config: unknown point(s) {sorted(unknown)}; points: {sorted(known)}")
-        value = InjectedConfiguration(**value)
-    if not isinstance(value, InjectedConfiguration):
-        raise TypeError(f"injected_config must be an InjectedConfiguration or a dict, got {type(value).__name__}")
     if value.inside_realtime:
         raise NotImplementedError("injected_config.inside_realtime (writes at absolute times inside the realtime "
                                   "section) is not supported; use inside_realtime_begin / inside_realtime_end")
@@ -73,16 +66,9 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
 
 def as_readout(value) -> Optional[InjectedReadout]:
     """An InjectedReadout from ``setup(injected_readout=...)`` (also a dict of point -> coordinates)."""
+    value = _as(InjectedReadout, value, "injected_readout", set)
     if value is None:
         return None
-    if isinstance(value, dict):
-        known = {f.name for f in fields(InjectedReadout)}
-        unknown = set(value) - known
-        if unknown:
-            raise KeyError(f"injected_readout: unknown point(s) {sorted(unknown)}; points: {sorted(known)}")
-        value = InjectedReadout(**{k: set(v) for k, v in value.items()})
-    if not isinstance(value, InjectedReadout):
-        raise TypeError(f"injected_readout must be an InjectedReadout or a dict, got {type(value).__name__}")
     if value.ppu_symbols:
         raise NotImplementedError("injected_readout.ppu_symbols: the emulated chip runs no PPU programs")
     from stadls.registry import container_for_coordinate
@@ -90,6 +76,19 @@ def as_readout(value) -> Optional[InjectedReadout]:
         for coord in getattr(value, name):
             container_for_coordinate(coord)          # TypeError for something that is no coordinate
     return value
+
+
+def _as(cls, value, option, convert):
+    """``value`` as a ``cls`` (None stays None; a dict of its field names is converted)."""
+    if value is None or isinstance(value, cls):
+        return value
+    if isinstance(value, dict):
+        known = {f.name for f in fields(cls)}
+        unknown = set(value) - known
+        if unknown:
+            raise KeyError(f"{option}: unknown point(s) {sorted(unknown)}; points: {sorted(known)}")
+        return cls(**{k: convert(v) for k, v in value.items()})
+    raise TypeError(f"{option} must be a {cls.__name__} or a dict, got {type(value).__name__}")
 
 
 def _check_entry(name, entry):
