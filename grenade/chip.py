@@ -155,9 +155,8 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
             for p in paths:
                 table[p][atoms] = _neuron_value(cfg, p)
         elif isinstance(cfg, tuple):
-            for k, neuron in enumerate(cfg):
-                for p in paths:
-                    table[p][atoms[k]] = _neuron_value(neuron, p)
+            for p, col in lola.AtomicNeuron.field_columns(cfg, paths).items():
+                table[p][atoms] = col
         else:
             src = _as_chip(cfg).neuron_block.atomic_neurons
             for p in paths:

@@ -672,6 +672,22 @@ class AtomicNeuron:
     def __reduce__(self):
         return (_neuron_from_dict, (type(self), self.to_dict()))
 
+    @staticmethod
+    def field_columns(neurons, paths=None) -> Dict[str, np.ndarray]:
+        """{path: raw values of the field in each of ``neurons``} (bulk read for mapping many
+        neurons at once; ``paths`` default: all fields, e.g. ``"leak.v_leak"``)."""
+        neurons = list(neurons)
+        for n in neurons:
+            if not isinstance(n, AtomicNeuron):
+                raise TypeError(f"field_columns needs AtomicNeurons, got {type(n).__name__}")
+        paths = list(FIELDS_BY_PATH) if paths is None else list(paths)
+        out = {}
+        for p in paths:
+            if p not in FIELDS_BY_PATH:
+                raise KeyError(f"AtomicNeuron has no field {p!r}")
+            out[p] = np.array([n._t[p][n._r] for n in neurons], dtype=np.int64)
+        return out
+
     def to_dict(self) -> dict:
         """Nested JSON-able dict: ``{"type": "AtomicNeuron", "leak": {"v_leak": 500, ...}, ...}``."""
         d = {"type": type(self).__name__}

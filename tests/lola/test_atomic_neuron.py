@@ -299,3 +299,21 @@ def test_neuron_block_views_and_columns():
     block.atomic_neurons._t["event_routing.address"][5] = 300
     with pytest.raises(ValueError, match=r"address of AtomicNeuronOnDLS\(NeuronColumnOnDLS\(5\)"):
         block.write_plan(halco.NeuronBlockOnDLS())
+
+
+def test_field_columns_read_many_neurons_at_once():
+    neurons = [lola.AtomicNeuron() for _ in range(3)]
+    for k, n in enumerate(neurons):
+        n.leak.v_leak = 100 + k
+        n.threshold.enable = bool(k % 2)
+    chip = lola.Chip()
+    chip.neuron_block.atomic_neurons[7].leak.v_leak = 321
+    cols = lola.AtomicNeuron.field_columns(neurons + [chip.neuron_block.atomic_neurons[7]],
+                                           ["leak.v_leak", "threshold.enable"])
+    assert cols["leak.v_leak"].tolist() == [100, 101, 102, 321]
+    assert cols["threshold.enable"].tolist() == [0, 1, 0, 0]
+    assert set(lola.AtomicNeuron.field_columns(neurons[:1])) >= {"leak.v_leak", "reset.v_reset"}
+    with pytest.raises(KeyError, match="no field"):
+        lola.AtomicNeuron.field_columns(neurons, ["leak.nope"])
+    with pytest.raises(TypeError):
+        lola.AtomicNeuron.field_columns([object()])
