@@ -3,6 +3,9 @@
 Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology),
 or biological time with ``setup(units="biological")``.  See docs/pynn.md.
 """
+import os
+
+import numpy as np
 from pyNN import common
 from pyNN import errors, random, space  # noqa: F401
 from pyNN.network import Network  # noqa: F401
@@ -46,6 +49,7 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
             raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
+    _check_setup_options(min_delay, extra_params)
     # PyNN's consistency checks (min_delay <= max_delay, min_delay >= timestep)
     common.setup(timestep, min_delay, max_delay=extra_params.get("max_delay", "auto"))
     st = simulator.state
@@ -54,7 +58,7 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     st.initial_config = extra_params.get("initial_config")
     perm = extra_params.get("neuronPermutation")
     if perm is not None:
-        perm = [int(p) for p in perm]
+        perm = [_permutation_entry(p) for p in perm]
         if len(set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
             raise ValueError("neuronPermutation must list distinct neuron indices in [0, 511]")
     st.neuron_permutation = perm
@@ -87,6 +91,50 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     st.max_delay = float(extra_params.get("max_delay", simulator.MAX_RUNTIME_MS * st.speedup)) \
         if units == "biological" else 0.0
     return 0
+
+
+def _check_setup_options(min_delay, options):
+    """TypeError / ValueError naming the option and the value for setup() options of the wrong type
+    (checked before anything changes: a wrong option would otherwise fail later, deep inside numpy,
+    pathlib or hxcomm, or be silently reinterpreted, e.g. bool("no") is True)."""
+    seed = options.get("rng_seed", 1234)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"setup(rng_seed={seed!r}): the seed must be a non-negative integer")
+    bypass = options.get("enable_neuron_bypass", False)
+    if not isinstance(bypass, (bool, np.bool_)):
+        raise TypeError(f"setup(enable_neuron_bypass={bypass!r}): must be True or False")
+    init = options.get("initial_config")
+    if init is not None and not hasattr(init, "neuron_block") and not hasattr(init, "to_chip"):
+        raise TypeError(f"setup(initial_config=...) must be a lola.Chip or a calibration result with to_chip(), "
+                        f"got {type(init).__name__}")
+    conn = options.get("connection")
+    if conn is not None and not callable(getattr(conn, "execute", None)):
+        raise TypeError(f"setup(connection=...) must be an open hxcomm connection (e.g. from "
+                        f"hxcomm.ManagedConnection()), got {type(conn).__name__}")
+    cache = options.get("calibration_cache")
+    if cache is not None and not isinstance(cache, (str, os.PathLike)):
+        raise TypeError(f"setup(calibration_cache={cache!r}) must be a directory path (str or os.PathLike)")
+    perm = options.get("neuronPermutation")
+    if perm is not None and (isinstance(perm, (str, bytes)) or not hasattr(perm, "__iter__")):
+        raise TypeError(f"setup(neuronPermutation={perm!r}) must be a sequence of neuron indices in [0, 511]")
+    if min_delay != "auto":
+        try:
+            ok = np.isfinite(float(min_delay)) and float(min_delay) >= 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"setup(min_delay={min_delay!r}) must be 'auto' or a finite delay >= 0 ms")
+
+
+def _permutation_entry(p):
+    """A neuronPermutation entry (int or AtomicNeuronOnDLS enum) as an int; 1.5 or "a" raise ValueError."""
+    try:
+        v = int(p)
+    except (TypeError, ValueError):
+        raise ValueError(f"neuronPermutation entry {p!r} is not a neuron index in [0, 511]") from None
+    if isinstance(p, (float, np.floating)) and v != p:
+        raise ValueError(f"neuronPermutation entry {p!r} is not an integer neuron index in [0, 511]")
+    return v
 
 
 def end(compatible_output=True):

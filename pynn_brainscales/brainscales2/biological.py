@@ -226,6 +226,13 @@ class _BiologicalCell:
              if k in cls.default_parameters}
         for name in p:
             cls.check_values(name, p[name])
+        # as NEST: the reset lies below the threshold (above it calix's threshold calibration fails on
+        # circuits all over the chip, or the neuron is silent)
+        thr = "v_spike" if "v_spike" in p else "v_thresh"
+        if "v_reset" in p and thr in p and np.any(p["v_reset"] >= p[thr]):
+            i = int(np.flatnonzero(p["v_reset"] >= p[thr])[0])
+            raise ValueError(f"{cls.__name__}: v_reset = {p['v_reset'][i]:g} mV must be below {thr} = "
+                             f"{p[thr][i]:g} mV (neuron {i})")
         lim = _limits(p["cm"])
         for name in ("i_offset", "a", "b"):
             if name not in p:

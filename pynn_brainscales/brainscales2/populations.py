@@ -83,6 +83,9 @@ class Population(_RecordDevice, common.Population):
             raise
 
     def _create_checked_cells(self):
+        if self.size < 1:       # PyNN accepts any int; 0 or < 0 would fail deep in numpy / grenade
+            raise ValueError(f"Population size must be at least 1, got {self.size} "
+                             f"({type(self.celltype).__name__})")
         if getattr(self.celltype, "is_on_chip", False):
             used = sum(p.size for p in simulator.state.populations if p.celltype.is_on_chip)
             if used + self.size > simulator.NEURONS_ON_CHIP:
@@ -94,6 +97,11 @@ class Population(_RecordDevice, common.Population):
         self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)
         self._mask_local = np.ones(self.size, dtype=bool)
         ps = self.celltype.native_parameters
+        wrong = {k: v._shape for k, v in ps.items() if getattr(v, "_shape", None) not in (None, (self.size,))}
+        if wrong:           # lazyarray's "fixed shape (2,), cannot be changed to (3,)" names no parameter
+            shapes = ", ".join(f"{k} (shape {s})" for k, s in wrong.items())
+            raise errors.InvalidDimensionsError(f"{type(self.celltype).__name__} parameter(s) {shapes}: one value "
+                                                f"or one per neuron ({self.size}) expected")
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)
         self._parameters = ps.as_dict()

@@ -21,6 +21,9 @@ from . import biological, simulator
 from .standardmodels import StaticSynapse
 
 SYNAPSE_MAX = 63
+# the synapses of one connection sit in rows of one PADI bus (64 rows: the label group of a source
+# lives on one bus), so one connection takes at most 64 synapses of 63
+MAX_CONNECTION_WEIGHT = 64 * SYNAPSE_MAX
 
 
 class DelayReplacedWarning(UserWarning):
@@ -58,6 +61,11 @@ class Projection(common.Projection):
                 f"(no short-term or long-term plasticity)")
         self._pre_map = _endpoint_map(presynaptic_population)
         self._post_map = _endpoint_map(postsynaptic_population)
+        for root in self._pre_map[0] + self._post_map[0]:
+            if root not in simulator.state.populations:
+                raise ValueError(f"population {root.label!r} is not part of the current network: it was created "
+                                 f"before the last setup() (setup() starts a new network); create it again")
+        _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         for root in self._post_map[0]:
             if not getattr(root.celltype, "is_on_chip", False):
                 raise TypeError(f"projection target must be on-chip neurons (HXNeuron or a calibrated cell), got "
@@ -72,6 +80,7 @@ class Projection(common.Projection):
         self._delay = np.zeros(0, float)
         self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
         connector.connect(self)
+        _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
             self._pre = np.concatenate(self._pre_parts)
             self._post = np.concatenate(self._post_parts)
@@ -119,7 +128,7 @@ class Projection(common.Projection):
     def _check_weights(self, w):
         w = np.asarray(w, dtype=float)
         if w.size and not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite")
+            raise ValueError(f"weights must be finite, got {w[~np.isfinite(w)].ravel()[0]:g}")
         if biological.is_biological_projection(self):       # model weights (nA / uS), kept as floats
             return biological.check_model_weights(self, w)
         if self.receptor_type == "excitatory" and np.any(w < 0):
@@ -128,6 +137,10 @@ class Projection(common.Projection):
         if self.receptor_type == "inhibitory" and np.any(w > 0):
             raise ValueError("Weights must be negative for inhibitory receptors (positive for excitatory), got "
                              f"{w[w > 0].ravel()[0]:g} on an inhibitory projection")
+        if w.size and np.abs(np.rint(w)).max() > MAX_CONNECTION_WEIGHT:
+            raise ValueError(f"weight {w.ravel()[np.argmax(np.abs(w))]:g} of {self._describe()} cannot be placed: one "
+                             f"connection takes at most 64 synapses of 63 (the rows of one PADI bus), |weight| <= "
+                             f"{MAX_CONNECTION_WEIGHT}")
         return np.rint(w).astype(np.int64)
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
@@ -152,6 +165,7 @@ class Projection(common.Projection):
             if name == "delay":
                 arr = np.broadcast_to(np.asarray(value, dtype=float), (self.pre.size, self.post.size))
                 new = arr[self._pre, self._post]
+                _no_nan_at_connections(self, name, new)
                 new = np.where(np.isnan(new), self._delay, new)
                 self._check_delays(self._pre, new)
                 self._delay = new.copy()
@@ -160,12 +174,22 @@ class Projection(common.Projection):
                 raise ValueError(f"unknown synapse attribute {name!r}")
             arr = np.broadcast_to(np.asarray(value, dtype=float), (self.pre.size, self.post.size))
             new = arr[self._pre, self._post]
+            _no_nan_at_connections(self, name, new)
             keep = np.isnan(new)
             new = np.where(keep, self._weight, new)
             w = self._check_weights(new)
             if w.size and np.abs(w).max() > self._max_weight:
                 self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
             self._weight = w
+
+    def _reset_reservation(self):
+        """After a failed routing: reserve only the synapses the current weights need (set() never
+        lowers the reservation, so a network made unroutable by large weights could not be fixed by
+        lowering them)."""
+        w = np.abs(self._weight)
+        bio = biological.is_biological_projection(self)      # model weights: hardware need found at build
+        self._max_weight = SYNAPSE_MAX if bio or not len(w) else \
+            max(SYNAPSE_MAX, int(np.ceil(w.max() / SYNAPSE_MAX)) * SYNAPSE_MAX)
 
     def _grenade_connections(self):
         pre = self._parent_index(self.pre, self._pre)
@@ -206,8 +230,9 @@ class Projection(common.Projection):
 
     def _describe(self):
         label = f" {self.label!r}" if self.label else ""
-        return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}, "
-                f"{len(getattr(self, '_pre', ()))} connections)")
+        n = len(getattr(self, "_pre", ()))       # 0 while the connector runs
+        return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}"
+                + (f", {n} connections)" if n else ")"))
 
     def _connection_groups(self):
         """[(pre root population, post root population, pre indices, post indices (in the roots),
@@ -229,6 +254,32 @@ class Projection(common.Projection):
                             post_index[self._post[sel]].astype(np.int64), np.asarray(w)[sel].astype(np.int64),
                             float(dv)))
         return out
+
+
+def _no_nan_at_connections(projection, name, new):
+    """NaN marks the pairs without a connection in PyNN's array format; a NaN at an existing connection
+    (e.g. set(weight=float('nan'))) was ignored silently."""
+    if len(new) and np.isnan(new).any():
+        i = int(np.flatnonzero(np.isnan(new))[0])
+        raise ValueError(f"{projection._describe()}: set({name}=...) gives NaN for the existing connection "
+                         f"{int(projection._pre[i])} -> {int(projection._post[i])}; {name}s must be finite")
+
+
+def _check_list_indices(connector, pre, post):
+    """FromListConnector: PyNN checks only source index < size; negative, fractional or too large
+    target indices were dropped or wrapped silently."""
+    from pyNN.connectors import FromListConnector
+    conn_list = getattr(connector, "conn_list", None)        # FromFileConnector: read in connect()
+    if not isinstance(connector, FromListConnector) or conn_list is None or np.size(conn_list) == 0:
+        return
+    cl = np.asarray(connector.conn_list, dtype=float)
+    for col, pop, what in ((0, pre, "source"), (1, post, "target")):
+        idx = cl[:, col]
+        bad = ~np.isfinite(idx) | (idx < 0) | (idx >= pop.size) | (idx != np.round(idx))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise errors.ConnectionError(f"FromListConnector: connection {k} has {what} index {idx[k]:g}, "
+                                         f"{pop.label!r} has {pop.size} neurons (integer indices 0..{pop.size - 1})")
 
 
 def _endpoint_map(pop):

@@ -18,6 +18,20 @@ CADC_DEFAULT_INTERVAL_MS = 1e-3
 BIOLOGICAL_CADC_INTERVAL_MS = 0.1
 
 
+def _filter_segment(segment, variables):
+    """A new Segment with copies of the recordings of ``variables`` (the stored one is not touched)."""
+    if variables == "all":
+        return segment
+    names = {v.name for v in variables}
+    new = neo.Segment(name=segment.name, description=segment.description, rec_datetime=segment.rec_datetime,
+                      **segment.annotations)
+    if "spikes" in names:
+        new.spiketrains = [st.copy() for st in segment.spiketrains]
+    new.analogsignals = [sig.copy() for sig in segment.analogsignals if sig.name in names]
+    new.irregularlysampledsignals = [sig.copy() for sig in segment.irregularlysampledsignals if sig.name in names]
+    return new
+
+
 class Recorder(recording.Recorder):
     _simulator = simulator
 
@@ -142,6 +156,38 @@ class Recorder(recording.Recorder):
         cols = self._madc_neurons(new_ids)
         fits = len(cols) <= 1 or (len(cols) == 2 and len({c % 2 for c in cols.values()}) == 2)
         return "madc" if fits else "cadc"
+
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None, locations=None):
+        st = self._simulator.state
+        if not list(self.cache) and not st.running:
+            # PyNN would fail on the empty segment list with an IndexError deep in neo
+            if self.population not in st.populations:
+                why = "the population belongs to a network before the last setup()"
+            elif st.pending:
+                why = (f"{len(st.pending)} appended snippet(s) have not been executed: call "
+                       f"run(None, RunCommand.EXECUTE) first")
+            else:
+                why = "nothing has run since setup() / reset(): call run() first"
+            raise RuntimeError(f"no recorded data of {self.population.label!r} yet: {why}")
+        # PyNN's get() with the filter of the stored segments replaced: PyNN's filter_by_variables
+        # shallow-copies a neo Segment and assigns [] to its spiketrains, which clears the list it
+        # shares with the stored segment (get_data("v") after reset() deleted that segment's spikes)
+        data = neo.Block()
+        localized = "all" if variables == "all" else self._localize_variables(variables, locations)
+        data.segments = [_filter_segment(segment, localized) for segment in self.cache]
+        if st.running:
+            data.segments.append(self._get_current_segment(filter_ids=filter_ids, variables=localized, clear=clear))
+        for segment in data.segments:
+            segment.block = data
+        data.name = self.population.label
+        data.description = self.population.describe()
+        data.rec_datetime = data.segments[0].rec_datetime
+        data.annotate(**self.metadata)
+        if annotations:
+            data.annotate(**annotations)
+        if clear:
+            self.clear()
+        return data
 
     # -- data of the current segment ------------------------------------------------------------
     def _clear_data(self):

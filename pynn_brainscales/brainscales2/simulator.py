@@ -38,6 +38,9 @@ MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_syni
 # hardware ms the chip idles before the first program of a segment (membranes, synaptic
 # currents and adaptation relax to rest; a resting chip skips this time at no cost)
 RELAX_MS = 0.2
+MAX_PROGRAM_WORDS = hxcomm.MAX_PROGRAM_WORDS      # FPGA program memory (words)
+# host input spikes one program can carry at best (3 spikes per FPGA program word)
+HOST_SPIKES_MAX = 3 * MAX_PROGRAM_WORDS
 # latency of an on-chip connection: one integration step of the analog core (0.1 us hardware)
 ON_CHIP_LATENCY_MS = 1e-4
 SPEEDUP = 1000.0
@@ -114,6 +117,7 @@ class _Snippet:
     key: Tuple
     cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
+    host_spikes: int = 0                 # input spikes sent from the host
 
 
 class State(common.control.BaseState):
@@ -197,6 +201,9 @@ class State(common.control.BaseState):
         pending snippets; PREPARE only calibrates and routes."""
         command = RunCommand(command)
         if command is RunCommand.PREPARE:
+            if tstop is not None:           # it was ignored: nothing runs, time does not advance
+                raise ValueError(f"RunCommand.PREPARE only calibrates and routes: call run(None, "
+                                 f"RunCommand.PREPARE), got a runtime ({float(tstop) - self.t:g} ms)")
             self.prepare()
             return
         if tstop is not None and abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
@@ -228,6 +235,7 @@ class State(common.control.BaseState):
     def append(self, tstop):
         """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop."""
         runtime_hw = self._check_span(tstop)
+        self._check_host_spikes(self.t, float(tstop))
         self._check_madc()
         calib_chip = self._calibrate()
         t0, t1 = self.t, float(tstop)
@@ -238,6 +246,26 @@ class State(common.control.BaseState):
                              "snippets of one execution (EXECUTE the pending snippets first)")
         self.pending.append(snip)
         self.t = t1
+
+    def _check_host_spikes(self, t0, t1):
+        """ValueError before drawing Poisson trains that can never fit into one program (at best
+        3 spikes per FPGA program word): the trains alone would take gigabytes of host memory."""
+        from .standardmodels import SpikeSourcePoisson
+        expected = []
+        for pop in self.populations:
+            if isinstance(pop.celltype, SpikeSourcePoisson):
+                p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,))
+                     for k in ("rate", "start", "duration")}
+                span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
+                expected.append((float(np.sum(p["rate"] * span) / 1000.0), pop))
+        total = sum(n for n, _ in expected)
+        if total > HOST_SPIKES_MAX:
+            n, pop = max(expected, key=lambda e: e[0])
+            raise ValueError(f"SpikeSourcePoisson inputs of this run ({t0:g}..{t1:g} ms) would send about {total:.3g} "
+                             f"spikes from the host ({n:.3g} from population {pop.label!r}), more than one program can "
+                             f"carry (at most {HOST_SPIKES_MAX} spikes: {MAX_PROGRAM_WORDS} FPGA program words of at "
+                             f"most 3 spikes); lower the rates or run shorter spans (consecutive run() calls continue "
+                             f"the network)")
 
     def _check_madc(self):
         """The MADC's two channels read one even and one odd column: checked before calibrating."""
@@ -264,6 +292,7 @@ class State(common.control.BaseState):
         try:
             routing = grenade.route(snip.network)
         except grenade.RoutingError as err:
+            self._reservations_stale = True     # the next network reserves only what the weights need
             names = "; ".join(f"grenade projection {i} = {n}" for i, n in enumerate(snip.projection_names))
             raise grenade.RoutingError(f"{err} [{names}]") from err
         self._routing, self._routing_key = routing, snip.key
@@ -275,6 +304,24 @@ class State(common.control.BaseState):
         if not self.pending:
             return
         snippets, self.pending = self.pending, []
+        try:
+            results, routing = self._execute(snippets)
+        except BaseException:
+            # nothing of these snippets ran: time goes back to their start, so the user can change
+            # the network and run again without a gap in the segment (earlier data are kept)
+            self.t = snippets[0].t_start
+            raise
+        self._segment_executed = True
+        self.last_results = results
+        self._descriptors = snippets[-1].descriptors
+        self.statistics = {"routing": routing.statistics, "timing": results.timing}
+        if self.calib_result is not None:
+            self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
+        for k, s in enumerate(snippets):
+            self._store(results, k, s)
+        self.running = True
+
+    def _execute(self, snippets):
         routing = self._route(snippets[0])
         init = self.initial_config if self._calib_chip is None else self._calib_chip
         if self.enable_neuron_bypass and init is None:
@@ -286,29 +333,31 @@ class State(common.control.BaseState):
         hooks, tickets, injected_writes = injection.build_hooks(self.injected_config, self.injected_readout)
         relax = 0.0 if self._segment_executed else RELAX_MS
         conn = self.open_connection()
-        if len(snippets) == 1:
-            s = snippets[0]
-            results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
-                                  inter_batch_entry_wait=relax)
-        else:
-            results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw, routing if k == 0 else None)
-                                         for k, s in enumerate(snippets)],
-                                  initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
+        try:
+            if len(snippets) == 1:
+                s = snippets[0]
+                results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
+                                      inter_batch_entry_wait=relax)
+            else:
+                results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw,
+                                                             routing if k == 0 else None)
+                                             for k, s in enumerate(snippets)],
+                                      initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
+        except ValueError as err:
+            if "program memory" not in str(err):
+                raise
+            n = sum(s.host_spikes for s in snippets)
+            raise ValueError(f"{err}: this run sends {n} input spikes from the host "
+                             f"({snippets[0].t_start:g}..{snippets[-1].t_stop:g} ms, {self.units} time); run "
+                             f"shorter spans (consecutive run() calls continue the network) or lower the input "
+                             f"rates") from err
         if injected_writes:
             # injected writes change what grenade believes is on the chip
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
         if getattr(results, "routing", None) is not None:
             self._routing = results.routing
-        self._segment_executed = True
-        self.last_results = results
-        self._descriptors = snippets[-1].descriptors
-        self.statistics = {"routing": routing.statistics, "timing": results.timing}
-        if self.calib_result is not None:
-            self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
-        for k, s in enumerate(snippets):
-            self._store(results, k, s)
-        self.running = True
+        return results, routing
 
     def _store(self, results, k, s):
         """Hand snippet ``k``'s data to the recorders, in user time from the segment start."""
@@ -382,6 +431,10 @@ class State(common.control.BaseState):
 
     def _build_network(self, calib_chip, t0, t1, runtime_hw):
         """The grenade network of the span [t0, t1) (user ms) with its inputs."""
+        if getattr(self, "_reservations_stale", False):
+            for prj in self.projections:
+                prj._reset_reservation()
+            self._reservations_stale = False
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
@@ -434,11 +487,15 @@ class State(common.control.BaseState):
                         sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
                     pre_d = sources[key]
                 groups.append((prj, pre_d, descr[post_root], pre, post, w))
-        for prj, pre_d, post_d, pre, post, w in groups:
-            if len(pre) == 0:
-                continue
-            b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w), max_weight=prj._max_weight))
-            names.append(prj._describe())
+        try:
+            for prj, pre_d, post_d, pre, post, w in groups:
+                if len(pre) == 0:
+                    continue
+                names.append(prj._describe())
+                b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
+                                         max_weight=prj._max_weight))
+        except grenade.DuplicateConnectionError as err:
+            raise self._duplicate_error(err, names) from err
         if madc:
             b.add(grenade.MADCRecording(madc))
         if cadc:
@@ -447,13 +504,17 @@ class State(common.control.BaseState):
                 b.add(grenade.CADCRecording([(descr[p], i) for p, i in cadc], times=times))
             else:
                 cadc = []
-        network = b.done()
+        try:
+            network = b.done()
+        except grenade.DuplicateConnectionError as err:
+            raise self._duplicate_error(err, names) from err
         gen = grenade.InputGenerator(network, runtime=runtime_hw)
         # spikes belong to the run whose FPGA-cycle span [c0, c1) holds them, so no spike is lost
         # or sent twice at a run boundary
         c0, c1 = self._cycle(t0), self._cycle(t1)
         pad = 2 * self.speedup / FPGA_CYCLES_PER_MS
         source_trains = {}
+        host_spikes = 0
         for pop in self.populations:
             if not pop.celltype.is_on_chip and not getattr(pop.celltype, "is_background", False):
                 source_trains[pop] = [t[(self._cycle(t) >= c0) & (self._cycle(t) < c1)]
@@ -465,11 +526,22 @@ class State(common.control.BaseState):
                 cyc = self._cycle(np.asarray(t, float) + delay)
                 hw.append((cyc[(cyc >= c0) & (cyc < c1)] - c0) / FPGA_CYCLES_PER_MS)
             gen.add(hw, d)
+            host_spikes += sum(len(x) for x in hw)
         for pop in list(source_trains):
             if not pop.recorder.recorded:
                 del source_trains[pop]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names)
+                        cadc, names, host_spikes)
+
+    @staticmethod
+    def _duplicate_error(err, names):
+        """grenade's DuplicateConnectionError (grenade indices) with the PyNN projections named: the chip
+        has one synapse per (source, target neuron, receptor), so a pair may be connected once (per delay
+        from a host source)."""
+        return grenade.DuplicateConnectionError(
+            f"{err}; each (pre neuron, post neuron, receptor) pair may be connected only once (one synapse; "
+            f"give one connection the summed weight) [" +
+            "; ".join(f"grenade projection {i} = {n}" for i, n in enumerate(names)) + "]")
 
     def _cycle(self, t):
         """User ms -> FPGA cycle on the segment's clock."""

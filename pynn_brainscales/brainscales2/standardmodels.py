@@ -3,7 +3,7 @@ SpikeSourcePoissonOnChip (on-chip background generators), calibrated neurons."""
 import zlib
 
 import numpy as np
-from pyNN.standardmodels import StandardCellType, build_translations, cells, synapses
+from pyNN.standardmodels import StandardCellType, build_translations, cells, check_weights, synapses
 from pyNN.parameters import Sequence
 
 import lola
@@ -159,6 +159,17 @@ class SpikeSourceArray(cells.SpikeSourceArray):
     is_on_chip = False
 
     @staticmethod
+    def check_values(name, values):
+        """ValueError for spike times that cannot be sent (negative, NaN, inf): they would be dropped
+        silently (unsorted times are fine: they are sorted)."""
+        for i, t in enumerate(np.asarray(values, dtype=object).reshape(-1)):
+            v = np.asarray(t.value if isinstance(t, Sequence) else t, dtype=float).reshape(-1)
+            bad = ~np.isfinite(v) | (v < 0)
+            if bad.any():
+                raise ValueError(f"SpikeSourceArray spike_times of neuron {i}: {v[bad][0]:g} ms cannot be sent; "
+                                 f"spike times must be finite and >= 0 ms")
+
+    @staticmethod
     def trains(params, size, t0, t1, seed, speedup):
         """The spikes in [t0, t1) (ms), one sorted array per neuron."""
         times = np.broadcast_to(np.asarray(params["spike_times"], dtype=object), (size,))
@@ -180,6 +191,23 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
                "population, parameter set and setup(rng_seed=...).")
     translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
     is_on_chip = False
+
+    @staticmethod
+    def check_values(name, values):
+        """ValueError for a rate < 0 or not finite, a start that is not finite, a duration < 0 or NaN
+        (they gave no spikes or a numpy error deep in the generation)."""
+        arr = np.asarray(values, dtype=float).reshape(-1)
+        if name == "duration":
+            bad = np.isnan(arr) | (arr < 0)
+            rule = "duration must be >= 0 ms (inf: until the end)"
+        elif name == "rate":
+            bad = ~np.isfinite(arr) | (arr < 0)
+            rule = "rate must be finite and >= 0 Hz"
+        else:
+            bad = ~np.isfinite(arr)
+            rule = f"{name} must be finite (ms)"
+        if bad.any():
+            raise ValueError(f"SpikeSourcePoisson {name} = {arr[bad][0]:g}: {rule}")
 
     @staticmethod
     def trains(params, size, t0, t1, seed, speedup):
@@ -293,6 +321,17 @@ class StaticSynapse(synapses.StaticSynapse):
                "for the standard cells); delay in ms (default: get_min_delay(); see docs/pynn.md Delays).")
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
     default_parameters = {"weight": 0.0, "delay": None}
+
+    @staticmethod
+    def _check_weights(weights, projection):
+        """PyNN's sign check, after a finiteness check (NaN fails PyNN's sign test with a misleading
+        'Weights must be positive ...')."""
+        w = np.asarray(weights, dtype=float)
+        if w.size and not np.all(np.isfinite(w)):
+            raise ValueError(f"weights must be finite, got {w[~np.isfinite(w)].ravel()[0]:g}")
+        return check_weights(weights, projection)
+
+    parameter_checks = {"weight": _check_weights.__func__}
 
     def _get_minimum_delay(self):
         from . import simulator
