@@ -22,7 +22,9 @@ __all__ = ["default_cache_dir", "cache_key", "CalibCache"]
 
 log = logging.getLogger("calix.cache")
 
-CACHE_FORMAT = 1
+#: 2: per-receptor synaptic drives (results of targets with unequal i_synin_gm changed; info
+#: synin_drives, synin_target_shift, tau_syn_drive): entries of format 1 miss
+CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:

@@ -15,10 +15,12 @@ step                tunes                                                       
 ``tau_mem``         ``leak.i_bias`` (+ division/multiplication): decay after a    CADC traces, fit
                     reset, proportional model update
 ``tau_syn``         ``*_input.i_bias_tau``: PSP tail with a fast membrane,        CADC traces, fit
-                    reciprocal model update
+                    reciprocal model update; drive per receptor
+                    (:func:`tau_syn_drive`)
 ``synapse_dac_bias``  per-quadrant synapse DAC bias matched to the weakest       (tau_syn amplitudes)
 ``synin``           ``*_input.i_bias_gm``: mean membrane shift under periodic    CADC
-                    input matched to the median (CUBA)
+                    input matched to the median (CUBA); drive per receptor
+                    (:func:`synin_drive`)
 ``coba``            ``*_input.v_rev_coba``, ``i_bias_coba`` (only for COBA        CADC
                     targets)
 ``refractory``      refractory counter, clocks and reset holdoff (computed)      -
@@ -54,8 +56,8 @@ from ..common.session import ChipSession
 from . import setup as S
 from .targets import N_NEURONS, SpikingCalibOptions, SpikingCalibTarget, per_neuron, per_synin
 
-__all__ = ["calibrate", "SpikingCalibration", "nominal_calibration", "refractory_settings",
-           "RESULT_NEURON_FIELDS", "STEPS"]
+__all__ = ["calibrate", "SpikingCalibration", "nominal_calibration", "refractory_settings", "tau_syn_drive",
+           "synin_drive", "RESULT_NEURON_FIELDS", "STEPS"]
 
 log = logging.getLogger("calix.spiking")
 
@@ -76,6 +78,94 @@ RESULT_NEURON_FIELDS = (
 
 _SYNIN = ("excitatory_input", "inhibitory_input")
 _ANALOG_NORMAL = int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)
+
+#: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (mV, 80 LSB) of the
+#: median neuron: the excitatory PSP rises to ~208, the inhibitory one falls to ~48 LSB,
+#: ~47 LSB inside the CADC range 0..255 for mismatch. The drive is sized per receptor:
+#: one drive for both, sized for the weaker one, made the stronger one's PSP
+#: gm_strong / gm_weak times higher, clipped by the CADC from a ratio of ~1.6 on
+#: (every trace at 255: "tau_syn measurements disagree").
+TAU_SYN_REST_LSB = 128.0
+TAU_SYN_PSP_MV = 320.0
+#: at most this many host events per PSP (one per FPGA cycle: <= 512 ns, over before the
+#: fitted tail starts, >= 1.5 us after the first event) where 128 rows of weight 63
+#: cannot reach the PSP height
+TAU_SYN_MAX_EVENTS = 64
+#: synin step: aimed-for mean membrane shift (CADC LSB) of each receptor under its drive
+SYNIN_SHIFT_LSB = 40.0
+
+
+def tau_syn_drive(gm, dac_bias, cap_size: int, tau_min_us: float, g_max_us: float):
+    """(membrane capacitor size, leak conductance uS, SynapseDrive, host events per PSP (2,))
+    of the tau_syn step.
+
+    The membrane must be fast against tau_syn (tau_m = C / g <= tau_syn / 8) and the
+    PSP of each receptor ``TAU_SYN_PSP_MV`` high (PSP = charge / g): as little leak
+    conductance as both allow (128 rows of weight 63 for the weaker receptor). Where
+    the weaker receptor cannot reach the height at the speed, the membrane capacitor
+    is made smaller (the synaptic time constant does not depend on it; size
+    ``cap_size`` at most, the target's), and what is still missing comes from
+    bursts of host events. Per receptor rows x weight x events = PSP x g / (current
+    per weight LSB): 128 rows where the weight allows."""
+    unit = S.nominal.cuba_gain_per_lsb() * np.broadcast_to(np.asarray(gm, float), (2,)) * dac_bias / 1022.0
+    rows = 128
+    g_amp = rows * 63 * float(np.min(unit)) / TAU_SYN_PSP_MV
+    size = int(cap_size)
+    if 8 * S.nominal.capacitance_pf(size) / tau_min_us > g_amp:
+        sizes = np.arange(size + 1)
+        fast = 8 * S.nominal.capacitance_pf(sizes) / tau_min_us <= g_amp
+        size = int(sizes[fast].max()) if fast.any() else 0
+    g_need = 8 * float(S.nominal.capacitance_pf(size)) / tau_min_us
+    g = min(max(g_need, g_amp), g_max_us)
+    q = TAU_SYN_PSP_MV * g / unit                     # rows x weight x events per receptor
+    events = np.clip(np.ceil(q / (rows * 63) - 1e-9), 1, TAU_SYN_MAX_EVENTS)
+    q_ev = q / events
+    weight = np.clip(np.ceil(q_ev / rows - 1e-9), 1, 63)
+    n_rows = np.clip(np.rint(q_ev / weight), 1, rows)
+    return size, g, S.SynapseDrive(n_rows.astype(np.int64), weight.astype(np.int64)), events.astype(np.int64)
+
+
+def synin_drive(gm, dac_bias, c_pf: float, tau_syn_us, tau_mem_us: float):
+    """Per receptor (rows, weight, period us) (2, 3) of a periodic drive whose mean
+    membrane shift is ``SYNIN_SHIFT_LSB`` (median neuron, nominal transfers).
+
+    The stronger receptor's drive as before: many rows of weight 1 average the
+    per-synapse mismatch, the weight doubles until the period is at least 0.5 us,
+    fewer rows for periods above 20 us. The weaker receptor gets the same rows and
+    about the same period (as many events: the emulation cost is per event and
+    row) with a proportionally larger weight. One drive for both, sized for the
+    stronger receptor, shifted a weak one by only ``40 gm_weak / gm_strong`` LSB,
+    where the CADC's 1 LSB steps and membrane noise (~0.4 LSB) exceed the 5 %
+    tolerance."""
+    gm = np.broadcast_to(np.asarray(gm, float), (2,))
+    tau_s = np.broadcast_to(np.asarray(tau_syn_us, float), (2,))
+    unit = S.nominal.cuba_gain_per_lsb() * gm * dac_bias / 1022.0          # nA per row x weight
+    rate_q = 4.0 * SYNIN_SHIFT_LSB * c_pf / (tau_s * tau_mem_us)            # nA per us of mean input
+    ref = int(np.argmax(gm))
+    rows, weight = 64, 1
+    period = rows * weight * unit[ref] / rate_q[ref]
+    while period < 0.5 and weight < 63:
+        weight = min(63, weight * 2)
+        period = rows * weight * unit[ref] / rate_q[ref]
+    if period < 0.5:                                 # weight 63: more rows
+        rows = 128
+        period = rows * weight * unit[ref] / rate_q[ref]
+    if period > 20.0:
+        rows = int(np.clip(np.rint(rows * 20.0 / period), 1, 64))
+        period = rows * weight * unit[ref] / rate_q[ref]
+    out = np.zeros((2, 3))
+    out[ref] = (rows, weight, period)
+    o = 1 - ref
+    w = int(np.clip(np.rint(period * rate_q[o] / (rows * unit[o])), 1, 63))
+    rows_o = rows
+    if w == 63 and rows_o * w * unit[o] / rate_q[o] < 0.5:
+        rows_o = 128
+    p_o = rows_o * w * unit[o] / rate_q[o]
+    if p_o > 20.0:
+        rows_o = int(np.clip(np.rint(rows_o * 20.0 / p_o), 1, 64))
+        p_o = rows_o * w * unit[o] / rate_q[o]
+    out[o] = (rows_o, w, p_o)
+    return out
 
 
 def calibrate(connection, target: SpikingCalibTarget, options: Optional[SpikingCalibOptions] = None,
@@ -527,29 +617,28 @@ class SpikingCalibration:
         tt = S.nominal.tau_syn_transfer()
         target_us = self.tau_syn * 1e6
         saved = {p: self._get(p) for p in ("leak.i_bias", "leak.enable_division", "leak.enable_multiplication",
-                                           "leak.v_leak")}
+                                           "leak.v_leak", "membrane_capacitance.capacitance")}
         # a fast membrane follows the synaptic current; the PSP tail decays with tau_syn
         for s_ in _SYNIN:
             self._set(f"{s_}.enable", np.ones(N_NEURONS, bool))
         # the membrane must be fast against tau_syn (tau_m <= tau_syn / 8) and the PSP
-        # large (~80 LSB = 320 mV): as little leak conductance as both allow
-        c = float(np.max(S.nominal.capacitance_pf(self.cap[self.mask])))
+        # large (~80 LSB = 320 mV) for both receptors (tau_syn_drive)
         tau_min = float(np.min(target_us[:, self.mask]))
-        unit = S.nominal.cuba_gain_per_lsb() * np.min(self.gm) * self.dac_bias / 1022.0   # nA per row*weight
-        rows = 128
-        g_need = 8 * c / tau_min
-        g_amp = rows * 63 * unit / 320.0
-        g = min(max(g_need, g_amp), 1022 * 4 * S.nominal.g_leak_per_lsb())
+        g_max = 1022 * 4 * S.nominal.g_leak_per_lsb()
+        size, g, drive, events = tau_syn_drive(self.gm, self.dac_bias, int(np.max(self.cap[self.mask])), tau_min, g_max)
+        c = float(S.nominal.capacitance_pf(size))
+        self._set("membrane_capacitance.capacitance", np.full(N_NEURONS, size))
+        self.info["tau_syn_membrane_capacitance"] = np.array([size], float)
         mul = g > 1022 * S.nominal.g_leak_per_lsb()
         x_leak = int(np.clip(np.rint(g / (S.nominal.g_leak_per_lsb() * (4 if mul else 1))), 1, 1022))
         self._set("leak.i_bias", np.full(N_NEURONS, x_leak))
         self._set("leak.enable_division", np.zeros(N_NEURONS, bool))
         self._set("leak.enable_multiplication", np.full(N_NEURONS, bool(mul)))
         off, sl = self.vmodel["leak.v_leak"]
-        self._set("leak.v_leak", np.clip(np.rint((128 - off) / sl), 0, 1022))
-        weight = int(np.clip(np.ceil(320.0 * g / unit / rows), 1, 63))
+        self._set("leak.v_leak", np.clip(np.rint((TAU_SYN_REST_LSB - off) / sl), 0, 1022))
         self._tau_m_fast = c / (x_leak * S.nominal.g_leak_per_lsb() * (4 if mul else 1))
-        drive = S.SynapseDrive(rows, weight)
+        self._tau_syn_events = events
+        self.info["tau_syn_drive"] = np.array([drive.rows_pair, drive.weight_pair, events], float).T
         drive.apply(self.session.chip)
         b = stadls.PlaybackProgramBuilder()
         for h in range(2):
@@ -561,7 +650,7 @@ class SpikingCalibration:
         ks = []
         amp = None
         for it in range(4):
-            tau, amp_it = self._measure_tau_syn(target_us)
+            tau, amp_it, clipped = self._measure_tau_syn(target_us)
             if it == 0:
                 amp = amp_it
             self.info[f"tau_syn_iteration_{it}"] = tau
@@ -581,15 +670,21 @@ class SpikingCalibration:
             self._fail("tau_syn", f"{name} tau_syn measurements disagree by more than the tolerance",
                        ~(noise[i] <= tol))
             self._fail("tau_syn", f"{name} i_bias_tau at its range end", (x[i] <= 1) | (x[i] >= 1022))
+            self._fail("tau_syn", f"{name} PSP clipped by the CADC range (0..255)", clipped[i])
         for k, v in saved.items():
             self._set(k, v)
 
     def _measure_tau_syn(self, target_us):
-        """(tau (2, 512) us, amplitude (2, 512) CADC LSB) of the PSP tails."""
+        """(tau (2, 512) us, amplitude (2, 512) CADC LSB, clipped (2, 512) bool) of
+        the PSP tails; each receptor gets a burst of ``_tau_syn_events`` host events
+        (one per FPGA cycle: a single jump of the synaptic current on the scale of
+        tau_syn)."""
         settle = 10.0
         b = self._program(settle_us=settle)
         lo, hi = np.min(target_us[:, self.mask]), np.max(target_us[:, self.mask])
-        times = self._trace_times(lo, hi, t_min_us=max(1.5, 0.1 * lo, 7 * self._tau_m_fast))
+        # the tail from 7 membrane time constants on, after the burst (one event per cycle)
+        burst_us = float(np.max(self._tau_syn_events)) / 125.0
+        times = self._trace_times(lo, hi, t_min_us=max(min(1.5, burst_us + 0.5), 0.1 * lo, 7 * self._tau_m_fast))
         span = 8 * hi
         t = settle
         out = []
@@ -597,19 +692,20 @@ class SpikingCalibration:
             base_t = measure.cadc_trace(b, S.us(t) + np.arange(2) * S.us(0.5))
             t_ev = int(np.ceil(S.us(t + 1.0) / 25) * 25)
             b.wait_until(t_ev)
-            b.write_spikes([t_ev], [S.spike_label(receptor)])
+            n_ev = int(self._tau_syn_events[receptor])
+            b.write_spikes(list(t_ev + np.arange(n_ev)), [S.spike_label(receptor)] * n_ev)
             tickets = measure.cadc_trace(b, t_ev + times)
             out.append((base_t, tickets))
             t = (t_ev + times[-1]) / 125.0 + span
         self.session.run(b)
-        taus, amps = [], []
+        taus, amps, clipped = [], [], []
         for base_t, tickets in out:
-            base = np.mean([x.get() for x in base_t], axis=0)
             y = np.stack([x.get() for x in tickets], axis=1).astype(float)
             fit = fit_exponential(times / 125.0, y, tau_min=0.05, tau_max=2000.0)
             taus.append(fit.tau)
             amps.append(np.abs(fit.amplitude))
-        return np.stack(taus), np.stack(amps)
+            clipped.append((y.max(axis=1) >= 255) | (y.min(axis=1) <= 0))
+        return np.stack(taus), np.stack(amps), np.stack(clipped)
 
     # synaptic strength ----------------------------------------------------------------------
     def _quadrant(self):
@@ -620,7 +716,9 @@ class SpikingCalibration:
         q = self._quadrant()
         dac = np.full(4, float(self.dac_bias))
         if amp is not None:
-            a = amp.mean(axis=0)
+            # each receptor relative to its median (the receptors' drives differ), then averaged
+            rel = amp / np.median(amp[:, self.mask], axis=1, keepdims=True)
+            a = rel.mean(axis=0)
             med = np.array([np.median(a[(q == k) & self.mask]) if np.any((q == k) & self.mask) else np.nan
                             for k in range(4)])
             weakest = np.nanmin(med)
@@ -631,24 +729,16 @@ class SpikingCalibration:
         self.info["synapse_dac_bias"] = dac
 
     def _synin_drive(self):
-        """(drive, period_us, duration_us) for a mean shift of ~40 LSB in the final config."""
+        """(drive, periods (2,) us, duration us): per receptor a mean shift of ~40 LSB
+        in the final configuration (:func:`synin_drive`)."""
         tau_m = self._median(self.tau_mem) * 1e6
-        tau_s = float(np.median(self.tau_syn[:, self.mask])) * 1e6
+        tau_s = np.median(self.tau_syn[:, self.mask], axis=1) * 1e6
         c = float(np.median(S.nominal.capacitance_pf(self.cap[self.mask])))
-        rate_q = 160.0 * c / (tau_s * tau_m)                 # nA per us of mean input
         dac = float(np.min(self.info.get("synapse_dac_bias", [self.dac_bias])))
-        unit = S.nominal.cuba_gain_per_lsb() * float(np.max(self.gm)) * dac / 1022.0
-        # many rows of weight 1 average the per-synapse mismatch; the period sets the rate
-        rows, weight = 64, 1
-        period = rows * weight * unit / rate_q
-        while period < 0.5 and weight < 63:
-            weight = min(63, weight * 2)
-            period = rows * weight * unit / rate_q
-        if period > 20.0:
-            rows = int(np.clip(np.rint(rows * 20.0 / period), 1, 64))
-            period = rows * weight * unit / rate_q
-        duration = 6 * (tau_s + tau_m)
-        return S.SynapseDrive(rows, weight), period, duration
+        d = synin_drive(self.gm, dac, c, tau_s, tau_m)
+        duration = 6 * (float(np.max(tau_s)) + tau_m)
+        drive = S.SynapseDrive(d[:, 0].astype(np.int64), d[:, 1].astype(np.int64))
+        return drive, d[:, 2].copy(), duration
 
     def _measure_synin(self, drive_period, duration, receptors=(0, 1)):
         """Mean membrane shift (2, 512) CADC LSB under periodic input to each receptor."""
@@ -659,7 +749,9 @@ class SpikingCalibration:
         """(base, driven mean), each (2, 512) CADC LSB: the resting potential read
         just before the periodic input to each receptor starts, and the mean
         membrane potential over the last two periods of that input (NaN for
-        receptors not measured). One program; the receptors one after another."""
+        receptors not measured). One program; the receptors one after another.
+        ``drive_period``: one period (us) or one per receptor."""
+        periods = np.broadcast_to(np.asarray(drive_period, float), (2,))
         settle = self._settle_us()
         b = self._program(settle_us=settle)
         self.session.write_synapse_dac_bias(b)
@@ -667,6 +759,7 @@ class SpikingCalibration:
         out = {}
         J = 8
         for receptor in receptors:
+            drive_period = float(periods[receptor])
             base_t = measure.cadc_trace(b, S.us(t) + np.arange(4) * S.us(0.25))
             t0 = t + 1.0
             n_ev = int(np.ceil(duration / drive_period))
@@ -701,12 +794,21 @@ class SpikingCalibration:
             mean[receptor] = np.mean([x.get() for x in tickets], axis=0)
         return base, mean
 
-    def _prepare_synin(self, weight_factor: int = 1):
-        """Write the calibration drive (``weight_factor`` x its weight, at most 63)
-        and enable the synaptic inputs; returns (period, duration) us."""
-        drive, period, duration = self._synin_drive()
-        if weight_factor != 1:
-            drive = S.SynapseDrive(drive.rows, int(min(63, drive.weight * weight_factor)))
+    def _prepare_synin(self, weight_factor=1, coba: bool = False):
+        """Write the calibration drive (``weight_factor`` x its weights, one factor or
+        one per receptor, at most 63) and enable the synaptic inputs; returns
+        (periods (2,), duration) us.
+
+        ``info["synin_drives"]`` (``coba``: ``info["coba_drives"]``) (2, 4): per
+        receptor rows, weight, period, duration. ``info["synin_drive"]`` (4,): one
+        reference drive for both receptors, the stronger receptor's (the drive of
+        both before the drives were per receptor); ``synin_target_amplitude`` is
+        given for it (see :meth:`_synin`)."""
+        drive, periods, duration = self._synin_drive()
+        factor = np.broadcast_to(np.asarray(weight_factor, np.int64), (2,))
+        if np.any(factor != 1):
+            weights = np.minimum(63, np.asarray(drive.weight_pair) * factor)
+            drive = S.SynapseDrive(np.asarray(drive.rows_pair), weights)
         drive.apply(self.session.chip)
         b = stadls.PlaybackProgramBuilder()
         for h in range(2):
@@ -714,13 +816,22 @@ class SpikingCalibration:
         self.session.run(b)
         for s in _SYNIN:
             self._set(f"{s}.enable", np.ones(N_NEURONS, bool))
-        key = "synin_drive" if weight_factor == 1 else "coba_drive"
-        self.info[key] = np.array([drive.rows, drive.weight, period, duration])
-        return period, duration
+        drives = np.array([[drive.rows_pair[r], drive.weight_pair[r], periods[r], duration] for r in (0, 1)], float)
+        if coba:
+            self.info["coba_drives"] = drives
+        else:
+            self.info["synin_drives"] = drives
+            self.info["synin_drive"] = drives[int(np.argmax(self.gm))].copy()
+        return periods, duration
 
     def _synin(self):
         """CUBA strengths matched to the median (for COBA targets they are the
-        reference the COBA step matches at the reference potential)."""
+        reference the COBA step matches at the reference potential).
+
+        Each receptor has its own drive (``info["synin_drives"]``) and median shift
+        ``info["synin_target_shift"]``; ``info["synin_target_amplitude"]`` is the shift
+        the reference drive ``info["synin_drive"]`` gives (the mean shift is linear in
+        rows x weight / period)."""
         tol = self.nopt.tolerance_synin
         period, duration = self._prepare_synin()
         off, sl = self.vmodel["leak.v_leak"]
@@ -732,6 +843,7 @@ class SpikingCalibration:
         levels = {0: 60.0, 1: 190.0}
         target_amp = None
         best_err = np.full((2, N_NEURONS), np.inf)
+        best_signed = np.zeros((2, N_NEURONS))
         best_gm = gm.copy()
         amp = None
         for it in range(4):
@@ -745,6 +857,7 @@ class SpikingCalibration:
             err = amp / target_amp[:, None] - 1.0
             better = np.abs(err) < best_err
             best_err = np.where(better, np.abs(err), best_err)
+            best_signed = np.where(better, err, best_signed)
             best_gm = np.where(better, gm, best_gm)
             if np.all(best_err[:, self.mask] < 0.2 * tol) or it == 3:
                 break
@@ -754,8 +867,13 @@ class SpikingCalibration:
         for i, s in enumerate(_SYNIN):
             self._set(f"{s}.i_bias_gm", best_gm[i].astype(np.int64))
         self._set("leak.v_leak", saved_leak)
-        self.info["synin_amplitude"] = (1 + best_err) * target_amp[:, None]
-        self.info["synin_target_amplitude"] = target_amp
+        d = self.info["synin_drives"]
+        rate = d[:, 0] * d[:, 1] / d[:, 2]                  # rows x weight per us
+        ref = self.info["synin_drive"]
+        to_ref = (ref[0] * ref[1] / ref[2]) / rate
+        self.info["synin_amplitude"] = (1 + best_signed) * target_amp[:, None]
+        self.info["synin_target_shift"] = target_amp
+        self.info["synin_target_amplitude"] = target_amp * to_ref
         for i, name in enumerate(("excitatory", "inhibitory")):
             self._fail("synin", f"{name} synaptic strength deviates from the median by more than {100 * tol:g} %",
                        ~(best_err[i] <= tol))

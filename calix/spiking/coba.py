@@ -26,11 +26,14 @@ excitatory target reversal (clipped to 35..235 LSB), the second at the
 inhibitory one, or 100 LSB away if the two targets are close, so that every
 receptor has one point near its reversal (the zero crossing is an
 interpolation or a short extrapolation) and the two points are >= 60 LSB apart.
-The drive is the ``synin`` step's, with its weight multiplied by an integer
-``n`` (``drive_factor``) so that ``K ~ K_GOAL`` (s ~ 0.55 instead of ~0.3 for
-a strength matched to the CUBA one): the CADC's 1 LSB quantisation then costs
-half as much in ``E``. The conductance is linear in the weight, so the gain of
-the calibration drive is ``K / n``.
+The drive is the ``synin`` step's (one per receptor), with each receptor's weight
+multiplied by an integer ``n`` (``drive_factor``, one per receptor) so that
+``K ~ K_GOAL`` (s ~ 0.55 instead of ~0.3 for a strength matched to the CUBA one):
+the CADC's 1 LSB quantisation then costs half as much in ``E``. The conductance
+is linear in the weight, so the gain of the calibration drive is ``K / n``. (One
+factor for both per-receptor drives let a weak receptor, whose own drive gives it a
+large ``K_target``, hold the other one's ``n`` down: at the IF_cond_exp defaults
+with membrane noise 4-6 % of the excitatory reversals and strengths failed.)
 
 ``v_rev_coba`` is corrected by ``(E_target - E)`` through the voltage-cell
 slope and ``i_bias_coba`` is scaled by ``K_target / K`` (the conductance is
@@ -85,20 +88,27 @@ def coba_levels(rev: np.ndarray):
     return np.stack([a, b])
 
 
-def drive_factor(k_target, rev, levels, weight) -> int:
+def drive_factor(k_target, rev, levels, weight, per_receptor: bool = False):
     """Integer factor on the calibration drive's weight for the COBA measurement:
     the gain ``K`` towards ``K_GOAL`` (median neuron), limited so that no driven
-    membrane (``b + s (E - b)`` at either level) leaves ``DRIVEN_RANGE``."""
+    membrane (``b + s (E - b)`` at either level) leaves ``DRIVEN_RANGE``.
+
+    ``per_receptor``: one factor per receptor ((2,) ints; ``weight`` one or per
+    receptor), as the receptors have their own drives; else one for both."""
     lo, hi = DRIVEN_RANGE
     with np.errstate(divide="ignore", invalid="ignore"):
         dist = np.abs(rev[None] - levels[:, None])                      # (level, receptor, neuron)
         margin = np.where(rev[None] < levels[:, None], levels[:, None] - lo, hi - levels[:, None])
-        s_max = np.nanmin(np.where(dist > 0, margin / dist, np.inf))
-    s_max = float(np.clip(s_max, 0.05, 0.9))
+        ratio = np.where(dist > 0, margin / dist, np.inf)
+        s_max = np.nanmin(ratio, axis=(0, 2)) if per_receptor else np.full(2, np.nanmin(ratio))
+    s_max = np.clip(s_max, 0.05, 0.9)
     k_max = s_max / (1 - s_max)
     k_med, k_hi = np.median(k_target, axis=1), np.max(k_target, axis=1)
-    n = int(np.floor(np.min(np.minimum(K_GOAL / k_med, k_max / k_hi))))
-    return int(np.clip(n, 1, max(1, 63 // max(int(weight), 1))))
+    n = np.floor(np.minimum(K_GOAL / k_med, k_max / k_hi))
+    w = np.maximum(np.broadcast_to(np.asarray(weight, np.int64), (2,)), 1)
+    if not per_receptor:
+        return int(np.clip(np.min(n), 1, max(1, 63 // int(np.max(w)))))
+    return np.clip(n, 1, np.maximum(1, 63 // w)).astype(np.int64)
 
 
 def _line(base, shift):
@@ -120,12 +130,15 @@ def calibrate_coba(c) -> None:
     else:
         mid = 0.5 * (per_neuron(nt.leak) + per_neuron(nt.threshold))
         ref = np.stack([mid, mid])
-    cuba_amp = np.asarray(c.info["synin_target_amplitude"], float)       # CUBA shift per receptor (LSB)
+    cuba_amp = np.asarray(c.info["synin_target_shift"], float)    # CUBA shift per receptor, own drive (LSB)
     k_target = cuba_amp[:, None] / np.maximum(np.abs(rev - ref), 1e-3)
     levels = coba_levels(rev)
-    factor = drive_factor(k_target[:, c.mask], rev[:, c.mask], levels[:, c.mask], c.info["synin_drive"][1])
-    period, duration = c._prepare_synin(weight_factor=factor)
-    factor = c.info["coba_drive"][1] / c.info["synin_drive"][1] if factor != 1 else 1.0
+    # one factor per receptor: each has its own drive (a weak receptor's drive is stronger)
+    factor = drive_factor(k_target[:, c.mask], rev[:, c.mask], levels[:, c.mask],
+                          c.info["synin_drives"][:, 1].astype(np.int64), per_receptor=True)
+    period, duration = c._prepare_synin(weight_factor=factor, coba=True)
+    # the weights were multiplied by the factors (63 at most)
+    factor = (c.info["coba_drives"][:, 1] / c.info["synin_drives"][:, 1])[:, None]
     off, sl = c.vmodel["leak.v_leak"]
     saved_leak = c._get("leak.v_leak")
     # nominal start: reversal cells from the nominal transfer, conductance from the CUBA current
@@ -180,7 +193,7 @@ def calibrate_coba(c) -> None:
     apply(best_rev, best_x)
     c._set("leak.v_leak", saved_leak)
     c.info["coba_levels"] = levels
-    c.info["coba_drive_factor"] = np.array([factor])
+    c.info["coba_drive_factor"] = np.ravel(factor).astype(float)
     c.info["coba_reversal"] = e_best
     c.info["coba_gain_rel"] = k_best / k_target
     # a cell at its range end is only a failure where the measured value misses the target

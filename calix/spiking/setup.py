@@ -144,27 +144,50 @@ inh_label = 1
 class SynapseDrive:
     """Which synapses a host event reaches: ``rows_per_receptor`` rows of each
     receptor with ``weight``; an event with label ``exc_label`` (``inh_label``)
-    reaches every excitatory (inhibitory) one of them in all 512 columns."""
+    reaches every excitatory (inhibitory) one of them in all 512 columns.
 
-    def __init__(self, rows_per_receptor: int, weight: int, first_driver: int = 0):
-        if not (1 <= rows_per_receptor <= 128):
-            raise ValueError(f"rows_per_receptor = {rows_per_receptor} out of range [1, 128]")
-        if not (0 <= weight <= 63):
-            raise ValueError(f"weight = {weight} out of range [0, 63]")
-        self.rows = int(rows_per_receptor)
-        self.weight = int(weight)
+    ``rows_per_receptor`` and ``weight`` are one value for both receptors or a
+    pair (excitatory, inhibitory): a weak receptor can get a stronger drive than
+    a strong one. ``rows`` and ``weight`` are then (exc, inh) tuples, else ints."""
+
+    def __init__(self, rows_per_receptor, weight, first_driver: int = 0):
+        self.rows = rows_per_receptor
+        self.weight = weight
         self.first_driver = int(first_driver)
 
+    @staticmethod
+    def _pair(value, name, lo, hi):
+        pair = np.broadcast_to(np.asarray(value), (2,))
+        for v in pair:
+            if not (lo <= v <= hi):
+                raise ValueError(f"{name} = {v} out of range [{lo}, {hi}]")
+        return tuple(int(v) for v in pair), np.ndim(value) > 0
+
+    @property
+    def rows(self):
+        return self.rows_pair if self._rows_per_receptor else self.rows_pair[0]
+
+    @rows.setter
+    def rows(self, value):
+        self.rows_pair, self._rows_per_receptor = self._pair(value, "rows_per_receptor", 1, 128)
+
+    @property
+    def weight(self):
+        return self.weight_pair if self._weight_per_receptor else self.weight_pair[0]
+
+    @weight.setter
+    def weight(self, value):
+        self.weight_pair, self._weight_per_receptor = self._pair(value, "weight", 0, 63)
+
     def apply(self, chip: lola.Chip) -> None:
-        drivers = (self.first_driver + np.arange(self.rows)) % 128
         for h in range(2):
             m = chip.synapse_blocks[h].matrix
             w = np.zeros((256, 256), np.int64)
             lab = np.full((256, 256), 63, np.int64)
-            w[2 * drivers, :] = self.weight
-            lab[2 * drivers, :] = exc_label
-            w[2 * drivers + 1, :] = self.weight
-            lab[2 * drivers + 1, :] = inh_label
+            for receptor, (label, parity) in enumerate(((exc_label, 0), (inh_label, 1))):
+                drivers = (self.first_driver + np.arange(self.rows_pair[receptor])) % 128
+                w[2 * drivers + parity, :] = self.weight_pair[receptor]
+                lab[2 * drivers + parity, :] = label
             m.weights = w
             m.labels = lab
 
