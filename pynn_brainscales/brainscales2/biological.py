@@ -50,9 +50,9 @@ MAX_SYNAPSES_PER_CONNECTION = 16      # several synapses (rows) per connection f
 MEMBRANE_CAPACITANCE = 63             # hardware capacitance of every biological neuron (LSB; 2.3 pF)
 DEFAULT_SYNAPSE_DAC_BIAS = 600
 GM_RANGE = (30, 800)                  # calix FEASIBLE_RANGES["i_synin_gm"]
-# largest i_synin_gm * synapse_dac_bias / 1022 calix calibrates reliably on the emulator (its tau_syn
-# step fails for many neurons from ~560 on: "tau_syn measurements disagree"); stronger weights use
-# several synapses per connection
+# largest i_synin_gm * synapse_dac_bias / 1022 used; stronger weights use several synapses per
+# connection (chosen when calix's tau_syn step failed above ~560 with unequal receptors; calix now
+# calibrates the whole range, so this cap could be raised to 800)
 GM_EFF_MAX = 500.0
 DAC_RANGE = (30, 1022)                # calix FEASIBLE_RANGES["synapse_dac_bias"]
 # i_synin_gm values used: geometric grid (ratio 2**(1/8)): the largest weight maps to 52..56 (headroom)
