@@ -20,9 +20,17 @@ from .simulator import RunCommand  # noqa: F401
 from . import injection
 from .injection import InjectedConfiguration, InjectedReadout  # noqa: F401
 from . import helper  # noqa: F401
-from .standardmodels import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
-                             SpikeSourcePoisson, SpikeSourcePoissonOnChip, StaticSynapse)
-from .biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: F401
+from .standardmodels import cells, synapses  # noqa: F401
+from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
+                                   SpikeSourcePoisson, SpikeSourcePoissonOnChip,
+                                   EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
+from .standardmodels.synapses import StaticSynapse  # noqa: F401
+from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
+import pylogging as logger  # noqa: F401  (public: pynn.logger)
+# the lower layers under their public names, as scripts reach them through the backend
+from dlens_vx_v3 import hal, halco, lola, sta  # noqa: F401
+import grenade  # noqa: F401
+from calix.spiking import SpikingCalibOptions, SpikingCalibTarget  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import DelayReplacedWarning, Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
@@ -182,11 +190,19 @@ def run_until(tstop, command=RunCommand.EXECUTE, callbacks=None):
 
 
 run_for = run
+
+
+def preprocess():
+    """Calibrate and route only: the same as ``run(None, RunCommand.PREPARE)`` (kept for older scripts)."""
+    import warnings
+    warnings.warn("preprocess() is deprecated: use run(None, RunCommand.PREPARE)", DeprecationWarning, stacklevel=2)
+    simulator.state.run_until(None, RunCommand.PREPARE)
 reset = common.build_reset(simulator)
 initialize = common.initialize
 get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
     common.build_state_queries(simulator)
 
+set = common.set  # noqa: A001  (PyNN's module-level set(), as public)
 create = common.build_create(Population)
 connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
 record = common.build_record(simulator)

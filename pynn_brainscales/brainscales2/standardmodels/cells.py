@@ -1,12 +1,19 @@
-"""Cell types: HXNeuron (raw lola.AtomicNeuron parameters), SpikeSourceArray, SpikeSourcePoisson,
-SpikeSourcePoissonOnChip (on-chip background generators), calibrated neurons."""
+"""Cell types: ``HXNeuron`` (raw lola.AtomicNeuron parameters), the calibrated neurons
+``CalibHXNeuronCuba`` / ``CalibHXNeuronCoba``, the spike sources ``SpikeSourceArray``,
+``SpikeSourcePoisson`` (host) and ``SpikeSourcePoissonOnChip`` (on-chip background generators),
+and the PyNN standard cells in biological units (``IF_curr_exp``, ``IF_cond_exp``,
+``EIF_cond_exp_isfa_ista``, with ``setup(units="biological")``).
+
+Scripts reach them as ``pynn.cells.X`` (or ``pynn.X``)."""
 import zlib
 
 import numpy as np
-from pyNN.standardmodels import StandardCellType, build_translations, cells, check_weights, synapses
+from pyNN.standardmodels import StandardCellType, build_translations, cells
 from pyNN.parameters import Sequence
 
 import lola
+
+from .cells_base import CalibNeuronBase, ExternalNeuron, NeuronCellType
 
 # lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
 _HIDDEN_GROUPS = ("event_routing", "readout")
@@ -66,7 +73,7 @@ def field_range(path):
     return _RANGES[path]
 
 
-class HXNeuron(StandardCellType):
+class HXNeuron(NeuronCellType):
     """One atomic neuron circuit with the raw parameters of ``lola.AtomicNeuron``.
 
     Parameter names are the flattened lola fields (``leak_v_leak``, ``threshold_v_threshold``,
@@ -82,14 +89,6 @@ class HXNeuron(StandardCellType):
     """
 
     default_parameters = {name: (float(v) if kind is int else v) for name, _, v, kind in HX_FIELDS}
-    default_initial_values = {}
-    units = {"v": "dimensionless", "exc_synin": "dimensionless", "inh_synin": "dimensionless",
-             "adaptation": "dimensionless"}
-    recordable = ["spikes", "v", "exc_synin", "inh_synin", "adaptation"]
-    receptor_types = ("excitatory", "inhibitory")
-    conductance_based = False
-    injectable = False
-    is_on_chip = True
     translations = build_translations(*[(name, name) for name, _, _, _ in HX_FIELDS])
 
     def __init__(self, **parameters):
@@ -152,11 +151,10 @@ _PATHS = {name: path for name, path, _, _ in HX_FIELDS}
 _KINDS = {name: kind for name, _, _, kind in HX_FIELDS}
 
 
-class SpikeSourceArray(cells.SpikeSourceArray):
+class SpikeSourceArray(ExternalNeuron, cells.SpikeSourceArray):
     __doc__ = "Spikes from the host at given times (``spike_times`` in ms: hardware, or biological with " \
               "setup(units='biological'))."
     translations = build_translations(("spike_times", "spike_times"))
-    is_on_chip = False
 
     @staticmethod
     def check_values(name, values):
@@ -185,12 +183,11 @@ class SpikeSourceArray(cells.SpikeSourceArray):
 POISSON_CHUNK_HW_MS = 0.1
 
 
-class SpikeSourcePoisson(cells.SpikeSourcePoisson):
+class SpikeSourcePoisson(ExternalNeuron, cells.SpikeSourcePoisson):
     __doc__ = ("Poisson spikes generated on the host (``rate`` in 1/s, ``start`` and ``duration`` in ms, "
                "of hardware time, or of biological time with setup(units='biological')); frozen per "
                "population, parameter set and setup(rng_seed=...).")
     translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
-    is_on_chip = False
 
     @staticmethod
     def check_values(name, values):
@@ -315,75 +312,7 @@ class SpikeSourcePoissonOnChip(StandardCellType):
         return period, reg
 
 
-class StaticSynapse(synapses.StaticSynapse):
-    __doc__ = ("Static synapse with an integer weight (hardware LSB, 6 bit per synapse; |w| > 63 uses "
-               "several synapses); positive on excitatory, negative on inhibitory receptors (model units "
-               "for the standard cells); delay in ms (default: get_min_delay(); see docs/pynn.md Delays).")
-    translations = build_translations(("weight", "weight"), ("delay", "delay"))
-    default_parameters = {"weight": 0.0, "delay": None}
-
-    @staticmethod
-    def _check_weights(weights, projection):
-        """PyNN's sign check, after a finiteness check (NaN fails PyNN's sign test with a misleading
-        'Weights must be positive ...')."""
-        w = np.asarray(weights, dtype=float)
-        if w.size and not np.all(np.isfinite(w)):
-            raise ValueError(f"weights must be finite, got {w[~np.isfinite(w)].ravel()[0]:g}")
-        return check_weights(weights, projection)
-
-    parameter_checks = {"weight": _check_weights.__func__}
-
-    def _get_minimum_delay(self):
-        from . import simulator
-        return simulator.state.min_delay
-
-
-# -- calibrated neurons (calix) ---------------------------------------------------------------
-class _CalibNeuronBase(StandardCellType):
-    """Base of the calibrated cell types: parameters are calix targets (hardware units); running a
-    network containing them calibrates the chip with calix (cached) and writes the calibrated
-    neuron configuration of each neuron's circuit."""
-
-    default_initial_values = {}
-    units = HXNeuron.units
-    recordable = HXNeuron.recordable
-    receptor_types = ("excitatory", "inhibitory")
-    injectable = False
-    is_on_chip = True
-    is_calibrated = True
-    # public name -> (feasible range, unit); equal across all calibrated populations if "global"
-    RANGES = {
-        "v_rest": (50, 160), "v_reset": (50, 160), "v_thresh": (50, 220),
-        "tau_m": (0.5, 60.0), "tau_syn_E": (1.2, 30.0), "tau_syn_I": (1.2, 30.0), "cm": (0, 63),
-        "tau_refrac": (0.04, 32.0), "i_synin_gm_E": (30, 800), "i_synin_gm_I": (30, 800),
-        "synapse_dac_bias": (30, 1022),
-        # calix accepts reversals up to 245 LSB, but above ~235 some circuits' reversal cells cannot
-        # reach them (the calibration fails for those neurons): the PyNN cell stays below
-        "e_rev_E": (-35, 235), "e_rev_I": (-35, 235),
-    }
-    GLOBAL = ("i_synin_gm_E", "i_synin_gm_I", "synapse_dac_bias")
-    UNITS = {"v_rest": "CADC LSB", "v_reset": "CADC LSB", "v_thresh": "CADC LSB", "e_rev_E": "CADC LSB",
-             "e_rev_I": "CADC LSB", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us", "tau_refrac": "us",
-             "cm": "LSB", "i_synin_gm_E": "CapMem LSB", "i_synin_gm_I": "CapMem LSB",
-             "synapse_dac_bias": "CapMem LSB"}
-
-    @classmethod
-    def check_values(cls, name, values):
-        arr = np.asarray(values, dtype=float)
-        if arr.size and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{cls.__name__} parameter {name}: values must be finite")
-        lo, hi = cls.RANGES[name]
-        if arr.size and (arr.min() < lo or arr.max() > hi):
-            bad = arr[(arr < lo) | (arr > hi)].ravel()[0]
-            raise ValueError(f"{cls.__name__} parameter {name} = {bad:g} out of the feasible range "
-                             f"[{lo:g}, {hi:g}] {cls.UNITS[name]}")
-        if name in cls.GLOBAL and arr.size and np.unique(arr).size > 1:
-            raise ValueError(f"{cls.__name__} parameter {name} must be equal for all neurons (chip-wide)")
-        if name == "cm" and arr.size and np.any(arr != np.round(arr)):
-            raise ValueError(f"{cls.__name__} parameter cm must be integer (LSB 0..63)")
-
-
-class CalibHXNeuronCuba(_CalibNeuronBase):
+class CalibHXNeuronCuba(CalibNeuronBase):
     """Current-based neuron calibrated by calix on run.  Parameters in calibration units:
     ``v_rest``, ``v_reset``, ``v_thresh`` (CADC LSB), ``tau_m``, ``tau_syn_E``, ``tau_syn_I``,
     ``tau_refrac`` (us hardware time), ``cm`` (membrane capacitance LSB, 0..63), ``i_synin_gm_E/I``
@@ -397,7 +326,7 @@ class CalibHXNeuronCuba(_CalibNeuronBase):
     translations = build_translations(*[(n, n) for n in default_parameters])
 
 
-class CalibHXNeuronCoba(_CalibNeuronBase):
+class CalibHXNeuronCoba(CalibNeuronBase):
     """Conductance-based neuron calibrated by calix on run: the CUBA parameters plus the reversal
     potentials ``e_rev_E``, ``e_rev_I`` (CADC LSB, -35..235 on the emulator).  Weights must be
     positive.  CUBA and COBA calibrated populations cannot be mixed in one network (one chip-wide
@@ -409,3 +338,10 @@ class CalibHXNeuronCoba(_CalibNeuronBase):
                           "synapse_dac_bias": 400.0}
     conductance_based = True
     translations = build_translations(*[(n, n) for n in default_parameters])
+
+
+# the standard cells in biological units (setup(units="biological")), defined beside their mapping
+from ..biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: E402
+
+__all__ = ["HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba", "SpikeSourceArray", "SpikeSourcePoisson",
+           "SpikeSourcePoissonOnChip", "IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista"]

@@ -1,0 +1,64 @@
+"""Bases of the cell types: on-chip neurons (``NeuronCellType``), host spike sources
+(``ExternalNeuron``) and the calibrated neurons (``CalibNeuronBase``)."""
+import numpy as np
+from pyNN.standardmodels import StandardCellType
+
+__all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase"]
+
+
+class NeuronCellType(StandardCellType):
+    """Base of the cell types placed on the chip's neuron circuits: spikes and the analog
+    variables are recordable, excitatory and inhibitory receptors take projections."""
+
+    default_initial_values = {}
+    units = {"v": "dimensionless", "exc_synin": "dimensionless", "inh_synin": "dimensionless",
+             "adaptation": "dimensionless"}
+    recordable = ["spikes", "v", "exc_synin", "inh_synin", "adaptation"]
+    receptor_types = ("excitatory", "inhibitory")
+    conductance_based = False
+    injectable = False
+    is_on_chip = True
+
+
+class ExternalNeuron:
+    """Mixin of the spike sources played from the host (FPGA): not on the chip, spikes recordable."""
+
+    is_on_chip = False
+
+
+class CalibNeuronBase(NeuronCellType):
+    """Base of the calibrated cell types: parameters are calix targets (hardware units); running a
+    network containing them calibrates the chip with calix (cached) and writes the calibrated
+    neuron configuration of each neuron's circuit."""
+
+    is_calibrated = True
+    # public name -> (feasible range, unit); equal across all calibrated populations if "global"
+    RANGES = {
+        "v_rest": (50, 160), "v_reset": (50, 160), "v_thresh": (50, 220),
+        "tau_m": (0.5, 60.0), "tau_syn_E": (1.2, 30.0), "tau_syn_I": (1.2, 30.0), "cm": (0, 63),
+        "tau_refrac": (0.04, 32.0), "i_synin_gm_E": (30, 800), "i_synin_gm_I": (30, 800),
+        "synapse_dac_bias": (30, 1022),
+        # calix accepts reversals up to 245 LSB, but above ~235 some circuits' reversal cells cannot
+        # reach them (the calibration fails for those neurons): the PyNN cell stays below
+        "e_rev_E": (-35, 235), "e_rev_I": (-35, 235),
+    }
+    GLOBAL = ("i_synin_gm_E", "i_synin_gm_I", "synapse_dac_bias")
+    UNITS = {"v_rest": "CADC LSB", "v_reset": "CADC LSB", "v_thresh": "CADC LSB", "e_rev_E": "CADC LSB",
+             "e_rev_I": "CADC LSB", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us", "tau_refrac": "us",
+             "cm": "LSB", "i_synin_gm_E": "CapMem LSB", "i_synin_gm_I": "CapMem LSB",
+             "synapse_dac_bias": "CapMem LSB"}
+
+    @classmethod
+    def check_values(cls, name, values):
+        arr = np.asarray(values, dtype=float)
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{cls.__name__} parameter {name}: values must be finite")
+        lo, hi = cls.RANGES[name]
+        if arr.size and (arr.min() < lo or arr.max() > hi):
+            bad = arr[(arr < lo) | (arr > hi)].ravel()[0]
+            raise ValueError(f"{cls.__name__} parameter {name} = {bad:g} out of the feasible range "
+                             f"[{lo:g}, {hi:g}] {cls.UNITS[name]}")
+        if name in cls.GLOBAL and arr.size and np.unique(arr).size > 1:
+            raise ValueError(f"{cls.__name__} parameter {name} must be equal for all neurons (chip-wide)")
+        if name == "cm" and arr.size and np.any(arr != np.round(arr)):
+            raise ValueError(f"{cls.__name__} parameter cm must be integer (LSB 0..63)")

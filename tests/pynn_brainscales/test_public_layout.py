@@ -1,0 +1,68 @@
+"""The public module layout of pynn_brainscales.brainscales2: the names scripts import."""
+import importlib
+
+import pytest
+
+import pynn_brainscales.brainscales2 as pynn
+
+
+@pytest.mark.parametrize("module, names", [
+    ("pynn_brainscales.brainscales2.standardmodels.cells",
+     ["HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba", "SpikeSourceArray", "SpikeSourcePoisson",
+      "SpikeSourcePoissonOnChip"]),
+    ("pynn_brainscales.brainscales2.standardmodels.cells_base", ["NeuronCellType", "ExternalNeuron"]),
+    ("pynn_brainscales.brainscales2.standardmodels.synapses", ["StaticSynapse"]),
+    ("pynn_brainscales.brainscales2", ["Population", "PopulationView", "Assembly", "Projection", "setup", "run",
+                                       "end", "reset", "RunCommand", "InjectedConfiguration", "InjectedReadout",
+                                       "Timer", "PlasticityRule", "SpikingCalibTarget", "SpikingCalibOptions",
+                                       "lola", "hal", "halco", "sta", "logger", "helper", "cells", "synapses",
+                                       "preprocess", "set"]),
+])
+def test_public_names_import(module, names):
+    mod = importlib.import_module(module)
+    for name in names:
+        assert hasattr(mod, name), f"{module}.{name}"
+
+
+def test_cells_and_synapses_namespaces_are_the_standardmodels_modules():
+    from pynn_brainscales.brainscales2.standardmodels import cells, synapses
+    assert pynn.cells is cells and pynn.synapses is synapses
+    assert pynn.standardmodels.cells.HXNeuron is pynn.cells.HXNeuron is pynn.HXNeuron
+    assert pynn.standardmodels.synapses.StaticSynapse is pynn.StaticSynapse
+
+
+def test_logger_is_the_public_facade():
+    assert pynn.logger.get("pynn.layout").name == "pynn.layout"
+    assert pynn.logger.LogLevel.INFO < pynn.logger.LogLevel.WARN
+
+
+def test_cell_types_work_as_classes_with_cellparams_and_as_instances():
+    pynn.setup()
+    try:
+        src = pynn.Population(2, pynn.cells.SpikeSourceArray, cellparams={"spike_times": [0.01, 0.02]})
+        nrn = pynn.Population(1, pynn.cells.HXNeuron(leak_v_leak=650))
+        assert src.get("spike_times").value.tolist() == [0.01, 0.02]
+        assert nrn.get("leak_v_leak") == 650
+    finally:
+        pynn.end()
+
+
+def test_timer_converts_to_ppu_cycles_and_clips_to_a_snippet():
+    t = pynn.Timer(start=0.01, period=0.02, num_periods=5)
+    assert pynn.Timer.to_ppu_cycles(0.001) == 250          # 1 us at 250 MHz
+    # calls at 0.01, 0.03, 0.05, 0.07, 0.09: the snippet [0.04, 0.08) holds 0.05 and 0.07
+    assert t.schedule(0.04, 0.08) == (pynn.Timer.to_ppu_cycles(0.05), 5000, 2)
+    assert t.schedule(0.0, 1.0)[2] == 5
+    with pytest.raises(ValueError, match="period"):
+        pynn.Timer(start=0, period=0, num_periods=1)
+    with pytest.raises(TypeError, match="num_periods"):
+        pynn.Timer(start=0, period=1)
+
+
+def test_plasticity_rules_say_they_are_not_emulated():
+    class Rule(pynn.PlasticityRule):
+        def generate_kernel(self):
+            return ""
+
+    with pytest.raises(NotImplementedError, match="PlasticityRule"):
+        Rule(timer=pynn.Timer(start=0, period=0.01, num_periods=1))
