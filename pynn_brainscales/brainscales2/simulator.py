@@ -115,7 +115,7 @@ class _Snippet:
     t_stop: float
     runtime_hw: float                    # hardware ms
     key: Tuple
-    cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
+    cadc: List[Tuple[Any, int, Any]] = field(default_factory=list)   # (population, index, compartment)
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
 
@@ -367,15 +367,14 @@ class State(common.control.BaseState):
             rec = pop.recorder
             sp = results.spikes(d, snippet=k)
             rec._store_spikes(np.asarray(sp["neuron"], np.int64), s.t_start + np.asarray(sp["time"]) * self.speedup)
-            for var, idx in pop._madc_requests():
-                for i in idx:
-                    tr = results.madc(d, i, snippet=k)
-                    rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                      np.asarray(tr["value"], float))
-        for pop, i in s.cadc:
-            tr = results.cadc(s.descriptors[pop], i, snippet=k)
+            for var, i, comp in rec.madc_sites():
+                tr = results.madc(d, i, snippet=k, compartment=comp or 0)
+                rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                  np.asarray(tr["value"], float), compartment=comp)
+        for pop, i, comp in s.cadc:
+            tr = results.cadc(s.descriptors[pop], i, snippet=k, compartment=comp or 0)
             pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float))
+                                       np.asarray(tr["value"], float), compartment=comp)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
@@ -384,24 +383,14 @@ class State(common.control.BaseState):
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
         """[(population, AtomicNeuronOnDLS enums)] of the on-chip populations, as grenade places them
-        (the permutation, else free circuits in enumeration order)."""
-        out, placed = [], 0
-        for pop in self.populations:
-            if pop.celltype.is_on_chip:
-                if self.neuron_permutation is not None:
-                    atoms = np.asarray(self.neuron_permutation[placed:placed + pop.size], dtype=np.int64)
-                else:
-                    atoms = np.arange(placed, placed + pop.size, dtype=np.int64)
-                placed += pop.size
-                out.append((pop, atoms))
-        return out
+        (the permutation, else grenade's placement; a multicompartment neuron: its spike master)."""
+        from .morphology.placement import on_chip_atoms
+        return on_chip_atoms(self.populations, self.neuron_permutation)
 
     def next_atoms(self, size):
         """AtomicNeuronOnDLS enums the next on-chip population of ``size`` neurons will occupy."""
-        placed = sum(p.size for p in self.populations if p.celltype.is_on_chip)
-        if self.neuron_permutation is not None:
-            return np.asarray(self.neuron_permutation[placed:placed + size], dtype=np.int64)
-        return np.arange(placed, placed + size, dtype=np.int64)
+        from .morphology.placement import next_atoms
+        return next_atoms(self.populations, size, self.neuron_permutation)
 
     def _calibrate(self):
         """Calibrate (calix, cached) when calibrated populations exist; the calibrated lola.Chip or None."""
@@ -460,11 +449,10 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
                 d = b.add(grenade.Population(pop.size, placement=placement, config=config))
-                for var, ids in pop._madc_requests():
-                    for i in ids:
-                        madc.append((d, i, MADC_SOURCE[var]))
-                for i in pop.recorder.cadc_indices():
-                    cadc.append((pop, i))
+                for var, i, comp in pop.recorder.madc_sites():
+                    madc.append((d, i, MADC_SOURCE[var], comp or 0))
+                for i, comp in pop.recorder.cadc_sites():
+                    cadc.append((pop, i, comp))
                 descr[pop] = d
             elif getattr(pop.celltype, "is_background", False):
                 rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0]) * self.speedup
@@ -493,7 +481,7 @@ class State(common.control.BaseState):
                     continue
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
-                                         max_weight=prj._max_weight))
+                                         max_weight=prj._max_weight, post_compartment=prj._post_compartment))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         if madc:
@@ -501,7 +489,7 @@ class State(common.control.BaseState):
         if cadc:
             times = self._cadc_times(t0, t1)
             if len(times):
-                b.add(grenade.CADCRecording([(descr[p], i) for p, i in cadc], times=times))
+                b.add(grenade.CADCRecording([(descr[p], i, comp or 0) for p, i, comp in cadc], times=times))
             else:
                 cadc = []
         try:
@@ -551,7 +539,7 @@ class State(common.control.BaseState):
         """CADC sample times of [t0, t1) in hardware ms from t0, on the grid of the sampling interval."""
         step = None
         for pop in self.populations:
-            if pop.celltype.is_on_chip and pop.recorder.cadc_indices():
+            if pop.celltype.is_on_chip and pop.recorder.cadc_sites():
                 s = pop.recorder.cadc_interval
                 step = s if step is None else min(step, s)
         k0 = int(np.ceil(t0 / step - 1e-9))
