@@ -957,7 +957,8 @@ def _madc_atoms(madc: Optional[MADCRecording], compartments) -> Tuple[int, ...]:
                 return int(a), int(b)
     cols = [int(o[0]) % 256 for o in options]
     parity = "even" if cols[0] % 2 == 0 else "odd"
-    what = "neurons must sit" if all(len(o) == 1 for o in options) else "recorded compartments must have circuits"
+    what = "neurons must sit" if not any(madc.compartments) and all(len(o) == 1 for o in options) \
+        else "recorded compartments must have circuits"
     raise RecordingError(
         f"MADC recording: the two {what} in columns of different parity (one even, one odd), "
         f"both are in {parity} columns ({cols[0]} and {cols[1]})")

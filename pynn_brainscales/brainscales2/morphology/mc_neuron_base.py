@@ -93,7 +93,10 @@ class McNeuronBase(NeuronCellType):
 
     @classmethod
     def get_label(cls, compartment_id) -> str:
-        """The label of one compartment (KeyError for a compartment the neuron does not have)."""
+        """The label of one compartment (a CompartmentOnLogicalNeuron or its index; KeyError for a
+        compartment the neuron does not have)."""
+        if not isinstance(compartment_id, halco.CompartmentOnLogicalNeuron):
+            compartment_id = halco.CompartmentOnLogicalNeuron(int(compartment_id))
         return cls.compartments[compartment_id].label
 
     @classmethod
