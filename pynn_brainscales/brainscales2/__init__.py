@@ -68,7 +68,7 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     perm = extra_params.get("neuronPermutation")
     if perm is not None:
         perm = [_permutation_entry(p) for p in perm]
-        if len(set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
+        if len(frozenset(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
             raise ValueError("neuronPermutation must list distinct neuron indices in [0, 511]")
     st.neuron_permutation = perm
     st.enable_neuron_bypass = bool(extra_params.get("enable_neuron_bypass", False))

@@ -9,7 +9,7 @@ import lola
 from dlens_vx_v3 import halco
 
 from .. import simulator
-from ..standardmodels.cells import _KINDS, _PATHS, HX_FIELDS, HXNeuron
+from ..standardmodels.cells import _PATHS, HX_FIELDS, HXNeuron
 from ..standardmodels.cells_base import NeuronCellType
 from .parameters import McCircuitParameters
 from .placement import on_chip_atoms, predict
@@ -185,27 +185,51 @@ class McNeuronBase(NeuronCellType):
             HXNeuron.check_values(name, np.concatenate(flat).astype(float))
 
     def to_lola(self, params: dict, size: int) -> List[lola.LogicalNeuron]:
-        """One ``lola.LogicalNeuron`` per neuron from the population's parameters."""
+        """One ``lola.LogicalNeuron`` per neuron from the population's parameters (a dict of one
+        value per neuron: a number or McCircuitParameters)."""
         if simulator.state.enable_neuron_bypass:
             raise NotImplementedError("setup(enable_neuron_bypass=True) with multicompartment neurons is not "
                                       "supported")
         cls = type(self)
         neurons = [cls.logical_neuron.copy() for _ in range(size)]
+        # every circuit of every neuron, labelled compartments first (bridges keep their values)
+        slots = [(neuron, c, i) for neuron in neurons
+                 for c in sorted(neuron.morphology, key=lambda c: c.value())
+                 for i in range(len(neuron.morphology[c]))]
+        if len(slots) > len(lola.AtomicNeuronArray()):
+            raise ValueError(f"{size} {cls.__name__} neurons have {len(slots)} circuits, the chip has "
+                             f"{len(lola.AtomicNeuronArray())}")
+        # the parameters are written column by column into a scratch table of circuits
+        table = lola.AtomicNeuronArray()
+        for row, (neuron, c, i) in enumerate(slots):
+            table[row] = neuron[(c, i)]
+        per_neuron = len(slots) // max(size, 1)
+        rows = (np.arange(size)[:, None] * per_neuron + np.arange(cls.circuit_count())[None, :]).ravel()
         for name, values in params.items():
-            group, field = _PATHS[name].split(".")
-            cast = bool if _KINDS[name] is bool else (lambda v: int(round(float(v))))
-            per_neuron = np.broadcast_to(np.asarray(values, dtype=object), (size,))
-            for neuron, value in zip(neurons, per_neuron):
-                for k, circuit_values in enumerate(cls._per_circuit(name, value)):
-                    circuits = neuron.morphology[halco.CompartmentOnLogicalNeuron(k)]
-                    for circuit, v in zip(circuits, circuit_values):
-                        setattr(getattr(circuit, group), field, cast(v))
-        normal = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
-        for neuron in neurons:
-            for circuits in neuron.morphology.values():
-                for circuit in circuits:
-                    circuit.event_routing.analog_output = normal
+            path = _PATHS[name]
+            column = table.get_field(path)
+            column[rows] = np.rint(cls._circuit_columns(name, values, size).astype(float)).astype(np.int64)
+            table.set_field(path, column)
+        table.set_field("event_routing.analog_output", int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal))
+        for row, (neuron, c, i) in enumerate(slots):
+            neuron[(c, i)] = table[row]
         return neurons
+
+    @classmethod
+    def _circuit_columns(cls, name: str, values, size: int) -> np.ndarray:
+        """The values of all labelled circuits of ``size`` neurons, neuron after neuron."""
+        arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+        if arr.dtype != object:
+            return np.repeat(np.broadcast_to(arr, (size,)).astype(float), cls.circuit_count())
+        expanded = {}          # neurons mostly share their values: expand each distinct one once
+        out = []
+        for value in np.broadcast_to(arr, (size,)):
+            key = tuple((v.shape, v.dtype.str, v.tobytes()) for v in value.value) \
+                if isinstance(value, McCircuitParameters) else value
+            if key not in expanded:
+                expanded[key] = np.concatenate(cls._per_circuit(name, value)).astype(float)
+            out.append(expanded[key])
+        return np.concatenate(out)
 
     # -- population hooks --------------------------------------------------------------------------
     def check_population(self, population) -> None:
