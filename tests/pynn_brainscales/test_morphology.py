@@ -390,7 +390,7 @@ def chains(draw):
     length = draw(st.integers(1, 5))
     widths = [draw(st.integers(1, 3))] + [draw(st.integers(2, 3)) for _ in range(max(0, length - 2))]
     widths += [draw(st.integers(1, 3))] if length > 1 else []
-    return widths, draw(st.integers(1, 45)), draw(st.integers(0, length - 1)), draw(st.integers(1, 120))
+    return widths, draw(st.integers(1, 30)), draw(st.integers(0, length - 1)), draw(st.integers(1, 120))
 
 
 def _chain_of_widths(widths):
@@ -406,7 +406,7 @@ def _chain_of_widths(widths):
     return create_mc_neuron("Random", compartments=compartments, connections=connections)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chains())
 def test_random_chains_place_and_route_or_fail_clearly(chain):
     widths, size, target, n_inputs = chain
