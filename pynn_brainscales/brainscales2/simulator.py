@@ -118,6 +118,8 @@ class _Snippet:
     cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
+    own_part: bool = False               # an APPEND snippet: its data form a part of their own
+    part: int = -1                       # index into State.parts once executed
 
 
 class State(common.control.BaseState):
@@ -170,6 +172,8 @@ class State(common.control.BaseState):
         self.segment_counter += 1
         self.pending = []
         self._segment_executed = False
+        # [(t_start, t_stop, own)] in user ms: the parts of the segment's data (recording.py)
+        self.parts = []
         for rec in self.recorders:
             rec._clear_data()
 
@@ -209,7 +213,9 @@ class State(common.control.BaseState):
         if tstop is not None and abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
             tstop = None                      # run(0): nothing to append
         elif tstop is not None:
-            self.append(tstop)
+            # snippets of a multi-snippet program keep their data apart (public); a plain run(t)
+            # continues the data of the previous plain run (PyNN's continued runs)
+            self.append(tstop, own_part=command is RunCommand.APPEND or bool(self.pending))
             tstop = 0.0
         if tstop is None and command is RunCommand.APPEND:
             raise ValueError("run(None, RunCommand.APPEND): APPEND needs a runtime")
@@ -232,8 +238,9 @@ class State(common.control.BaseState):
                              f"({self.speedup / FPGA_CYCLES_PER_MS:g} ms)")
         return runtime_hw
 
-    def append(self, tstop):
-        """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop."""
+    def append(self, tstop, own_part=False):
+        """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop.
+        ``own_part``: its recorded data form a part of their own (see recording.py)."""
         runtime_hw = self._check_span(tstop)
         self._check_host_spikes(self.t, float(tstop))
         self._check_madc()
@@ -244,6 +251,7 @@ class State(common.control.BaseState):
             raise ValueError("run(..., RunCommand.APPEND): the network's populations or connections changed since "
                              "the first pending snippet; only weights and parameters may change between "
                              "snippets of one execution (EXECUTE the pending snippets first)")
+        snip.own_part = bool(own_part)
         self.pending.append(snip)
         self.t = t1
 
@@ -318,6 +326,7 @@ class State(common.control.BaseState):
         if self.calib_result is not None:
             self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
         for k, s in enumerate(snippets):
+            self._assign_part(s)
             self._store(results, k, s)
         self.running = True
 
@@ -359,6 +368,16 @@ class State(common.control.BaseState):
             self._routing = results.routing
         return results, routing
 
+    def _assign_part(self, s):
+        """The part of the segment's data snippet ``s`` belongs to: a new one for an APPEND snippet,
+        else the previous plain run's part when ``s`` directly continues it."""
+        last = self.parts[-1] if self.parts else None
+        if s.own_part or last is None or last[2] or abs(last[1] - s.t_start) > 1e-9 * max(1.0, abs(s.t_start)):
+            self.parts.append((s.t_start, s.t_stop, s.own_part))
+        else:
+            self.parts[-1] = (last[0], s.t_stop, False)
+        s.part = len(self.parts) - 1
+
     def _store(self, results, k, s):
         """Hand snippet ``k``'s data to the recorders, in user time from the segment start."""
         for pop, d in s.descriptors.items():
@@ -366,20 +385,21 @@ class State(common.control.BaseState):
                 continue
             rec = pop.recorder
             sp = results.spikes(d, snippet=k)
-            rec._store_spikes(np.asarray(sp["neuron"], np.int64), s.t_start + np.asarray(sp["time"]) * self.speedup)
+            rec._store_spikes(np.asarray(sp["neuron"], np.int64), s.t_start + np.asarray(sp["time"]) * self.speedup,
+                              s.part)
             for var, idx in pop._madc_requests():
                 for i in idx:
                     tr = results.madc(d, i, snippet=k)
                     rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                      np.asarray(tr["value"], float))
+                                      np.asarray(tr["value"], float), s.part)
         for pop, i in s.cadc:
             tr = results.cadc(s.descriptors[pop], i, snippet=k)
             pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float))
+                                       np.asarray(tr["value"], float), s.part)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
-            pop.recorder._store_spikes(idx.astype(np.int64), times)
+            pop.recorder._store_spikes(idx.astype(np.int64), times, s.part)
 
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):

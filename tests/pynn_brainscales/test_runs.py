@@ -117,7 +117,7 @@ def test_cadc_records_many_neurons():
     with pytest.raises(ValueError, match="membrane only"):
         n.record("adaptation", device="cadc")
     with pytest.raises(ValueError, match="unknown recording device"):
-        n.record("v", device="pad_0")
+        n.record("v", device="oscilloscope")
 
 
 def test_assembly_endpoints():
