@@ -39,11 +39,43 @@ class _RecordDevice:
         """
 
 
+class _CalibrationArchive:
+    """Public accessors of the calibrated cell types (CalibHXNeuronCuba / CalibHXNeuronCoba):
+    ``calib_target`` (ParameterSpace the last calibration was made for), ``calib_hwparams``
+    (calibrated lola.AtomicNeuron per neuron, an archive) and ``actual_hwparams`` (the
+    lola.AtomicNeuron per neuron the runs use: adjust them in place after
+    ``run(None, RunCommand.PREPARE)``).  Available after ``run()`` or PREPARE (RuntimeError before);
+    other cell types raise TypeError."""
+
+    def _archive(self, name):
+        from .standardmodels.cells_base import CalibNeuronBase
+        root = getattr(self, "grandparent", self)
+        if not isinstance(root.celltype, CalibNeuronBase):
+            raise TypeError(f"{name} is available for CalibHXNeuronCuba / CalibHXNeuronCoba populations, "
+                            f"not for {type(root.celltype).__name__}")
+        value = getattr(root, "_" + name, None)
+        if value is None:
+            raise RuntimeError(f"{name} of {root.label!r} is available after pynn.run() (or pynn.run(None, "
+                               f"pynn.RunCommand.PREPARE), which calibrates without running)")
+        if root is self:
+            return tuple(value) if name == "actual_hwparams" else value
+        mask = np.asarray(self.index_in_grandparent(np.arange(self.size)))
+        if name == "calib_target":
+            return ParameterSpace({k: np.asarray(v)[mask] for k, v in value.items()}, shape=(self.size,))
+        out = np.empty(len(value), dtype=object)
+        out[:] = list(value)
+        return out[mask]
+
+    calib_target = property(lambda self: self._archive("calib_target"), doc=__doc__)
+    calib_hwparams = property(lambda self: self._archive("calib_hwparams"), doc=__doc__)
+    actual_hwparams = property(lambda self: self._archive("actual_hwparams"), doc=__doc__)
+
+
 class Assembly(_RecordDevice, common.Assembly):
     _simulator = simulator
 
 
-class PopulationView(_RecordDevice, common.PopulationView):
+class PopulationView(_CalibrationArchive, _RecordDevice, common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
@@ -68,7 +100,7 @@ class PopulationView(_RecordDevice, common.PopulationView):
         return PopulationView(self, selector, label)
 
 
-class Population(_RecordDevice, common.Population):
+class Population(_CalibrationArchive, _RecordDevice, common.Population):
     __doc__ = common.Population.__doc__
     _simulator = simulator
     _recorder_class = Recorder

@@ -290,8 +290,10 @@ class Recorder(recording.Recorder):
         """[(part number, t_start, t_stop)] of the current segment since the last clear (user ms)."""
         since = float(self._recording_start_time.rescale(pq.ms).magnitude) \
             if hasattr(self._recording_start_time, "rescale") else float(self._recording_start_time)
-        return [(k, max(t0, since), t1) for k, (t0, t1, _) in enumerate(self._simulator.state.parts)
-                if t1 > since + 1e-12]
+        parts = [(k, max(t0, since), t1) for k, (t0, t1, _) in enumerate(self._simulator.state.parts)
+                 if t1 > since + 1e-12]
+        # nothing ran since get_data(clear=True): empty trains, as PyNN's other backends
+        return parts or [(-1, since, max(since, float(self._simulator.state.t)))]
 
     def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
         # Built here rather than by PyNN: one spike train and one IrregularlySampledSignal (its own

@@ -137,6 +137,9 @@ class State(common.control.BaseState):
         self._own_connection = None
         self.initial_config = None
         self.neuron_permutation = None
+        self.background_permutation = None
+        self.injected_calib_target = None
+        self.injected_calib_options = None
         self.enable_neuron_bypass = False
         self.injected_config = None
         self.injected_readout = None
@@ -433,6 +436,8 @@ class State(common.control.BaseState):
         # a failing calibration leaves the previous one in place (pending snippets keep theirs)
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
         self.calib_result, self.calib_seconds, self._calib_chip = result, seconds, chip
+        for pop, atoms in pops_atoms:
+            calibration.archive_hwparams(pop, atoms, result, chip)
         return chip
 
     # -- network ------------------------------------------------------------------------
@@ -467,7 +472,11 @@ class State(common.control.BaseState):
                 placed += pop.size
                 if getattr(pop.celltype, "is_calibrated", False):
                     atoms = placement if placement is not None else range(placed - pop.size, placed)
-                    config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
+                    actual = getattr(pop, "_actual_hwparams", None)
+                    if actual is not None:          # CalibHXNeuron*: the user may have adjusted them
+                        config = [_neuron_copy(n) for n in actual]
+                    else:
+                        config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
                     tweak = getattr(pop.celltype, "adjust_lola", None)
                     if tweak is not None:
                         config = tweak(config, pop._parameters, pop.size)
@@ -491,7 +500,8 @@ class State(common.control.BaseState):
                 seed = int(np.asarray(pop._parameters["seed"], dtype=float).reshape(-1)[0])
                 period, reg = pop.celltype.registers(rate, pop.size)
                 descr[pop] = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
-                                                                      enable_random=True))
+                                                                      enable_random=True,
+                                                                      placement=self._background_bus(pop)))
         # external sources: one grenade population per (source population, delay); a delay from
         # the host is realised exactly by sending the spikes later
         sources = {}
@@ -552,6 +562,20 @@ class State(common.control.BaseState):
                 del source_trains[pop]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
                         cadc, names, host_spikes)
+
+    def _background_bus(self, pop):
+        """setup(backgroundPermutation=...): {hemisphere: PADI bus} of background population ``pop``
+        (the k-th SpikeSourcePoissonOnChip population takes bus permutation[k] in both hemispheres,
+        as public); None: grenade's automatic placement."""
+        if self.background_permutation is None:
+            return None
+        k = [p for p in self.populations if getattr(p.celltype, "is_background", False)].index(pop)
+        if k >= len(self.background_permutation):
+            raise ValueError(f"setup(backgroundPermutation={self.background_permutation}) lists "
+                             f"{len(self.background_permutation)} PADI bus(es), the network has more "
+                             f"SpikeSourcePoissonOnChip populations ({pop.label!r} is number {k})")
+        bus = self.background_permutation[k]
+        return {0: bus, 1: bus}
 
     @staticmethod
     def _duplicate_error(err, names):

@@ -48,6 +48,22 @@ class CalibNeuronBase(NeuronCellType):
              "cm": "LSB", "i_synin_gm_E": "CapMem LSB", "i_synin_gm_I": "CapMem LSB",
              "synapse_dac_bias": "CapMem LSB"}
 
+    # -- the public archives of the last calibration (calibration.archive_hwparams) ---------
+    def _archived(self, name):
+        value = getattr(self, "_" + name, None)
+        if value is None:
+            raise RuntimeError(f"{name} is available after pynn.run() (or pynn.run(None, pynn.RunCommand.PREPARE), "
+                               f"which calibrates without running)")
+        return value
+
+    calib_target = property(lambda self: self._archived("calib_target"),
+                            doc="ParameterSpace of the parameters the last calibration was made for.")
+    calib_hwparams = property(lambda self: self._archived("calib_hwparams"),
+                              doc="The calibrated lola.AtomicNeuron of every neuron (an archive).")
+    actual_hwparams = property(lambda self: tuple(self._archived("actual_hwparams")),
+                               doc="The lola.AtomicNeuron of every neuron the runs use; adjust them in "
+                                   "place after run(None, RunCommand.PREPARE).")
+
     @classmethod
     def check_values(cls, name, values):
         arr = np.asarray(values, dtype=float)
