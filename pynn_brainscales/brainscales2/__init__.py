@@ -261,6 +261,24 @@ get_inside_realtime_end_read = _reads("inside_realtime_end")
 get_post_realtime_read = _reads("post_realtime")
 
 
+def get_post_realtime_read_ppu_symbols():
+    """Public: PPU memory symbols read after the realtime section.  The emulated chip runs no PPU
+    programs: raises NotImplementedError."""
+    raise NotImplementedError("get_post_realtime_read_ppu_symbols(): reading PPU symbols needs programs on the "
+                              "embedded plasticity processors (PPU), which the emulated chip does not run")
+
+
+def get_execution_instance_data():
+    """The executions of the last run: a list of ``simulator.ExecutionInstanceData`` (index, the
+    (population, start, stop) neuron slices it ran, its grenade ``results``, ``routing`` and
+    ``timing``); one entry, or several for a network larger than the chip (partitioned, see
+    docs/pynn.md).  RuntimeError before anything was executed since setup()."""
+    data = simulator.state.execution_instances
+    if not data:
+        raise RuntimeError("execution instance data are available after an executed pynn.run(...)")
+    return list(data)
+
+
 def get_backend_statistics():
     """Routing statistics (grenade.RoutingStatistics) and timing (grenade.ExecutionTimeInfo) of the last run."""
     return dict(simulator.state.statistics)

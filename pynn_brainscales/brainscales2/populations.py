@@ -118,11 +118,6 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         if self.size < 1:       # PyNN accepts any int; 0 or < 0 would fail deep in numpy / grenade
             raise ValueError(f"Population size must be at least 1, got {self.size} "
                              f"({type(self.celltype).__name__})")
-        if getattr(self.celltype, "is_on_chip", False):
-            used = sum(p.size for p in simulator.state.populations if p.celltype.is_on_chip)
-            if used + self.size > simulator.NEURONS_ON_CHIP:
-                raise ValueError(f"too many neurons for the chip: {used + self.size} in on-chip populations, "
-                                 f"the chip has {simulator.NEURONS_ON_CHIP}")
         if getattr(self.celltype, "is_background", False):
             self.celltype.check_size(self.size)
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
@@ -155,7 +150,9 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
             return
         chip = init if hasattr(init, "neuron_block") else init.to_chip()
         atoms = simulator.state.next_atoms(self.size)
-        if len(atoms) != self.size:             # a too short neuronPermutation: grenade reports it
+        if len(atoms) != self.size or np.any(atoms >= simulator.NEURONS_ON_CHIP):
+            # beyond one chip: the network is partitioned at run time, which takes these defaults
+            # at the circuits each slice is placed on (simulator._slice_config)
             return
         values = self.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms])
         for name, arr in values.items():

@@ -105,11 +105,6 @@ class Projection(common.Projection):
             self._post = np.concatenate(self._post_parts)
             self._weight = np.concatenate(self._w_parts)
             self._delay = np.concatenate(self._d_parts)
-            # row-major (pre, post) order, as public: iteration and get(format="list") follow the
-            # order in which set(weight=<list>) assigns values
-            order = np.lexsort((self._post, self._pre))
-            self._pre, self._post = self._pre[order], self._post[order]
-            self._weight, self._delay = self._weight[order], self._delay[order]
         del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
