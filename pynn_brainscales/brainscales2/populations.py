@@ -44,8 +44,9 @@ class _CalibrationArchive:
     ``calib_target`` (ParameterSpace the last calibration was made for), ``calib_hwparams``
     (calibrated lola.AtomicNeuron per neuron, an archive) and ``actual_hwparams`` (the
     lola.AtomicNeuron per neuron the runs use: adjust them in place after
-    ``run(None, RunCommand.PREPARE)``).  Available after ``run()`` or PREPARE (RuntimeError before);
-    other cell types raise TypeError."""
+    ``run(None, RunCommand.PREPARE)``).  Available after ``run()`` or PREPARE (before:
+    ``NotCalibratedError``, a RuntimeError and, as public, an AttributeError); other cell types
+    raise TypeError."""
 
     def _archive(self, name):
         from .standardmodels.cells_base import CalibNeuronBase
@@ -55,8 +56,9 @@ class _CalibrationArchive:
                             f"not for {type(root.celltype).__name__}")
         value = getattr(root, "_" + name, None)
         if value is None:
-            raise RuntimeError(f"{name} of {root.label!r} is available after pynn.run() (or pynn.run(None, "
-                               f"pynn.RunCommand.PREPARE), which calibrates without running)")
+            from .standardmodels.cells_base import NotCalibratedError
+            raise NotCalibratedError(f"{name} of {root.label!r} is available after pynn.run() (or pynn.run(None, "
+                                     f"pynn.RunCommand.PREPARE), which calibrates without running)")
         if root is self:
             return tuple(value) if name == "actual_hwparams" else value
         mask = np.asarray(self.index_in_grandparent(np.arange(self.size)))

@@ -136,6 +136,7 @@ class _Snippet:
     cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
+    madc: List[Tuple[Any, str, int]] = field(default_factory=list)   # (population, variable, index) on the MADC
     offsets: Dict[Any, int] = field(default_factory=dict)    # on-chip population -> first neuron here
     replay: Dict[Any, Any] = field(default_factory=dict)     # partitioning.Slice -> host source descriptor
     instances: List[Any] = field(default_factory=list)       # partitioned: one _Snippet per execution
@@ -474,14 +475,10 @@ class State(common.control.BaseState):
             sp = results.spikes(d, snippet=k)
             rec._store_spikes(np.asarray(sp["neuron"], np.int64) + lo,
                               s.t_start + np.asarray(sp["time"]) * self.speedup, part)
-            n = results.network.populations[d.index].size
-            for var, idx in pop._madc_requests():
-                for i in idx:
-                    if not lo <= i < lo + n:
-                        continue
-                    tr = results.madc(d, i - lo, snippet=k)
-                    rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                      np.asarray(tr["value"], float), part)
+        for pop, var, i in s.madc:          # as recorded when the snippet was appended
+            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
+            pop.recorder._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                       np.asarray(tr["value"], float), part)
         for pop, i in s.cadc:
             tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
             pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
@@ -553,6 +550,7 @@ class State(common.control.BaseState):
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
+        madc_map = []                   # (population, variable, index): what this snippet records
         placed = 0
         offsets, sizes = {}, {}         # on-chip population -> first neuron / size of its slice here
         for pop in self.populations:
@@ -589,6 +587,7 @@ class State(common.control.BaseState):
                     for i in ids:
                         if lo <= i < hi:
                             madc.append((d, i - lo, MADC_SOURCE[var]))
+                            madc_map.append((pop, var, i))
                 for i in pop.recorder.cadc_indices():
                     if lo <= i < hi:
                         cadc.append((pop, i))
@@ -680,7 +679,7 @@ class State(common.control.BaseState):
             if not pop.recorder.recorded or instance > 0:   # a partitioned network stores them once
                 del source_trains[pop]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes, offsets=offsets, replay=replay)
+                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map)
 
     def _slice_config(self, pop, lo, hi, placement, first):
         """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a

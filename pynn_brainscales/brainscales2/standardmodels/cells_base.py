@@ -3,7 +3,13 @@
 import numpy as np
 from pyNN.standardmodels import StandardCellType
 
-__all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase"]
+__all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase", "NotCalibratedError"]
+
+
+class NotCalibratedError(RuntimeError, AttributeError):
+    """``calib_target`` / ``calib_hwparams`` / ``actual_hwparams`` read before the calibration ran.
+    A RuntimeError (the state is wrong, not the name) that is also the AttributeError the public
+    backend raises here, so scripts written for it keep working."""
 
 
 class NeuronCellType(StandardCellType):
@@ -50,10 +56,10 @@ class CalibNeuronBase(NeuronCellType):
 
     # -- the public archives of the last calibration (calibration.archive_hwparams) ---------
     def _archived(self, name):
-        value = getattr(self, "_" + name, None)
+        value = self.__dict__.get("_" + name)
         if value is None:
-            raise RuntimeError(f"{name} is available after pynn.run() (or pynn.run(None, pynn.RunCommand.PREPARE), "
-                               f"which calibrates without running)")
+            raise NotCalibratedError(f"{name} is available after pynn.run() (or pynn.run(None, "
+                                     f"pynn.RunCommand.PREPARE), which calibrates without running)")
         return value
 
     calib_target = property(lambda self: self._archived("calib_target"),
