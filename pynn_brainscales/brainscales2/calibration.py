@@ -103,6 +103,7 @@ def archive_hwparams(population, atoms, result, chip):
     population._calib_target = ParameterSpace(
         {k: np.array(np.broadcast_to(np.asarray(v, dtype=float), (population.size,)))
          for k, v in population._parameters.items()}, shape=(population.size,))
+    population._calib_target.evaluate(simplify=False)       # plain arrays: target["v_rest"][i]
     population._calib_hwparams = [n.copy() for n in neurons]
     population._actual_hwparams = [n.copy() for n in neurons]
     population._calib_source = source

@@ -63,7 +63,9 @@ class _CalibrationArchive:
             return tuple(value) if name == "actual_hwparams" else value
         mask = np.asarray(self.index_in_grandparent(np.arange(self.size)))
         if name == "calib_target":
-            return ParameterSpace({k: np.asarray(v)[mask] for k, v in value.items()}, shape=(self.size,))
+            view = ParameterSpace({k: np.asarray(v)[mask] for k, v in value.items()}, shape=(self.size,))
+            view.evaluate(simplify=False)
+            return view
         out = np.empty(len(value), dtype=object)
         out[:] = list(value)
         return out[mask]
