@@ -3,6 +3,7 @@
 Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology),
 or biological time with ``setup(units="biological")``.  See docs/pynn.md.
 """
+import builtins     # the module's own ``set`` is PyNN's set(), as public
 import os
 
 import numpy as np
@@ -73,7 +74,7 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     perm = extra_params.get("neuronPermutation")
     if perm is not None:
         perm = [_permutation_entry(p) for p in perm]
-        if len(set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
+        if len(builtins.set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
             raise ValueError("neuronPermutation must list distinct neuron indices in [0, 511]")
     st.neuron_permutation = perm
     st.background_permutation = _background_permutation(extra_params.get("backgroundPermutation"))
@@ -167,7 +168,7 @@ def _background_permutation(perm):
             raise ValueError(f"backgroundPermutation entry {p!r} is not a PADI bus index in [0, 3] "
                              f"(PADIBusOnPADIBusBlock)")
         buses.append(b)
-    if len(set(buses)) != len(buses):
+    if len(builtins.set(buses)) != len(buses):
         raise ValueError(f"backgroundPermutation {buses} must list distinct PADI buses (one generator per bus)")
     return buses
 
