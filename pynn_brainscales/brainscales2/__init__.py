@@ -21,6 +21,8 @@ from .simulator import RunCommand  # noqa: F401
 from . import injection
 from .injection import InjectedConfiguration, InjectedReadout  # noqa: F401
 from . import helper  # noqa: F401
+from . import utils  # noqa: F401  (public: pynn.utils.chip_plotter)
+from . import partitioning  # noqa: F401
 from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                                    SpikeSourcePoisson, SpikeSourcePoissonOnChip,

@@ -326,6 +326,11 @@ class State(common.control.BaseState):
                 f"MADC recording: the two recorded neurons must sit in columns of different parity (one even, "
                 f"one odd); {p0.label}[{i0}] (column {c0}) and {p1.label}[{i1}] (column {c1}) are both {kind}")
 
+    def preprocess(self, snippet_begin_time=0, snippet_end_time=0):
+        """Public name of ``prepare()`` (``pynn.simulator.state.preprocess(0, 0)``); the times are
+        ignored, as by the public backend's PREPARE."""
+        self.prepare()
+
     def prepare(self):
         """Calibrate and route the network as it is now (nothing runs on the chip)."""
         snip = self._build_snippet(self.t, self.t + self.speedup * 1e-3, 1e-3)

@@ -318,3 +318,12 @@ def test_background_permutation_places_the_generators():
         pynn.Population(8, pynn.cells.SpikeSourcePoissonOnChip(rate=2e5, seed=seed), label=f"bg{seed}")
     with pytest.raises(ValueError, match="lists 1 PADI bus.*'bg2' is number 1"):
         pynn.run(0.01)
+
+
+def test_chip_plotter_names_what_is_missing():
+    from pynn_brainscales.brainscales2.utils.chip_plotter import ChipPlotter
+    _driven(2)
+    pynn.simulator.state.preprocess(0, 0)           # the public example's way to route only
+    assert pynn.get_backend_statistics()["routing"].synapses == 2
+    with pytest.raises(NotImplementedError, match="ChipPlotter .* not ported yet.*get_execution_instance_data"):
+        ChipPlotter(population_contrast_groups={"exc": [0]})
