@@ -70,6 +70,13 @@ class _CalibrationArchive:
         out[:] = list(value)
         return out[mask]
 
+    def get_plasticity_data(self, observable):
+        """Public: observables of a plasticity rule per neuron (recorded by a PPU kernel).  Not
+        emulated: raises NotImplementedError naming the feature."""
+        raise NotImplementedError(f"get_plasticity_data({observable!r}): observables are recorded by plasticity "
+                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
+                                  f"does not execute yet")
+
     calib_target = property(lambda self: self._archive("calib_target"), doc=__doc__)
     calib_hwparams = property(lambda self: self._archive("calib_hwparams"), doc=__doc__)
     actual_hwparams = property(lambda self: self._archive("actual_hwparams"), doc=__doc__)

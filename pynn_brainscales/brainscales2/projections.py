@@ -201,6 +201,13 @@ class Projection(common.Projection):
                 self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
             self._weight = w
 
+    def get_data(self, observable):
+        """Public: observables of a plasticity rule per synapse (recorded by a PPU kernel).  Not
+        emulated: raises NotImplementedError naming the feature."""
+        raise NotImplementedError(f"Projection.get_data({observable!r}): observables are recorded by plasticity "
+                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
+                                  f"does not execute yet")
+
     def _set_connection_values(self, name, which, values):
         """Set ``weight`` or ``delay`` of the connections ``which`` (indices into this projection),
         checked as ``set()`` checks them."""

@@ -327,3 +327,11 @@ def test_chip_plotter_names_what_is_missing():
     assert pynn.get_backend_statistics()["routing"].synapses == 2
     with pytest.raises(NotImplementedError, match="ChipPlotter .* not ported yet.*get_execution_instance_data"):
         ChipPlotter(population_contrast_groups={"exc": [0]})
+
+
+def test_plasticity_observables_name_the_ppu():
+    src, nrn, prj = _driven(1)
+    with pytest.raises(NotImplementedError, match=r"Projection.get_data\('weights'\).*PPU"):
+        prj.get_data("weights")
+    with pytest.raises(NotImplementedError, match=r"get_plasticity_data\('rates'\).*PPU"):
+        nrn.get_plasticity_data("rates")
