@@ -352,3 +352,18 @@ def test_random_chains_place_and_route_or_fail_clearly(build):
                 sel = (proj.post_indices == j) & (proj.post_compartments == c)
                 counts = np.array([np.count_nonzero(col[sel] == a) for a in circuits])
                 assert counts.sum() == sel.sum() and counts.max() - counts.min() <= 1
+
+
+def test_docs_example_runs_and_prints_what_it_says():
+    """The multi-compartment example of docs/grenade.md."""
+    import contextlib
+    import io
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grenade.md").read_text()
+    section = text[text.index("**Multi-compartment neurons.**"):]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start:section.index("```", start)]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/grenade.md", "exec"), {})
+    assert out.getvalue().strip() == "[6, 7] (4, 7)"

@@ -432,3 +432,18 @@ def test_random_chains_place_and_route_or_fail_clearly(chain):
     d = grenade.PopulationDescriptor(0)
     allowed = {int(a.toEnum()) for n in range(size) for a in net.circuits(d, n, target)}
     assert set(columns.tolist()) <= allowed and len(columns) == size * n_inputs
+
+
+def test_docs_example_runs_and_prints_what_it_says():
+    """The first example of docs/pynn.md "Multicompartment neurons"."""
+    import contextlib
+    import io
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "pynn.md").read_text()
+    section = text[text.index("## Multicompartment neurons"):]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start:section.index("```", start)]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/pynn.md", "exec"), {})
+    assert out.getvalue().strip() == "['soma'] True"
