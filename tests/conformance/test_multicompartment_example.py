@@ -26,7 +26,6 @@ def create_neuron_class(length: int):
 
         connect_conductance = []
         if n_comp < length - 1:
-            # connect to the right
             connect_conductance.append((second, 200))
             connections.append(
                 SharedLineConnection(start=second,
@@ -52,10 +51,9 @@ def run_example(length: int = 3, runtime: float = 0.15):
 
     pop = pynn.Population(1, McNeuron(threshold_enable=False))
 
-    # Distribute spikes over the experiment runtime
+    # one input time per compartment, spread over the run
     spike_times = np.linspace(0.01, runtime - 0.05, length)
 
-    # Inject one spike in each compartment
     for n_input in range(length):
         in_pop = pynn.Population(3, pynn.cells.SpikeSourceArray(
             spike_times=[spike_times[n_input]]))
@@ -66,7 +64,7 @@ def run_example(length: int = 3, runtime: float = 0.15):
             pynn.AllToAllConnector(location_selector=f'comp{n_input}'),
             synapse_type=synapse)
 
-    # record voltage in each compartment
+    # every compartment's membrane on the CADC
     pop.record(
         "v", locations=[f"comp{n_comp}" for n_comp in range(length)],
         device='cadc')

@@ -25,19 +25,18 @@ from pynn_brainscales.brainscales2.morphology import create_mc_neuron, \
 def tutorial():
     """The tutorial's network and its ``record_membrane_traces``; runs of several settings."""
     calib = pynn.helper.chip_from_nightly()
-    # setup PyNN and inject calibration data
     pynn.setup(initial_config=calib)
 
-    length = 4  # Number of compartments in the chain
-    inputs = 10 # Number of concurrent input spikes
+    length = 4      # compartments
+    inputs = 10     # sources spiking together
 
     assert length >= 2
     compartments = []
     for n_comp in range(length):
         positions = [2 * n_comp, 2 * n_comp + 1]
-        # use direct connection to connect to the right
+        # the first circuit taps the line of the left neighbour directly
         connect_shared_line = None if n_comp == 0 else [positions[0]]
-        # use resistor to connect to the right
+        # the second one reaches the right neighbour through its conductance
         connect_conductance = None if n_comp == (length - 1) else \
             [(positions[1], 200)]
         compartments.append(
@@ -46,32 +45,29 @@ def tutorial():
                         connect_conductance=connect_conductance,
                         connect_shared_line=connect_shared_line))
 
-    # close shared line between neighboring compartments
+    # the shared line from each compartment's second circuit to the next one's first
     connections = []
     for n_comp in range(length - 1):
-        # start at second circuit in first compartment
         start = 2 * n_comp + 1
         connections.append(
             SharedLineConnection(start=start, stop=start + 1, row=0))
 
-    # create new neuron type
     CompartmentChain = create_mc_neuron('CompartmentChain',
                                         compartments=compartments,
                                         connections=connections,
                                         single_active_circuit=True)
 
-    # disable spiking since we want to observe the attenuation of PSPs
+    # no spikes: only the PSPs are of interest
     pop = pynn.Population(1, CompartmentChain(threshold_enable=False))
 
-    isi = 0.2  # ms (hw): time between inputs
-    spike_times = np.arange(length) * isi + 0.5 * isi  # ms (hw)
-    # Inject stimulus in one compartment after another
+    isi = 0.2                                               # hardware ms between the inputs
+    spike_times = np.arange(length) * isi + 0.5 * isi       # one input per compartment, in turn
     projections = []
     for n_comp, spike_time in enumerate(spike_times):
         pop_in = pynn.Population(inputs, pynn.cells.SpikeSourceArray(
             spike_times=[spike_time]))
 
-        # Note: the weight will be set later
+        # weights come with each setting below
         synapse_type = pynn.standardmodels.synapses.StaticSynapse()
         projections.append(
             pynn.Projection(pop_in, pop,
@@ -79,23 +75,12 @@ def tutorial():
                             synapse_type=synapse_type))
 
     def record_membrane_traces(weight: int, conductance: int) -> List:
-        """
-        Run emulation on BSS-2 and record membrane traces of each compartment.
-
-        :param weight: Weight of stimulus projection. Value range: [0, 63].
-        :param conductance: Conductance between compartments. Value range
-            [0, 1022].
-
-        :return List of recorded membrane traces.
-        """
-
-        # Set parameters
+        """One run per compartment (one MADC): its membrane trace, for the given input weight
+        (0..63) and inter-compartment conductance (CapMem LSB 0..1022)."""
         pop.set(multicompartment_i_bias_nmda=conductance)
         for proj in projections:
             proj.set(weight=weight)
 
-
-        # Run on hardware and record mebrane potentials
         membrane_traces = []
         for n_comp in range(length):
             pop.record(['v'], locations=[f'comp_{n_comp}'])
