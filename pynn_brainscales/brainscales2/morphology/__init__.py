@@ -110,8 +110,8 @@ def _add_compartment(morphology: lola.Morphology, index: int, comp: Compartment)
     checked = _copy(comp)
     both = sorted(set(checked.connect_shared_line) & {p for p, _ in checked.connect_conductance})
     if both:
-        raise MorphologyError(f"compartment {index} ({comp.label!r}): the circuit at position {both[0]} is connected to "
-                              "the shared line directly (connect_shared_line) and through its conductance "
+        raise MorphologyError(f"compartment {index} ({comp.label!r}): the circuit at position {both[0]} is connected "
+                              "to the shared line directly (connect_shared_line) and through its conductance "
                               "(connect_conductance); use one of the two")
 
     def circuit(position):
