@@ -162,6 +162,10 @@ def _cadc_coefficients() -> Tuple[float, float]:
 
 
 _CADC_C0, _CADC_C1 = _cadc_coefficients()
+#: CUBA current jump per weight LSB and gm LSB (nA, full synapse DAC bias): 0.686 pA, so that
+#: a PSP spans as many CADC LSB as calix's synaptic ranges (i_synin_gm 30..800, tau_syn
+#: drives) are sized for: 1 pA per 4 mV CADC step before the CADC had its public scale
+_SYNIN_GM_NA = 1e-3 * _CADC_C1 / 4.0
 _V_DIRECT = dict(form="affine", c0=CAPMEM_MV_AT_ZERO, c1=CAPMEM_MV_PER_LSB, gain_sigma=0.02,
                  offset_sigma=15.0, unit="mV")
 _V_BUFFERED = dict(_V_DIRECT, c0=CAPMEM_MV_AT_ZERO - CAPMEM_MV_PER_LSB * BUFFER_DROP_LSB,
@@ -198,11 +202,11 @@ TRANSFERS: Tuple[Transfer, ...] = (
              "reciprocal", 0.2222, 1022.2, gain_sigma=0.05,
              doc="inhibitory synaptic time constant (as excitatory)"),
     Transfer("i_bias_synin_exc_gm", "capmem", "i_bias_synin_exc_gm", "cuba_gain_exc", "nA",
-             "linear", 0.0, 0.001, gain_sigma=0.05,
+             "linear", 0.0, _SYNIN_GM_NA, gain_sigma=0.05,
              doc="CUBA: current jump per weight LSB at full synapse DAC bias (x0.25 without "
              "enable_synaptic_input_excitatory_small_capacitance)"),
     Transfer("i_bias_synin_inh_gm", "capmem", "i_bias_synin_inh_gm", "cuba_gain_inh", "nA",
-             "linear", 0.0, 0.001, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
+             "linear", 0.0, _SYNIN_GM_NA, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
     Transfer("i_bias_synin_exc_coba", "capmem", "i_bias_synin_exc_coba", "coba_gain_exc", "uS",
              "linear", 0.0, 2.5e-6, gain_sigma=0.05,
              doc="COBA: conductance jump per weight LSB at full synapse DAC bias (x0.25 "
@@ -228,8 +232,9 @@ TRANSFERS: Tuple[Transfer, ...] = (
     Transfer("membrane_capacitor_size", "field", "NeuronConfig.membrane_capacitor_size", "C", "pF",
              "affine", 0.3, 2.0 / 63, lo=0, hi=63, gain_sigma=0.02,
              doc="membrane capacitance (0.3 pF parasitic + 63 steps up to 2.3 pF)"),
-    Transfer("delta_T", "constant", "-", "delta_T", "mV", "affine", 20.0, 0.0, lo=0, hi=0,
-             gain_sigma=0.05, doc="slope factor of the exponential term (fixed by the circuit)"),
+    Transfer("delta_T", "constant", "-", "delta_T", "mV", "affine", 2.0 * 2.5 * _CADC_C1, 0.0, lo=0, hi=0,
+             gain_sigma=0.05, doc="slope factor of the exponential term (fixed by the circuit; "
+             "2 mV of PyNN's AdEx at the biological mapping of 6.86 hardware mV per mV)"),
     # --- shared cells (one per CapMem block = quadrant) ------------------------------------
     Transfer("syn_i_bias_dac", "shared", "syn_i_bias_dac", "synapse_dac", "1", "linear", 0.0,
              1.0 / 1022, gain_sigma=0.03, instances="quadrant",

@@ -81,14 +81,15 @@ _ANALOG_NORMAL = int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)
 #: the transfer (hxsim.transfer) of the CapMem cell behind each searched voltage
 _VOLTAGE_CELL = {"leak.v_leak": "v_leak", "reset.v_reset": "v_reset", "threshold.v_threshold": "v_threshold"}
 
-#: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (mV, 80 LSB) of the
+#: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (80 LSB, in mV) of the
 #: median neuron: the excitatory PSP rises to ~208, the inhibitory one falls to ~48 LSB,
 #: ~47 LSB inside the CADC range 0..255 for mismatch. The drive is sized per receptor:
 #: one drive for both, sized for the weaker one, made the stronger one's PSP
 #: gm_strong / gm_weak times higher, clipped by the CADC from a ratio of ~1.6 on
 #: (every trace at 255: "tau_syn measurements disagree").
 TAU_SYN_REST_LSB = 128.0
-TAU_SYN_PSP_MV = 320.0
+TAU_SYN_PSP_LSB = 80.0
+TAU_SYN_PSP_MV = TAU_SYN_PSP_LSB * S.nominal.cadc_mv_per_lsb()
 #: at most this many host events per PSP (one per FPGA cycle: <= 512 ns, over before the
 #: fitted tail starts, >= 1.5 us after the first event) where 128 rows of weight 63
 #: cannot reach the PSP height
@@ -142,7 +143,7 @@ def synin_drive(gm, dac_bias, c_pf: float, tau_syn_us, tau_mem_us: float):
     gm = np.broadcast_to(np.asarray(gm, float), (2,))
     tau_s = np.broadcast_to(np.asarray(tau_syn_us, float), (2,))
     unit = S.nominal.cuba_gain_per_lsb() * gm * dac_bias / 1022.0          # nA per row x weight
-    rate_q = 4.0 * SYNIN_SHIFT_LSB * c_pf / (tau_s * tau_mem_us)            # nA per us of mean input
+    rate_q = S.nominal.cadc_mv_per_lsb() * SYNIN_SHIFT_LSB * c_pf / (tau_s * tau_mem_us)  # nA per us of input
     ref = int(np.argmax(gm))
     rows, weight = 64, 1
     period = rows * weight * unit[ref] / rate_q[ref]

@@ -46,6 +46,11 @@ class nominal:  # noqa: N801 - a namespace
         return (np.asarray(mv, float) - t.c0) / t.c1
 
     @staticmethod
+    def cadc_mv_per_lsb():
+        """mV per CADC code (the nominal CADC step)."""
+        return float(_transfers()[0]["cadc"].c1)
+
+    @staticmethod
     def madc_to_mv(code):
         t = _transfers()[0]["madc"]
         return t.c0 + t.c1 * np.asarray(code, float)
