@@ -148,7 +148,7 @@ class Transfer:
 CAPMEM_MV_PER_LSB = 1.143
 CAPMEM_MV_AT_ZERO = 164.0
 BUFFER_DROP_LSB = 320.0
-BUFFER_RAILS_MV = (50.0, 950.0)
+BUFFER_RAILS_MV = (50.0, 900.0)
 #: (CapMem LSB of a plain voltage cell, CADC code) the CADC ramp is calibrated to (public calix:
 #: the dynamic range CapMem 70..550 reads 20..220)
 CADC_ANCHORS = ((70.0, 20.0), (550.0, 220.0))

@@ -41,7 +41,7 @@ def test_buffered_cells_saturate_at_their_rails():
 def test_inverse_rejects_infeasible_values_by_name():
     t = tr.TRANSFERS_BY_NAME["v_leak"]
     with pytest.raises(ValueError, match=r"E_leak = 2000.0 mV .* outside the reachable range "
-                                         r"\[50, 950\] mV of v_leak"):
+                                         r"\[50, 900\] mV of v_leak"):
         t.to_dac([500.0, 2000.0])
     assert t.to_dac([2000.0, -5.0], clip=True).tolist() == [1022, 0]
     tau = tr.TRANSFERS_BY_NAME["i_bias_synin_exc_tau"]
