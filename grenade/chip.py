@@ -343,12 +343,20 @@ class ChipState:
         self.chip = base.copy()
         self.spec: Optional[ChipSpec] = None
         self.words: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        # members whose words on the chip were changed by timed writes (note_written)
+        self.dirty: set = set()
 
     def update(self, spec: ChipSpec) -> List[str]:
-        """Bring the working chip to ``spec``; returns the members that changed."""
+        """Bring the working chip to ``spec``; returns the members that changed (and those that
+        timed writes changed on the chip since, see :meth:`note_written`)."""
         changed = []
+        dirty, self.dirty = self.dirty, set()
         for m in MEMBERS:
             parts = spec.parts_for(m)
+            if m in dirty:
+                apply_member(self.chip, self.base, spec, m)
+                changed.append(m)
+                continue
             if not parts and self.spec is not None:
                 continue
             if self.spec is not None and all(_equal(a, b) for a, b in zip(parts, self.spec.parts_for(m))):
@@ -384,3 +392,34 @@ class ChipState:
         if not addrs:
             return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
         return np.concatenate(addrs), np.concatenate(words)
+
+    def note_written(self, addresses, words) -> None:
+        """Words written onto the chip outside the configuration (timed writes inside a
+        realtime section, in program order): the believed words become these, and the next
+        :meth:`update` includes their members, so the next difference writes the
+        configuration's words back where they differ.  Addresses of no member are ignored."""
+        addresses = np.asarray(addresses, dtype=np.int64).reshape(-1)
+        words = np.asarray(words, dtype=np.uint32).reshape(-1)
+        if not len(addresses) or not self.words:
+            return
+        names = list(self.words)
+        all_a = np.concatenate([np.asarray(self.words[m][0], np.int64) for m in names])
+        member = np.repeat(np.arange(len(names)), [len(self.words[m][0]) for m in names])
+        index = np.concatenate([np.arange(len(self.words[m][0])) for m in names])
+        order = np.argsort(all_a, kind="stable")
+        sa = all_a[order]
+        pos = np.searchsorted(sa, addresses)
+        found = (pos < len(sa)) & (sa[np.minimum(pos, len(sa) - 1)] == addresses)
+        hit = np.flatnonzero(found)
+        j = order[pos[hit]]
+        for mi in np.unique(member[j]):
+            m = names[mi]
+            sel = member[j] == mi
+            a, w = self.words[m]
+            w = w.copy()
+            idx, vals = index[j[sel]], words[hit[sel]]
+            _, first_from_end = np.unique(idx[::-1], return_index=True)
+            last = len(idx) - 1 - first_from_end          # program order: the last write of an address wins
+            w[idx[last]] = vals[last]
+            self.words[m] = (a, w)
+            self.dirty.add(m)
