@@ -393,6 +393,49 @@ class ChipState:
             return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
         return np.concatenate(addrs), np.concatenate(words)
 
+    def _locate(self, addresses):
+        """(member names, member number, index in the member, found) of word addresses."""
+        names = list(self.words)
+        if not names:
+            n = len(addresses)
+            return names, np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
+        all_a = np.concatenate([np.asarray(self.words[m][0], np.int64) for m in names])
+        member = np.repeat(np.arange(len(names)), [len(self.words[m][0]) for m in names])
+        index = np.concatenate([np.arange(len(self.words[m][0])) for m in names])
+        order = np.argsort(all_a, kind="stable")
+        sa = all_a[order]
+        pos = np.minimum(np.searchsorted(sa, addresses), len(sa) - 1)
+        found = sa[pos] == addresses
+        j = order[pos]
+        return names, member[j], index[j], found
+
+    def resolve_masked(self, addresses, words, masks) -> np.ndarray:
+        """Full words of timed writes in program order: the bits outside a write's mask come
+        from the previous write of that address, else from the believed word.  ValueError for a
+        masked write of an address grenade does not configure."""
+        addresses = np.asarray(addresses, dtype=np.int64).reshape(-1)
+        out = np.asarray(words, dtype=np.int64).reshape(-1).copy()
+        masks = np.asarray(masks, dtype=np.int64).reshape(-1)
+        partial = masks != 0xFFFFFFFF
+        if not np.any(partial):
+            return out.astype(np.uint32)
+        names, member, index, found = self._locate(addresses)
+        if not np.all(found[partial]):
+            bad = int(addresses[np.flatnonzero(partial & ~found)[0]])
+            raise ValueError(f"masked timed write of address {bad:#x}: grenade does not configure it, so the bits "
+                             f"outside the mask are unknown (write the whole word)")
+        last = {}
+        for p in range(len(addresses)):
+            a = int(addresses[p])
+            if partial[p]:
+                old = last.get(a)
+                if old is None:
+                    old = int(self.words[names[member[p]]][1][index[p]])
+                m = int(masks[p])
+                out[p] = (old & ~m & 0xFFFFFFFF) | (int(out[p]) & m)
+            last[a] = int(out[p])
+        return out.astype(np.uint32)
+
     def note_written(self, addresses, words) -> None:
         """Words written onto the chip outside the configuration (timed writes inside a
         realtime section, in program order): the believed words become these, and the next
@@ -402,22 +445,14 @@ class ChipState:
         words = np.asarray(words, dtype=np.uint32).reshape(-1)
         if not len(addresses) or not self.words:
             return
-        names = list(self.words)
-        all_a = np.concatenate([np.asarray(self.words[m][0], np.int64) for m in names])
-        member = np.repeat(np.arange(len(names)), [len(self.words[m][0]) for m in names])
-        index = np.concatenate([np.arange(len(self.words[m][0])) for m in names])
-        order = np.argsort(all_a, kind="stable")
-        sa = all_a[order]
-        pos = np.searchsorted(sa, addresses)
-        found = (pos < len(sa)) & (sa[np.minimum(pos, len(sa) - 1)] == addresses)
+        names, member, index, found = self._locate(addresses)
         hit = np.flatnonzero(found)
-        j = order[pos[hit]]
-        for mi in np.unique(member[j]):
+        for mi in np.unique(member[hit]):
             m = names[mi]
-            sel = member[j] == mi
+            sel = hit[member[hit] == mi]
             a, w = self.words[m]
             w = w.copy()
-            idx, vals = index[j[sel]], words[hit[sel]]
+            idx, vals = index[sel], words[sel]
             _, first_from_end = np.unique(idx[::-1], return_index=True)
             last = len(idx) - 1 - first_from_end          # program order: the last write of an address wins
             w[idx[last]] = vals[last]

@@ -326,14 +326,17 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 # the same quads at every sample time: their addresses once, one bulk read per time
                 read_addrs = np.concatenate([haldls.CADCSampleQuad.read_plan(q) for q in quads])
             tw = timed_writes[k]
-            w_args = (None, None, None) if tw is None or not len(tw) else (tw.cycles() + offset, tw.addresses,
-                                                                          tw.words)
+            w_args = (None, None, None)
+            if tw is not None and len(tw):
+                # masked writes keep the configured bits outside their masks
+                words = cs.resolve_masked(tw.addresses, tw.words, tw.masks) if tw.masked else tw.words
+                w_args = (tw.cycles() + offset, tw.addresses, words)
             tickets = append_realtime(builder, t_sp, l_sp, *w_args, read_cycles=cadc_times,
                                       read_addresses=read_addrs)
             if cadc_times:
                 m["cadc"].append((k, np.asarray(cadc_times, np.int64) - offset, tickets, where))
             if w_args[0] is not None:
-                cs.note_written(tw.addresses, tw.words)
+                cs.note_written(w_args[1], w_args[2])
             offset += int(runtimes[b, k])
         builder.wait_until(offset)
         if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:

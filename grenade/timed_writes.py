@@ -24,26 +24,40 @@ import numpy as np
 
 from .inputs import ms_to_cycles
 
-__all__ = ["TimedWrites", "append_realtime"]
+__all__ = ["TimedWrites", "append_realtime", "FULL_MASK"]
+
+
+FULL_MASK = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
 class TimedWrites:
     """Word writes at times of a snippet: ``times`` (hardware ms from the snippet start,
     non-negative), ``addresses`` and ``words`` (32 bit), one entry per word, in any order
-    (stably sorted by time when executed: writes of equal time keep their order)."""
+    (stably sorted by time when executed: writes of equal time keep their order).
+
+    ``masks`` (optional, 32 bit per entry, default all bits): only the bits set in the mask are
+    written; the others keep what the chip holds at that time (the network's configuration,
+    or an earlier timed write), so a write can change one field of a register that grenade
+    also configures (e.g. one switch of a ``NeuronConfig``).  Masked writes need an address
+    that grenade configures."""
 
     times: np.ndarray
     addresses: np.ndarray
     words: np.ndarray
+    masks: Optional[np.ndarray] = None
 
     def __post_init__(self):
         t = np.asarray(self.times, dtype=float).reshape(-1)
         a = np.asarray(self.addresses, dtype=np.int64).reshape(-1)
         w = np.asarray(self.words, dtype=np.int64).reshape(-1)
-        if not (len(t) == len(a) == len(w)):
-            raise ValueError(f"TimedWrites: times, addresses and words must have equal lengths, got "
-                             f"{len(t)}, {len(a)}, {len(w)}")
+        m = np.full(len(w), FULL_MASK, np.int64) if self.masks is None else \
+            np.asarray(self.masks, dtype=np.int64).reshape(-1)
+        if not (len(t) == len(a) == len(w) == len(m)):
+            raise ValueError(f"TimedWrites: times, addresses, words and masks must have equal lengths, got "
+                             f"{len(t)}, {len(a)}, {len(w)}, {len(m)}")
+        if len(m) and (m.min() < 0 or m.max() > FULL_MASK):
+            raise ValueError("TimedWrites: masks must be 32-bit unsigned values")
         if len(t) and (not np.all(np.isfinite(t)) or t.min() < 0):
             i = int(np.flatnonzero(~np.isfinite(t) | (t < 0))[0])
             raise ValueError(f"TimedWrites: write {i} at {t[i]} ms: times must be finite and >= 0 (hardware ms "
@@ -54,6 +68,7 @@ class TimedWrites:
         object.__setattr__(self, "times", t[order])
         object.__setattr__(self, "addresses", a[order].astype(np.uint32))
         object.__setattr__(self, "words", w[order].astype(np.uint32))
+        object.__setattr__(self, "masks", m[order].astype(np.uint32))
 
     def __len__(self) -> int:
         return len(self.times)
@@ -82,7 +97,12 @@ class TimedWrites:
         if not parts:
             return cls.empty()
         return cls(np.concatenate([p.times for p in parts]), np.concatenate([p.addresses for p in parts]),
-                   np.concatenate([p.words for p in parts]))
+                   np.concatenate([p.words for p in parts]), np.concatenate([p.masks for p in parts]))
+
+    @property
+    def masked(self) -> bool:
+        """Whether some entry writes only part of its word."""
+        return bool(len(self.masks)) and bool(np.any(self.masks != FULL_MASK))
 
     def cycles(self) -> np.ndarray:
         """Write times in FPGA cycles from the snippet start (nearest cycle)."""

@@ -161,3 +161,36 @@ def test_from_containers_encodes_write_plans():
     assert int(w.addresses[0]) == int(np.asarray(a).reshape(-1)[0])
     assert int(w.words[0]) == int(np.asarray(words).reshape(-1)[0])
     assert len(grenade.TimedWrites.concatenate([w, None, grenade.TimedWrites.empty()])) == 2
+
+
+def test_masked_write_changes_only_its_bits(conn):
+    """A masked NeuronConfig write switches the constant current on and keeps the readout bits
+    grenade configured for the MADC (an unmasked default NeuronConfig would turn them off)."""
+    b = NetworkBuilder()
+    n = _neuron(600)
+    n.constant_current.enable = False
+    pop = b.add(Population(1, config=n))
+    b.add(grenade.MADCRecording([(pop, 0)]))
+    net = b.done()
+    coord = ATOM.toNeuronConfigOnDLS()
+    a_off, w_off = haldls.NeuronConfig().write_plan(coord)
+    _, w_on = haldls.NeuronConfig(enable_membrane_offset=True).write_plan(coord)
+    mask = np.asarray(w_off, np.int64) ^ np.asarray(w_on, np.int64)
+    sel = mask != 0
+    writes = grenade.TimedWrites(np.full(int(sel.sum()), 0.05), np.asarray(a_off)[sel], np.asarray(w_on)[sel],
+                                 mask[sel])
+    assert writes.masked
+    res = grenade.run(conn, [grenade.Snippet(net, None, 0.1, timed_writes=writes)])
+    t, v = _trace(res, pop)
+    assert len(t) > 1000                        # the readout stayed on through the write
+    assert v[t > 0.09].mean() > v[(t > 0.02) & (t < 0.049)].mean() + 20
+    # the chip holds the configured readout bits plus the switched-on current
+    builder = stadls.PlaybackProgramBuilder()
+    ticket = builder.read(coord)
+    stadls.run(conn, builder.done())
+    held = ticket.get()
+    assert held.enable_membrane_offset and held.enable_readout
+    # masked writes of addresses grenade does not configure are refused
+    with pytest.raises(ValueError, match="does not configure"):
+        grenade.run(conn, [grenade.Snippet(net, None, 0.1, timed_writes=grenade.TimedWrites(
+            [0.01], [0xFFFFFFF0], [1], [1]))])
