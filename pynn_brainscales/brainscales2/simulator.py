@@ -27,6 +27,8 @@ import grenade
 import hxcomm
 from grenade.inputs import ms_to_cycles
 
+from . import constant_current
+
 name = "BrainScaleS-2 (openhx emulator)"
 
 NEURONS_ON_CHIP = 512
@@ -118,6 +120,8 @@ class _Snippet:
     cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
+    timed_writes: Any = None             # grenade.TimedWrites of the current sources (or None)
+    source_samples: List[Tuple[Any, Any]] = field(default_factory=list)   # (recorded source, samples)
 
 
 class State(common.control.BaseState):
@@ -128,6 +132,7 @@ class State(common.control.BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 3.4e-05                 # ms: the mean MADC sample interval
+        self.timestep = 3.4e-05           # ms: setup(timestep): the grid of the current sources
         self.min_delay = 0.0
         self.max_delay = 0.0
         self.record_sample_times = True
@@ -153,6 +158,7 @@ class State(common.control.BaseState):
     def clear(self):
         self.populations = []
         self.projections = []
+        self.current_sources = []
         self.recorders = set()
         self.id_counter = 0
         self.segment_counter = -1
@@ -172,6 +178,8 @@ class State(common.control.BaseState):
         self._segment_executed = False
         for rec in self.recorders:
             rec._clear_data()
+        for source in getattr(self, "current_sources", ()):
+            source._clear_samples()
 
     @property
     def on_chip_latency(self):
@@ -334,13 +342,13 @@ class State(common.control.BaseState):
         relax = 0.0 if self._segment_executed else RELAX_MS
         conn = self.open_connection()
         try:
-            if len(snippets) == 1:
+            if len(snippets) == 1 and snippets[0].timed_writes is None:
                 s = snippets[0]
                 results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
                                       inter_batch_entry_wait=relax)
             else:
                 results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw,
-                                                             routing if k == 0 else None)
+                                                             routing if k == 0 else None, s.timed_writes)
                                              for k, s in enumerate(snippets)],
                                       initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
         except ValueError as err:
@@ -380,6 +388,8 @@ class State(common.control.BaseState):
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
             pop.recorder._store_spikes(idx.astype(np.int64), times)
+        for source, samples in s.source_samples:
+            source._store_samples(samples)
 
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
@@ -438,6 +448,7 @@ class State(common.control.BaseState):
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
+        timed = []              # grenade.TimedWrites of the current sources
         placed = 0
         for pop in self.populations:
             if pop.celltype.is_on_chip:
@@ -459,6 +470,11 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_excitatory = True
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
+                config, writes = constant_current.plan(
+                    self, pop, placement if placement is not None else np.arange(placed - pop.size, placed),
+                    config, t0, t1)
+                if writes is not None:
+                    timed.append(writes)
                 d = b.add(grenade.Population(pop.size, placement=placement, config=config))
                 for var, ids in pop._madc_requests():
                     for i in ids:
@@ -530,8 +546,10 @@ class State(common.control.BaseState):
         for pop in list(source_trains):
             if not pop.recorder.recorded:
                 del source_trains[pop]
+        samples = [(src, src._record_span(t0, t1)) for src in self.current_sources if src._recording]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes)
+                        cadc, names, host_spikes, grenade.TimedWrites.concatenate(timed) if timed else None,
+                        samples)
 
     @staticmethod
     def _duplicate_error(err, names):
