@@ -63,17 +63,22 @@ def _nc_masks() -> Tuple[np.ndarray, np.ndarray]:
     return rows[1] ^ rows[0], rows[2] ^ rows[0]
 
 
-def plan(state, population, atoms, config: List, t0: float, t1: float):
+def plan(state, population, atoms, config: List, t0: float, t1: float, held: Optional[dict] = None):
     """The constant current of ``population``'s neurons over the run [t0, t1) (the backend's ms).
 
     ``atoms``: AtomicNeuronOnDLS enums of the neurons; ``config``: their lola.AtomicNeurons as the
-    run configures them.  Returns ``(config, writes)``: the configuration with the current at t0
-    (copies of the changed neurons) and the later changes as ``grenade.TimedWrites`` (None when
-    no source targets the population).  Raises ValueError for sums beyond the cell's reach."""
+    run configures them; ``held``: {neuron index: (on, sink, dac)} the chip holds from the end of
+    the previous run of this segment (neurons not in it hold their own current, as after a reset).
+    Returns ``(config, writes, held)``: the configuration keeps what the chip holds (so a run
+    boundary writes nothing and needs no CapMem settling, during which the membrane would
+    already see the new current), every change from t0 on is a timed write
+    (``grenade.TimedWrites``, None when nothing changes), and the state at the end.  Raises
+    ValueError for sums beyond the cell's reach."""
+    held = held or {}
     targets = [(s, s.targets_of(population)) for s in getattr(state, "current_sources", ())]
     targets = [(s, idx) for s, idx in targets if len(idx)]
     if not targets:
-        return config, None
+        return config, None, {}
     import grenade
     import lola
     from lola.neuron import encode_neurons, neuron_addresses
@@ -122,10 +127,21 @@ def plan(state, population, atoms, config: List, t0: float, t1: float):
     rows_neuron = np.asarray(rows_neuron, dtype=np.int64)
     rows_cycle = np.asarray(rows_cycle, dtype=np.int64)
     state_arr = np.asarray(rows_state, dtype=np.int64).reshape(-1, 3)
+    # before each neuron's first row: what the chip holds (the previous run's end, else its own current)
+    first = np.r_[True, rows_neuron[1:] != rows_neuron[:-1]] if len(rows_neuron) else np.zeros(0, bool)
+    if len(rows_neuron):
+        starts = np.flatnonzero(first)
+        own = lambda i: (int(own_on[i]), int(own_sink[i]), int(own_dac[i]))   # noqa: E731
+        insert = np.array([held.get(int(i), own(int(i))) for i in rows_neuron[starts]], dtype=np.int64)
+        rows_neuron = np.insert(rows_neuron, starts, rows_neuron[starts])
+        rows_cycle = np.insert(rows_cycle, starts, 0)
+        state_arr = np.insert(state_arr, starts, insert, axis=0)
+        first = np.r_[True, rows_neuron[1:] != rows_neuron[:-1]]
+    last = np.r_[first[1:], True] if len(rows_neuron) else np.zeros(0, bool)
+    end_state = {int(i): tuple(int(x) for x in st) for i, st in zip(rows_neuron[last], state_arr[last])}
     config = list(config)
     sink_type = lola.AtomicNeuron.ConstantCurrent.Type
-    first = np.r_[True, rows_neuron[1:] != rows_neuron[:-1]] if len(rows_neuron) else np.zeros(0, bool)
-    for k in np.flatnonzero(first & (rows_cycle == 0)).tolist():
+    for k in np.flatnonzero(first).tolist():
         i = int(rows_neuron[k])
         on, sink, dac = (int(x) for x in state_arr[k])
         n = config[i].copy()
@@ -140,7 +156,7 @@ def plan(state, population, atoms, config: List, t0: float, t1: float):
     cap_changed = later & (state_arr[:, 2] != state_arr[np.maximum(prev, 0), 2])
     nc_changed = later & np.any(state_arr[:, :2] != state_arr[np.maximum(prev, 0), :2], axis=1)
     if not np.any(cap_changed | nc_changed):
-        return config, None
+        return config, None, end_state
     nc_addr, cap_addr, _ = neuron_addresses()
     row = halco.CapMemRowOnCapMemBlock.i_mem_offset.value()
     atoms = np.asarray(atoms, dtype=np.int64)
@@ -168,7 +184,7 @@ def plan(state, population, atoms, config: List, t0: float, t1: float):
         masks.append(np.tile(mask[sel], len(k)))
     writes = grenade.TimedWrites(np.concatenate(times_ms), np.concatenate(addrs), np.concatenate(words),
                                  np.concatenate(masks))
-    return config, writes
+    return config, writes, end_state
 
 
 def _check_reach(hw, times, total, factor, population, i, parts):

@@ -122,6 +122,7 @@ class _Snippet:
     host_spikes: int = 0                 # input spikes sent from the host
     timed_writes: Any = None             # grenade.TimedWrites of the current sources (or None)
     source_samples: List[Tuple[Any, Any]] = field(default_factory=list)   # (recorded source, samples)
+    constant_current_held: Dict[Any, Dict[int, Tuple]] = field(default_factory=dict)  # at t_stop
 
 
 class State(common.control.BaseState):
@@ -180,6 +181,8 @@ class State(common.control.BaseState):
             rec._clear_data()
         for source in getattr(self, "current_sources", ()):
             source._clear_samples()
+        # the chip relaxes with every neuron's own constant current before a new segment
+        self.constant_current_held = {}
 
     @property
     def on_chip_latency(self):
@@ -390,6 +393,8 @@ class State(common.control.BaseState):
             pop.recorder._store_spikes(idx.astype(np.int64), times)
         for source, samples in s.source_samples:
             source._store_samples(samples)
+        for pop, held in s.constant_current_held.items():
+            self.constant_current_held.setdefault(pop, {}).update(held)
 
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
@@ -449,6 +454,7 @@ class State(common.control.BaseState):
         descr = {}
         madc, cadc = [], []
         timed = []              # grenade.TimedWrites of the current sources
+        held_after = {}         # population -> constant current each neuron holds at t1
         placed = 0
         for pop in self.populations:
             if pop.celltype.is_on_chip:
@@ -470,9 +476,13 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_excitatory = True
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
-                config, writes = constant_current.plan(
+                # what the chip holds from the previous run of the segment (executed or pending)
+                held = dict(self.constant_current_held.get(pop, {}))
+                for pending in self.pending:
+                    held.update(pending.constant_current_held.get(pop, {}))
+                config, writes, held_after[pop] = constant_current.plan(
                     self, pop, placement if placement is not None else np.arange(placed - pop.size, placed),
-                    config, t0, t1)
+                    config, t0, t1, held)
                 if writes is not None:
                     timed.append(writes)
                 d = b.add(grenade.Population(pop.size, placement=placement, config=config))
@@ -549,7 +559,7 @@ class State(common.control.BaseState):
         samples = [(src, src._record_span(t0, t1)) for src in self.current_sources if src._recording]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
                         cadc, names, host_spikes, grenade.TimedWrites.concatenate(timed) if timed else None,
-                        samples)
+                        samples, held_after)
 
     @staticmethod
     def _duplicate_error(err, names):

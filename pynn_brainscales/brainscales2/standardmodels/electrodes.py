@@ -164,7 +164,8 @@ class _ChipCurrentSource(StandardCurrentSource):
 
     def _get_data(self):
         if not self._recording:
-            raise errors.RecordingError(f"{type(self).__name__}: call record() before the run to record its current")
+            raise RuntimeError(f"{type(self).__name__}: nothing recorded; call record() before the run to record "
+                               f"its current")
         g = source_step()
         t_now = _state().t
         parts = list(self._samples)
