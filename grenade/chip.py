@@ -95,7 +95,9 @@ class ChipSpec:
     neurons: Dict[str, np.ndarray]          # full AtomicNeuron column table (512 rows per path)
     current_rows: np.ndarray                # (2, 2, 256) bool [receptor, hemisphere, column]
     crossbar: np.ndarray                    # (2, 76) mask, target
-    drivers: np.ndarray                     # (2, 128, 4): receiver, mask, mode top, mode bottom
+    drivers: np.ndarray                     # (2, 128, 7): receiver, mask, mode top, mode bottom, STP
+                                            # enable, utilization, recovery
+    stp_clock: np.ndarray                   # (2, 2): enable_recovery_clock, recovery_clock_speed
     padi: np.ndarray                        # (2, 4) enable_spl1
     weights: np.ndarray                     # (2, 256, 256)
     labels: np.ndarray                      # (2, 256, 256)
@@ -111,7 +113,7 @@ class ChipSpec:
             return (self.background,)
         if member.startswith("synapse_driver_blocks"):
             h = int(member[-2])
-            return (self.drivers[h], self.padi[h])
+            return (self.drivers[h], self.padi[h], self.stp_clock[h])
         if member.startswith("synapse_blocks"):
             h = int(member[-2])
             return (self.weights[h], self.labels[h])
@@ -181,11 +183,13 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
         pop = network.populations[int(routing.background_population[k])]
         bg[k] = (1, int(pop.enable_random), pop.period, pop.seed, int(routing.background_mask[k]), pop.rate,
                  int(routing.background_neuron_label[k]))
-    drivers = np.stack([routing.driver_enable.astype(np.int64), routing.driver_compare_mask,
-                        routing.row_modes[:, 0::2], routing.row_modes[:, 1::2]], axis=-1)
+    drivers = np.concatenate([np.stack([routing.driver_enable.astype(np.int64), routing.driver_compare_mask,
+                                        routing.row_modes[:, 0::2], routing.row_modes[:, 1::2]], axis=-1),
+                              routing.driver_stp], axis=-1)
     return ChipSpec(neurons=table, current_rows=routing.neuron_receptors,
                     crossbar=np.stack([routing.crossbar_mask, routing.crossbar_target]),
-                    drivers=drivers, padi=routing.padi_enable, weights=routing.synapse_weights,
+                    drivers=drivers, stp_clock=routing.stp_clock, padi=routing.padi_enable,
+                    weights=routing.synapse_weights,
                     labels=routing.synapse_labels, background=bg, madc=madc, cadc=cadc)
 
 
@@ -222,15 +226,24 @@ def _apply_drivers(chip, base, spec, h):
     block = base.synapse_driver_blocks[h].copy()
     modes = haldls.RowMode
     for i in range(128):
-        recv, mask, top, bottom = (int(x) for x in spec.drivers[h, i])
+        recv, mask, top, bottom, stp, util, recovery = (int(x) for x in spec.drivers[h, i])
         d = block.synapse_drivers[i]
         d.enable_receiver = bool(recv)
         d.enable_address_out = bool(recv)
         d.row_address_compare_mask = mask
         d.row_mode_top = modes(top)
         d.row_mode_bottom = modes(bottom)
+        if stp:             # drivers without STP keep the initial configuration's STP fields
+            d.enable_stp = True
+            d.enable_recovery = True
+            d.utilization = util
+            d.recovery = recovery
+            d.offset = 0    # no efficacy floor: Tsodyks-Markram depression
     padi = block.padi_bus
     padi.enable_spl1 = [bool(x) for x in spec.padi[h]]
+    if spec.stp_clock[h, 0]:
+        block.stp.enable_recovery_clock = True
+        block.stp.recovery_clock_speed = int(spec.stp_clock[h, 1])
     chip.synapse_driver_blocks[h] = block
 
 

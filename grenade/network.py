@@ -385,6 +385,36 @@ def _connection_arrays(connections) -> Tuple[np.ndarray, np.ndarray, np.ndarray]
     return tuple(_frozen(a, np.int64) for a in out)
 
 
+@dataclass(frozen=True)
+class STP:
+    """Short-term plasticity (Tsodyks-Markram depression) of a projection's synapse drivers.
+
+    The chip's STP lives in the synapse driver and acts on every event the driver receives: the
+    driver keeps resources R (1 when recovered); an event is transmitted with efficacy R and
+    uses ``U = (utilization + 1) / 16`` of them; R recovers towards 1 with
+    ``tau_rec = unit x (recovery + 1) x (recovery_clock_speed + 1)`` (unit: the chip constant
+    ``stp_tau_rec_unit_us``, 1 us).  ``recovery_clock_speed`` is one setting per hemisphere
+    (``CommonSTPConfig``): all STP projections onto a hemisphere must agree on it.  The
+    router gives every source of an STP projection drivers of its own (one label group per
+    source), so each source has its own resources.  The chip has no facilitation."""
+
+    utilization: int
+    recovery: int
+    recovery_clock_speed: int = 0
+
+    def __post_init__(self):
+        for name in ("utilization", "recovery", "recovery_clock_speed"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 0 <= int(v) <= 15:
+                raise NetworkError(f"STP {name} must be an integer 0..15 (4 bit), got {v!r}")
+            object.__setattr__(self, name, int(v))
+
+    @property
+    def U(self) -> float:
+        """Fraction of the resources one event uses."""
+        return (self.utilization + 1) / 16.0
+
+
 class Projection:
     """Connections from the neurons of ``pre`` to those of ``post`` (an on-chip
     :class:`Population`) onto one ``receptor``.
@@ -396,12 +426,16 @@ class Projection:
     ``synapses_per_connection = max(1, ceil(max_weight / 63))`` and
     ``max_weight`` defaults to the largest weight of the projection -- so later
     weight changes up to ``max_weight`` do not need new routing.
+    ``stp``: optional :class:`STP` of the drivers that carry this projection (only from
+    external sources; each source gets drivers of its own).
     """
 
-    __slots__ = ("receptor", "pre", "post", "pre_indices", "post_indices", "weights", "max_weight")
+    __slots__ = ("receptor", "pre", "post", "pre_indices", "post_indices", "weights", "max_weight", "stp")
 
     def __init__(self, receptor, pre: PopulationDescriptor, post: PopulationDescriptor, connections=(),
-                 max_weight: Optional[int] = None):
+                 max_weight: Optional[int] = None, stp: Optional[STP] = None):
+        if stp is not None and not isinstance(stp, STP):
+            raise NetworkError(f"Projection stp must be a grenade.STP or None, got {stp!r}")
         receptor = Receptor.of(receptor)
         for name, d in (("pre", pre), ("post", post)):
             if not isinstance(d, PopulationDescriptor):
@@ -416,7 +450,7 @@ class Projection:
                 raise NetworkError(f"Projection weight {int(w.max())} exceeds its max_weight {max_weight}")
             max_weight = int(max_weight)
         for name, value in (("receptor", receptor), ("pre", pre), ("post", post), ("pre_indices", pre_i),
-                            ("post_indices", post_i), ("weights", w), ("max_weight", max_weight)):
+                            ("post_indices", post_i), ("weights", w), ("max_weight", max_weight), ("stp", stp)):
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -445,11 +479,11 @@ class Projection:
         """Same connections, new weights (keeps ``max_weight``)."""
         w = np.broadcast_to(np.asarray(weights), self.weights.shape)
         return Projection(self.receptor, self.pre, self.post, (self.pre_indices, self.post_indices, w),
-                          max_weight=self.max_weight)
+                          max_weight=self.max_weight, stp=self.stp)
 
     def __repr__(self):
         return (f"Projection({self.receptor.name}, {self.pre} -> {self.post}, {len(self)} connections, "
-                f"{self.synapses_per_connection} synapse(s) each)")
+                f"{self.synapses_per_connection} synapse(s) each" + (f", {self.stp}" if self.stp else "") + ")")
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                                    SpikeSourcePoisson, SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
-from .standardmodels.synapses import StaticSynapse  # noqa: F401
+from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
+from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
 from .standardmodels.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa: F401
 from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
 import pylogging as logger  # noqa: F401  (public: pynn.logger)

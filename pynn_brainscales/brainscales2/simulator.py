@@ -27,7 +27,7 @@ import grenade
 import hxcomm
 from grenade.inputs import ms_to_cycles
 
-from . import constant_current
+from . import constant_current, short_term_plasticity
 
 name = "BrainScaleS-2 (openhx emulator)"
 
@@ -440,7 +440,7 @@ class State(common.control.BaseState):
                           # background generator registers live in the routing result
                           tuple(getattr(p, k, None) for k in ("period", "rate", "seed", "enable_random"))))
         for pr in network.projections:
-            parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection,
+            parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection, pr.stp,
                           np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
         return tuple(parts)
 
@@ -503,23 +503,31 @@ class State(common.control.BaseState):
         sources = {}
         names = []
         groups = []
+        stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
-            for pre_root, post_root, pre, post, w, delay in prj._connection_groups():
+            for pre_root, post_root, pre, post, w, delay, stp in prj._connection_groups(stp_pairs):
                 if pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False):
+                    if stp is not None and len(pre):
+                        raise NotImplementedError(
+                            f"{prj._describe()}: TsodyksMarkramSynapse from on-chip neurons ({type(pre_root.celltype).__name__} "
+                            f"population {pre_root.label!r}): the chip's short-term plasticity lives in the synapse "
+                            f"driver and is used up by every event the driver receives; the neurons of one event output "
+                            f"share their row-select codes, so their drivers cannot be kept apart.  Short-term "
+                            f"plasticity works on connections from SpikeSourceArray / SpikeSourcePoisson")
                     pre_d = descr[pre_root]
                 else:
                     key = (pre_root, float(delay))
                     if key not in sources:
                         sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
                     pre_d = sources[key]
-                groups.append((prj, pre_d, descr[post_root], pre, post, w))
+                groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
         try:
-            for prj, pre_d, post_d, pre, post, w in groups:
+            for prj, pre_d, post_d, pre, post, w, stp in groups:
                 if len(pre) == 0:
                     continue
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
-                                         max_weight=prj._max_weight))
+                                         max_weight=prj._max_weight, stp=stp))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         if madc:
