@@ -63,19 +63,24 @@ def _nc_masks() -> Tuple[np.ndarray, np.ndarray]:
     return rows[1] ^ rows[0], rows[2] ^ rows[0]
 
 
-def plan(state, population, atoms, config: List, t0: float, t1: float, held: Optional[dict] = None):
+def plan(state, population, atoms, config: List, t0: float, t1: float, held: Optional[dict] = None,
+         lo: int = 0):
     """The constant current of ``population``'s neurons over the run [t0, t1) (the backend's ms).
 
     ``atoms``: AtomicNeuronOnDLS enums of the neurons; ``config``: their lola.AtomicNeurons as the
     run configures them; ``held``: {neuron index: (on, sink, dac)} the chip holds from the end of
-    the previous run of this segment (neurons not in it hold their own current, as after a reset).
+    the previous run of this segment (neurons not in it hold their own current, as after a reset);
+    ``lo``: ``config`` and ``atoms`` are the neurons ``lo, lo + 1, ...`` of the population (one
+    execution of a partitioned network).
     Returns ``(config, writes, held)``: the configuration keeps what the chip holds (so a run
     boundary writes nothing and needs no CapMem settling, during which the membrane would
     already see the new current), every change from t0 on is a timed write
     (``grenade.TimedWrites``, None when nothing changes), and the state at the end.  Raises
     ValueError for sums beyond the cell's reach."""
     held = held or {}
+    hi = lo + len(config)
     targets = [(s, s.targets_of(population)) for s in getattr(state, "current_sources", ())]
+    targets = [(s, idx[(idx >= lo) & (idx < hi)] - lo) for s, idx in targets]
     targets = [(s, idx) for s, idx in targets if len(idx)]
     if not targets:
         return config, None, {}
@@ -84,7 +89,7 @@ def plan(state, population, atoms, config: List, t0: float, t1: float, held: Opt
     from lola.neuron import encode_neurons, neuron_addresses
 
     tr = _transfer()
-    factor = hardware_factor(population)
+    factor = hardware_factor(population)[lo:hi]
     own_cols = lola.AtomicNeuron.field_columns(config, _CC)
     own_dac = own_cols["constant_current.i_offset"]
     own_on = own_cols["constant_current.enable"].astype(bool)
@@ -108,7 +113,7 @@ def plan(state, population, atoms, config: List, t0: float, t1: float, held: Opt
         for tt, vv, _ in parts:
             total += vv[np.searchsorted(tt, times, side="right") - 1]
         hw = own_hw[i] + factor[i] * total
-        _check_reach(hw, times, total, factor[i], population, i, parts)
+        _check_reach(hw, times, total, factor[i], population, i + lo, parts)
         dac = tr.to_dac(np.abs(hw), clip=True)
         on, sink = dac > 0, hw < 0
         # no source current: exactly the neuron's own configuration
@@ -132,13 +137,13 @@ def plan(state, population, atoms, config: List, t0: float, t1: float, held: Opt
     if len(rows_neuron):
         starts = np.flatnonzero(first)
         own = lambda i: (int(own_on[i]), int(own_sink[i]), int(own_dac[i]))   # noqa: E731
-        insert = np.array([held.get(int(i), own(int(i))) for i in rows_neuron[starts]], dtype=np.int64)
+        insert = np.array([held.get(int(i) + lo, own(int(i))) for i in rows_neuron[starts]], dtype=np.int64)
         rows_neuron = np.insert(rows_neuron, starts, rows_neuron[starts])
         rows_cycle = np.insert(rows_cycle, starts, 0)
         state_arr = np.insert(state_arr, starts, insert, axis=0)
         first = np.r_[True, rows_neuron[1:] != rows_neuron[:-1]]
     last = np.r_[first[1:], True] if len(rows_neuron) else np.zeros(0, bool)
-    end_state = {int(i): tuple(int(x) for x in st) for i, st in zip(rows_neuron[last], state_arr[last])}
+    end_state = {int(i) + lo: tuple(int(x) for x in st) for i, st in zip(rows_neuron[last], state_arr[last])}
     config = list(config)
     sink_type = lola.AtomicNeuron.ConstantCurrent.Type
     for k in np.flatnonzero(first).tolist():

@@ -83,6 +83,7 @@ SETUP_EXTRA = {
     "test_parameter_handling.test_set_synaptic_parameters_partially_connected": LATENCY,
     "test_parameter_handling.test_set_synaptic_parameters_multiply_connected": LATENCY,
     "test_issue231.test_issue231": LATENCY,
+    "test_issue274.test_issue274": LATENCY,
     "test_scenario1.test_scenario1": LATENCY,
 }
 
@@ -159,11 +160,7 @@ SKIPS = {
 
 # scenario id -> a backend feature being added on another branch: expected to fail until it lands
 # (xfail, not strict: a pass shows up as XPASS, then the entry goes)
-PENDING = {
-    "test_connection_handling.test_connection_access_weight_and_delay": (
-        "Connection.weight / Connection.delay setters (connections[2].weight = 0.0123)"),
-    "test_issue274.test_issue274": "networks larger than the chip (1265 neurons): partitioning into several runs",
-}
+PENDING = {}
 
 
 def _load_package():
