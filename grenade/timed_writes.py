@@ -22,7 +22,7 @@ from typing import Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .inputs import ms_to_cycles
+from .inputs import FPGA_CYCLES_PER_MS, ms_to_cycles
 
 __all__ = ["TimedWrites", "append_realtime", "FULL_MASK"]
 
@@ -90,6 +90,18 @@ class TimedWrites:
         if not times:
             return cls.empty()
         return cls(np.concatenate(times), np.concatenate(addrs), np.concatenate(words))
+
+    @classmethod
+    def from_absolute_time_builder(cls, builder, start: int = 0, stop: Optional[int] = None) -> "TimedWrites":
+        """The writes of a write-only ``stadls.AbsoluteTimePlaybackProgramBuilder`` (times in FPGA
+        cycles) in ``[start, stop)``, with times relative to ``start`` (the builder is not changed).
+        TypeError for a builder with reads (their tickets cannot be repeated)."""
+        if not builder.is_write_only():
+            raise TypeError("timed writes take a write-only AbsoluteTimePlaybackProgramBuilder (read through "
+                            "injected readout instead)")
+        writes = [((c.time - start) / FPGA_CYCLES_PER_MS, c.coordinate, c.container)
+                  for c in builder.sorted_commands() if c.time >= start and (stop is None or c.time < stop)]
+        return cls.from_containers(writes)
 
     @classmethod
     def concatenate(cls, parts: Iterable["TimedWrites"]) -> "TimedWrites":

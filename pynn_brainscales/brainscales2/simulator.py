@@ -438,17 +438,21 @@ class State(common.control.BaseState):
             init = self._bypass_chip
         from . import injection
         hooks, tickets, injected_writes = injection.build_hooks(self.injected_config, self.injected_readout)
+        user_writes = injection.inside_realtime_writes(self.injected_config, [s.runtime_hw for s in snippets])
+        injected_writes = injected_writes or any(w is not None for w in user_writes)
+        timed = [grenade.TimedWrites.concatenate([s.timed_writes, w]) if w is not None else s.timed_writes
+                 for s, w in zip(snippets, user_writes)]
         # a partitioned network's executions each start from rest (the chip held another one)
         relax = 0.0 if self._segment_executed and instance is None else RELAX_MS
         conn = self.open_connection()
         try:
-            if len(snippets) == 1 and snippets[0].timed_writes is None:
+            if len(snippets) == 1 and timed[0] is None:
                 s = snippets[0]
                 results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
                                       inter_batch_entry_wait=relax)
             else:
                 results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw,
-                                                             routing if k == 0 else None, s.timed_writes)
+                                                             routing if k == 0 else None, timed[k])
                                              for k, s in enumerate(snippets)],
                                       initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
         except ValueError as err:
