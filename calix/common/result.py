@@ -173,6 +173,8 @@ class CalibResult:
             raise ValueError(f"calix result format version {meta['format_version']} is newer than "
                              f"this calix understands ({FORMAT_VERSION})")
         kind = meta.get("kind", "spiking")
+        if kind not in _CLASS_BY_KIND:
+            from .. import hagen  # noqa: F401  (registers HagenCalibResult; a fresh process may not have)
         stored = _CLASS_BY_KIND.get(kind, CalibResult)
         if cls is CalibResult:
             cls = stored

@@ -201,3 +201,21 @@ def test_cache_pickle_and_apply_keep_the_kind(result, tmp_path):
     assert sum(isinstance(c, halco.CapMemCellOnDLS) for c in writes) == 4      # synapse DAC biases
     with pytest.raises(NotImplementedError, match="synaptic input lines"):
         result.to_hagen_synin_result(None)
+
+
+def test_files_read_in_a_fresh_process_keep_the_kind(result, tmp_path):
+    """A process that imported nothing of calix.hagen still reads a hagen result back as one
+    (the target classes and the result class register on demand)."""
+    import os
+    import subprocess
+    import sys
+    for suffix in (".npz", ".json", ".pkl"):
+        result.to_file(tmp_path / f"r{suffix}")
+    code = ("import sys, calix\n"
+            "for p in sys.argv[1:]:\n"
+            "    r = calix.result_from_file(p)\n"
+            "    print(type(r).__name__, type(r.target).__name__, r.target.neuron_target.leak)\n")
+    out = subprocess.run([sys.executable, "-c", code] + [str(tmp_path / f"r{s}") for s in (".npz", ".json", ".pkl")],
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))).stdout.splitlines()
+    assert out == ["HagenCalibResult HagenCalibTarget 120"] * 3
