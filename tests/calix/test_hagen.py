@@ -219,3 +219,12 @@ def test_files_read_in_a_fresh_process_keep_the_kind(result, tmp_path):
                          capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))).stdout.splitlines()
     assert out == ["HagenCalibResult HagenCalibTarget 120"] * 3
+
+
+def test_cli(tmp_path, capsys):
+    from calix.__main__ import main
+    out = tmp_path / "hagen.npz"
+    assert main(["--chip-id", "6", "--hagen", "--neurons", "0:512:64", "--no-cache", "--out", str(out), "-q"]) == 0
+    r = calix.result_from_file(out)
+    assert isinstance(r, HagenCalibResult) and r.success.sum() == 8 and r.chip_id == "emulator-chip-6"
+    assert "wrote" in capsys.readouterr().out
