@@ -29,7 +29,7 @@ def _same_arrays(a: lola.Chip, b: lola.Chip) -> bool:
                                         and np.array_equal(x[k], y[k]) for k in x)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_chips_round_trip_exactly(seed):
     chip = random_chip(seed)
