@@ -152,8 +152,9 @@ def test_missing_damaged_and_stale_files_are_remade(root, path):
     stable = nightly.ensure(0, root=root)
     reference = {p.relative_to(stable): p.read_bytes() for p in _data_files(stable)}
     assert len(reference) == 14
-    # the same content as the shared deployment (deterministic writers)
-    assert reference[Path("latest/hagen_cocolist.pbin")] == (path.parent / "hagen_cocolist.pbin").read_bytes()
+    # the same calibration as the shared deployment
+    assert pynn.helper.chip_from_file(stable / "latest" / "hagen_cocolist.pbin") == \
+        pynn.helper.chip_from_file(path.parent / "hagen_cocolist.pbin")
     (stable / "latest" / "hagen_cocolist.pbin").unlink()
     cut = stable / "latest-weekly" / "correlation_cocolist.pbin"
     cut.write_bytes(cut.read_bytes()[:50])
