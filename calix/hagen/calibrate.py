@@ -159,8 +159,12 @@ class HagenCalibration(SpikingCalibration):
         fastest[self.tau_syn_fastest] = 1022
         for i, s in enumerate(_SYNIN):
             self._set(f"{s}.i_bias_tau", fastest[i])
+        nominal_us = tt.c1 / (fastest + tt.c0)
         self.info["tau_syn_fastest"] = self.tau_syn_fastest.astype(float)
-        self.info["tau_syn_nominal"] = tt.c1 / (fastest + tt.c0) * 1e-6
+        self.info["tau_syn_nominal"] = nominal_us
+        if "tau_syn" in self.info:
+            # the fastest ones were not calibrated: their nominal value, not the step's estimate
+            self.info["tau_syn"] = np.where(self.tau_syn_fastest, nominal_us, self.info["tau_syn"])
 
     def _synin_drive(self):
         """SynapseDrive (one host event per receptor) for a ``STEP_LSB`` step of the

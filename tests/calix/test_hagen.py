@@ -228,3 +228,19 @@ def test_cli(tmp_path, capsys):
     r = calix.result_from_file(out)
     assert isinstance(r, HagenCalibResult) and r.success.sum() == 8 and r.chip_id == "emulator-chip-6"
     assert "wrote" in capsys.readouterr().out
+
+
+def test_fastest_and_calibrated_tau_syn_side_by_side():
+    """tau_syn (exc, inh) = (0, 3 us): the excitatory input as fast as the circuit allows, the
+    inhibitory one calibrated."""
+    neurons = tuple(range(0, 512, 16))
+    target = HagenCalibTarget(neuron_target=HagenNeuronCalibTarget(tau_syn=[0.0, 3e-6]))
+    with hxcomm.EmulatorConnection(chip_id=5) as conn:
+        r = calix.calibrate(target, HagenCalibOptions(neurons=neurons), cache_paths=[], connection=conn,
+                            progress=False)
+    idx = list(neurons)
+    assert r.success[idx].all()
+    assert np.all(r.neuron("excitatory_input.i_bias_tau")[idx] == 1022)
+    assert np.all(r.info["tau_syn_fastest"][0][idx] == 1) and not r.info["tau_syn_fastest"][1].any()
+    assert np.all(np.abs(r.info["tau_syn"][1][idx] / 3.0 - 1) <= 0.05)
+    assert np.all(r.info["tau_syn"][0][idx] < 1.2)                   # the nominal fastest, us
