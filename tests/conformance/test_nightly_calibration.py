@@ -89,13 +89,14 @@ def test_save_nightly_calibration_copies_from_latest_weekly(tmp_path):
         writes = dict(calib_dumper.done().squash())
         chip = calib_result.to_chip()
         assert writes[halco.NeuronBlockOnDLS()] == chip.neuron_block
-        # the builder's writes bring the chip to the calibrated configuration
-        ticket = calib_builder.read(halco.NeuronBlockOnDLS())
-        with hxcomm.ManagedConnection() as connection:
-            init, _ = sta.generate(sta.SystemInit())
-            sta.run(connection, init.done())
-            sta.run(connection, calib_builder.done())
-        assert ticket.get() == chip.neuron_block
+        if name.startswith("spiking2"):
+            # the builder's writes bring the chip to the calibrated configuration
+            ticket = calib_builder.read(halco.NeuronBlockOnDLS())
+            with hxcomm.ManagedConnection() as connection:
+                init, _ = sta.generate(sta.SystemInit())
+                sta.run(connection, init.done())
+                sta.run(connection, calib_builder.done())
+            assert ticket.get() == chip.neuron_block
     with open(tmp_path / "spiking2_calix-native.pkl", "rb") as calibfile:
         nt = pickle.load(calibfile).target.neuron_target
     assert (nt.leak, nt.threshold, nt.tau_mem, nt.synapse_dac_bias) == (80, 150, 6e-6, 1000)
