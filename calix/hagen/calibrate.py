@@ -41,6 +41,7 @@ import lola
 import stadls
 
 from ..common import measure
+from ..common.progress import StepRunner
 from ..common.result import CalibResult
 from ..spiking import setup as S
 from ..spiking.calibrate import SpikingCalibration
@@ -92,6 +93,8 @@ def _spiking_view(target: HagenCalibTarget, options: HagenCalibOptions):
     calibration object afterwards."""
     nt = target.neuron_target
     tau_syn = np.clip(np.asarray(nt.tau_syn, float), TAU_SYN_MINIMUM, 30e-6)
+    # the threshold is never used (integrators do not fire); at the top of its range, the
+    # CADC reference level (median of leak, reset and threshold) stays at the leak target
     view = SpikingCalibTarget(
         cadc_target=target.cadc_target,
         neuron_target=NeuronCalibTarget(leak=nt.leak, reset=nt.leak, threshold=220,
@@ -119,7 +122,6 @@ class HagenCalibration(SpikingCalibration):
         self.tau_syn_fastest = requested < TAU_SYN_MINIMUM
         self.tau_syn = np.where(self.tau_syn_fastest, TAU_SYN_MINIMUM, requested)
         self.runner.close()
-        from ..common.progress import StepRunner
         self.runner = StepRunner(STEPS, progress=progress, logger=log, description="calix hagen")
 
     def run(self) -> HagenCalibResult:
@@ -283,5 +285,6 @@ class HagenCalibration(SpikingCalibration):
         for s in _SYNIN:
             self._set(f"{s}.enable", np.ones(n, bool))
         self._set("threshold.enable", np.zeros(n, bool))
-        self._set("event_routing.analog_output", np.full(n, int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)))
+        normal = int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)
+        self._set("event_routing.analog_output", np.full(n, normal))
         self._set("event_routing.enable_digital", np.ones(n, bool))
