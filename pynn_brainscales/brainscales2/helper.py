@@ -25,14 +25,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import List, Optional, Tuple, Union
 
 import lola
 
 PathLike = Union[str, os.PathLike]
 
-__all__ = ["nightly_calib_path", "chip_from_file", "chip_from_nightly", "chip_from_portable_binary",
-           "calib_from_file", "get_unique_identifier"]
+__all__ = ["nightly_calib_path", "nightly_calib_url", "chip_from_file", "chip_from_nightly",
+           "chip_from_portable_binary", "calib_from_file", "get_unique_identifier", "get_values_of_atomic_neuron",
+           "decompose_in_member_names", "ATOMIC_NEURON_MEMBERS"]
+
+#: the members of a ``lola.AtomicNeuron`` (``leak``, ``threshold``, ``event_routing``, ...)
+ATOMIC_NEURON_MEMBERS = [name for name in lola.AtomicNeuron().to_dict() if name != "type"]
 
 
 def _chip_id(chip_id: Optional[int]) -> int:
@@ -68,6 +72,39 @@ def nightly_calib_path(chip_id: Optional[int] = None, cache_dir: Optional[PathLi
     import calix.nightly
     stable = calix.nightly.ensure(_chip_id(chip_id), root=cache_dir)
     return stable / calix.nightly.NIGHTLY / calix.nightly.file_name("spiking", "cocolist")
+
+
+def nightly_calib_url() -> str:
+    """Public: the download address of the nightly calibration. The emulated chip's calibration
+    is made locally, there is nothing to download: use :func:`nightly_calib_path`."""
+    raise NotImplementedError("nightly_calib_url: the emulated chip's nightly calibration is made locally, "
+                              "not downloaded; use nightly_calib_path()")
+
+
+def get_values_of_atomic_neuron(atomic_neuron: lola.AtomicNeuron, exclude: Optional[List[str]] = None) -> dict:
+    """The values of every member field of ``atomic_neuron`` as ``{"<member>_<field>": value}``
+    (``leak_v_leak``, ``threshold_enable``, ...): bools as bool, everything else as float;
+    names in ``exclude`` are left out."""
+    exclude = set(exclude or ())
+    values = {}
+    for member, fields in atomic_neuron.to_dict().items():
+        if member == "type":
+            continue
+        container = getattr(atomic_neuron, member)
+        for field in fields:
+            key = f"{member}_{field}"
+            if key in exclude:
+                continue
+            value = getattr(container, field)
+            values[key] = value if isinstance(value, bool) else float(int(value))
+    return values
+
+
+def decompose_in_member_names(composed_name: str) -> Tuple[str, str]:
+    """``("multicompartment", "i_bias_nmda")`` for ``"multicompartment_i_bias_nmda"``: the
+    AtomicNeuron member (the longest one the name starts with) and its field."""
+    member = max((m for m in ATOMIC_NEURON_MEMBERS if composed_name.startswith(m + "_")), key=len, default="")
+    return member, composed_name[len(member) + 1:] if member else composed_name
 
 
 def chip_from_portable_binary(data: bytes) -> lola.Chip:

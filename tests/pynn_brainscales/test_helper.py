@@ -306,3 +306,18 @@ def test_pickles_refuse_a_newer_format(path):
         stadls.run(conn, b.done())
     assert ticket.get() == result.to_chip().neuron_block
     assert isinstance(result.to_chip(), lola.Chip)
+
+
+def test_atomic_neuron_values_and_member_names(path):
+    chip = pynn.helper.chip_from_file(path)
+    neuron = chip.neuron_block.atomic_neurons[7]
+    values = pynn.helper.get_values_of_atomic_neuron(neuron, exclude=["leak_i_bias"])
+    assert "leak_i_bias" not in values and values["leak_v_leak"] == float(neuron.leak.v_leak)
+    assert values["threshold_enable"] is True
+    for key, value in values.items():
+        member, field = pynn.helper.decompose_in_member_names(key)
+        assert member in pynn.helper.ATOMIC_NEURON_MEMBERS and f"{member}_{field}" == key
+        original = getattr(getattr(neuron, member), field)
+        assert value == (original if isinstance(original, bool) else float(int(original)))
+    with pytest.raises(NotImplementedError, match="nightly_calib_path"):
+        pynn.helper.nightly_calib_url()
