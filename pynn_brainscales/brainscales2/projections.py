@@ -31,14 +31,33 @@ class DelayReplacedWarning(UserWarning):
 
 
 class Connection(common.Connection):
+    """One connection of a Projection (from iterating it or ``projection[i]``): a live view, so
+    ``connection.weight = 63.`` changes the projection's weight (rounded to the nearest integer as
+    ``round()``, sign and range checked as in ``Projection.set``) and ``connection.delay = d``
+    its delay."""
+
     def __init__(self, projection, index):
         self._prj = projection
         self._index = index
 
     presynaptic_index = property(lambda self: int(self._prj._pre[self._index]))
     postsynaptic_index = property(lambda self: int(self._prj._post[self._index]))
-    weight = property(lambda self: float(self._prj._weight[self._index]))
-    delay = property(lambda self: float(self._prj._delay[self._index]))
+
+    @property
+    def weight(self):
+        return float(self._prj._weight[self._index])
+
+    @weight.setter
+    def weight(self, value):
+        self._prj._set_connection_values("weight", np.array([self._index]), value)
+
+    @property
+    def delay(self):
+        return float(self._prj._delay[self._index])
+
+    @delay.setter
+    def delay(self, value):
+        self._prj._set_connection_values("delay", np.array([self._index]), value)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -79,6 +98,7 @@ class Projection(common.Projection):
         self._weight = np.zeros(0, np.int64)
         self._delay = np.zeros(0, float)
         self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
+        self._post_compartment = _location_compartment(connector, self._post_map[0])
         connector.connect(self)
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
@@ -145,8 +165,7 @@ class Projection(common.Projection):
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
                             **connection_parameters):
-        if location_selector is not None:
-            raise NotImplementedError("multicompartment neurons are not supported")
+        del location_selector       # the connector's; resolved once in __init__ (_post_compartment)
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
         n = len(pre)
         delay = connection_parameters.get("delay", 0.0)
@@ -181,6 +200,33 @@ class Projection(common.Projection):
             if w.size and np.abs(w).max() > self._max_weight:
                 self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
             self._weight = w
+
+    def get_data(self, observable):
+        """Public: observables of a plasticity rule per synapse (recorded by a PPU kernel).  Not
+        emulated: raises NotImplementedError naming the feature."""
+        raise NotImplementedError(f"Projection.get_data({observable!r}): observables are recorded by plasticity "
+                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
+                                  f"does not execute yet")
+
+    def _set_connection_values(self, name, which, values):
+        """Set ``weight`` or ``delay`` of the connections ``which`` (indices into this projection),
+        checked as ``set()`` checks them."""
+        try:
+            v = np.broadcast_to(np.asarray(values, dtype=float), (len(which),))
+        except (TypeError, ValueError):
+            raise ValueError(f"{self._describe()}: {name} must be a number, got {values!r}") from None
+        if name == "delay":
+            new = self._delay.copy()
+            new[which] = v
+            self._check_delays(self._pre, new)
+            self._delay = new
+            return
+        new = np.asarray(self._weight, dtype=float).copy()
+        new[which] = v
+        w = self._check_weights(new)
+        if w.size and np.abs(w).max() > self._max_weight:
+            self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
+        self._weight = w
 
     def _reset_reservation(self):
         """After a failed routing: reserve only the synapses the current weights need (set() never
@@ -280,6 +326,38 @@ def _check_list_indices(connector, pre, post):
             k = int(np.flatnonzero(bad)[0])
             raise errors.ConnectionError(f"FromListConnector: connection {k} has {what} index {idx[k]:g}, "
                                          f"{pop.label!r} has {pop.size} neurons (integer indices 0..{pop.size - 1})")
+
+
+def _location_compartment(connector, post_roots) -> int:
+    """The compartment of the post neurons a connector's ``location_selector`` (a compartment label
+    of a multicompartment neuron) selects; None selects compartment 0.
+
+    Raises ValueError for a label the post neurons do not have or that names several
+    compartments, and for a selector on neurons without compartments; NotImplementedError for
+    selectors other than labels."""
+    selector = getattr(connector, "location_selector", None)
+    if selector is None:
+        return 0
+    if not isinstance(selector, str):
+        raise NotImplementedError(f"location_selector {selector!r}: only compartment labels (str) of "
+                                  "multicompartment neurons (pynn.morphology) select locations")
+    chosen = set()
+    for root in post_roots:
+        celltype = root.celltype
+        if not getattr(celltype, "is_multicompartment", False):
+            raise ValueError(f"location_selector {selector!r}: the post-synaptic neurons of population {root.label!r} "
+                             f"({type(celltype).__name__}) have no compartments; location selectors apply to "
+                             "multicompartment neurons (pynn.morphology.create_mc_neuron)")
+        ids = celltype.get_compartment_ids([selector])
+        if len(ids) > 1:
+            raise ValueError(f'location_selector "{selector}" matches {len(ids)} compartments of '
+                             f"{type(celltype).__name__} ({[c.value() for c in ids]}); a projection targets one "
+                             "compartment: give the compartments distinct labels")
+        chosen.add(ids[0].value())
+    if len(chosen) > 1:
+        raise ValueError(f'location_selector "{selector}" selects different compartments ({sorted(chosen)}) in the '
+                         "post-synaptic populations of this projection; one compartment per projection")
+    return chosen.pop() if chosen else 0
 
 
 def _endpoint_map(pop):
