@@ -1,14 +1,14 @@
 """The nightly calibration as the public demos load and copy it, API calls unchanged.
 
-Source: brainscales2-demos:_static/common/helpers.py (``get_nightly_calibration`` and
-``save_nightly_calibration``, their branches outside the EBRAINS collaboratory), used by
+Sources: brainscales2-demos:_static/common/helpers.py (``get_nightly_calibration`` and
+``save_nightly_calibration``, their branches outside the EBRAINS collaboratory) and
 brainscales2-demos:common_nightly_calibration.rst (``calib = get_nightly_calibration()``, then
-``pynn.setup(initial_config=calib)`` and ``pynn.cells.HXNeuron()`` populations),
-brainscales2-demos:ts_05-yin_yang.rst / ts_12-hxtorch_snn_intro.rst
-(``save_nightly_calibration('spiking2_calix-native.pkl')``), brainscales2-demos:ts_07-pong.rst
-(``save_nightly_calibration(filename="correlation_calix-native.pkl")``, ``pickle.load``,
-``calib_result.apply(builder)``) and brainscales2-demos:tp_01-properties.rst
-(``save_nightly_calibration('hagen_cocolist.pbin')``).
+``pynn.setup(initial_config=calib)`` with ``pynn.cells.HXNeuron()`` populations). The copies are
+loaded as the hxtorch and PPU tutorials load them (ts_05 and ts_12 copy
+``spiking2_calix-native.pkl`` / ``spiking_calix-native.pkl``, ts_07 copies
+``correlation_calix-native.pkl``, unpickles it and calls ``calib_result.apply(builder)`` on a
+builder and on a dumper, tp_01 copies ``hagen_cocolist.pbin``); those tutorials themselves are
+not ported (tests/conformance/inventory.py says why).
 """
 import os
 import pickle
