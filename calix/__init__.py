@@ -105,7 +105,7 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
     target.check()
     cache = CalibCache(cache_paths, read_only=cache_read_only)
     with _connection(connection) as conn:
-        chip_id = conn.get_unique_identifier()
+        chip_id = conn.get_unique_identifier()[0]
         key = cache_key(kind, target, options, chip_id, __version__)
         result = cache.load(kind, key, chip_id, __version__) if cache.paths else None
         if result is not None:

@@ -100,6 +100,10 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 		spec.c1 = t[2].cast<double>();
 		spec.gain = vec<double>(t[3], "transfer gain");
 		spec.offset = vec<double>(t[4], "transfer offset");
+		if (t.size() >= 7) {
+			spec.y_min = t[5].cast<double>();
+			spec.y_max = t[6].cast<double>();
+		}
 		su.transfers[item.first.cast<std::string>()] = std::move(spec);
 	}
 	for (auto item : d["constants"].cast<py::dict>())
@@ -126,6 +130,11 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 	su.drivers = vec<int64_t>(g["drivers"], "drivers");
 	su.neuron_reset_atomic = vec<int64_t>(g["neuron_reset_atomic"], "neuron_reset_atomic");
 	su.neuron_reset_quad = vec<int64_t>(g["neuron_reset_quad"], "neuron_reset_quad");
+	if (g.contains("board_mux1_pad")) {
+		su.board_mux1_pad = vec<int64_t>(g["board_mux1_pad"], "board_mux1_pad");
+		su.board_mux2_dac = vec<int64_t>(g["board_mux2_dac"], "board_mux2_dac");
+		su.board_dac_full_scale_mv = vec<double>(g["board_dac_full_scale_mv"], "board_dac_full_scale_mv");
+	}
 	try {
 		return std::make_unique<ChipCore>(std::move(su));
 	} catch (std::invalid_argument const& e) {

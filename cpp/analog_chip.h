@@ -31,6 +31,9 @@ struct ChipSetup
 		int form = 0; // 0 affine c0 + c1 x, 1 linear c1 x, 2 reciprocal c1 / (x + c0)
 		double c0 = 0.0, c1 = 0.0;
 		std::vector<double> gain, offset; // per instance
+		// output saturation (a buffer's rails), applied after the mismatch
+		double y_min = -std::numeric_limits<double>::infinity();
+		double y_max = std::numeric_limits<double>::infinity();
 	};
 	std::unordered_map<std::string, TransferSpec> transfers;
 	std::unordered_map<std::string, double> constants;
@@ -47,6 +50,13 @@ struct ChipSetup
 	std::vector<int64_t> drivers; // 256 x 6
 	std::vector<int64_t> neuron_reset_atomic;
 	std::vector<int64_t> neuron_reset_quad; // 128 x 4
+
+	// The board around the chip (hxsim/analog.py board_tables()): which chip pad the
+	// shift register's readout mux 1 joins to the board's analog line (-1: none), which
+	// board DAC channel drives the line for each mux 2 input (-1: none), and each DAC
+	// channel's full-scale voltage in mV (0: drives no analog line). Empty: no board.
+	std::vector<int64_t> board_mux1_pad, board_mux2_dac;
+	std::vector<double> board_dac_full_scale_mv;
 };
 
 class ChipCore final : public AnalogCore

@@ -33,7 +33,8 @@ from .timing import *  # noqa: F401,F403
 from .fpga import *  # noqa: F401,F403
 from .bringup import *  # noqa: F401,F403
 from .hemisphere import *  # noqa: F401,F403
-from . import (background, bringup, cadc, capmem, chip, common, correlation, event, fpga,  # noqa: F401
+from .board import *  # noqa: F401,F403
+from . import (background, board, bringup, cadc, capmem, chip, common, correlation, event, fpga,  # noqa: F401
                hemisphere, madc, neuron, padi, ppu, readout, routing_crossbar, synapse, synapse_driver,
                synram, timing)
 

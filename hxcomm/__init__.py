@@ -19,6 +19,7 @@ from .codec import (
     spike_pack, systime_init, timer_reset, unpack, validate, wait_until,
 )
 from .errors import ExecutorError, HxcommError, MalformedStreamError
+from .hwdb import EmulatorEntry, HwdbEntry, SimulationEntry, ZeroMockEntry
 from .instructions import *  # noqa: F401,F403  (constants, enums, the table and its exports)
 from .instructions import __all__ as _instruction_names
 
@@ -30,6 +31,7 @@ __all__ = [
     "omnibus_write", "pack", "reconstruct_chip_time", "spike_pack", "systime_init",
     "timer_reset", "unpack", "validate", "wait_until",
     "ExecutorError", "HxcommError", "MalformedStreamError",
+    "EmulatorEntry", "HwdbEntry", "SimulationEntry", "ZeroMockEntry",
     *_instruction_names,
 ]
 

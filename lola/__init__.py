@@ -24,6 +24,7 @@ from .capmem import CapMem  # noqa: F401
 from .blocks import (CADCChannel, CADCChannelArray, CADCReadoutChain, Crossbar, ReadoutChain,  # noqa: F401
                      SynapseBlock, SynapseDriverBlock)
 from .chip import Chip, chip_from_file  # noqa: F401
+from .board import DACChannelBlock, DACControlBlock  # noqa: F401
 from .morphology_coordinates import (AtomicNeuronOnLogicalNeuron, CompartmentOnLogicalNeuron,  # noqa: F401
                                      LogicalNeuronCompartments, LogicalNeuronOnDLS, NeuronColumnOnLogicalNeuron,
                                      NeuronRowOnLogicalNeuron)
@@ -47,5 +48,5 @@ __all__ = [
     "NeuronBlock", "NeuronColumnOnLogicalNeuron", "NeuronRowOnLogicalNeuron", "ReadoutChain", "SynapseBlock",
     "SynapseCorrelationCalibMatrix", "SynapseCorrelationCalibRow", "SynapseDriverBlock", "SynapseLabelMatrix",
     "SynapseLabelRow", "SynapseMatrix", "SynapseRow", "SynapseWeightMatrix", "SynapseWeightRow",
-    "chip_from_file", "containers_by_coordinate",
+    "chip_from_file", "containers_by_coordinate", "DACChannelBlock", "DACControlBlock",
 ]

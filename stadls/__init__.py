@@ -14,9 +14,13 @@ connection, and collect the results::
 See docs/stadls.md.
 """
 from .builder import PlaybackProgramBuilder  # noqa: F401
+from .absolute_time import (AbsoluteTimePlaybackProgramBuilder,  # noqa: F401
+                            AbsoluteTimePlaybackProgramContainerTicket, TimedCommand)
 from .dumper import (BlockUntil, DumperDone, PlaybackProgramBuilderDumper, Read,  # noqa: F401
-                     convert_to_builder)
-from .init import CAPMEM_SETTLING_CYCLES, SystemInit, SystemInitResult, generate  # noqa: F401
-from .program import ContainerTicket, PlaybackProgram, TicketNotReadyError  # noqa: F401
+                     convert_to_builder, convert_to_chip)
+from .init import (CAPMEM_SETTLING_CYCLES, ASICAdapterBoardInit, ChipInit,  # noqa: F401
+                   CubeASICAdapterBoardInit, DigitalInit, ExperimentInit, SystemInit, SystemInitResult,
+                   generate)
+from .program import ContainerTicket, EventArray, PlaybackProgram, TicketNotReadyError  # noqa: F401
 from .registry import container_for_coordinate, register_container  # noqa: F401
 from .run import RunError, RunTimeInfo, run  # noqa: F401

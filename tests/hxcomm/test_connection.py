@@ -15,7 +15,7 @@ def test_default_backend_is_the_emulator(monkeypatch):
     with hxcomm.ManagedConnection() as conn:
         assert isinstance(conn, hxcomm.EmulatorConnection)
         assert conn.chip_id == 7
-        assert conn.get_unique_identifier() == "emulator-chip-7"
+        assert conn.get_unique_identifier() == ["emulator-chip-7"]
     assert conn.closed
 
 
@@ -40,7 +40,7 @@ def test_execute_checks_shape_and_length():
             conn.execute(np.zeros(hxcomm.MAX_PROGRAM_WORDS + 1, dtype=np.uint64))
         out = conn.execute(codec.loopback(True))
         assert codec.decode_from_chip(out).halted
-        assert conn.get_time_info().programs == 1
+        assert conn.get_time_info()[0].programs == 1
 
 
 def test_malformed_stream_is_a_python_exception():
@@ -74,5 +74,5 @@ def test_emulator_state_persists_across_programs():
 
 def test_identifier_distinguishes_emulator_options():
     with hxcomm.EmulatorConnection(chip_id=2) as plain, hxcomm.EmulatorConnection(chip_id=2, ideal=True) as ideal:
-        assert plain.get_unique_identifier() == "emulator-chip-2"
-        assert ideal.get_unique_identifier() == "emulator-chip-2,ideal=True"
+        assert plain.get_unique_identifier() == ["emulator-chip-2"]
+        assert ideal.get_unique_identifier() == ["emulator-chip-2,ideal=True"]
