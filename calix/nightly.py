@@ -15,7 +15,7 @@ binary, read by ``pynn.helper.chip_from_file``) and ``<name>_calix-native.pkl``
 (the pickled :class:`~calix.common.result.CalibResult`, for ``pickle.load``).
 ``<root>`` is the calix cache directory (``$CALIX_CACHE_DIR`` or
 ``~/.cache/openhx/calix``), the identifier the connection's
-``get_unique_identifier()`` (``emulator-chip-3``).
+``get_unique_identifier()[0]`` (``emulator-chip-3``).
 
 :func:`ensure` makes every file of both sets exist and match the current
 calibration key (target, options, chip, calix version: the key of
@@ -165,7 +165,7 @@ def chip_directory(identifier: str, root: Optional[PathLike] = None) -> Path:
 def _emulator_identifier(chip_id: int) -> str:
     import hxcomm
     with hxcomm.EmulatorConnection(chip_id=chip_id) as conn:
-        return conn.get_unique_identifier()
+        return conn.get_unique_identifier()[0]
 
 
 def _keys(identifier: str) -> Dict[str, str]:
@@ -261,7 +261,7 @@ def deploy(connection, stable: PathLike, names: Optional[Dict[str, Sequence[str]
     wanted = names if names is not None else {k: [n for _, n in v] for k, v in expected_files().items()}
     needed = {recipe for folder, files in expected_files().items() for recipe, name in files
               if name in wanted.get(folder, ())}
-    identifier = connection.get_unique_identifier()
+    identifier = connection.get_unique_identifier()[0]
     keys = _keys(identifier)
     contents: Dict[str, bytes] = {}
     for r in RECIPES:

@@ -54,7 +54,7 @@ def get_unique_identifier(chip_id: Optional[int] = None) -> List[str]:
     ``HXCOMM_CHIP_ID`` or 0), the name of its deployment directory."""
     import hxcomm
     with hxcomm.EmulatorConnection(chip_id=_chip_id(chip_id)) as conn:
-        return [conn.get_unique_identifier()]
+        return list(conn.get_unique_identifier())
 
 
 def nightly_calib_path(chip_id: Optional[int] = None, cache_dir: Optional[PathLike] = None) -> Path:
