@@ -176,8 +176,8 @@ class HagenCalibration(SpikingCalibration):
         tau_us = float(np.median((tt.c1 / (x_tau + tt.c0))[:, self.mask]))
         c_pf = float(np.median(S.nominal.capacitance_pf(self.cap[self.mask])))
         unit = S.nominal.cuba_gain_per_lsb() * float(self.gm[0]) * self.dac_bias / 1022.0   # nA per row x weight
-        # step (mV) = rows x weight x unit x tau / C; CADC LSB = 4 mV (nominal)
-        q = STEP_LSB * 4.0 * c_pf / (unit * tau_us)
+        # step (mV) = rows x weight x unit x tau / C, in CADC LSB through the nominal CADC scale
+        q = STEP_LSB * S.nominal.cadc_mv_per_lsb() * c_pf / (unit * tau_us)
         weight = int(np.clip(np.ceil(q / _DRIVE_ROWS - 1e-9), 1, 63))
         rows = int(np.clip(np.rint(q / weight), 1, 128))
         return S.SynapseDrive(rows, weight)

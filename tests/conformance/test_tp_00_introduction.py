@@ -80,17 +80,18 @@ def test_an_integrator_neuron():
     start = window(0, 1.0)
     assert np.ptp(start) <= 1
     v0 = float(np.mean(start))
-    # integrates up: each excitatory-only stretch rises (about one step per event)
-    for a, b, events in ((3.0, 6.0, 3), (7.0, 11.0, 4), (17.0, 20.0, 3)):
-        assert at(b) - at(a) > 2.5 * events, (a, b)
-    # steps down on inhibitory input: the membrane falls within a microsecond of each one
-    for t_inh in INH_US:
-        assert window(t_inh, t_inh + 1.0).min() < at(t_inh) - 2, t_inh
-    # holds the plateau between inputs (10 .. 15 us) and after the last input (19 us)
-    assert np.ptp(window(12.5, 15.0)) <= 2
+    # the size of one event: 12 excitatory and 3 inhibitory events of equal size, 9 steps up
     plateau = window(25.0, 50.0)
-    assert np.ptp(plateau) <= 2
-    # 12 excitatory and 3 inhibitory events of equal size: 9 steps up in all
     step = (float(np.mean(plateau)) - v0) / (len(EXC_US) - len(INH_US))
-    assert step > 3
+    assert step > 3                                                  # MADC LSB: well above 1
+    # integrates up: each excitatory-only stretch rises by about one step per event
+    for a, b, events in ((3.0, 6.0, 3), (7.0, 11.0, 4), (17.0, 20.0, 3)):
+        assert at(b) - at(a) > 0.6 * events * step, (a, b)
     assert 5.5 * step <= at(14.5) - v0 <= 6.5 * step                   # by then 8 up, 2 down
+    # steps down on inhibitory input: the membrane falls within a microsecond of each one
+    # (while the charge of the excitatory event a microsecond before still arrives)
+    for t_inh in INH_US:
+        assert window(t_inh, t_inh + 1.0).min() < at(t_inh) - 0.15 * step, t_inh
+    # holds the plateau between inputs (10 .. 15 us) and after the last input (19 us)
+    assert np.ptp(window(12.5, 15.0)) <= max(2.0, 0.25 * step)
+    assert np.ptp(plateau) <= max(2.0, 0.25 * step)

@@ -270,7 +270,7 @@ def test_length_constant_grows_with_coupling_and_shrinks_with_leak(tutorial):
     # spreads over the whole chain and stays there (every compartment ends at the same level), so
     # the fit's length constant, whose offset is free, only describes the transient before that
     far_end = tutorial["far_end"]
-    assert far_end[1, 0] > 0.5 > 0.1 > far_end[1, 1]
+    assert far_end[1, 0] > 0.5 and far_end[1, 0] > 3 * far_end[1, 1]
 
 
 def test_genetic_algorithm_searches_the_conductances(tutorial):
