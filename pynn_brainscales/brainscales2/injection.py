@@ -142,6 +142,19 @@ def build_hooks(config: Optional[InjectedConfiguration], readout: Optional[Injec
     return hooks, tickets, writes
 
 
+def reset_all_membranes(builder=None):
+    """``builder`` (a new one if None) with a NeuronReset of all 512 neurons appended (128
+    quad triggers): every membrane goes to its reset potential at once."""
+    import halco
+    import haldls
+    import stadls
+    if builder is None:
+        builder = stadls.PlaybackProgramBuilder()
+    for quad in halco.iter_all(halco.NeuronResetQuadOnDLS):
+        builder.write(quad, haldls.NeuronResetQuad())
+    return builder
+
+
 def collect(tickets) -> Dict[str, Dict[Any, Any]]:
     """{point: {coordinate: container}} once the program ran."""
     return {point: {coord: t.get() for coord, t in ts.items()} for point, ts in tickets.items()}

@@ -9,8 +9,9 @@ Run model (see docs/pynn.md "Runs"):
 * A run without ``reset()`` continues: the chip keeps its state between programs (membranes,
   adaptation, synaptic currents), time goes on from ``get_current_time()``, recorded data are
   appended to the current segment.  ``reset()`` starts a new segment at t = 0; its first
-  program lets the chip relax for ``RELAX_MS`` first, so a segment does not depend on what
-  ran before it.
+  program resets every membrane to its reset potential and lets the chip relax for
+  ``RELAX_MS``, so a segment does not depend on what ran before it (also for integrators,
+  neurons without leak, which have no rest to relax to).
 * Time unit: hardware ms, or biological ms with ``setup(units="biological")`` (hardware time
   = biological time / ``speedup``, 1000).
 """
@@ -445,6 +446,10 @@ class State(common.control.BaseState):
                  for s, w in zip(snippets, user_writes)]
         # a partitioned network's executions each start from rest (the chip held another one)
         relax = 0.0 if self._segment_executed and instance is None else RELAX_MS
+        if relax:
+            # a segment starts from a defined state: every membrane at its reset potential (after
+            # the injected configuration), then the relaxation; a membrane without leak keeps it
+            hooks["pre_realtime"] = injection.reset_all_membranes(hooks.get("pre_realtime"))
         conn = self.open_connection()
         try:
             if len(snippets) == 1 and timed[0] is None:

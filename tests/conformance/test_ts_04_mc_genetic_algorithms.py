@@ -187,12 +187,15 @@ def tutorial():
     # the grid search (the tutorial's test size)
     GRID_LENGTH = 2
     lambdas = np.empty((GRID_LENGTH, GRID_LENGTH))
+    far_end = np.empty((GRID_LENGTH, GRID_LENGTH))
     conductances = np.linspace(0, 1000, GRID_LENGTH, dtype=int)
     for idx, [g_leak, g_ic] in enumerate(product(conductances, conductances)):
-        popt = compartment_chain.run_and_eval(
-            leak_conductance=g_leak, inter_compartment_conductance=g_ic)[0]
+        popt, _, amplitudes = compartment_chain.run_and_eval(
+            leak_conductance=g_leak, inter_compartment_conductance=g_ic)
         lambdas[idx % GRID_LENGTH, idx // GRID_LENGTH] = popt[0]
+        far_end[idx % GRID_LENGTH, idx // GRID_LENGTH] = amplitudes[-1] / amplitudes[0]
     out["lambdas"] = lambdas
+    out["far_end"] = far_end
 
     # the genetic algorithm
     limits = np.array([(0, 1022), (0, 1022)]).T
@@ -263,7 +266,11 @@ def test_epsp_attenuates_along_the_chain(tutorial):
 def test_length_constant_grows_with_coupling_and_shrinks_with_leak(tutorial):
     lambdas = tutorial["lambdas"]          # [g_ic index, g_leak index] for conductances 0, 1000
     assert lambdas[1, 0] > lambdas[0, 0] and lambdas[1, 1] > lambdas[0, 1]   # more coupling: longer
-    assert lambdas[1, 0] > lambdas[1, 1]                                     # more leak: shorter
+    # more leak: shorter, seen in the attenuation to the last compartment. Without leak the EPSP
+    # spreads over the whole chain and stays there (every compartment ends at the same level), so
+    # the fit's length constant, whose offset is free, only describes the transient before that
+    far_end = tutorial["far_end"]
+    assert far_end[1, 0] > 0.5 and far_end[1, 0] > 3 * far_end[1, 1]
 
 
 def test_genetic_algorithm_searches_the_conductances(tutorial):
