@@ -3,6 +3,7 @@
 Time is hardware time in ms (``run(0.2)`` = 0.2 ms on the chip, 1000x faster than biology),
 or biological time with ``setup(units="biological")``.  See docs/pynn.md.
 """
+import builtins     # the module's own ``set`` is PyNN's set(), as public
 import os
 
 import numpy as np
@@ -20,6 +21,8 @@ from .simulator import RunCommand  # noqa: F401
 from . import injection
 from .injection import InjectedConfiguration, InjectedReadout  # noqa: F401
 from . import helper  # noqa: F401
+from . import utils  # noqa: F401  (public: pynn.utils.chip_plotter)
+from . import partitioning  # noqa: F401
 from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                                    SpikeSourcePoisson, SpikeSourcePoissonOnChip,
@@ -35,8 +38,9 @@ from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import DelayReplacedWarning, Projection  # noqa: F401
 from pyNN.connectors import FixedProbabilityConnector
 
-_SETUP_OPTIONS = ("initial_config", "neuronPermutation", "enable_neuron_bypass", "connection",
-                  "calibration_cache", "injected_config", "injected_readout", "rng_seed", "units", "on_chip_delays")
+_SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation", "enable_neuron_bypass",
+                  "connection", "calibration_cache", "injected_config", "injected_readout",
+                  "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays")
 
 
 def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
@@ -47,6 +51,11 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``), ``injected_config``
     (``InjectedConfiguration``: containers written at fixed points of every program),
     ``injected_readout`` (``InjectedReadout``: coordinates read there, see ``get_*_read()``),
+    ``backgroundPermutation`` (PADI bus 0..3 of each SpikeSourcePoissonOnChip population, in creation
+    order: population k uses bus ``backgroundPermutation[k]`` in both hemispheres),
+    ``injected_calib_target`` (``SpikingCalibTarget``: the calibration target of the neurons outside
+    calibrated populations and the CADC / STP targets; the populations' parameters overwrite it),
+    ``injected_calib_options`` (``SpikingCalibOptions`` of that calibration),
     ``rng_seed`` (host-side Poisson generation), ``units`` (``"hardware"``, the default: hardware
     ms and raw hardware values as the public backend; ``"biological"``: biological ms, mV, nA, uS
     for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` is ignored
@@ -67,9 +76,12 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     perm = extra_params.get("neuronPermutation")
     if perm is not None:
         perm = [_permutation_entry(p) for p in perm]
-        if len(set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
+        if len(builtins.set(perm)) != len(perm) or any(not 0 <= p < simulator.NEURONS_ON_CHIP for p in perm):
             raise ValueError("neuronPermutation must list distinct neuron indices in [0, 511]")
     st.neuron_permutation = perm
+    st.background_permutation = _background_permutation(extra_params.get("backgroundPermutation"))
+    st.injected_calib_target = extra_params.get("injected_calib_target")
+    st.injected_calib_options = extra_params.get("injected_calib_options")
     st.enable_neuron_bypass = bool(extra_params.get("enable_neuron_bypass", False))
     st.calibration_cache = extra_params.get("calibration_cache")
     st.injected_config = injection.as_configuration(extra_params.get("injected_config"))
@@ -122,6 +134,14 @@ def _check_setup_options(min_delay, options):
     cache = options.get("calibration_cache")
     if cache is not None and not isinstance(cache, (str, os.PathLike)):
         raise TypeError(f"setup(calibration_cache={cache!r}) must be a directory path (str or os.PathLike)")
+    target = options.get("injected_calib_target")
+    if target is not None and not isinstance(target, SpikingCalibTarget):
+        raise TypeError(f"setup(injected_calib_target=...) must be a calix.spiking.SpikingCalibTarget, "
+                        f"got {type(target).__name__}")
+    calib_options = options.get("injected_calib_options")
+    if calib_options is not None and not isinstance(calib_options, SpikingCalibOptions):
+        raise TypeError(f"setup(injected_calib_options=...) must be a calix.spiking.SpikingCalibOptions, "
+                        f"got {type(calib_options).__name__}")
     perm = options.get("neuronPermutation")
     if perm is not None and (isinstance(perm, (str, bytes)) or not hasattr(perm, "__iter__")):
         raise TypeError(f"setup(neuronPermutation={perm!r}) must be a sequence of neuron indices in [0, 511]")
@@ -132,6 +152,27 @@ def _check_setup_options(min_delay, options):
             ok = False
         if not ok:
             raise ValueError(f"setup(min_delay={min_delay!r}) must be 'auto' or a finite delay >= 0 ms")
+
+
+def _background_permutation(perm):
+    """backgroundPermutation as a list of PADI bus indices 0..3 (None: automatic placement)."""
+    if perm is None:
+        return None
+    if isinstance(perm, (str, bytes)) or not hasattr(perm, "__iter__"):
+        raise TypeError(f"setup(backgroundPermutation={perm!r}) must be a sequence of PADI bus indices in [0, 3]")
+    buses = []
+    for p in perm:
+        try:
+            b = int(p)
+        except (TypeError, ValueError):
+            raise ValueError(f"backgroundPermutation entry {p!r} is not a PADI bus index in [0, 3]") from None
+        if isinstance(p, (float, np.floating)) and b != p or not 0 <= b <= 3:
+            raise ValueError(f"backgroundPermutation entry {p!r} is not a PADI bus index in [0, 3] "
+                             f"(PADIBusOnPADIBusBlock)")
+        buses.append(b)
+    if len(builtins.set(buses)) != len(buses):
+        raise ValueError(f"backgroundPermutation {buses} must list distinct PADI buses (one generator per bus)")
+    return buses
 
 
 def _permutation_entry(p):
@@ -221,6 +262,24 @@ get_pre_realtime_read = _reads("pre_realtime")
 get_inside_realtime_begin_read = _reads("inside_realtime_begin")
 get_inside_realtime_end_read = _reads("inside_realtime_end")
 get_post_realtime_read = _reads("post_realtime")
+
+
+def get_post_realtime_read_ppu_symbols():
+    """Public: PPU memory symbols read after the realtime section.  The emulated chip runs no PPU
+    programs: raises NotImplementedError."""
+    raise NotImplementedError("get_post_realtime_read_ppu_symbols(): reading PPU symbols needs programs on the "
+                              "embedded plasticity processors (PPU), which the emulated chip does not run")
+
+
+def get_execution_instance_data():
+    """The executions of the last run: a list of ``simulator.ExecutionInstanceData`` (index, the
+    (population, start, stop) neuron slices it ran, its grenade ``results``, ``routing`` and
+    ``timing``); one entry, or several for a network larger than the chip (partitioned, see
+    docs/pynn.md).  RuntimeError before anything was executed since setup()."""
+    data = simulator.state.execution_instances
+    if not data:
+        raise RuntimeError("execution instance data are available after an executed pynn.run(...)")
+    return list(data)
 
 
 def get_backend_statistics():

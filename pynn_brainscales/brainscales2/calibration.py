@@ -16,10 +16,23 @@ def calibrated_populations(populations):
     return [p for p in populations if getattr(p.celltype, "is_calibrated", False)]
 
 
-def build_target(pops_atoms):
-    """SpikingCalibTarget with per-neuron targets at the atoms of the calibrated populations
-    (defaults of CalibHXNeuronCuba elsewhere).  ``pops_atoms``: [(population, atoms array)]."""
+# CalibHXNeuron parameter -> (NeuronCalibTarget field, receptor row or None, factor to calix units)
+_TARGET_FIELDS = {"v_rest": ("leak", None, 1.0), "v_reset": ("reset", None, 1.0),
+                  "v_thresh": ("threshold", None, 1.0), "tau_m": ("tau_mem", None, 1e-6),
+                  "tau_syn_E": ("tau_syn", 0, 1e-6), "tau_syn_I": ("tau_syn", 1, 1e-6),
+                  "cm": ("membrane_capacitance", None, 1.0), "tau_refrac": ("refractory_time", None, 1e-6),
+                  "e_rev_E": ("e_coba_reversal", 0, 1.0), "e_rev_I": ("e_coba_reversal", 1, 1.0)}
+
+
+def build_target(pops_atoms, injected=None):
+    """SpikingCalibTarget with per-neuron targets at the atoms of the calibrated populations.
+    ``pops_atoms``: [(population, atoms array)].  The other neurons, the CADC and STP targets come
+    from ``injected`` (setup(injected_calib_target=...)) when given, else from the defaults of the
+    populations' cell type; the populations' parameters overwrite the injected target at their
+    neurons, their chip-wide parameters (i_synin_gm_E/I, synapse_dac_bias) overwrite it everywhere."""
+    import copy
     from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
+    from calix.spiking.targets import per_neuron, per_synin
     from .standardmodels import CalibHXNeuronCuba
     d = CalibHXNeuronCuba.default_parameters
     coba = [p for p, _ in pops_atoms if p.celltype.conductance_based]
@@ -28,12 +41,23 @@ def build_target(pops_atoms):
                          "the chip is calibrated with one target")
     if coba:
         d = type(coba[0].celltype).default_parameters
+    base = None if injected is None else injected.neuron_target
+    if base is not None and hasattr(base, "to_hardware"):
+        base = base.to_hardware()
 
-    def per_neuron(name, scale=1.0):
-        arr = np.full(NEURONS_ON_CHIP, float(d[name]))
+    def start(name):
+        field, row, scale = _TARGET_FIELDS[name]
+        value = None if base is None else getattr(base, field)
+        if value is None:
+            return np.full(NEURONS_ON_CHIP, float(d[name]) * scale)
+        return (per_synin(value)[row] if row is not None else per_neuron(value)).astype(float)
+
+    def per_neuron_target(name):
+        _, _, scale = _TARGET_FIELDS[name]
+        arr = start(name)
         for p, atoms in pops_atoms:
-            arr[atoms] = np.broadcast_to(np.asarray(p._parameters[name], dtype=float), (p.size,))
-        return arr * scale
+            arr[atoms] = np.broadcast_to(np.asarray(p._parameters[name], dtype=float), (p.size,)) * scale
+        return arr
 
     def chip_wide(name):
         vals = set()
@@ -43,16 +67,50 @@ def build_target(pops_atoms):
             raise ValueError(f"calibrated populations need equal {name} (chip-wide setting), got {sorted(vals)}")
         return vals.pop()
 
-    kw = dict(leak=per_neuron("v_rest"), reset=per_neuron("v_reset"), threshold=per_neuron("v_thresh"),
-              tau_mem=per_neuron("tau_m", 1e-6),
-              tau_syn=np.stack([per_neuron("tau_syn_E", 1e-6), per_neuron("tau_syn_I", 1e-6)]),
-              membrane_capacitance=np.rint(per_neuron("cm")).astype(int),
-              refractory_time=per_neuron("tau_refrac", 1e-6),
+    kw = dict(leak=per_neuron_target("v_rest"), reset=per_neuron_target("v_reset"),
+              threshold=per_neuron_target("v_thresh"), tau_mem=per_neuron_target("tau_m"),
+              tau_syn=np.stack([per_neuron_target("tau_syn_E"), per_neuron_target("tau_syn_I")]),
+              membrane_capacitance=np.rint(per_neuron_target("cm")).astype(int),
+              refractory_time=per_neuron_target("tau_refrac"),
               i_synin_gm=np.array([chip_wide("i_synin_gm_E"), chip_wide("i_synin_gm_I")]).round().astype(int),
               synapse_dac_bias=int(round(chip_wide("synapse_dac_bias"))))
+    if base is not None:
+        kw["holdoff_time"] = base.holdoff_time
     if coba:
-        kw["e_coba_reversal"] = np.stack([per_neuron("e_rev_E"), per_neuron("e_rev_I")])
-    return SpikingCalibTarget(neuron_target=NeuronCalibTarget(**kw))
+        kw["e_coba_reversal"] = np.stack([per_neuron_target("e_rev_E"), per_neuron_target("e_rev_I")])
+        if base is not None and base.e_coba_reference is not None:
+            kw["e_coba_reference"] = base.e_coba_reference
+    if injected is None:
+        return SpikingCalibTarget(neuron_target=NeuronCalibTarget(**kw))
+    return SpikingCalibTarget(cadc_target=copy.deepcopy(injected.cadc_target), neuron_target=NeuronCalibTarget(**kw),
+                              stp_target=copy.deepcopy(injected.stp_target))
+
+
+def archive_hwparams(population, atoms, result, chip):
+    """Public ``calib_target`` / ``calib_hwparams`` / ``actual_hwparams`` of a CalibHXNeuronCuba /
+    CalibHXNeuronCoba population: the parameters its calibration was made for, the calibrated
+    neurons (an archive) and the neurons the runs use (live lola.AtomicNeuron objects the user may
+    adjust).  Regenerated only when the calibration or the placement changed, so adjustments made
+    after ``run(None, RunCommand.PREPARE)`` reach the next run."""
+    from pyNN.parameters import ParameterSpace
+    from .standardmodels.cells_base import CalibNeuronBase
+    if not isinstance(population.celltype, CalibNeuronBase):
+        return
+    source = (id(result), tuple(int(a) for a in atoms))
+    if getattr(population, "_calib_source", None) == source:
+        return
+    neurons = [chip.neuron_block.atomic_neurons[int(a)] for a in atoms]
+    population._calib_target = ParameterSpace(
+        {k: np.array(np.broadcast_to(np.asarray(v, dtype=float), (population.size,)))
+         for k, v in population._parameters.items()}, shape=(population.size,))
+    population._calib_target.evaluate(simplify=False)       # plain arrays: target["v_rest"][i]
+    population._calib_hwparams = [n.copy() for n in neurons]
+    population._actual_hwparams = [n.copy() for n in neurons]
+    population._calib_source = source
+    celltype = population.celltype          # public: the cell type holds the last ones
+    celltype._calib_target = population._calib_target
+    celltype._calib_hwparams = population._calib_hwparams
+    celltype._actual_hwparams = population._actual_hwparams
 
 
 def _key(target):
@@ -62,6 +120,11 @@ def _key(target):
                  "i_synin_gm", "synapse_dac_bias", "e_coba_reversal"):
         v = getattr(nt, name)
         parts.append(None if v is None else np.asarray(v, dtype=float).tobytes())
+    for name in ("holdoff_time", "e_coba_reference"):
+        v = getattr(nt, name, None)
+        parts.append(None if v is None else np.asarray(v, dtype=float).tobytes())
+    parts.append(repr(target.cadc_target))
+    parts.append(repr(target.stp_target))
     return tuple(parts)
 
 
@@ -80,8 +143,9 @@ def calibrate(state, pops_atoms, connection):
         keep = getattr(state, "bio_scale", None) if getattr(state, "pending", None) else None
         target, scale = biological.calibration_target(pops_atoms, state.projections, keep=keep)
     else:
-        target = build_target(pops_atoms)
-    key = (id(connection), _key(target), str(state.calibration_cache))
+        target = build_target(pops_atoms, getattr(state, "injected_calib_target", None))
+    options = getattr(state, "injected_calib_options", None)
+    key = (id(connection), _key(target), repr(options), str(state.calibration_cache))
     if getattr(state, "pending", None) and getattr(state, "_calib_key", None) not in (None, key):
         prev = _MEMO.get(state._calib_key)
         if prev is not None:            # the pending snippets keep running on their calibration
@@ -96,7 +160,7 @@ def calibrate(state, pops_atoms, connection):
     if hit is None or hit[2] is not state.initial_config:
         cache = state.calibration_cache
         cache_paths = None if cache is None else [cache]
-        result = calix.calibrate(target, cache_paths=cache_paths, connection=connection)
+        result = calix.calibrate(target, options, cache_paths=cache_paths, connection=connection)
         grenade.forget(connection)          # calix ran its own programs on this chip
         base = state.initial_config
         if base is not None and not hasattr(base, "neuron_block") and hasattr(base, "to_chip"):

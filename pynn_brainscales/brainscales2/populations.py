@@ -39,11 +39,54 @@ class _RecordDevice:
         """
 
 
+class _CalibrationArchive:
+    """Public accessors of the calibrated cell types (CalibHXNeuronCuba / CalibHXNeuronCoba):
+    ``calib_target`` (ParameterSpace the last calibration was made for), ``calib_hwparams``
+    (calibrated lola.AtomicNeuron per neuron, an archive) and ``actual_hwparams`` (the
+    lola.AtomicNeuron per neuron the runs use: adjust them in place after
+    ``run(None, RunCommand.PREPARE)``).  Available after ``run()`` or PREPARE (before:
+    ``NotCalibratedError``, a RuntimeError and, as public, an AttributeError); other cell types
+    raise TypeError."""
+
+    def _archive(self, name):
+        from .standardmodels.cells_base import CalibNeuronBase
+        root = getattr(self, "grandparent", self)
+        if not isinstance(root.celltype, CalibNeuronBase):
+            raise TypeError(f"{name} is available for CalibHXNeuronCuba / CalibHXNeuronCoba populations, "
+                            f"not for {type(root.celltype).__name__}")
+        value = getattr(root, "_" + name, None)
+        if value is None:
+            from .standardmodels.cells_base import NotCalibratedError
+            raise NotCalibratedError(f"{name} of {root.label!r} is available after pynn.run() (or pynn.run(None, "
+                                     f"pynn.RunCommand.PREPARE), which calibrates without running)")
+        if root is self:
+            return tuple(value) if name == "actual_hwparams" else value
+        mask = np.asarray(self.index_in_grandparent(np.arange(self.size)))
+        if name == "calib_target":
+            view = ParameterSpace({k: np.asarray(v)[mask] for k, v in value.items()}, shape=(self.size,))
+            view.evaluate(simplify=False)
+            return view
+        out = np.empty(len(value), dtype=object)
+        out[:] = list(value)
+        return out[mask]
+
+    def get_plasticity_data(self, observable):
+        """Public: observables of a plasticity rule per neuron (recorded by a PPU kernel).  Not
+        emulated: raises NotImplementedError naming the feature."""
+        raise NotImplementedError(f"get_plasticity_data({observable!r}): observables are recorded by plasticity "
+                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
+                                  f"does not execute yet")
+
+    calib_target = property(lambda self: self._archive("calib_target"), doc=__doc__)
+    calib_hwparams = property(lambda self: self._archive("calib_hwparams"), doc=__doc__)
+    actual_hwparams = property(lambda self: self._archive("actual_hwparams"), doc=__doc__)
+
+
 class Assembly(_RecordDevice, common.Assembly):
     _simulator = simulator
 
 
-class PopulationView(_RecordDevice, common.PopulationView):
+class PopulationView(_CalibrationArchive, _RecordDevice, common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
@@ -68,7 +111,7 @@ class PopulationView(_RecordDevice, common.PopulationView):
         return PopulationView(self, selector, label)
 
 
-class Population(_RecordDevice, common.Population):
+class Population(_CalibrationArchive, _RecordDevice, common.Population):
     __doc__ = common.Population.__doc__
     _simulator = simulator
     _recorder_class = Recorder
@@ -86,11 +129,6 @@ class Population(_RecordDevice, common.Population):
         if self.size < 1:       # PyNN accepts any int; 0 or < 0 would fail deep in numpy / grenade
             raise ValueError(f"Population size must be at least 1, got {self.size} "
                              f"({type(self.celltype).__name__})")
-        if getattr(self.celltype, "is_on_chip", False):
-            used = sum(p.size for p in simulator.state.populations if p.celltype.is_on_chip)
-            if used + self.size > simulator.NEURONS_ON_CHIP:
-                raise ValueError(f"too many neurons for the chip: {used + self.size} in on-chip populations, "
-                                 f"the chip has {simulator.NEURONS_ON_CHIP}")
         if getattr(self.celltype, "is_background", False):
             self.celltype.check_size(self.size)
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
@@ -123,7 +161,9 @@ class Population(_RecordDevice, common.Population):
             return
         chip = init if hasattr(init, "neuron_block") else init.to_chip()
         atoms = simulator.state.next_atoms(self.size)
-        if len(atoms) != self.size:             # a too short neuronPermutation: grenade reports it
+        if len(atoms) != self.size or np.any(atoms >= simulator.NEURONS_ON_CHIP):
+            # beyond one chip: the network is partitioned at run time, which takes these defaults
+            # at the circuits each slice is placed on (simulator._slice_config)
             return
         values = self.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms])
         for name, arr in values.items():

@@ -31,14 +31,33 @@ class DelayReplacedWarning(UserWarning):
 
 
 class Connection(common.Connection):
+    """One connection of a Projection (from iterating it or ``projection[i]``): a live view, so
+    ``connection.weight = 63.`` changes the projection's weight (rounded to the nearest integer as
+    ``round()``, sign and range checked as in ``Projection.set``) and ``connection.delay = d``
+    its delay."""
+
     def __init__(self, projection, index):
         self._prj = projection
         self._index = index
 
     presynaptic_index = property(lambda self: int(self._prj._pre[self._index]))
     postsynaptic_index = property(lambda self: int(self._prj._post[self._index]))
-    weight = property(lambda self: float(self._prj._weight[self._index]))
-    delay = property(lambda self: float(self._prj._delay[self._index]))
+
+    @property
+    def weight(self):
+        return float(self._prj._weight[self._index])
+
+    @weight.setter
+    def weight(self, value):
+        self._prj._set_connection_values("weight", np.array([self._index]), value)
+
+    @property
+    def delay(self):
+        return float(self._prj._delay[self._index])
+
+    @delay.setter
+    def delay(self, value):
+        self._prj._set_connection_values("delay", np.array([self._index]), value)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -181,6 +200,33 @@ class Projection(common.Projection):
             if w.size and np.abs(w).max() > self._max_weight:
                 self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
             self._weight = w
+
+    def get_data(self, observable):
+        """Public: observables of a plasticity rule per synapse (recorded by a PPU kernel).  Not
+        emulated: raises NotImplementedError naming the feature."""
+        raise NotImplementedError(f"Projection.get_data({observable!r}): observables are recorded by plasticity "
+                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
+                                  f"does not execute yet")
+
+    def _set_connection_values(self, name, which, values):
+        """Set ``weight`` or ``delay`` of the connections ``which`` (indices into this projection),
+        checked as ``set()`` checks them."""
+        try:
+            v = np.broadcast_to(np.asarray(values, dtype=float), (len(which),))
+        except (TypeError, ValueError):
+            raise ValueError(f"{self._describe()}: {name} must be a number, got {values!r}") from None
+        if name == "delay":
+            new = self._delay.copy()
+            new[which] = v
+            self._check_delays(self._pre, new)
+            self._delay = new
+            return
+        new = np.asarray(self._weight, dtype=float).copy()
+        new[which] = v
+        w = self._check_weights(new)
+        if w.size and np.abs(w).max() > self._max_weight:
+            self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
+        self._weight = w
 
     def _reset_reservation(self):
         """After a failed routing: reserve only the synapses the current weights need (set() never

@@ -1,9 +1,16 @@
 """Recorder: spikes of all neurons; analog variables on the MADC (<= 2 neurons, any variable)
-or the membrane on the CADC (many neurons, sampled every ``sampling_interval``).
+or the membrane on the CADC (many neurons, sampled every ``sampling_interval``); the analog
+pads (``device="pad_0"`` ... ``"pad_1_unbuffered"``) are accepted and return no data, as public.
 
 Data of the current segment are kept per recorder and appended run after run (continued
-runs); ``reset()`` stores them as a Neo segment (PyNN's cache) and starts over.
+runs); ``reset()`` stores them as a Neo segment (PyNN's cache) and starts over.  Within a
+segment the data are split into *parts* (``simulator.State.parts``): every snippet of a
+``RunCommand.APPEND`` execution is a part of its own (one spike train and one signal per
+neuron and snippet, times from the segment start, as the public backend), consecutive plain
+``run(t)`` calls extend one part (one train per neuron, as PyNN's other backends).
 """
+from datetime import datetime
+
 import neo
 import numpy as np
 import quantities as pq
@@ -12,6 +19,8 @@ from pyNN import recording
 from . import simulator
 
 DEVICES = ("madc", "cadc")
+# the two analog output pads: "pad_<n>[_buffered|_unbuffered]" (buffered by default, as public)
+PAD_DEVICES = tuple(f"pad_{n}{mode}" for n in (0, 1) for mode in ("", "_buffered", "_unbuffered"))
 # default CADC sampling interval, hardware ms (1 us: 200 samples in a 0.2 ms run)
 CADC_DEFAULT_INTERVAL_MS = 1e-3
 # standard cells in biological units: biological ms (NEST's default resolution)
@@ -39,6 +48,7 @@ class Recorder(recording.Recorder):
         super().__init__(population, file)
         self._device = {}                 # variable name -> "madc" / "cadc"
         self._next_device = None          # set by Population.record(..., device=)
+        self.pad_recordings = {}          # pad (0, 1) -> (neuron id, variable, buffered)
         self.cadc_interval = CADC_DEFAULT_INTERVAL_MS * simulator.state.speedup
         if self._biological:
             self.cadc_interval = BIOLOGICAL_CADC_INTERVAL_MS
@@ -56,8 +66,9 @@ class Recorder(recording.Recorder):
         in biological units default to ``"auto"``: "v" on the MADC while it fits (two neurons in
         columns of different parity), else on the CADC every 0.1 ms."""
         device = device or self._next_device or ("auto" if self._biological else "madc")
-        if device not in DEVICES + ("auto",):
-            raise ValueError(f"unknown recording device {device!r}; supported: {', '.join(DEVICES)}")
+        if device not in DEVICES + PAD_DEVICES + ("auto",):
+            raise ValueError(f"unknown recording device {device!r}; supported: {', '.join(DEVICES)}, "
+                             f"pad_0 / pad_1 (optionally _buffered or _unbuffered)")
         self._call_device = device
         self._call_interval = sampling_interval
         try:
@@ -85,6 +96,15 @@ class Recorder(recording.Recorder):
         return sorted(self.population.id_to_index(int(i)) for i in self._variable_ids("v"))
 
     def _record(self, variable, new_ids, sampling_interval=None):
+        try:
+            self._record_checked(variable, new_ids)
+        except BaseException:
+            # PyNN added the ids before calling _record: a refused request records nothing
+            if hasattr(variable, "name"):
+                self.recorded[variable] = self.recorded[variable].difference(new_ids)
+            raise
+
+    def _record_checked(self, variable, new_ids):
         name = variable.name if hasattr(variable, "name") else variable
         device = getattr(self, "_call_device", "madc")
         interval = getattr(self, "_call_interval", None)
@@ -95,10 +115,15 @@ class Recorder(recording.Recorder):
                              f"{', '.join(simulator.RECORDABLE_ANALOG)}")
         if device == "auto":
             device = self._auto_device(name, new_ids)
+        if device.startswith("pad_"):
+            device = self._record_pad(name, new_ids, device)
         previous = self._device.get(name)
         if previous is not None and previous != device and len(self._variable_ids(name) - set(new_ids)):
             raise ValueError(f"{name!r} of this population is already recorded on the {previous.upper()}; one "
                              f"device per variable and population")
+        if device == "pad":
+            self._device[name] = "pad"
+            return
         if device == "cadc":
             if name != "v":
                 raise ValueError(f"the CADC samples the membrane only (record 'v'), got {name!r}; record "
@@ -132,6 +157,24 @@ class Recorder(recording.Recorder):
         if len(per_neuron) > 2:
             raise ValueError(f"MADC recording supports recording at most two neurons (one in an even and one "
                              f"in an odd column), got {len(per_neuron)}; use device='cadc' for more neurons")
+
+    def _record_pad(self, name, new_ids, device):
+        """Connect ``name`` of the neurons ``new_ids`` to an analog output pad (public
+        ``device="pad_[0|1][_buffered|_unbuffered]"``): one neuron per pad over the whole network.
+        The emulated chip has no physical pins, so, as on hardware, the recording returns no data."""
+        pad = int(device.split("_")[1])
+        buffered = not device.endswith("_unbuffered")
+        ids = sorted(int(i) for i in new_ids)
+        for pop in simulator.state.populations:
+            for (other_pad, (cell, var, _)) in pop.recorder.pad_recordings.items():
+                if other_pad == pad and (pop is not self.population or cell not in ids or var != name):
+                    raise ValueError(f"analog pad {pad} already records {var!r} of neuron id {cell} "
+                                     f"({pop.label!r}); each of the two pads takes one neuron")
+        if len(ids) != 1:
+            raise ValueError(f"device {device!r}: a pad records one neuron, got {len(ids)} (record a "
+                             f"PopulationView such as pop[0:1])")
+        self.pad_recordings[pad] = (ids[0], name, buffered)
+        return "pad"
 
     def _madc_neurons(self, extra=()):
         """{neuron id: column} of all MADC recordings (plus ``extra`` ids of this population)."""
@@ -191,36 +234,47 @@ class Recorder(recording.Recorder):
 
     # -- data of the current segment ------------------------------------------------------------
     def _clear_data(self):
-        self._spike_parts = []            # [(population indices, times in user ms)]
-        self._signal_parts = {}           # (variable, population index) -> [(times, values)]
+        self._spike_parts = []            # [(part, population indices, times in user ms)]
+        self._signal_parts = {}           # (variable, population index) -> [(part, times, values)]
 
-    def _store_spikes(self, indices, times):
+    def _store_spikes(self, indices, times, part=0):
         if len(times):
-            self._spike_parts.append((np.asarray(indices, np.int64), np.asarray(times, float)))
+            self._spike_parts.append((int(part), np.asarray(indices, np.int64), np.asarray(times, float)))
 
-    def _store_signal(self, variable, index, times, values):
+    def _store_signal(self, variable, index, times, values, part=0):
         if getattr(self.population.celltype, "is_biological", False):
             from . import biological
             values = biological.to_model_units(variable, values, self.population, index)
-        self._signal_parts.setdefault((variable, int(index)), []).append((times, values))
+        self._signal_parts.setdefault((variable, int(index)), []).append((int(part), times, values))
 
-    def _get_spiketimes(self, ids, clear=False):
-        out = {int(i): np.zeros(0) for i in ids}
+    def _spikes_by_part(self, ids):
+        """{part: {id: sorted spike times}} of the current segment (ms from the segment start)."""
+        out = {}
         if not self._spike_parts:
             return out
-        idx = np.concatenate([p[0] for p in self._spike_parts])
-        t = np.concatenate([p[1] for p in self._spike_parts])
-        order = np.argsort(t, kind="stable")
-        idx, t = idx[order], t[order]
-        for i in ids:
-            out[int(i)] = t[idx == self.population.id_to_index(int(i))]
+        part = np.concatenate([np.full(len(p[1]), p[0]) for p in self._spike_parts])
+        idx = np.concatenate([p[1] for p in self._spike_parts])
+        t = np.concatenate([p[2] for p in self._spike_parts])
+        order = np.lexsort((t, part))
+        part, idx, t = part[order], idx[order], t[order]
+        for k in np.unique(part):
+            sel = part == k
+            out[int(k)] = {int(i): t[sel & (idx == self.population.id_to_index(int(i)))] for i in ids}
         return out
 
-    def _signal(self, variable, index):
-        parts = self._signal_parts.get((variable, int(index)), [])
+    def _get_spiketimes(self, ids, clear=False):
+        """{id: spike times} over all parts (PyNN's spike counts)."""
+        out = {int(i): np.zeros(0) for i in ids}
+        for trains in self._spikes_by_part(ids).values():
+            for i, t in trains.items():
+                out[i] = np.concatenate([out[i], t])
+        return out
+
+    def _signal(self, variable, index, part=None):
+        parts = [p for p in self._signal_parts.get((variable, int(index)), []) if part is None or p[0] == part]
         if not parts:
             return np.zeros(0), np.zeros(0)
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
 
     def _get_all_signals(self, variable, ids, clear=False):
         name = variable.name if hasattr(variable, "name") else variable
@@ -232,34 +286,56 @@ class Recorder(recording.Recorder):
         times = np.stack([t[0][:n] for t in traces], axis=1)
         return values, times
 
+    def _parts(self):
+        """[(part number, t_start, t_stop)] of the current segment since the last clear (user ms)."""
+        since = float(self._recording_start_time.rescale(pq.ms).magnitude) \
+            if hasattr(self._recording_start_time, "rescale") else float(self._recording_start_time)
+        parts = [(k, max(t0, since), t1) for k, (t0, t1, _) in enumerate(self._simulator.state.parts)
+                 if t1 > since + 1e-12]
+        # nothing ran since get_data(clear=True): empty trains, as PyNN's other backends
+        return parts or [(-1, since, max(since, float(self._simulator.state.t)))]
+
     def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
-        # PyNN 0.13 indexes the per-neuron time columns of _get_all_signals by the neuron's
-        # *population* index (IndexError for any recorded neuron but the first ones), so the
-        # analog signals (one IrregularlySampledSignal per neuron, own sample times) are
-        # built here; spikes are left to PyNN.
+        # Built here rather than by PyNN: one spike train and one IrregularlySampledSignal (its own
+        # sample times) per neuron and part, annotated with the public names (source_id,
+        # source_population, source_index; signals: source_ids, device) next to PyNN's (channel_id,
+        # channel_ids, channel_index).
+        segment = neo.Segment(name=f"segment{self._simulator.state.segment_counter:03d}",
+                              description=self.population.describe(), rec_datetime=datetime.now())
         chosen = set(self.recorded.keys()) if variables == "all" else \
             set(self.recorded.keys()).intersection(set(variables))
-        analog = [v for v in chosen if v.name in simulator.RECORDABLE_ANALOG]
-        others = [v for v in chosen if v.name not in simulator.RECORDABLE_ANALOG]
-        segment = super()._get_current_segment(filter_ids=filter_ids, variables=others, clear=clear)
-        for variable in sorted(analog, key=lambda v: v.name):
-            ids = sorted(self.filter_recorded(variable, filter_ids))
-            units = self.population.find_units(variable)
-            if units == "unknown":
-                units = "dimensionless"
-            for channel_id in ids:
-                index = self.population.id_to_index(int(channel_id))
-                times, values = self._signal(variable.name, index)
-                if not len(times):
-                    continue
-                signal = neo.IrregularlySampledSignal(
-                    times, values, units=units, time_units=pq.ms,
-                    name=variable.name, channel_ids=[int(channel_id)],
-                    source_population=self.population.label,
-                    array_annotations={"channel_index": [index]},
-                    device=self._device.get(variable.name, "madc"))
-                signal.segment = segment
-                segment.irregularlysampledsignals.append(signal)
+        parts = self._parts()
+        spikes_var = [v for v in chosen if v.name == "spikes"]
+        analog = sorted((v for v in chosen if v.name in simulator.RECORDABLE_ANALOG
+                         and self._device.get(v.name, "madc") in DEVICES), key=lambda v: v.name)
+        spike_ids = sorted(self.filter_recorded(spikes_var[0], filter_ids)) if spikes_var else []
+        by_part = self._spikes_by_part(spike_ids) if spike_ids else {}
+        label = self.population.label
+        for k, t0, t1 in parts:
+            for i in spike_ids:
+                times = by_part.get(k, {}).get(int(i), np.zeros(0))
+                times = times[(times >= t0 - 1e-12) & (times <= t1)]
+                train = neo.SpikeTrain(times, t_start=t0, t_stop=t1, units="ms", source_population=label,
+                                       source_id=int(i), channel_id=int(i),
+                                       source_index=self.population.id_to_index(int(i)))
+                train.segment = segment
+                segment.spiketrains.append(train)
+            for variable in analog:
+                units = self.population.find_units(variable)
+                units = "dimensionless" if units == "unknown" else units
+                for i in sorted(self.filter_recorded(variable, filter_ids)):
+                    index = self.population.id_to_index(int(i))
+                    times, values = self._signal(variable.name, index, part=k)
+                    keep = times >= t0 - 1e-12
+                    if not keep.any():
+                        continue
+                    signal = neo.IrregularlySampledSignal(
+                        times[keep], values[keep], units=units, time_units=pq.ms, name=variable.name,
+                        channel_ids=[int(i)], source_ids=[int(i)], source_population=label,
+                        array_annotations={"channel_index": [index]},
+                        device=self._device.get(variable.name, "madc"))
+                    signal.segment = segment
+                    segment.irregularlysampledsignals.append(signal)
         return segment
 
     def _local_count(self, variable, filter_ids=None):
@@ -271,3 +347,4 @@ class Recorder(recording.Recorder):
 
     def _reset(self):
         self._device = {}
+        self.pad_recordings = {}

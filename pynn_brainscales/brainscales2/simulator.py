@@ -104,6 +104,24 @@ def _neuron_copy(neuron):
 
 
 @dataclass
+class ExecutionInstanceData:
+    """One execution of the last run (``pynn.get_execution_instance_data()``): a network that fits
+    the chip runs as one, a larger one as several (partitioning.py).  ``populations``: the
+    (population, first, stop) neuron slices it ran; ``results``: the grenade results of its
+    program; ``routing``: its grenade routing."""
+
+    index: int
+    populations: List[Tuple[Any, int, int]]
+    results: Any
+    routing: Any
+
+    @property
+    def timing(self):
+        """grenade.ExecutionTimeInfo of the program."""
+        return self.results.timing
+
+
+@dataclass
 class _Snippet:
     """One appended realtime section: the grenade network as it was at APPEND time."""
 
@@ -118,6 +136,12 @@ class _Snippet:
     cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
+    madc: List[Tuple[Any, str, int]] = field(default_factory=list)   # (population, variable, index) on the MADC
+    offsets: Dict[Any, int] = field(default_factory=dict)    # on-chip population -> first neuron here
+    replay: Dict[Any, Any] = field(default_factory=dict)     # partitioning.Slice -> host source descriptor
+    instances: List[Any] = field(default_factory=list)       # partitioned: one _Snippet per execution
+    own_part: bool = False               # an APPEND snippet: its data form a part of their own
+    part: int = -1                       # index into State.parts once executed
 
 
 class State(common.control.BaseState):
@@ -135,6 +159,9 @@ class State(common.control.BaseState):
         self._own_connection = None
         self.initial_config = None
         self.neuron_permutation = None
+        self.background_permutation = None
+        self.injected_calib_target = None
+        self.injected_calib_options = None
         self.enable_neuron_bypass = False
         self.injected_config = None
         self.injected_readout = None
@@ -158,6 +185,8 @@ class State(common.control.BaseState):
         self.segment_counter = -1
         self._routing = None
         self._routing_key = None
+        self._instance_routings = {}     # partitioned networks: execution -> (topology key, routing)
+        self.execution_instances = []    # ExecutionInstanceData of the last execution
         self.last_results = None
         self.statistics = {}
         self.pending = []
@@ -170,6 +199,8 @@ class State(common.control.BaseState):
         self.segment_counter += 1
         self.pending = []
         self._segment_executed = False
+        # [(t_start, t_stop, own)] in user ms: the parts of the segment's data (recording.py)
+        self.parts = []
         for rec in self.recorders:
             rec._clear_data()
 
@@ -209,7 +240,9 @@ class State(common.control.BaseState):
         if tstop is not None and abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
             tstop = None                      # run(0): nothing to append
         elif tstop is not None:
-            self.append(tstop)
+            # snippets of a multi-snippet program keep their data apart (public); a plain run(t)
+            # continues the data of the previous plain run (PyNN's continued runs)
+            self.append(tstop, own_part=command is RunCommand.APPEND or bool(self.pending))
             tstop = 0.0
         if tstop is None and command is RunCommand.APPEND:
             raise ValueError("run(None, RunCommand.APPEND): APPEND needs a runtime")
@@ -232,20 +265,33 @@ class State(common.control.BaseState):
                              f"({self.speedup / FPGA_CYCLES_PER_MS:g} ms)")
         return runtime_hw
 
-    def append(self, tstop):
-        """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop."""
+    def append(self, tstop, own_part=False):
+        """Snapshot the network as a realtime snippet of [t, tstop) (user ms); t becomes tstop.
+        ``own_part``: its recorded data form a part of their own (see recording.py)."""
         runtime_hw = self._check_span(tstop)
         self._check_host_spikes(self.t, float(tstop))
-        self._check_madc()
-        calib_chip = self._calibrate()
         t0, t1 = self.t, float(tstop)
-        snip = self._build_network(calib_chip, t0, t1, runtime_hw)
+        snip = self._build_snippet(t0, t1, runtime_hw)
         if self.pending and snip.key != self.pending[0].key:
             raise ValueError("run(..., RunCommand.APPEND): the network's populations or connections changed since "
                              "the first pending snippet; only weights and parameters may change between "
                              "snippets of one execution (EXECUTE the pending snippets first)")
+        snip.own_part = bool(own_part)
         self.pending.append(snip)
         self.t = t1
+
+    def _build_snippet(self, t0, t1, runtime_hw):
+        """The _Snippet of [t0, t1): one grenade network, or, for a network larger than the chip, one
+        per execution instance (partitioning.py) in ``instances``."""
+        from . import partitioning
+        plan = partitioning.plan(self)
+        if plan is None:
+            self._check_madc()
+            return self._build_network(self._calibrate(), t0, t1, runtime_hw)
+        subs = [self._build_network(None, t0, t1, runtime_hw, plan, i) for i in range(len(plan.instances))]
+        return _Snippet(None, {}, None, {}, t0, t1, runtime_hw, ("partitioned",) + tuple(x.key for x in subs),
+                        projection_names=subs[0].projection_names, host_spikes=sum(x.host_spikes for x in subs),
+                        instances=subs)
 
     def _check_host_spikes(self, t0, t1):
         """ValueError before drawing Poisson trains that can never fit into one program (at best
@@ -280,23 +326,42 @@ class State(common.control.BaseState):
                 f"MADC recording: the two recorded neurons must sit in columns of different parity (one even, "
                 f"one odd); {p0.label}[{i0}] (column {c0}) and {p1.label}[{i1}] (column {c1}) are both {kind}")
 
+    def preprocess(self, snippet_begin_time=0, snippet_end_time=0):
+        """Public name of ``prepare()`` (``pynn.simulator.state.preprocess(0, 0)``); the times are
+        ignored, as by the public backend's PREPARE."""
+        self.prepare()
+
     def prepare(self):
         """Calibrate and route the network as it is now (nothing runs on the chip)."""
-        calib_chip = self._calibrate()
-        snip = self._build_network(calib_chip, self.t, self.t + self.speedup * 1e-3, 1e-3)
-        self._route(snip)
+        snip = self._build_snippet(self.t, self.t + self.speedup * 1e-3, 1e-3)
+        if snip.instances:
+            for i, sub in enumerate(snip.instances):
+                self._route(sub, instance=i)
+        else:
+            self._route(snip)
 
-    def _route(self, snip):
+    def _route(self, snip, instance=None):
+        if instance is not None:        # an execution of a partitioned network: cached per execution
+            key, routing = self._instance_routings.get(instance, (None, None))
+            if routing is None or key != snip.key:
+                routing = self._route_network(snip)
+                self._instance_routings[instance] = (snip.key, routing)
+            self.statistics = {"routing": routing.statistics}
+            return routing
         if self._routing is not None and snip.key == self._routing_key:
             return self._routing
+        routing = self._route_network(snip)
+        self._routing, self._routing_key = routing, snip.key
+        self.statistics = {"routing": routing.statistics}
+        return routing
+
+    def _route_network(self, snip):
         try:
             routing = grenade.route(snip.network)
         except grenade.RoutingError as err:
             self._reservations_stale = True     # the next network reserves only what the weights need
             names = "; ".join(f"grenade projection {i} = {n}" for i, n in enumerate(snip.projection_names))
             raise grenade.RoutingError(f"{err} [{names}]") from err
-        self._routing, self._routing_key = routing, snip.key
-        self.statistics = {"routing": routing.statistics}
         return routing
 
     def execute(self):
@@ -305,7 +370,12 @@ class State(common.control.BaseState):
             return
         snippets, self.pending = self.pending, []
         try:
-            results, routing = self._execute(snippets)
+            if snippets[0].instances:
+                results, routing = self._execute_partitioned(snippets)
+            else:
+                results, routing = self._execute(snippets)
+                self.execution_instances = [ExecutionInstanceData(0, [(p, 0, p.size) for p in snippets[0].descriptors
+                                                                      if p.celltype.is_on_chip], results, routing)]
         except BaseException:
             # nothing of these snippets ran: time goes back to their start, so the user can change
             # the network and run again without a gap in the segment (earlier data are kept)
@@ -318,11 +388,37 @@ class State(common.control.BaseState):
         if self.calib_result is not None:
             self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
         for k, s in enumerate(snippets):
-            self._store(results, k, s)
+            self._assign_part(s)
+            if s.instances:
+                for i, sub in enumerate(s.instances):
+                    self._store(self.execution_instances[i].results, k, sub, s.part)
+            else:
+                self._store(results, k, s)
         self.running = True
 
-    def _execute(self, snippets):
-        routing = self._route(snippets[0])
+    def _execute_partitioned(self, snippets):
+        """Run the executions of a partitioned network one after the other, each over all pending
+        snippets, the spikes of earlier executions played back into later ones; (results, routing)
+        of the last one, all in ``execution_instances``."""
+        done = []
+        for i in range(len(snippets[0].instances)):
+            subs = [s.instances[i] for s in snippets]
+            for k, sub in enumerate(subs):
+                for sl, d in sub.replay.items():
+                    source = done[sl.instance]
+                    sp = source.results.spikes(snippets[k].instances[sl.instance].descriptors[sl.population], snippet=k)
+                    neuron, t = np.asarray(sp["neuron"], np.int64), np.asarray(sp["time"], float)
+                    order = np.argsort(neuron, kind="stable")
+                    trains = np.split(t[order], np.cumsum(np.bincount(neuron, minlength=sl.size))[:-1])
+                    sub.inputs.add([tr[tr < sub.runtime_hw] for tr in trains], d)
+            results, routing = self._execute(subs, instance=i)
+            done.append(ExecutionInstanceData(i, [(p, sub.offsets[p], sub.offsets[p] + results.network.populations[
+                d.index].size) for p, d in subs[0].descriptors.items() if p.celltype.is_on_chip], results, routing))
+        self.execution_instances = done
+        return done[-1].results, done[-1].routing
+
+    def _execute(self, snippets, instance=None):
+        routing = self._route(snippets[0], instance=instance)
         init = self.initial_config if self._calib_chip is None else self._calib_chip
         if self.enable_neuron_bypass and init is None:
             import lola
@@ -331,7 +427,8 @@ class State(common.control.BaseState):
             init = self._bypass_chip
         from . import injection
         hooks, tickets, injected_writes = injection.build_hooks(self.injected_config, self.injected_readout)
-        relax = 0.0 if self._segment_executed else RELAX_MS
+        # a partitioned network's executions each start from rest (the chip held another one)
+        relax = 0.0 if self._segment_executed and instance is None else RELAX_MS
         conn = self.open_connection()
         try:
             if len(snippets) == 1:
@@ -356,30 +453,45 @@ class State(common.control.BaseState):
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
         if getattr(results, "routing", None) is not None:
-            self._routing = results.routing
+            if instance is None:
+                self._routing = results.routing
+            else:
+                self._instance_routings[instance] = (snippets[0].key, results.routing)
         return results, routing
 
-    def _store(self, results, k, s):
+    def _assign_part(self, s):
+        """The part of the segment's data snippet ``s`` belongs to: a new one for an APPEND snippet,
+        else the previous plain run's part when ``s`` directly continues it."""
+        last = self.parts[-1] if self.parts else None
+        if s.own_part or last is None or last[2] or abs(last[1] - s.t_start) > 1e-9 * max(1.0, abs(s.t_start)):
+            self.parts.append((s.t_start, s.t_stop, s.own_part))
+        else:
+            self.parts[-1] = (last[0], s.t_stop, False)
+        s.part = len(self.parts) - 1
+
+    def _store(self, results, k, s, part=None):
         """Hand snippet ``k``'s data to the recorders, in user time from the segment start."""
+        part = s.part if part is None else part
         for pop, d in s.descriptors.items():
             if not pop.celltype.is_on_chip:
                 continue
             rec = pop.recorder
+            lo = s.offsets.get(pop, 0)
             sp = results.spikes(d, snippet=k)
-            rec._store_spikes(np.asarray(sp["neuron"], np.int64), s.t_start + np.asarray(sp["time"]) * self.speedup)
-            for var, idx in pop._madc_requests():
-                for i in idx:
-                    tr = results.madc(d, i, snippet=k)
-                    rec._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                      np.asarray(tr["value"], float))
+            rec._store_spikes(np.asarray(sp["neuron"], np.int64) + lo,
+                              s.t_start + np.asarray(sp["time"]) * self.speedup, part)
+        for pop, var, i in s.madc:          # as recorded when the snippet was appended
+            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
+            pop.recorder._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                       np.asarray(tr["value"], float), part)
         for pop, i in s.cadc:
-            tr = results.cadc(s.descriptors[pop], i, snippet=k)
+            tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
             pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float))
+                                       np.asarray(tr["value"], float), part)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
-            pop.recorder._store_spikes(idx.astype(np.int64), times)
+            pop.recorder._store_spikes(idx.astype(np.int64), times, part)
 
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
@@ -413,6 +525,8 @@ class State(common.control.BaseState):
         # a failing calibration leaves the previous one in place (pending snippets keep theirs)
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
         self.calib_result, self.calib_seconds, self._calib_chip = result, seconds, chip
+        for pop, atoms in pops_atoms:
+            calibration.archive_hwparams(pop, atoms, result, chip)
         return chip
 
     # -- network ------------------------------------------------------------------------
@@ -429,8 +543,11 @@ class State(common.control.BaseState):
                           np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
         return tuple(parts)
 
-    def _build_network(self, calib_chip, t0, t1, runtime_hw):
-        """The grenade network of the span [t0, t1) (user ms) with its inputs."""
+    def _build_network(self, calib_chip, t0, t1, runtime_hw, plan=None, instance=0):
+        """The grenade network of the span [t0, t1) (user ms) with its inputs; with a partition
+        ``plan`` (partitioning.py) the network of execution ``instance``: its population slices,
+        and a host source per slice of an earlier execution that feeds it (spikes added at
+        execution, see ``_execute_partitioned``)."""
         if getattr(self, "_reservations_stale", False):
             for prj in self.projections:
                 prj._reset_reservation()
@@ -438,19 +555,30 @@ class State(common.control.BaseState):
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
+        madc_map = []                   # (population, variable, index): what this snippet records
         placed = 0
+        offsets, sizes = {}, {}         # on-chip population -> first neuron / size of its slice here
         for pop in self.populations:
             if pop.celltype.is_on_chip:
+                lo, hi = (0, pop.size) if plan is None else (plan.range_in(pop, instance) or (0, 0))
+                if hi <= lo:
+                    continue
                 placement = None
                 if self.neuron_permutation is not None:
-                    placement = list(self.neuron_permutation[placed:placed + pop.size])
-                placed += pop.size
+                    placement = list(self.neuron_permutation[placed:placed + hi - lo])
+                placed += hi - lo
                 if getattr(pop.celltype, "is_calibrated", False):
                     atoms = placement if placement is not None else range(placed - pop.size, placed)
-                    config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
+                    actual = getattr(pop, "_actual_hwparams", None)
+                    if actual is not None:          # CalibHXNeuron*: the user may have adjusted them
+                        config = [_neuron_copy(n) for n in actual]
+                    else:
+                        config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
                     tweak = getattr(pop.celltype, "adjust_lola", None)
                     if tweak is not None:
                         config = tweak(config, pop._parameters, pop.size)
+                elif plan is not None:
+                    config = self._slice_config(pop, lo, hi, placement, placed - (hi - lo))
                 else:
                     config = pop._lola_neurons()
                 if self.enable_neuron_bypass:
@@ -459,26 +587,51 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_excitatory = True
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
-                d = b.add(grenade.Population(pop.size, placement=placement, config=config))
+                d = b.add(grenade.Population(hi - lo, placement=placement, config=config))
                 for var, ids in pop._madc_requests():
                     for i in ids:
-                        madc.append((d, i, MADC_SOURCE[var]))
+                        if lo <= i < hi:
+                            madc.append((d, i - lo, MADC_SOURCE[var]))
+                            madc_map.append((pop, var, i))
                 for i in pop.recorder.cadc_indices():
-                    cadc.append((pop, i))
+                    if lo <= i < hi:
+                        cadc.append((pop, i))
                 descr[pop] = d
+                offsets[pop], sizes[pop] = lo, hi - lo
             elif getattr(pop.celltype, "is_background", False):
                 rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0]) * self.speedup
                 seed = int(np.asarray(pop._parameters["seed"], dtype=float).reshape(-1)[0])
                 period, reg = pop.celltype.registers(rate, pop.size)
                 descr[pop] = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
-                                                                      enable_random=True))
+                                                                      enable_random=True,
+                                                                      placement=self._background_bus(pop)))
         # external sources: one grenade population per (source population, delay); a delay from
         # the host is realised exactly by sending the spikes later
         sources = {}
+        replay = {}                     # Slice of an earlier execution -> its host source here
         names = []
         groups = []
         for n_prj, prj in enumerate(self.projections):
             for pre_root, post_root, pre, post, w, delay in prj._connection_groups():
+                if post_root not in descr:
+                    continue
+                if plan is not None:
+                    lo = offsets[post_root]
+                    here = (post >= lo) & (post < lo + sizes[post_root])
+                    pre, post, w = pre[here], post[here] - offsets[post_root], w[here]
+                if pre_root.celltype.is_on_chip and plan is not None:
+                    for sl in plan.slices[pre_root]:
+                        sel = (pre >= sl.start) & (pre < sl.stop)
+                        if not sel.any():
+                            continue
+                        if sl.instance == instance:
+                            pre_d = descr[pre_root]
+                        else:
+                            if sl not in replay:
+                                replay[sl] = b.add(grenade.ExternalSourcePopulation(sl.size))
+                            pre_d = replay[sl]
+                        groups.append((prj, pre_d, descr[post_root], pre[sel] - sl.start, post[sel], w[sel]))
+                    continue
                 if pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False):
                     pre_d = descr[pre_root]
                 else:
@@ -501,7 +654,7 @@ class State(common.control.BaseState):
         if cadc:
             times = self._cadc_times(t0, t1)
             if len(times):
-                b.add(grenade.CADCRecording([(descr[p], i) for p, i in cadc], times=times))
+                b.add(grenade.CADCRecording([(descr[p], i - offsets[p]) for p, i in cadc], times=times))
             else:
                 cadc = []
         try:
@@ -528,10 +681,41 @@ class State(common.control.BaseState):
             gen.add(hw, d)
             host_spikes += sum(len(x) for x in hw)
         for pop in list(source_trains):
-            if not pop.recorder.recorded:
+            if not pop.recorder.recorded or instance > 0:   # a partitioned network stores them once
                 del source_trains[pop]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes)
+                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map)
+
+    def _slice_config(self, pop, lo, hi, placement, first):
+        """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a
+        partitioned network: as ``_lola_neurons``, with the HXNeuron parameters not given
+        explicitly taken from setup(initial_config=...) at the circuits the slice is placed on."""
+        params = {}
+        for name, value in pop._parameters.items():
+            v = np.asarray(value)
+            params[name] = v[lo:hi] if v.ndim and len(v) == pop.size else v
+        init, user = self.initial_config, getattr(pop.celltype, "user_parameters", None)
+        if init is not None and user is not None and hasattr(pop.celltype, "from_lola"):
+            chip = init if hasattr(init, "neuron_block") else init.to_chip()
+            atoms = placement if placement is not None else range(first, first + hi - lo)
+            for name, arr in pop.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms]).items():
+                if name not in user and name in params:
+                    params[name] = arr
+        return pop.celltype.to_lola(params, hi - lo)
+
+    def _background_bus(self, pop):
+        """setup(backgroundPermutation=...): {hemisphere: PADI bus} of background population ``pop``
+        (the k-th SpikeSourcePoissonOnChip population takes bus permutation[k] in both hemispheres,
+        as public); None: grenade's automatic placement."""
+        if self.background_permutation is None:
+            return None
+        k = [p for p in self.populations if getattr(p.celltype, "is_background", False)].index(pop)
+        if k >= len(self.background_permutation):
+            raise ValueError(f"setup(backgroundPermutation={self.background_permutation}) lists "
+                             f"{len(self.background_permutation)} PADI bus(es), the network has more "
+                             f"SpikeSourcePoissonOnChip populations ({pop.label!r} is number {k})")
+        bus = self.background_permutation[k]
+        return {0: bus, 1: bus}
 
     @staticmethod
     def _duplicate_error(err, names):

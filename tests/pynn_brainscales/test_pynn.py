@@ -124,8 +124,6 @@ def test_errors_before_running():
         pynn.Projection(n, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=1.0))
     with pytest.raises(ValueError, match="delay -1 ms cannot be realised"):
         pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=5, delay=-1.0))
-    with pytest.raises(ValueError, match="too many neurons"):
-        pynn.Population(510, pynn.HXNeuron.spiking())
     n[0:2].record("v")
     with pytest.raises(ValueError, match="at most two neurons"):
         n.record("v")

@@ -117,7 +117,7 @@ def test_cadc_records_many_neurons():
     with pytest.raises(ValueError, match="membrane only"):
         n.record("adaptation", device="cadc")
     with pytest.raises(ValueError, match="unknown recording device"):
-        n.record("v", device="pad_0")
+        n.record("v", device="oscilloscope")
 
 
 def test_assembly_endpoints():
@@ -221,9 +221,6 @@ def test_neuron_bypass_fires_on_every_input():
 
 
 def test_rejected_population_leaves_no_trace():
-    pynn.Population(500, pynn.HXNeuron.spiking())
-    with pytest.raises(ValueError, match="too many neurons"):
-        pynn.Population(20, pynn.HXNeuron.spiking())
     with pytest.raises(ValueError, match="out of range"):
         pynn.Population(2, pynn.HXNeuron.spiking(leak_v_leak=5000))
     ok = pynn.Population(12, pynn.HXNeuron.spiking())

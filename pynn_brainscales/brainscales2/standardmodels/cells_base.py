@@ -3,7 +3,13 @@
 import numpy as np
 from pyNN.standardmodels import StandardCellType
 
-__all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase"]
+__all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase", "NotCalibratedError"]
+
+
+class NotCalibratedError(RuntimeError, AttributeError):
+    """``calib_target`` / ``calib_hwparams`` / ``actual_hwparams`` read before the calibration ran.
+    A RuntimeError (the state is wrong, not the name) that is also the AttributeError the public
+    backend raises here, so scripts written for it keep working."""
 
 
 class NeuronCellType(StandardCellType):
@@ -47,6 +53,22 @@ class CalibNeuronBase(NeuronCellType):
              "e_rev_I": "CADC LSB", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us", "tau_refrac": "us",
              "cm": "LSB", "i_synin_gm_E": "CapMem LSB", "i_synin_gm_I": "CapMem LSB",
              "synapse_dac_bias": "CapMem LSB"}
+
+    # -- the public archives of the last calibration (calibration.archive_hwparams) ---------
+    def _archived(self, name):
+        value = self.__dict__.get("_" + name)
+        if value is None:
+            raise NotCalibratedError(f"{name} is available after pynn.run() (or pynn.run(None, "
+                                     f"pynn.RunCommand.PREPARE), which calibrates without running)")
+        return value
+
+    calib_target = property(lambda self: self._archived("calib_target"),
+                            doc="ParameterSpace of the parameters the last calibration was made for.")
+    calib_hwparams = property(lambda self: self._archived("calib_hwparams"),
+                              doc="The calibrated lola.AtomicNeuron of every neuron (an archive).")
+    actual_hwparams = property(lambda self: tuple(self._archived("actual_hwparams")),
+                               doc="The lola.AtomicNeuron of every neuron the runs use; adjust them in "
+                                   "place after run(None, RunCommand.PREPARE).")
 
     @classmethod
     def check_values(cls, name, values):

@@ -2,7 +2,7 @@
 import numpy as np
 from pyNN.standardmodels import build_translations, check_weights, synapses
 
-__all__ = ["StaticSynapse"]
+__all__ = ["StaticSynapse", "PlasticSynapse", "StaticRecordingSynapse"]
 
 
 class StaticSynapse(synapses.StaticSynapse):
@@ -26,3 +26,46 @@ class StaticSynapse(synapses.StaticSynapse):
     def _get_minimum_delay(self):
         from .. import simulator
         return simulator.state.min_delay
+
+
+_PPU_PLASTICITY = ("plasticity rules run as kernels on the embedded plasticity processors (PPU), which the "
+                   "emulated chip does not execute yet")
+
+
+class PlasticSynapse(StaticSynapse):
+    """Public ``PlasticSynapse(weight=0, delay=0, plasticity_rule=None)``: a static synapse with a
+    handle to a ``PlasticityRule``.  Without a rule it behaves as ``StaticSynapse``; a rule (set at
+    construction or later through ``plasticity_rule``) raises NotImplementedError: PPU kernels are
+    not emulated."""
+
+    def __init__(self, weight=0, delay=0, plasticity_rule=None):
+        super().__init__(weight=weight, delay=delay)
+        self.plasticity_rule = plasticity_rule
+
+    @property
+    def plasticity_rule(self):
+        return None
+
+    @plasticity_rule.setter
+    def plasticity_rule(self, rule):
+        if rule is not None:
+            raise NotImplementedError(f"PlasticSynapse(plasticity_rule=...): {_PPU_PLASTICITY}; without a rule "
+                                      f"it is a StaticSynapse")
+
+
+class StaticRecordingSynapse(StaticSynapse):
+    """Public ``StaticRecordingSynapse(timer, weight, observables)``: a static synapse whose
+    observables (``POSSIBLE_OBSERVABLES``: "weights", "correlation_causal", "correlation_acausal")
+    are read by a recording kernel on the PPU at the timer's periods.  Not emulated yet:
+    construction raises NotImplementedError naming the feature."""
+
+    POSSIBLE_OBSERVABLES = ["weights", "correlation_causal", "correlation_acausal"]
+
+    def __init__(self, timer, weight, observables):
+        unknown = sorted(set(observables) - set(self.POSSIBLE_OBSERVABLES))
+        if unknown:
+            raise ValueError(f"StaticRecordingSynapse observables {unknown} unknown; possible: "
+                             f"{self.POSSIBLE_OBSERVABLES}")
+        raise NotImplementedError(
+            f"StaticRecordingSynapse (observables {sorted(observables)} recorded by a PPU recording kernel): "
+            f"{_PPU_PLASTICITY}; use StaticSynapse and Projection.get('weight', ...) for the weights")

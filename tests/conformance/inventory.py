@@ -1,0 +1,86 @@
+"""Every public BrainScaleS-2 tutorial and example with a chip API (the conformance suite's scope),
+and the reason for each one not ported.  One table: tools/conformance_report.py and
+test_inventory.py read it.
+
+Keys are ``repository:path`` as the tests' docstrings name them; values say what the source shows.
+"""
+
+DEMOS = "brainscales2-demos"
+PYNN = "pynn-brainscales"
+EXAMPLES = "brainscales2/pynn_brainscales/brainscales2/examples"
+
+PUBLIC_SOURCES = {
+    # -- brainscales2-demos: tutorials --------------------------------------------------------
+    f"{DEMOS}:tutorial.rst": "the minimal first experiment runs",
+    f"{DEMOS}:cns_00_overview.rst": "the minimal first experiment runs",
+    f"{DEMOS}:ts_00-single_neuron.rst": "silent neuron follows the leak, leak over threshold fires, "
+                                        "fixed-pattern variation, PSPs from external input",
+    f"{DEMOS}:fp_singleNeuron.rst": "single neuron: resting level, leak over threshold, PSPs",
+    f"{DEMOS}:gs_03_single_neuron.rst": "single neuron: resting level, spiking, PSPs",
+    f"{DEMOS}:fp_pynn_introduction.rst": "a first network in PyNN",
+    f"{DEMOS}:gs_02_pynn_introduction.rst": "a first network in PyNN",
+    f"{DEMOS}:cns_01_lif_parameters.rst": "raw LIF parameters: leak, threshold, reset, time constants",
+    f"{DEMOS}:cns_02_lif_fIcurve.rst": "f-I curve: rates grow with the constant current",
+    f"{DEMOS}:cns_03_exponential_lif.rst": "the exponential term of the AdEx neuron",
+    f"{DEMOS}:common_task_adex_complex_dynamics.rst": "AdEx firing patterns (adaptation, bursting)",
+    f"{DEMOS}:fp_synapticInput.rst": "synaptic input: PSP shape, weight and time constants",
+    f"{DEMOS}:fp_synfireChain.rst": "a synfire chain propagates activity",
+    f"{DEMOS}:gs_04-1_multiple_neurons_feuerkette.rst": "a synfire chain propagates activity",
+    f"{DEMOS}:fp_sudoku.rst": "a spiking network solves a sudoku",
+    f"{DEMOS}:gs_04-2_multiple_neurons_sudoku.rst": "a spiking network solves a sudoku",
+    f"{DEMOS}:gs_06_logik_operationen.rst": "logic gates from spiking neurons",
+    f"{DEMOS}:fp_calibration.rst": "calibrating the MADC and neuron parameters by hand",
+    f"{DEMOS}:ts_06-dynamic_range.rst": "the dynamic range of synaptic input",
+    f"{DEMOS}:ts_09-inside_realtime_hook.rst": "writes at absolute times inside the run",
+    f"{DEMOS}:ts_10-multiple_configs.rst": "several configurations in one run (APPEND snippets)",
+    f"{DEMOS}:ts_13-network_partitioning.rst": "a network larger than the chip, partitioned",
+    f"{DEMOS}:common_task_multicompartment.rst": "multicompartment chain: attenuation along the chain",
+    f"{DEMOS}:ts_04-mc_genetic_algorithms.rst": "genetic algorithm tunes a multicompartment neuron",
+    f"{DEMOS}:tp_00-introduction.rst": "hagen mode: an integrator neuron",
+    f"{DEMOS}:nmpi_queue_runner/first_exp.txt": "batch experiment: a single neuron",
+    f"{DEMOS}:nmpi_queue_runner/second_exp.txt": "batch experiment",
+    f"{DEMOS}:nmpi_queue_runner/third_exp.txt": "batch experiment",
+    f"{DEMOS}:nmpi_queue_runner/fourth_exp.txt": "batch experiment",
+    f"{DEMOS}:common_task_superspike.rst": "SuperSpike training with hxtorch",
+    f"{DEMOS}:gs_05_machine_learning.rst": "machine learning with hxtorch",
+    f"{DEMOS}:tp_01-properties.rst": "hagen-mode matrix multiplication with hxtorch",
+    f"{DEMOS}:tp_02-yin_yang.rst": "yin-yang training in hagen mode with hxtorch",
+    f"{DEMOS}:ts_05-yin_yang.rst": "yin-yang training with hxtorch",
+    f"{DEMOS}:ts_12-hxtorch_snn_intro.rst": "hxtorch.snn introduction",
+    f"{DEMOS}:ts_02-plasticity_rate_coding.rst": "a PPU kernel paints an image in rates",
+    f"{DEMOS}:ts_07-pong.rst": "reward-modulated STDP learns pong (PPU)",
+    f"{DEMOS}:ts_11-plasticity_homeostasis.rst": "homeostasis by a PPU kernel",
+    # -- pynn-brainscales: examples --------------------------------------------------------------
+    f"{PYNN}:{EXAMPLES}/external_input.py": "a neuron driven by external spikes",
+    f"{PYNN}:{EXAMPLES}/internal_projections.py": "projections between on-chip neurons",
+    f"{PYNN}:{EXAMPLES}/calibhxneuron.py": "calibrated neurons (CalibHXNeuronCuba)",
+    f"{PYNN}:{EXAMPLES}/isi_calib.py": "calibrating the inter-spike interval",
+    f"{PYNN}:{EXAMPLES}/leak_over_threshold.py": "leak over threshold: a sawtooth membrane",
+    f"{PYNN}:{EXAMPLES}/multicompartment.py": "a multicompartment neuron",
+    f"{PYNN}:{EXAMPLES}/partitioned_network.py": "a network larger than the chip, partitioned",
+    f"{PYNN}:{EXAMPLES}/single_neuron_demo.py": "single-neuron demo",
+    f"{PYNN}:{EXAMPLES}/crossbar_event_counter_read.py": "crossbar event counters read after a run",
+    f"{PYNN}:{EXAMPLES}/chip_plotter_usage_example.py": "plot of the chip resources a network uses",
+    f"{PYNN}:{EXAMPLES}/plasticity_rule.py": "a user plasticity rule on the PPU",
+    f"{PYNN}:{EXAMPLES}/static_recording_synapse.py": "weights recorded by the PPU",
+    f"{PYNN}:brainscales2/test/hw/pynn_brainscales2_test_neuron_bypass_mode.py": "neuron bypass mode",
+}
+
+_HXTORCH = ("uses hxtorch (PyTorch front end), out of the scope of the PyNN and low-level conformance "
+            "issues")
+_PPU = ("needs user plasticity kernels on the embedded PPUs, not emulated yet (pynn.PlasticityRule raises "
+        "NotImplementedError naming it)")
+
+NOT_PORTED = {
+    f"{DEMOS}:common_task_superspike.rst": _HXTORCH,
+    f"{DEMOS}:gs_05_machine_learning.rst": _HXTORCH,
+    f"{DEMOS}:tp_01-properties.rst": _HXTORCH,
+    f"{DEMOS}:tp_02-yin_yang.rst": _HXTORCH,
+    f"{DEMOS}:ts_05-yin_yang.rst": _HXTORCH,
+    f"{DEMOS}:ts_12-hxtorch_snn_intro.rst": _HXTORCH,
+    f"{DEMOS}:ts_02-plasticity_rate_coding.rst": _PPU,
+    f"{DEMOS}:ts_07-pong.rst": _PPU,
+    f"{DEMOS}:ts_11-plasticity_homeostasis.rst": _PPU,
+    f"{PYNN}:{EXAMPLES}/plasticity_rule.py": _PPU,
+    f"{PYNN}:{EXAMPLES}/static_recording_synapse.py": _PPU,
+}
