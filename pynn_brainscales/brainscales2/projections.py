@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 from pyNN import common, errors
+from pyNN.connectors import AllToAllConnector, OneToOneConnector
 from pyNN.space import Space
 
 import grenade
@@ -98,7 +99,12 @@ class Projection(common.Projection):
         self._weight = np.zeros(0, np.int64)
         self._delay = np.zeros(0, float)
         self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
-        connector.connect(self)
+        if isinstance(connector, OneToOneConnector) and self.shape == (1, 1):
+            # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
+            # apart; all-to-all makes the same single connection with the same parameters
+            AllToAllConnector(safe=connector.safe, callback=connector.callback).connect(self)
+        else:
+            connector.connect(self)
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
             self._pre = np.concatenate(self._pre_parts)

@@ -176,6 +176,18 @@ class State(common.control.BaseState):
         self._calib_chip = None
         self.clear()
 
+    @property
+    def grenade_chip_config(self):
+        """The ``lola.Chip`` the network is written on (public name): a copy of ``initial_config``
+        (else a default chip) made at the first access after ``setup``, which then is the initial
+        configuration; changes made to it before a run take effect."""
+        import lola
+        init = self.initial_config
+        if init is None or init is not getattr(self, "_own_chip_config", None):
+            chip = lola.Chip() if init is None else (init.to_chip() if hasattr(init, "to_chip") else init).copy()
+            self.initial_config = self._own_chip_config = chip
+        return self.initial_config
+
     # -- lifecycle ----------------------------------------------------------------------
     def clear(self):
         self.populations = []
