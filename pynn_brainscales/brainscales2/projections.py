@@ -286,6 +286,34 @@ class Projection(common.Projection):
         return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}"
                 + (f", {n} connections)" if n else ")"))
 
+    @property
+    def placed_connections(self):
+        """Per connection (in the order of ``connections``), the list of hardware synapses that
+        realise it (``grenade.PlacedConnection``: ``weight``, ``synapse_row`` a
+        ``SynapseRowOnDLS``, ``synapse_on_row``), from the last routing (after ``run()`` or
+        ``run(None, RunCommand.PREPARE)``).  RuntimeError before any routing;
+        NotImplementedError for a partitioned network (its connections span executions)."""
+        st = simulator.state
+        snip = getattr(st, "_routed_snippet", None)
+        if st._routing is None or snip is None:
+            raise RuntimeError(f"{self._describe()}: no routing yet; call run() or run(None, RunCommand.PREPARE) "
+                               "first")
+        if snip.instances:
+            raise NotImplementedError("Projection.placed_connections of a network partitioned into several "
+                                      "executions")
+        placed = {}
+        for index, (prj, pre_root, post_root, pre, post) in enumerate(snip.projection_sources):
+            if prj is not self:
+                continue
+            synapses = grenade.get_placed_connections(st._routing, grenade.ProjectionDescriptor(index))
+            for a, b_, syn in zip(pre.tolist(), post.tolist(), synapses):
+                placed[(id(pre_root), id(post_root), a, b_)] = syn
+        pre_roots, pre_root_of, pre_index = self._pre_map[:3]
+        post_roots, post_root_of, post_index = self._post_map[:3]
+        return [placed.get((id(pre_roots[pre_root_of[i]]), id(post_roots[post_root_of[j]]),
+                            int(pre_index[i]), int(post_index[j])), [])
+                for i, j in zip(self._pre.tolist(), self._post.tolist())]
+
     def _connection_groups(self):
         """[(pre root population, post root population, pre indices, post indices (in the roots),
         hardware weights, delay)]: one group per root pair and delay (delays only matter from host

@@ -142,6 +142,8 @@ class _Snippet:
     instances: List[Any] = field(default_factory=list)       # partitioned: one _Snippet per execution
     own_part: bool = False               # an APPEND snippet: its data form a part of their own
     part: int = -1                       # index into State.parts once executed
+    # grenade projection -> (PyNN projection, pre root, post root, pre indices, post indices)
+    projection_sources: List[Tuple] = field(default_factory=list)
 
 
 class State(common.control.BaseState):
@@ -196,6 +198,7 @@ class State(common.control.BaseState):
         self.id_counter = 0
         self.segment_counter = -1
         self._routing = None
+        self._routed_snippet = None
         self._routing_key = None
         self._instance_routings = {}     # partitioned networks: execution -> (topology key, routing)
         self.execution_instances = []    # ExecutionInstanceData of the last execution
@@ -360,6 +363,7 @@ class State(common.control.BaseState):
                 self._instance_routings[instance] = (snip.key, routing)
             self.statistics = {"routing": routing.statistics}
             return routing
+        self._routed_snippet = snip            # Projection.placed_connections reads its projections
         if self._routing is not None and snip.key == self._routing_key:
             return self._routing
         routing = self._route_network(snip)
@@ -623,6 +627,7 @@ class State(common.control.BaseState):
         replay = {}                     # Slice of an earlier execution -> its host source here
         names = []
         groups = []
+        sources_of = []
         for n_prj, prj in enumerate(self.projections):
             for pre_root, post_root, pre, post, w, delay in prj._connection_groups():
                 if post_root not in descr:
@@ -643,6 +648,7 @@ class State(common.control.BaseState):
                                 replay[sl] = b.add(grenade.ExternalSourcePopulation(sl.size))
                             pre_d = replay[sl]
                         groups.append((prj, pre_d, descr[post_root], pre[sel] - sl.start, post[sel], w[sel]))
+                        sources_of.append((prj, pre_root, post_root, pre[sel], post[sel]))
                     continue
                 if pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False):
                     pre_d = descr[pre_root]
@@ -652,10 +658,13 @@ class State(common.control.BaseState):
                         sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
                     pre_d = sources[key]
                 groups.append((prj, pre_d, descr[post_root], pre, post, w))
+                sources_of.append((prj, pre_root, post_root, pre, post))
+        projection_sources = []
         try:
-            for prj, pre_d, post_d, pre, post, w in groups:
+            for (prj, pre_d, post_d, pre, post, w), source in zip(groups, sources_of):
                 if len(pre) == 0:
                     continue
+                projection_sources.append(source)
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
                                          max_weight=prj._max_weight))
@@ -696,7 +705,8 @@ class State(common.control.BaseState):
             if not pop.recorder.recorded or instance > 0:   # a partitioned network stores them once
                 del source_trains[pop]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map)
+                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map,
+                        projection_sources=projection_sources)
 
     def _slice_config(self, pop, lo, hi, placement, first):
         """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a

@@ -47,3 +47,27 @@ def test_single_neuron_projections(connector):
         assert proj.get("weight", format="list") == [(0, 0, 17)]
     finally:
         pynn.end()
+
+
+def test_placed_connections_name_the_synapses_of_each_connection():
+    pynn.setup()
+    try:
+        src = pynn.Population(3, pynn.cells.SpikeSourceArray(spike_times=[0.01]))
+        nrn = pynn.Population(3, pynn.cells.HXNeuron())
+        proj = pynn.Projection(src, nrn, pynn.OneToOneConnector(),
+                               synapse_type=pynn.standardmodels.synapses.StaticSynapse(weight=20))
+        with pytest.raises(RuntimeError, match="no routing yet"):
+            proj.placed_connections
+        pynn.run(None, pynn.RunCommand.PREPARE)
+        placed = proj.placed_connections
+        assert len(placed) == len(proj) == 3
+        columns = set()
+        for k, synapses in enumerate(placed):
+            assert len(synapses) == 1 and synapses[0].weight == 20
+            assert isinstance(synapses[0].synapse_row, halco.SynapseRowOnDLS)
+            columns.add(int(synapses[0].synapse_on_row))
+        # one target neuron per connection: three different columns, the neurons' own
+        atoms = [halco.AtomicNeuronOnDLS.from_enum(int(a)) for a in pynn.simulator.state._on_chip_atoms()[0][1]]
+        assert columns == {int(a.toNeuronColumnOnDLS()) for a in atoms}
+    finally:
+        pynn.end()
