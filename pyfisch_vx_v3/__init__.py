@@ -5,7 +5,8 @@ Here that layer is split between haldls (the FPGA instruction containers ``Barri
 are) and hxcomm's codec (the words).  The public word-access containers are not separate
 classes here: asking for one raises NotImplementedError that says what to use instead.
 """
-from haldls import Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip, SpikePack3ToChip, SystimeSync, Timer  # noqa: F401
+from haldls import (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip, SpikePack3ToChip,  # noqa: F401
+                    SystimeSync, Timer)
 
 __all__ = ["Barrier", "ResetChip", "SpikePack1ToChip", "SpikePack2ToChip", "SpikePack3ToChip", "SystimeSync",
            "Timer"]

@@ -86,5 +86,6 @@ def test_fresh_interpreter_from_public_names():
 def test_every_alias_package_is_in_the_wheel():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     packages = set(re.findall(r'"(\w+)"', text.split("wheel.packages", 1)[1].split("]", 1)[0]))
-    aliases = {p.name for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("py") and (p / "__init__.py").exists()}
+    aliases = {p.name for p in ROOT.iterdir()
+               if p.is_dir() and p.name.startswith("py") and (p / "__init__.py").exists()}
     assert aliases and aliases <= packages

@@ -87,7 +87,8 @@ def test_not_emulated_init_parts_and_bad_entries():
 
 def test_experiment_init_writes_its_arrays(connection):
     init = stadls.ExperimentInit()
-    init.column_current_quad_config[halco.ColumnCurrentQuadOnDLS.from_enum(5)].enable_synaptic_current_excitatory[1] = True
+    quad = init.column_current_quad_config[halco.ColumnCurrentQuadOnDLS.from_enum(5)]
+    quad.enable_synaptic_current_excitatory[1] = True
     init.common_correlation_config[1].sense_delay = 7
     b, _ = init.generate()
     t1 = b.read(halco.ColumnCurrentQuadOnDLS.from_enum(5))
