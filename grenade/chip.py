@@ -11,7 +11,8 @@ from what the chip holds (:mod:`grenade.execution`).
 What grenade sets (everything else comes from the initial configuration):
 
 * neurons: the population's ``config`` (or the initial configuration's neuron
-  when ``config`` is None); ``event_routing.address`` and
+  when ``config`` is None; a multi-compartment population's logical neurons
+  placed with their morphology switches); ``event_routing.address`` and
   ``event_routing.enable_digital`` of *all* 512 circuits from the routing
   (off for circuits outside populations); readout of MADC-recorded neurons;
 * ``neuron_block.current_rows``: synaptic input switches of the columns whose
@@ -151,7 +152,9 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
         atoms = network.placement[i]
         cfg = pop.config
         lola = _lola()
-        if isinstance(cfg, lola.AtomicNeuron):
+        if pop.shape is not None:
+            _write_logical_neurons(table, paths, cfg, network.logical_placement[i])
+        elif isinstance(cfg, lola.AtomicNeuron):
             for p in paths:
                 table[p][atoms] = _neuron_value(cfg, p)
         elif isinstance(cfg, tuple):
@@ -166,7 +169,7 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
     madc = ()
     if network.madc_recording is not None:
         rec = network.madc_recording
-        madc = tuple((int(network.placement[p.index][k]), int(src)) for (p, k), src in zip(rec.neurons, rec.sources))
+        madc = tuple((int(atom), int(src)) for atom, src in zip(network.madc_atoms, rec.sources))
         # only the recorded neurons drive the readout lines
         table["readout.enable_buffered_access"][:] = False
         for atom, src in madc:
@@ -175,7 +178,7 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
             table["readout.source"][atom] = src
     cadc = ()
     if network.cadc_recording is not None:
-        cadc = tuple(int(network.placement[p.index][k]) for p, k in network.cadc_recording.neurons)
+        cadc = tuple(int(a) for a in network.cadc_atoms)
     bg = np.zeros((8, 7), dtype=np.int64)
     for k in np.flatnonzero(routing.background_enable):
         pop = network.populations[int(routing.background_population[k])]
@@ -187,6 +190,19 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
                     crossbar=np.stack([routing.crossbar_mask, routing.crossbar_target]),
                     drivers=drivers, padi=routing.padi_enable, weights=routing.synapse_weights,
                     labels=routing.synapse_labels, background=bg, madc=madc, cadc=cadc)
+
+
+def _write_logical_neurons(table, paths, config, coords) -> None:
+    """Write each neuron's lola.LogicalNeuron (one for all or one per neuron) placed at its
+    LogicalNeuronOnDLS into the neuron table: parameters and morphology switches of every circuit."""
+    lola = _lola()
+    placed = {}
+    for k, coord in enumerate(coords):
+        neuron = config[k] if isinstance(config, tuple) else config
+        placed.update(neuron.place(coord))
+    atoms = np.array([int(a.toEnum()) for a in placed], dtype=np.int64)
+    for p, col in lola.AtomicNeuron.field_columns(placed.values(), paths).items():
+        table[p][atoms] = col
 
 
 # ------------------------------------------------------------------------------------------

@@ -297,7 +297,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 cadc_times = [t for t in cadc_times if t < offset + runtimes[b, k]]
             pos = 0
             if cadc_times:
-                atoms = [int(net.placement[p.index][i]) for p, i in net.cadc_recording.neurons]
+                atoms = list(net.cadc_atoms)
                 quads, where = _cadc_quads(atoms)
                 # the same quads at every sample time: their addresses once, one bulk read per time
                 addrs = np.concatenate([haldls.CADCSampleQuad.read_plan(q) for q in quads])
@@ -362,27 +362,27 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
         keep = t < ends[-1]
         s, t = s[keep], t[keep]
         # channel c reads the c-th recorded neuron, even column first (see grenade.chip)
-        order = sorted(range(len(rec.neurons)),
-                       key=lambda j: int(net0.placement[rec.neurons[j][0].index][rec.neurons[j][1]]) % 2)
+        order = sorted(range(len(rec.neurons)), key=lambda j: net0.madc_atoms[j] % 2)
         snip = np.searchsorted(ends, t, side="right")
         for ch, j in enumerate(order):
             p, i = rec.neurons[j]
+            c = rec.compartments[j]
             for k in range(n_snip):
                 sel = (s["channel"] == ch) & (snip == k)
                 arr = np.zeros(int(sel.sum()), SAMPLE_DTYPE)
                 arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
                 arr["value"] = s["value"][sel]
-                out[k].madc[(p.index, i)] = arr
+                out[k].madc[(p.index, i, c)] = arr
     for k, t_rel, tickets, where in m["cadc"]:
         words = np.stack([tk.get() for tk in tickets])                   # (times, quads)
         samples = haldls.CADCSampleQuad.decode_array(words.reshape(-1, 1))["samples"]
         samples = samples.reshape(len(tickets), words.shape[1], -1)       # (times, quads, 4)
         net = prepared[k][0]
-        for (p, i), (q, e) in zip(net.cadc_recording.neurons, where):
+        for (p, i), c, (q, e) in zip(net.cadc_recording.neurons, net.cadc_recording.compartments, where):
             arr = np.zeros(len(t_rel), SAMPLE_DTYPE)
             arr["time"] = t_rel / FPGA_CYCLES_PER_MS
             arr["value"] = samples[:, q, e]
-            out[k].cadc[(p.index, i)] = arr
+            out[k].cadc[(p.index, i, c)] = arr
     if m["counters"] is not None:
         counts = [tk.get() for tk in m["counters"]]
         pos = 0

@@ -38,8 +38,9 @@ class SnippetResult:
     """Data of one batch entry and snippet (times in hardware ms from the snippet start)."""
 
     spikes: Dict[int, np.ndarray] = field(default_factory=dict)          # population -> SPIKE_DTYPE
-    madc: Dict[Tuple[int, int], np.ndarray] = field(default_factory=dict)   # (population, neuron) -> SAMPLE_DTYPE
-    cadc: Dict[Tuple[int, int], np.ndarray] = field(default_factory=dict)
+    # (population, neuron, compartment) -> SAMPLE_DTYPE
+    madc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
+    cadc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     spike_counts: Dict[int, np.ndarray] = field(default_factory=dict)    # population -> (count, overflow)
 
 
@@ -49,8 +50,8 @@ class Results:
     * ``spikes(population, batch=0, snippet=0)`` -> structured array ``time`` (ms),
       ``neuron`` sorted by time; ``spike_times(population, neuron=None, ...)`` ->
       one float array per neuron (or that neuron's array);
-    * ``madc(population, neuron, ...)`` / ``cadc(...)`` -> structured array
-      ``time`` (ms), ``value`` (ADC LSB);
+    * ``madc(population, neuron, ..., compartment=0)`` / ``cadc(...)`` -> structured
+      array ``time`` (ms), ``value`` (ADC LSB);
     * ``spike_counts(population, ...)`` -> (counts, overflow) if read;
     * ``timing``: :class:`ExecutionTimeInfo`.
     """
@@ -84,11 +85,13 @@ class Results:
         counts = np.bincount(s["neuron"], minlength=size)
         return np.split(s["time"][order], np.cumsum(counts)[:-1])
 
-    def madc(self, population, neuron: int, batch: int = 0, snippet: int = 0) -> np.ndarray:
-        return self._get(batch, snippet).madc.get((self._index(population), int(neuron)), np.zeros(0, SAMPLE_DTYPE))
+    def madc(self, population, neuron: int, batch: int = 0, snippet: int = 0, *, compartment: int = 0) -> np.ndarray:
+        return self._get(batch, snippet).madc.get((self._index(population), int(neuron), int(compartment)),
+                                                  np.zeros(0, SAMPLE_DTYPE))
 
-    def cadc(self, population, neuron: int, batch: int = 0, snippet: int = 0) -> np.ndarray:
-        return self._get(batch, snippet).cadc.get((self._index(population), int(neuron)), np.zeros(0, SAMPLE_DTYPE))
+    def cadc(self, population, neuron: int, batch: int = 0, snippet: int = 0, *, compartment: int = 0) -> np.ndarray:
+        return self._get(batch, snippet).cadc.get((self._index(population), int(neuron), int(compartment)),
+                                                  np.zeros(0, SAMPLE_DTYPE))
 
     def spike_counts(self, population, batch: int = 0, snippet: int = 0):
         return self._get(batch, snippet).spike_counts.get(self._index(population))

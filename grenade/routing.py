@@ -218,14 +218,18 @@ def requires_routing(old: Network, new: Network) -> bool:
             return True
         if isinstance(a, Population):
             if not np.array_equal(pa, pb) or a.receptors != b.receptors \
-                    or not np.array_equal(a.record_spikes, b.record_spikes):
+                    or not np.array_equal(a.record_spikes, b.record_spikes) or a.shape != b.shape:
                 return True
         if isinstance(a, BackgroundSourcePopulation) and ba != bb:
             return True
+    if any(not np.array_equal(x, y) for ca, cb in zip(old.compartment_placement, new.compartment_placement)
+           for x, y in zip(ca, cb)):
+        return True
     for a, b in zip(old.projections, new.projections):
         if a.receptor is not b.receptor or a.pre != b.pre or a.post != b.post:
             return True
-        if not (np.array_equal(a.pre_indices, b.pre_indices) and np.array_equal(a.post_indices, b.post_indices)):
+        if not (np.array_equal(a.pre_indices, b.pre_indices) and np.array_equal(a.post_indices, b.post_indices)
+                and np.array_equal(a.post_compartments, b.post_compartments)):
             return True
         if len(b.weights) and int(b.weights.max()) > MAX_SYNAPSE_WEIGHT * a.synapses_per_connection:
             return True
@@ -286,23 +290,50 @@ class _Conn:
         self.rec = np.repeat(np.array([_RECEPTOR_INDEX[p.receptor] for p in projs], dtype=np.int64), n)
         self.nsyn = np.repeat(np.array([p.synapses_per_connection for p in projs], dtype=np.int64), n)
         self.src = src_offset[pre_pop] + self.pre_idx if self.count else np.zeros(0, np.int64)
+        self.post_comp = cat([p.post_compartments for p in projs])
         post_atom = np.zeros(self.count, dtype=np.int64)
         for i, pop in enumerate(net.populations):
-            sel = post_pop == i
-            if np.any(sel):
-                post_atom[sel] = net.placement[i][self.post_idx[sel]]
+            sel = np.flatnonzero(post_pop == i)
+            if len(sel):
+                post_atom[sel] = target_circuits(net.compartment_placement[i], self.post_idx[sel],
+                                                 self.post_comp[sel])
         self.post_atom = post_atom
         self.h = post_atom // COLUMNS
         self.col = post_atom % COLUMNS
 
 
+def target_circuits(compartments, post: np.ndarray, compartment: np.ndarray) -> np.ndarray:
+    """The circuit (AtomicNeuronOnDLS enum) each connection's synapses sit on: connections onto
+    one compartment of one neuron are dealt out over the compartment's circuits in turn, in
+    connection order (projection, then connection), which balances their in-degrees."""
+    out = np.zeros(len(post), dtype=np.int64)
+    for c in np.unique(compartment):
+        sel = np.flatnonzero(compartment == c)
+        circuits = compartments[int(c)]
+        idx = post[sel]
+        if circuits.shape[1] == 1:
+            out[sel] = circuits[idx, 0]
+            continue
+        order = np.argsort(idx, kind="stable")
+        sorted_idx = idx[order]
+        first = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+        segment = np.cumsum(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]]) - 1
+        rank = np.empty(len(idx), dtype=np.int64)
+        rank[order] = np.arange(len(idx)) - first[segment]
+        out[sel] = circuits[idx, rank % circuits.shape[1]]
+    return out
+
+
 def _describe_neuron(net: Network, atom: int) -> str:
-    for i, (pop, pl) in enumerate(zip(net.populations, net.placement)):
+    where = repr(halco.AtomicNeuronOnDLS.from_enum(int(atom)))
+    for i, (pop, comps) in enumerate(zip(net.populations, net.compartment_placement)):
         if isinstance(pop, Population):
-            k = np.flatnonzero(pl == atom)
-            if len(k):
-                return f"population {i} neuron {int(k[0])} ({halco.AtomicNeuronOnDLS.from_enum(int(atom))!r})"
-    return repr(halco.AtomicNeuronOnDLS.from_enum(int(atom)))  # pragma: no cover
+            for c, circuits in enumerate(comps):
+                k = np.flatnonzero(np.any(circuits == atom, axis=1))
+                if len(k):
+                    onto = f" compartment {c}" if pop.shape is not None else ""
+                    return f"population {i} neuron {int(k[0])}{onto} ({where})"
+    return where  # pragma: no cover
 
 
 def _describe_projections(conn: _Conn, sel: np.ndarray, net: Network) -> str:
@@ -708,9 +739,10 @@ class _Router:
             if isinstance(pop, Population):
                 pl = net.placement[i]
                 recorded[pl[pop.record_spikes]] = True
+                circuits = np.concatenate([c.ravel() for c in net.compartment_placement[i]])
                 for r, ri in _RECEPTOR_INDEX.items():
                     if r in pop.receptors:
-                        receptors[ri, pl // COLUMNS, pl % COLUMNS] = True
+                        receptors[ri, circuits // COLUMNS, circuits % COLUMNS] = True
         neuron_conn = self.conn_kind == NEURONS
         spike_out[self.src_atom[c.src[neuron_conn]]] = True
         spike_out |= recorded

@@ -36,6 +36,7 @@ import grenade  # noqa: F401
 from calix.spiking import SpikingCalibOptions, SpikingCalibTarget  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import DelayReplacedWarning, Projection  # noqa: F401
+from . import morphology  # noqa: F401,E402  (pynn.morphology: multicompartment neurons)
 from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation", "enable_neuron_bypass",

@@ -71,8 +71,9 @@ def capacity(state) -> int:
 def plan(state) -> Optional[Plan]:
     """The partition of the current network, or None when it fits into one execution.
 
-    Raises NotImplementedError for calibrated populations in a network larger than the chip
-    (each execution would need its own calibration) and ValueError for a recurrent component
+    Raises NotImplementedError for calibrated or multicompartment populations in a network larger
+    than the chip (each execution would need its own calibration; executions are cut by neuron
+    counts) and ValueError for a recurrent component
     that does not fit on the chip."""
     cap = capacity(state)
     on_chip = [p for p in state.populations if p.celltype.is_on_chip]
@@ -85,6 +86,12 @@ def plan(state) -> Optional[Plan]:
             f"partitioning a network of {total} on-chip neurons (the chip takes {cap}) with calibrated "
             f"populations ({', '.join(map(repr, calibrated))}): each execution would need its own "
             f"calibration; use HXNeuron populations (with setup(initial_config=...)) or at most {cap} neurons")
+    multicompartment = [p.label for p in on_chip if getattr(p.celltype, "is_multicompartment", False)]
+    if multicompartment:
+        raise NotImplementedError(
+            f"partitioning a network of {total} on-chip neurons (the chip takes {cap}) with multicompartment "
+            f"populations ({', '.join(map(repr, multicompartment))}): executions are cut by neuron counts, a "
+            f"multicompartment neuron takes several circuits; use at most {cap} neuron circuits")
     if cap < 1:
         raise ValueError("setup(neuronPermutation=[]) leaves no neuron circuit to place populations on")
     slices = [Slice(p, lo, min(lo + cap, p.size)) for p in on_chip for lo in range(0, p.size, cap)]

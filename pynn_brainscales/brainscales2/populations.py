@@ -157,6 +157,9 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         circuits this population will be placed on (public behaviour)."""
         init = simulator.state.initial_config
         user = getattr(self.celltype, "user_parameters", None)
+        if init is not None and hasattr(self.celltype, "apply_initial_config"):     # multicompartment neurons
+            self.celltype.apply_initial_config(self, init if hasattr(init, "neuron_block") else init.to_chip())
+            return
         if init is None or user is None or not hasattr(self.celltype, "from_lola"):
             return
         chip = init if hasattr(init, "neuron_block") else init.to_chip()

@@ -99,6 +99,7 @@ class Projection(common.Projection):
         self._weight = np.zeros(0, np.int64)
         self._delay = np.zeros(0, float)
         self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
+        self._post_compartment = _location_compartment(connector, self._post_map[0])
         if isinstance(connector, OneToOneConnector) and self.shape == (1, 1):
             # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
             # apart; all-to-all makes the same single connection with the same parameters
@@ -170,8 +171,7 @@ class Projection(common.Projection):
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
                             **connection_parameters):
-        if location_selector is not None:
-            raise NotImplementedError("multicompartment neurons are not supported")
+        del location_selector       # the connector's; resolved once in __init__ (_post_compartment)
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
         n = len(pre)
         delay = connection_parameters.get("delay", 0.0)
@@ -360,6 +360,38 @@ def _check_list_indices(connector, pre, post):
             k = int(np.flatnonzero(bad)[0])
             raise errors.ConnectionError(f"FromListConnector: connection {k} has {what} index {idx[k]:g}, "
                                          f"{pop.label!r} has {pop.size} neurons (integer indices 0..{pop.size - 1})")
+
+
+def _location_compartment(connector, post_roots) -> int:
+    """The compartment of the post neurons a connector's ``location_selector`` (a compartment label
+    of a multicompartment neuron) selects; None selects compartment 0.
+
+    Raises ValueError for a label the post neurons do not have or that names several
+    compartments, and for a selector on neurons without compartments; NotImplementedError for
+    selectors other than labels."""
+    selector = getattr(connector, "location_selector", None)
+    if selector is None:
+        return 0
+    if not isinstance(selector, str):
+        raise NotImplementedError(f"location_selector {selector!r}: only compartment labels (str) of "
+                                  "multicompartment neurons (pynn.morphology) select locations")
+    chosen = set()
+    for root in post_roots:
+        celltype = root.celltype
+        if not getattr(celltype, "is_multicompartment", False):
+            raise ValueError(f"location_selector {selector!r}: the post-synaptic neurons of population {root.label!r} "
+                             f"({type(celltype).__name__}) have no compartments; location selectors apply to "
+                             "multicompartment neurons (pynn.morphology.create_mc_neuron)")
+        ids = celltype.get_compartment_ids([selector])
+        if len(ids) > 1:
+            raise ValueError(f'location_selector "{selector}" matches {len(ids)} compartments of '
+                             f"{type(celltype).__name__} ({[c.value() for c in ids]}); a projection targets one "
+                             "compartment: give the compartments distinct labels")
+        chosen.add(ids[0].value())
+    if len(chosen) > 1:
+        raise ValueError(f'location_selector "{selector}" selects different compartments ({sorted(chosen)}) in the '
+                         "post-synaptic populations of this projection; one compartment per projection")
+    return chosen.pop() if chosen else 0
 
 
 def _endpoint_map(pop):

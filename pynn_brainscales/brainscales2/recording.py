@@ -27,18 +27,43 @@ CADC_DEFAULT_INTERVAL_MS = 1e-3
 BIOLOGICAL_CADC_INTERVAL_MS = 0.1
 
 
-def _filter_segment(segment, variables):
-    """A new Segment with copies of the recordings of ``variables`` (the stored one is not touched)."""
-    if variables == "all":
+def _filter_segment(segment, variables, locations=None):
+    """A new Segment with copies of the recordings of ``variables`` (names, or "all") and, for
+    multicompartment neurons, ``locations`` (compartment labels, or None: all); the stored
+    segment is not touched."""
+    if variables == "all" and locations is None:
         return segment
-    names = {v.name for v in variables}
+    names = None if variables == "all" else {getattr(v, "name", v) for v in variables}
+    labels = None if locations is None else set(locations)
+
+    def wanted(sig):
+        return (names is None or sig.name in names) and (labels is None or _signal_location(sig) in labels)
+
     new = neo.Segment(name=segment.name, description=segment.description, rec_datetime=segment.rec_datetime,
                       **segment.annotations)
-    if "spikes" in names:
+    if names is None or "spikes" in names:
         new.spiketrains = [st.copy() for st in segment.spiketrains]
-    new.analogsignals = [sig.copy() for sig in segment.analogsignals if sig.name in names]
-    new.irregularlysampledsignals = [sig.copy() for sig in segment.irregularlysampledsignals if sig.name in names]
+    new.analogsignals = [sig.copy() for sig in segment.analogsignals if wanted(sig)]
+    new.irregularlysampledsignals = [sig.copy() for sig in segment.irregularlysampledsignals if wanted(sig)]
     return new
+
+
+def _location_annotations(variable) -> dict:
+    """Neo annotations naming the compartment of a multicompartment recording."""
+    if variable.location is None:
+        return {}
+    return {"source_locations": [variable.label], "source_compartments": [int(variable.location)]}
+
+
+def _site(site) -> str:
+    i, location = site
+    return f"{i}" if location is None else f"{i} (compartment {location})"
+
+
+def _signal_location(signal):
+    """The compartment label of a multicompartment recording (None for point neurons)."""
+    locations = signal.annotations.get("source_locations")
+    return locations[0] if locations else None
 
 
 class Recorder(recording.Recorder):
@@ -78,10 +103,29 @@ class Recorder(recording.Recorder):
             self._call_interval = None
 
     def _variable_ids(self, name):
+        """Ids recording ``name`` without a location (point neurons)."""
         for v, ids in self.recorded.items():
-            if v.name == name:
+            if v.name == name and v.location is None:
                 return ids
         return set()
+
+    def _sites(self, name):
+        """{(id, location)} recording ``name`` (location: a compartment index, None for point neurons)."""
+        return {(int(i), v.location) for v, ids in self.recorded.items() if v.name == name for i in ids}
+
+    def madc_sites(self):
+        """[(variable, population index, compartment or None)] of the analog signals on the MADC."""
+        out = []
+        for var in simulator.RECORDABLE_ANALOG:
+            if self._device.get(var, "madc") == "madc":
+                out += sorted((var, self.population.id_to_index(i), loc) for i, loc in self._sites(var))
+        return [(var, int(index), loc) for var, index, loc in out]
+
+    def cadc_sites(self):
+        """[(population index, compartment or None)] of the membranes sampled by the CADC."""
+        if self._device.get("v") != "cadc":
+            return []
+        return sorted((int(self.population.id_to_index(i)), loc) for i, loc in self._sites("v"))
 
     def analog_indices(self, var):
         """Population indices of the neurons recording ``var`` on the MADC."""
@@ -118,7 +162,9 @@ class Recorder(recording.Recorder):
         if device.startswith("pad_"):
             device = self._record_pad(name, new_ids, device)
         previous = self._device.get(name)
-        if previous is not None and previous != device and len(self._variable_ids(name) - set(new_ids)):
+        location = getattr(variable, "location", None)
+        if previous is not None and previous != device and \
+                len(self._sites(name) - {(int(i), location) for i in new_ids}):
             raise ValueError(f"{name!r} of this population is already recorded on the {previous.upper()}; one "
                              f"device per variable and population")
         if device == "pad":
@@ -141,22 +187,23 @@ class Recorder(recording.Recorder):
             raise ValueError("sampling_interval is not supported on the MADC (it samples continuously); "
                              "use device='cadc' for a chosen interval")
         self._device[name] = "madc"
-        # count MADC neurons over all populations and variables
-        per_neuron = {}
+        # count MADC channels over all populations and variables: one per (neuron, compartment)
+        per_site = {}
         for pop in simulator.state.populations:
             for v, ids in pop.recorder.recorded.items():
                 if v.name in simulator.RECORDABLE_ANALOG and pop.recorder._device.get(v.name, "madc") == "madc":
                     for i in ids:
-                        per_neuron.setdefault(int(i), set()).add(v.name)
+                        per_site.setdefault((int(i), v.location), set()).add(v.name)
         for i in new_ids:
-            per_neuron.setdefault(int(i), set()).add(name)
-        multi = [i for i, vs in per_neuron.items() if len(vs) > 1]
+            per_site.setdefault((int(i), location), set()).add(name)
+        multi = [site for site, vs in per_site.items() if len(vs) > 1]
         if multi:
-            raise ValueError(f"MADC recording: one analog variable per neuron, neuron id {multi[0]} would "
-                             f"record {sorted(per_neuron[multi[0]])}")
-        if len(per_neuron) > 2:
-            raise ValueError(f"MADC recording supports recording at most two neurons (one in an even and one "
-                             f"in an odd column), got {len(per_neuron)}; use device='cadc' for more neurons")
+            raise ValueError(f"MADC recording: one analog variable per neuron, neuron id {_site(multi[0])} would "
+                             f"record {sorted(per_site[multi[0]])}")
+        if len(per_site) > 2:
+            what = "neurons" if all(loc is None for _, loc in per_site) else "neurons or compartments"
+            raise ValueError(f"MADC recording supports recording at most two {what} (one in an even and one "
+                             f"in an odd column), got {len(per_site)}; use device='cadc' for more neurons")
 
     def _record_pad(self, name, new_ids, device):
         """Connect ``name`` of the neurons ``new_ids`` to an analog output pad (public
@@ -216,8 +263,12 @@ class Recorder(recording.Recorder):
         # shallow-copies a neo Segment and assigns [] to its spiketrains, which clears the list it
         # shares with the stored segment (get_data("v") after reset() deleted that segment's spikes)
         data = neo.Block()
-        localized = "all" if variables == "all" else self._localize_variables(variables, locations)
-        data.segments = [_filter_segment(segment, localized) for segment in self.cache]
+        localized = self._select_variables(variables, locations)
+        if isinstance(variables, str) and variables != "all":
+            variables = [variables]
+        if isinstance(locations, str):
+            locations = [locations]
+        data.segments = [_filter_segment(segment, variables, locations) for segment in self.cache]
         if st.running:
             data.segments.append(self._get_current_segment(filter_ids=filter_ids, variables=localized, clear=clear))
         for segment in data.segments:
@@ -235,17 +286,20 @@ class Recorder(recording.Recorder):
     # -- data of the current segment ------------------------------------------------------------
     def _clear_data(self):
         self._spike_parts = []            # [(part, population indices, times in user ms)]
-        self._signal_parts = {}           # (variable, population index) -> [(part, times, values)]
+        # (variable, population index, compartment or None) -> [(part, times, values)]
+        self._signal_parts = {}
 
     def _store_spikes(self, indices, times, part=0):
         if len(times):
             self._spike_parts.append((int(part), np.asarray(indices, np.int64), np.asarray(times, float)))
 
-    def _store_signal(self, variable, index, times, values, part=0):
+    def _store_signal(self, variable, index, times, values, part=0, compartment=None):
+        """Append samples of ``variable`` of neuron ``index`` (``compartment``: of a multicompartment
+        neuron, None for point neurons)."""
         if getattr(self.population.celltype, "is_biological", False):
             from . import biological
             values = biological.to_model_units(variable, values, self.population, index)
-        self._signal_parts.setdefault((variable, int(index)), []).append((int(part), times, values))
+        self._signal_parts.setdefault((variable, int(index), compartment), []).append((int(part), times, values))
 
     def _spikes_by_part(self, ids):
         """{part: {id: sorted spike times}} of the current segment (ms from the segment start)."""
@@ -270,8 +324,9 @@ class Recorder(recording.Recorder):
                 out[i] = np.concatenate([out[i], t])
         return out
 
-    def _signal(self, variable, index, part=None):
-        parts = [p for p in self._signal_parts.get((variable, int(index)), []) if part is None or p[0] == part]
+    def _signal(self, variable, index, part=None, compartment=None):
+        parts = [p for p in self._signal_parts.get((variable, int(index), compartment), [])
+                 if part is None or p[0] == part]
         if not parts:
             return np.zeros(0), np.zeros(0)
         return np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
@@ -307,7 +362,8 @@ class Recorder(recording.Recorder):
         parts = self._parts()
         spikes_var = [v for v in chosen if v.name == "spikes"]
         analog = sorted((v for v in chosen if v.name in simulator.RECORDABLE_ANALOG
-                         and self._device.get(v.name, "madc") in DEVICES), key=lambda v: v.name)
+                         and self._device.get(v.name, "madc") in DEVICES),
+                        key=lambda v: (v.name, -1 if v.location is None else v.location))
         spike_ids = sorted(self.filter_recorded(spikes_var[0], filter_ids)) if spikes_var else []
         by_part = self._spikes_by_part(spike_ids) if spike_ids else {}
         label = self.population.label
@@ -317,7 +373,8 @@ class Recorder(recording.Recorder):
                 times = times[(times >= t0 - 1e-12) & (times <= t1)]
                 train = neo.SpikeTrain(times, t_start=t0, t_stop=t1, units="ms", source_population=label,
                                        source_id=int(i), channel_id=int(i),
-                                       source_index=self.population.id_to_index(int(i)))
+                                       source_index=self.population.id_to_index(int(i)),
+                                       **self._spike_location_annotations())
                 train.segment = segment
                 segment.spiketrains.append(train)
             for variable in analog:
@@ -325,7 +382,7 @@ class Recorder(recording.Recorder):
                 units = "dimensionless" if units == "unknown" else units
                 for i in sorted(self.filter_recorded(variable, filter_ids)):
                     index = self.population.id_to_index(int(i))
-                    times, values = self._signal(variable.name, index, part=k)
+                    times, values = self._signal(variable.name, index, part=k, compartment=variable.location)
                     keep = times >= t0 - 1e-12
                     if not keep.any():
                         continue
@@ -333,10 +390,66 @@ class Recorder(recording.Recorder):
                         times[keep], values[keep], units=units, time_units=pq.ms, name=variable.name,
                         channel_ids=[int(i)], source_ids=[int(i)], source_population=label,
                         array_annotations={"channel_index": [index]},
-                        device=self._device.get(variable.name, "madc"))
+                        device=self._device.get(variable.name, "madc"), **_location_annotations(variable))
                     signal.segment = segment
                     segment.irregularlysampledsignals.append(signal)
         return segment
+
+    # -- multicompartment neurons: locations ------------------------------------------------------
+    def _localize_variables(self, variables, locations):
+        """PyNN ``Variable``\ s of a record() call.  For multicompartment neurons a location is a
+        compartment label: one Variable per compartment it names (location = compartment index,
+        label = the label); no locations = compartment 0; spikes leave from compartment 0 and
+        keep no location.  Point neurons take no locations (ValueError)."""
+        if isinstance(variables, str) and variables != "all":
+            variables = [variables]
+        if isinstance(locations, str):
+            locations = [locations]
+        celltype = self.population.celltype
+        if not getattr(celltype, "is_multicompartment", False):
+            if locations is not None:
+                raise ValueError(f"record(..., locations={locations!r}): {type(celltype).__name__} neurons have no "
+                                 "compartments; locations select compartments of multicompartment neurons "
+                                 "(pynn.morphology.create_mc_neuron)")
+            return [recording.Variable(location=None, name=v, label=None) for v in variables]
+        labels = celltype.get_labels()
+        if locations is None:
+            chosen = [(0, labels[0])]
+        else:
+            bad = next((loc for loc in locations if not isinstance(loc, str)), None)
+            if bad is not None:
+                raise NotImplementedError(f"record(..., locations=[{bad!r}]): locations are compartment labels (str)")
+            chosen = [(c.value(), loc) for loc in locations for c in celltype.get_compartment_ids([loc])]
+        out = []
+        for name in variables:
+            if name != "spikes":
+                out += [recording.Variable(location=k, name=name, label=label) for k, label in chosen]
+                continue
+            other = next((k for k, _ in chosen if k != 0), None)
+            if other is not None:
+                raise NotImplementedError(f"recording spikes of compartment {other} ({labels[other]!r}): spikes of a "
+                                          "multicompartment neuron leave from compartment 0 only")
+            out.append(recording.Variable(location=None, name=name, label=None))
+        return out
+
+    def _select_variables(self, variables, locations):
+        """The recorded Variables get() returns: of the given names ("all": every one) and, if
+        ``locations`` (compartment labels) are given, of those compartments."""
+        if variables == "all" and locations is None:
+            return "all"
+        if isinstance(variables, str) and variables != "all":
+            variables = [variables]
+        if isinstance(locations, str):
+            locations = [locations]
+        return [v for v in self.recorded if (variables == "all" or v.name in variables)
+                and (locations is None or v.location is None or v.label in locations)]
+
+    def _spike_location_annotations(self) -> dict:
+        """Spike trains of multicompartment neurons name their source compartment (compartment 0)."""
+        celltype = self.population.celltype
+        if not getattr(celltype, "is_multicompartment", False):
+            return {}
+        return {"source_location": celltype.get_labels()[0], "source_compartment": 0}
 
     def _local_count(self, variable, filter_ids=None):
         spikes = self._get_spiketimes(sorted(self.filter_recorded(variable, filter_ids)))

@@ -133,10 +133,11 @@ class _Snippet:
     t_stop: float
     runtime_hw: float                    # hardware ms
     key: Tuple
-    cadc: List[Tuple[Any, int]] = field(default_factory=list)   # (population, index) in CADC order
+    cadc: List[Tuple[Any, int, Any]] = field(default_factory=list)   # (population, index, compartment)
     projection_names: List[str] = field(default_factory=list)   # grenade projection -> PyNN description
     host_spikes: int = 0                 # input spikes sent from the host
-    madc: List[Tuple[Any, str, int]] = field(default_factory=list)   # (population, variable, index) on the MADC
+    # (population, variable, index, compartment or None) on the MADC
+    madc: List[Tuple[Any, str, int, Any]] = field(default_factory=list)
     offsets: Dict[Any, int] = field(default_factory=dict)    # on-chip population -> first neuron here
     replay: Dict[Any, Any] = field(default_factory=dict)     # partitioning.Slice -> host source descriptor
     instances: List[Any] = field(default_factory=list)       # partitioned: one _Snippet per execution
@@ -496,14 +497,14 @@ class State(common.control.BaseState):
             sp = results.spikes(d, snippet=k)
             rec._store_spikes(np.asarray(sp["neuron"], np.int64) + lo,
                               s.t_start + np.asarray(sp["time"]) * self.speedup, part)
-        for pop, var, i in s.madc:          # as recorded when the snippet was appended
-            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
+        for pop, var, i, comp in s.madc:    # as recorded when the snippet was appended
+            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
             pop.recorder._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float), part)
-        for pop, i in s.cadc:
-            tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k)
+                                       np.asarray(tr["value"], float), part, compartment=comp)
+        for pop, i, comp in s.cadc:
+            tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
             pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float), part)
+                                       np.asarray(tr["value"], float), part, compartment=comp)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
@@ -512,24 +513,14 @@ class State(common.control.BaseState):
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
         """[(population, AtomicNeuronOnDLS enums)] of the on-chip populations, as grenade places them
-        (the permutation, else free circuits in enumeration order)."""
-        out, placed = [], 0
-        for pop in self.populations:
-            if pop.celltype.is_on_chip:
-                if self.neuron_permutation is not None:
-                    atoms = np.asarray(self.neuron_permutation[placed:placed + pop.size], dtype=np.int64)
-                else:
-                    atoms = np.arange(placed, placed + pop.size, dtype=np.int64)
-                placed += pop.size
-                out.append((pop, atoms))
-        return out
+        (the permutation, else grenade's placement; a multicompartment neuron: its spike master)."""
+        from .morphology.placement import on_chip_atoms
+        return on_chip_atoms(self.populations, self.neuron_permutation)
 
     def next_atoms(self, size):
         """AtomicNeuronOnDLS enums the next on-chip population of ``size`` neurons will occupy."""
-        placed = sum(p.size for p in self.populations if p.celltype.is_on_chip)
-        if self.neuron_permutation is not None:
-            return np.asarray(self.neuron_permutation[placed:placed + size], dtype=np.int64)
-        return np.arange(placed, placed + size, dtype=np.int64)
+        from .morphology.placement import next_atoms
+        return next_atoms(self.populations, size, self.neuron_permutation)
 
     def _calibrate(self):
         """Calibrate (calix, cached) when calibrated populations exist; the calibrated lola.Chip or None."""
@@ -571,7 +562,7 @@ class State(common.control.BaseState):
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
-        madc_map = []                   # (population, variable, index): what this snippet records
+        madc_map = []                   # (population, variable, index, compartment): what this snippet records
         placed = 0
         offsets, sizes = {}, {}         # on-chip population -> first neuron / size of its slice here
         for pop in self.populations:
@@ -604,14 +595,13 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
                 d = b.add(grenade.Population(hi - lo, placement=placement, config=config))
-                for var, ids in pop._madc_requests():
-                    for i in ids:
-                        if lo <= i < hi:
-                            madc.append((d, i - lo, MADC_SOURCE[var]))
-                            madc_map.append((pop, var, i))
-                for i in pop.recorder.cadc_indices():
+                for var, i, comp in pop.recorder.madc_sites():
                     if lo <= i < hi:
-                        cadc.append((pop, i))
+                        madc.append((d, i - lo, MADC_SOURCE[var], comp or 0))
+                        madc_map.append((pop, var, i, comp))
+                for i, comp in pop.recorder.cadc_sites():
+                    if lo <= i < hi:
+                        cadc.append((pop, i, comp))
                 descr[pop] = d
                 offsets[pop], sizes[pop] = lo, hi - lo
             elif getattr(pop.celltype, "is_background", False):
@@ -667,7 +657,7 @@ class State(common.control.BaseState):
                 projection_sources.append(source)
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
-                                         max_weight=prj._max_weight))
+                                         max_weight=prj._max_weight, post_compartment=prj._post_compartment))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         if madc:
@@ -675,7 +665,8 @@ class State(common.control.BaseState):
         if cadc:
             times = self._cadc_times(t0, t1)
             if len(times):
-                b.add(grenade.CADCRecording([(descr[p], i - offsets[p]) for p, i in cadc], times=times))
+                b.add(grenade.CADCRecording([(descr[p], i - offsets[p], comp or 0) for p, i, comp in cadc],
+                                            times=times))
             else:
                 cadc = []
         try:
@@ -757,7 +748,7 @@ class State(common.control.BaseState):
         """CADC sample times of [t0, t1) in hardware ms from t0, on the grid of the sampling interval."""
         step = None
         for pop in self.populations:
-            if pop.celltype.is_on_chip and pop.recorder.cadc_indices():
+            if pop.celltype.is_on_chip and pop.recorder.cadc_sites():
                 s = pop.recorder.cadc_interval
                 step = s if step is None else min(step, s)
         k0 = int(np.ceil(t0 / step - 1e-9))

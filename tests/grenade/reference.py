@@ -125,8 +125,9 @@ def source_events(view: ChipView, network, routing_external_labels) -> Dict[Tupl
 
 
 def effective_connectivity(view: ChipView, network, external_labels) -> Dict[tuple, int]:
-    """(pre population, pre index, post population, post index, receptor name) -> summed weight
-    of every synapse an event of the pre neuron reaches (zero sums omitted)."""
+    """(pre population, pre index, post population, post index, post compartment, receptor name)
+    -> summed weight of every synapse an event of the pre neuron reaches (zero sums omitted); a
+    synapse belongs to the compartment whose circuit sits in its column."""
     nodes = crossbar_nodes()
     by_input = defaultdict(list)
     for k, (i, o) in enumerate(nodes):
@@ -134,8 +135,10 @@ def effective_connectivity(view: ChipView, network, external_labels) -> Dict[tup
     atom_owner = {}
     for p, pop in enumerate(network.populations):
         if isinstance(pop, grenade.Population):
-            for i, a in enumerate(network.placement[p]):
-                atom_owner[int(a)] = (p, i)
+            for c, circuits in enumerate(network.compartment_placement[p]):
+                for i, row in enumerate(circuits):
+                    for a in row:
+                        atom_owner[int(a)] = (p, i, c)
     result: Dict[tuple, int] = defaultdict(int)
     for (p, i), events in source_events(view, network, external_labels).items():
         for inp, label in events:
@@ -159,16 +162,17 @@ def effective_connectivity(view: ChipView, network, external_labels) -> Dict[tup
                                 atom = h * 256 + int(c)
                                 if atom not in atom_owner:
                                     raise AssertionError(f"event of {(p, i)} reaches unused neuron {atom}")
-                                q, j = atom_owner[atom]
-                                result[(p, i, q, j, receptor)] += w
+                                q, j, c_ = atom_owner[atom]
+                                result[(p, i, q, j, c_, receptor)] += w
     return {k: v for k, v in result.items() if v}
 
 
 def expected_connectivity(network) -> Dict[tuple, int]:
     out: Dict[tuple, int] = defaultdict(int)
     for proj in network.projections:
-        for a, b, w in zip(proj.pre_indices.tolist(), proj.post_indices.tolist(), proj.weights.tolist()):
-            out[(proj.pre.index, a, proj.post.index, b, proj.receptor.name)] += w
+        for a, b, c, w in zip(proj.pre_indices.tolist(), proj.post_indices.tolist(),
+                              proj.post_compartments.tolist(), proj.weights.tolist()):
+            out[(proj.pre.index, a, proj.post.index, b, c, proj.receptor.name)] += w
     return {k: v for k, v in out.items() if v}
 
 
