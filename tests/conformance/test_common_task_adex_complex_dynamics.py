@@ -1,5 +1,5 @@
 """brainscales2-demos:common_task_adex_complex_dynamics.rst (included by ts_08-adex_complex_dynamics.rst
-and fp_adex_complex_dynamics.rst) with brainscales2-demos:_static/tutorial/snn_adex_helpers.py —
+and fp_adex_complex_dynamics.rst) with its helpers _static/tutorial/snn_adex_helpers.py —
 the silicon AdEx neuron: one target neuron and a readout dummy to its right (their membranes
 joined by ``multicompartment_connect_right``), the backends' clocks adjusted through the
 low-level ``pyhalco_hicann_dls_vx_v3`` names on ``pynn.simulator.state.grenade_chip_config``, a

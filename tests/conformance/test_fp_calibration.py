@@ -1,4 +1,4 @@
-"""brainscales2-demos:fp_calibration.rst with brainscales2-demos:_static/common/measure_voltage.py —
+"""brainscales2-demos:fp_calibration.rst with its helper _static/common/measure_voltage.py —
 characterising the MADC by hand: a board DAC applies a known voltage to readout pad 0 (shift
 register multiplexers, ``DACChannelBlock.set_voltage`` on ``mux_dac_25``), a hand-written playback
 program connects the pad to the MADC (``lola.ReadoutChain``: pad multiplexer, ``debug_plus``)
