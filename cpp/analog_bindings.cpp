@@ -100,6 +100,10 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 		spec.c1 = t[2].cast<double>();
 		spec.gain = vec<double>(t[3], "transfer gain");
 		spec.offset = vec<double>(t[4], "transfer offset");
+		if (t.size() >= 7) {
+			spec.y_min = t[5].cast<double>();
+			spec.y_max = t[6].cast<double>();
+		}
 		su.transfers[item.first.cast<std::string>()] = std::move(spec);
 	}
 	for (auto item : d["constants"].cast<py::dict>())

@@ -66,6 +66,8 @@ struct Transfer
 {
 	int form = 0;
 	double c0 = 0.0, c1 = 0.0;
+	double y_min = -std::numeric_limits<double>::infinity();
+	double y_max = std::numeric_limits<double>::infinity();
 	std::vector<double> gain, offset;
 
 	double nominal(double x) const
@@ -81,7 +83,7 @@ struct Transfer
 	}
 	double operator()(double x, size_t instance) const
 	{
-		return nominal(x) * gain[instance] + offset[instance];
+		return std::min(y_max, std::max(y_min, nominal(x) * gain[instance] + offset[instance]));
 	}
 };
 
@@ -112,7 +114,7 @@ struct ChipCore::Impl
 	    T_g_leak, T_tau_exc, T_tau_inh, T_cuba_exc, T_cuba_inh, T_coba_exc, T_coba_inh, T_tau_w,
 	    T_a, T_b, T_exp, T_i_offset, T_g_mc, T_C, T_delta_T, T_dac, T_cadc, T_madc;
 	double k_leak_div, k_leak_mul, k_large_cap, k_high_res, k_mc_mul, k_mc_div, k_backend_mhz,
-	    k_background_mhz, k_madc_period_ns, k_syn_base, k_syn_mv_na, k_syn_mv_us, k_ad_base,
+	    k_background_mhz, k_madc_period_ns, k_syn_base, k_syn_mv_na, k_syn_mv_us,
 	    k_ad_mv_na, k_stp_unit, k_corr_tau, k_corr_lsb, k_corr_reset, k_corr_step;
 	std::vector<double> syn_gain, corr_gain, cadc_gain, cadc_offset;
 	double madc_gain = 1.0, madc_offset = 0.0;
@@ -395,6 +397,8 @@ Transfer ChipCore::Impl::transfer(std::string const& name, size_t instances)
 	t.c1 = it->second.c1;
 	t.gain = it->second.gain;
 	t.offset = it->second.offset;
+	t.y_min = it->second.y_min;
+	t.y_max = it->second.y_max;
 	if (t.gain.size() != instances || t.offset.size() != instances)
 		fail("transfer '" + name + "' needs " + std::to_string(instances) + " mismatch values");
 	return t;
@@ -451,7 +455,6 @@ ChipCore::Impl::Impl(ChipSetup su) : setup(std::move(su))
 	k_syn_base = constant("readout_synin_baseline_mv");
 	k_syn_mv_na = constant("readout_synin_mv_per_na");
 	k_syn_mv_us = constant("readout_synin_mv_per_us");
-	k_ad_base = constant("readout_adaptation_baseline_mv");
 	k_ad_mv_na = constant("readout_adaptation_mv_per_na");
 	k_stp_unit = constant("stp_tau_rec_unit_us");
 	k_corr_tau = constant("correlation_tau_us");
@@ -818,8 +821,9 @@ void ChipCore::Impl::decode_neurons(ConfigView const& v)
 		readout_scale_i[n] = coba_i ? k_syn_mv_us : k_syn_mv_na;
 		bypass_e[n] = fire && nc(BYP_EXC) && cc_e[g.ccq * 4 + g.entry];
 		bypass_i[n] = fire && nc(BYP_INH) && cc_i[g.ccq * 4 + g.entry];
-		// backend: refractory counter on the selected clock
-		double const scale = double(clock[g.backend] ? slow[g.common_backend] : fast[g.common_backend]);
+		// backend: refractory counter on the selected clock (select_input_clock 1 = fast,
+		// 0 = slow, as calix assigns them)
+		double const scale = double(clock[g.backend] ? fast[g.common_backend] : slow[g.common_backend]);
 		double const tick_us = std::pow(2.0, scale + 1.0) / k_backend_mhz;
 		double const t_ref = double(refractory[g.backend]) * tick_us;
 		double const release =
@@ -1239,7 +1243,8 @@ double ChipCore::Impl::line_value(uint32_t line) const
 				sum += k_syn_base + readout_scale_i[n] * s.gi()[n];
 				break;
 			default:
-				sum += k_ad_base + k_ad_mv_na * s.w[n];
+				// the adaptation state rides on its reference (v_adapt_ref)
+				sum += k[kernel::P_Ew][n] + k_ad_mv_na * s.w[n];
 		}
 	}
 	return sum / double(ns.size());

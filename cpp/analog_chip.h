@@ -31,6 +31,9 @@ struct ChipSetup
 		int form = 0; // 0 affine c0 + c1 x, 1 linear c1 x, 2 reciprocal c1 / (x + c0)
 		double c0 = 0.0, c1 = 0.0;
 		std::vector<double> gain, offset; // per instance
+		// output saturation (a buffer's rails), applied after the mismatch
+		double y_min = -std::numeric_limits<double>::infinity();
+		double y_max = std::numeric_limits<double>::infinity();
 	};
 	std::unordered_map<std::string, TransferSpec> transfers;
 	std::unordered_map<std::string, double> constants;

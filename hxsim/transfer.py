@@ -32,7 +32,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["Transfer", "TRANSFERS", "TRANSFERS_BY_NAME", "CONSTANTS", "draw_mismatch",
+__all__ = ["Transfer", "TRANSFERS", "TRANSFERS_BY_NAME", "CONSTANTS", "draw_mismatch", "chip_model_digest",
            "transfer_table_markdown", "constants_table_markdown", "refractory_ticks",
            "refractory_time_us", "NUM_NEURONS", "NUM_QUADRANTS", "MISMATCH_EXTRA"]
 
@@ -62,6 +62,8 @@ class Transfer:
     offset_sigma: float = 0.0
     instances: str = "neuron"   # "neuron" (512), "quadrant" (4), "chip" (1)
     doc: str = ""
+    y_min: float = -np.inf      # output saturation (a buffer's rails), applied after mismatch
+    y_max: float = np.inf
 
     def __post_init__(self):
         if self.form not in _FORMS:
@@ -73,8 +75,7 @@ class Transfer:
     def count(self) -> int:
         return {"neuron": NUM_NEURONS, "quadrant": NUM_QUADRANTS, "chip": 1}[self.instances]
 
-    def nominal(self, x):
-        """f(x) without mismatch (array-friendly)."""
+    def _f(self, x):
         x = np.asarray(x, dtype=np.float64)
         if self.form == "affine":
             return self.c0 + self.c1 * x
@@ -82,9 +83,18 @@ class Transfer:
             return self.c1 * x
         return self.c1 / (x + self.c0)
 
+    @property
+    def saturates(self) -> bool:
+        return bool(np.isfinite(self.y_min) or np.isfinite(self.y_max))
+
+    def nominal(self, x):
+        """f(x) without mismatch, within the saturation limits (array-friendly)."""
+        return np.clip(self._f(x), self.y_min, self.y_max)
+
     def forward(self, x, gain=1.0, offset=0.0):
-        """Model value of input ``x`` for an instance with ``gain`` and ``offset``."""
-        return self.nominal(x) * gain + offset
+        """Model value of input ``x`` for an instance with ``gain`` and ``offset``
+        (saturated at ``y_min`` / ``y_max``)."""
+        return np.clip(self._f(x) * gain + offset, self.y_min, self.y_max)
 
     def _inverse_nominal(self, y):
         y = np.asarray(y, dtype=np.float64)
@@ -104,11 +114,12 @@ class Transfer:
         """Input (DAC value / setting, int) that gives model value ``y``.
 
         Raises ValueError naming the parameter and its reachable range if some
-        value is infeasible, unless ``clip`` (then the nearest valid input).
+        value is infeasible (outside the input range or the saturation limits),
+        unless ``clip`` (then the nearest valid input).
         """
         y = np.asarray(y, dtype=np.float64)
         x = np.rint(self._inverse_nominal((y - offset) / gain))
-        bad = ~np.isfinite(x) | (x < self.lo) | (x > self.hi)
+        bad = ~np.isfinite(x) | (x < self.lo) | (x > self.hi) | (y < self.y_min) | (y > self.y_max)
         if np.any(bad) and not clip:
             i = int(np.flatnonzero(np.atleast_1d(bad))[0])
             lo, hi = self.range(np.atleast_1d(np.broadcast_to(gain, y.shape))[i] if np.ndim(gain) else gain,
@@ -117,29 +128,72 @@ class Transfer:
             raise ValueError(f"{self.parameter} = {val} {self.unit} (index {i}) is outside the reachable "
                              f"range [{lo:.6g}, {hi:.6g}] {self.unit} of {self.cell}")
         x = np.where(np.isfinite(x), x, self.hi)
+        if self.saturates:
+            # beyond a rail every input past it gives the rail: take the end of the input range
+            rising = self._f(self.hi) >= self._f(self.lo)
+            x = np.where(y <= self.y_min, self.lo if rising else self.hi, x)
+            x = np.where(y >= self.y_max, self.hi if rising else self.lo, x)
         return np.clip(x, self.lo, self.hi).astype(np.int64)
 
 
-_V = dict(form="affine", c0=0.0, c1=1.2, gain_sigma=0.02, offset_sigma=15.0, unit="mV")
+# --- voltage cells -------------------------------------------------------------------------
+# A CapMem voltage cell drives the threshold comparator (and the COBA reversal inputs)
+# directly: CAPMEM_MV_PER_LSB per step above CAPMEM_MV_AT_ZERO.  The leak, reset, exponential
+# and adaptation references reach the membrane through a source-follower buffer: the same
+# step, BUFFER_DROP_LSB lower, held within the buffer's rails BUFFER_RAILS_MV.  Equal LSB in
+# a threshold and a leak cell are therefore NOT equal voltages: threshold 300 ~ leak 620 (the
+# public tutorials: "a lower threshold setting of 300 may correspond to a higher leak
+# potential of 700"; leak 530 rests at MADC ~300 below threshold 250 read at ~350; threshold
+# 600 fires at MADC ~750; docs/hxsim-raw-behaviour.md derives every number).
+CAPMEM_MV_PER_LSB = 1.143
+CAPMEM_MV_AT_ZERO = 164.0
+BUFFER_DROP_LSB = 320.0
+BUFFER_RAILS_MV = (50.0, 900.0)
+#: (CapMem LSB of a plain voltage cell, CADC code) the CADC ramp is calibrated to (public calix:
+#: the dynamic range CapMem 70..550 reads 20..220)
+CADC_ANCHORS = ((70.0, 20.0), (550.0, 220.0))
+
+
+def _cadc_coefficients() -> Tuple[float, float]:
+    (x0, k0), (x1, k1) = CADC_ANCHORS
+    v0, v1 = CAPMEM_MV_AT_ZERO + CAPMEM_MV_PER_LSB * x0, CAPMEM_MV_AT_ZERO + CAPMEM_MV_PER_LSB * x1
+    mv_per_code = (v1 - v0) / (k1 - k0)
+    return v0 - k0 * mv_per_code, mv_per_code
+
+
+_CADC_C0, _CADC_C1 = _cadc_coefficients()
+#: CUBA current jump per weight LSB and gm LSB (nA, full synapse DAC bias): 0.686 pA, so that
+#: a PSP spans as many CADC LSB as calix's synaptic ranges (i_synin_gm 30..800, tau_syn
+#: drives) are sized for: 1 pA per 4 mV CADC step before the CADC had its public scale
+_SYNIN_GM_NA = 1e-3 * _CADC_C1 / 4.0
+_V_DIRECT = dict(form="affine", c0=CAPMEM_MV_AT_ZERO, c1=CAPMEM_MV_PER_LSB, gain_sigma=0.02,
+                 offset_sigma=15.0, unit="mV")
+_V_BUFFERED = dict(_V_DIRECT, c0=CAPMEM_MV_AT_ZERO - CAPMEM_MV_PER_LSB * BUFFER_DROP_LSB,
+                   y_min=BUFFER_RAILS_MV[0], y_max=BUFFER_RAILS_MV[1])
 
 #: The transfer table. Order does not matter; names are unique.
 TRANSFERS: Tuple[Transfer, ...] = (
-    # --- voltages (per-neuron CapMem rows): 1.2 mV per DAC step, 0..1226 mV ---------------
-    Transfer("v_leak", "capmem", "v_leak", "E_leak", **_V, doc="leak (resting) potential"),
-    Transfer("v_reset", "capmem", "v_reset", "V_reset", **_V, doc="reset potential"),
-    Transfer("v_threshold", "capmem", "v_threshold", "V_threshold", **_V,
-             doc="spike threshold of the comparator (the kernel's V_peak)"),
-    Transfer("e_synin_exc_rev", "capmem", "e_synin_exc_rev", "E_exc", **_V,
+    # --- voltages (per-neuron CapMem rows) ----------------------------------------------------
+    Transfer("v_leak", "capmem", "v_leak", "E_leak", **_V_BUFFERED,
+             doc="leak (resting) potential, through the reference buffer"),
+    Transfer("v_reset", "capmem", "v_reset", "V_reset", **_V_BUFFERED,
+             doc="reset potential, through the reference buffer"),
+    Transfer("v_threshold", "capmem", "v_threshold", "V_threshold", **_V_DIRECT,
+             doc="spike threshold of the comparator (the kernel's V_peak), the CapMem voltage itself"),
+    Transfer("e_synin_exc_rev", "capmem", "e_synin_exc_rev", "E_exc", **_V_DIRECT,
              doc="excitatory reversal potential (COBA)"),
-    Transfer("e_synin_inh_rev", "capmem", "e_synin_inh_rev", "E_inh", **_V,
+    Transfer("e_synin_inh_rev", "capmem", "e_synin_inh_rev", "E_inh", **_V_DIRECT,
              doc="inhibitory reversal potential (COBA)"),
-    Transfer("v_exp", "capmem", "v_exp", "V_T", **_V, doc="onset of the exponential term"),
-    Transfer("v_adapt_ref", "capmem", "v_adapt_ref", "E_w", **_V,
-             doc="reference potential of the subthreshold adaptation a (V - E_w)"),
+    Transfer("v_exp", "capmem", "v_exp", "V_T", **_V_BUFFERED,
+             doc="onset of the exponential term, through the reference buffer"),
+    Transfer("v_adapt_ref", "capmem", "v_adapt_ref", "E_w", **_V_BUFFERED,
+             doc="reference potential of the subthreshold adaptation a (V - E_w) and the "
+             "baseline of the adaptation readout, through the reference buffer"),
     # --- currents -> conductances, time constants, strengths -----------------------------
-    Transfer("i_bias_leak", "capmem", "i_bias_leak", "g_leak", "uS", "linear", 0.0, 0.0025,
+    Transfer("i_bias_leak", "capmem", "i_bias_leak", "g_leak", "uS", "linear", 0.0, 0.0015,
              gain_sigma=0.05, doc="leak conductance; x0.25 with enable_leak_division, x4 with "
-             "enable_leak_multiplication (tau_mem = C / g_leak: ~1-100 us at C = 2.3 pF)"),
+             "enable_leak_multiplication (tau_mem = C / g_leak: 10 us at 150 and C = 2.3 pF, "
+             "~2-1000 us over the range, 0.4 us with multiplication)"),
     Transfer("i_bias_synin_exc_tau", "capmem", "i_bias_synin_exc_tau", "tau_exc", "us",
              "reciprocal", 0.2222, 1022.2, gain_sigma=0.05,
              doc="excitatory synaptic time constant (1 us at 1022, 100 us at 10); "
@@ -148,11 +202,11 @@ TRANSFERS: Tuple[Transfer, ...] = (
              "reciprocal", 0.2222, 1022.2, gain_sigma=0.05,
              doc="inhibitory synaptic time constant (as excitatory)"),
     Transfer("i_bias_synin_exc_gm", "capmem", "i_bias_synin_exc_gm", "cuba_gain_exc", "nA",
-             "linear", 0.0, 0.001, gain_sigma=0.05,
+             "linear", 0.0, _SYNIN_GM_NA, gain_sigma=0.05,
              doc="CUBA: current jump per weight LSB at full synapse DAC bias (x0.25 without "
              "enable_synaptic_input_excitatory_small_capacitance)"),
     Transfer("i_bias_synin_inh_gm", "capmem", "i_bias_synin_inh_gm", "cuba_gain_inh", "nA",
-             "linear", 0.0, 0.001, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
+             "linear", 0.0, _SYNIN_GM_NA, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
     Transfer("i_bias_synin_exc_coba", "capmem", "i_bias_synin_exc_coba", "coba_gain_exc", "uS",
              "linear", 0.0, 2.5e-6, gain_sigma=0.05,
              doc="COBA: conductance jump per weight LSB at full synapse DAC bias (x0.25 "
@@ -178,18 +232,20 @@ TRANSFERS: Tuple[Transfer, ...] = (
     Transfer("membrane_capacitor_size", "field", "NeuronConfig.membrane_capacitor_size", "C", "pF",
              "affine", 0.3, 2.0 / 63, lo=0, hi=63, gain_sigma=0.02,
              doc="membrane capacitance (0.3 pF parasitic + 63 steps up to 2.3 pF)"),
-    Transfer("delta_T", "constant", "-", "delta_T", "mV", "affine", 20.0, 0.0, lo=0, hi=0,
-             gain_sigma=0.05, doc="slope factor of the exponential term (fixed by the circuit)"),
+    Transfer("delta_T", "constant", "-", "delta_T", "mV", "affine", 2.0 * 2.5 * _CADC_C1, 0.0, lo=0, hi=0,
+             gain_sigma=0.05, doc="slope factor of the exponential term (fixed by the circuit; "
+             "2 mV of PyNN's AdEx at the biological mapping of 6.86 hardware mV per mV)"),
     # --- shared cells (one per CapMem block = quadrant) ------------------------------------
     Transfer("syn_i_bias_dac", "shared", "syn_i_bias_dac", "synapse_dac", "1", "linear", 0.0,
              1.0 / 1022, gain_sigma=0.03, instances="quadrant",
              doc="synapse DAC bias of the 128 columns of a quadrant: the PSP scale "
              "(weight x this x the neuron's gain)"),
     # --- ADCs (code -> mV) -------------------------------------------------------------------
-    Transfer("cadc", "adc", "CADCSampleQuad", "V_cadc", "mV", "affine", 200.0, 4.0, lo=0, hi=255,
-             gain_sigma=0.0, instances="chip",
-             doc="CADC: code = (V - 200 mV) / 4 mV + channel offset (mismatch + "
-             "CADCChannelConfig.offset), clipped to 0..255"),
+    Transfer("cadc", "adc", "CADCSampleQuad", "V_cadc", "mV", "affine", _CADC_C0, _CADC_C1, lo=0,
+             hi=255, gain_sigma=0.0, instances="chip",
+             doc=f"CADC: code = (V - {_CADC_C0:.4g} mV) / {_CADC_C1:.4g} mV + channel offset (mismatch + "
+             "CADCChannelConfig.offset), clipped to 0..255; a plain CapMem voltage cell at 70 reads 20, "
+             "at 550 reads 220 (calix's CADC calibration range)"),
     Transfer("madc", "adc", "MADCSample", "V_madc", "mV", "affine", 100.0, 1.0, lo=0, hi=1023,
              gain_sigma=0.0, instances="chip",
              doc="MADC: code = (V - 100 mV) / 1 mV, clipped to 0..1023"),
@@ -214,7 +270,6 @@ CONSTANTS: Dict[str, float] = {
     "readout_synin_baseline_mv": 300.0,    # synaptic-input readout: baseline + scale * g
     "readout_synin_mv_per_na": 10.0,       # CUBA (g in nA)
     "readout_synin_mv_per_us": 5000.0,     # COBA (g in uS)
-    "readout_adaptation_baseline_mv": 500.0,
     "readout_adaptation_mv_per_na": 10.0,
     "stp_tau_rec_unit_us": 1.0,            # tau_rec = unit * (recovery+1) * (recovery_clock_speed+1)
     "correlation_tau_us": 5.0,             # tau of the causal/acausal traces (time_calib 1.5)
@@ -233,6 +288,25 @@ MISMATCH_EXTRA = (
     ("madc_gain", (1,), "gain", 0.01, "MADC gain"),
     ("madc_offset", (1,), "offset", 2.0, "MADC offset, LSB"),
 )
+
+
+@lru_cache(maxsize=1)
+def chip_model_digest() -> str:
+    """sha256 (hex) of the nominal chip model: every transfer (coefficients, ranges,
+    saturation, mismatch sigmas), the constants and the extra mismatch arrays.
+    Anything calibrated against one model is stale under another (calix keys its
+    result cache with it)."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    def _plain(v):
+        return repr(float(v)) if isinstance(v, float) else v
+
+    model = {"transfers": [{k: _plain(v) for k, v in asdict(t).items()} for t in TRANSFERS],
+             "constants": {k: repr(float(v)) for k, v in CONSTANTS.items()},
+             "mismatch_extra": [[n, list(s), k, repr(float(sig))] for n, s, k, sig, _ in MISMATCH_EXTRA]}
+    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
 
 
 def refractory_time_us(ticks, clock_scale) -> np.ndarray:
@@ -328,7 +402,8 @@ def setup_tables(chip_id: int, ideal: bool = False):
     for t in TRANSFERS:
         transfers[t.name] = (forms[t.form], float(t.c0), float(t.c1),
                              np.ascontiguousarray(mm[f"{t.name}.gain"], dtype=np.float64),
-                             np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64))
+                             np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64),
+                             float(t.y_min), float(t.y_max))
     extra = {name: np.ascontiguousarray(mm[name], dtype=np.float64).ravel()
              for name, *_ in MISMATCH_EXTRA}
     return {"transfers": transfers, "constants": dict(CONSTANTS), "mismatch": extra}, mm

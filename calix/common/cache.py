@@ -1,7 +1,9 @@
 """Result cache: calibrations keyed by chip identity, target, options and version.
 
 The key is the sha256 of the canonical JSON of (kind, target, options, the
-connection's unique identifier, calix version, cache format); the file is
+connection's unique identifier, calix version, cache format, and the digest of
+the nominal chip model, :func:`hxsim.transfer.chip_model_digest`, so that a
+change of the emulated physics never reuses a calibration of the old one); the file is
 ``<kind>-<key>.npz`` in the first cache directory. Lookups go through all
 directories in order (e.g. a shared read-only one first); a hit is checked
 against its metadata before it is returned.
@@ -36,8 +38,11 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(kind: str, target, options, chip_id: str, version: str) -> str:
+    """Cache key of a calibration (sha256 hex, see the module doc)."""
+    from hxsim.transfer import chip_model_digest
     return serial.digest({"kind": kind, "target": target, "options": options, "chip_id": chip_id,
-                          "version": version, "cache_format": CACHE_FORMAT})
+                          "version": version, "cache_format": CACHE_FORMAT,
+                          "chip_model": chip_model_digest()})
 
 
 class CalibCache:

@@ -78,15 +78,18 @@ RESULT_NEURON_FIELDS = (
 
 _SYNIN = ("excitatory_input", "inhibitory_input")
 _ANALOG_NORMAL = int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)
+#: the transfer (hxsim.transfer) of the CapMem cell behind each searched voltage
+_VOLTAGE_CELL = {"leak.v_leak": "v_leak", "reset.v_reset": "v_reset", "threshold.v_threshold": "v_threshold"}
 
-#: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (mV, 80 LSB) of the
+#: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (80 LSB, in mV) of the
 #: median neuron: the excitatory PSP rises to ~208, the inhibitory one falls to ~48 LSB,
 #: ~47 LSB inside the CADC range 0..255 for mismatch. The drive is sized per receptor:
 #: one drive for both, sized for the weaker one, made the stronger one's PSP
 #: gm_strong / gm_weak times higher, clipped by the CADC from a ratio of ~1.6 on
 #: (every trace at 255: "tau_syn measurements disagree").
 TAU_SYN_REST_LSB = 128.0
-TAU_SYN_PSP_MV = 320.0
+TAU_SYN_PSP_LSB = 80.0
+TAU_SYN_PSP_MV = TAU_SYN_PSP_LSB * S.nominal.cadc_mv_per_lsb()
 #: at most this many host events per PSP (one per FPGA cycle: <= 512 ns, over before the
 #: fitted tail starts, >= 1.5 us after the first event) where 128 rows of weight 63
 #: cannot reach the PSP height
@@ -140,7 +143,7 @@ def synin_drive(gm, dac_bias, c_pf: float, tau_syn_us, tau_mem_us: float):
     gm = np.broadcast_to(np.asarray(gm, float), (2,))
     tau_s = np.broadcast_to(np.asarray(tau_syn_us, float), (2,))
     unit = S.nominal.cuba_gain_per_lsb() * gm * dac_bias / 1022.0          # nA per row x weight
-    rate_q = 4.0 * SYNIN_SHIFT_LSB * c_pf / (tau_s * tau_mem_us)            # nA per us of mean input
+    rate_q = S.nominal.cadc_mv_per_lsb() * SYNIN_SHIFT_LSB * c_pf / (tau_s * tau_mem_us)  # nA per us of input
     ref = int(np.argmax(gm))
     rows, weight = 64, 1
     period = rows * weight * unit[ref] / rate_q[ref]
@@ -286,12 +289,12 @@ class SpikingCalibration:
     def _voltage_search(self, step, path, target_codes, measure_fn, tolerance=None):
         """Secant search of a voltage cell for CADC ``target_codes``; returns
         (dac, measured codes)."""
-        slope = S.nominal.cadc_per_dac()
+        slope = S.nominal.cadc_per_dac(_VOLTAGE_CELL[path])
         if path in self.vmodel:
             off, sl = self.vmodel[path]
             init = (target_codes - off) / sl
         else:
-            init = S.nominal.voltage_dac(target_codes)
+            init = S.nominal.voltage_dac(target_codes, _VOLTAGE_CELL[path])
         alg = SecantSearch(slope=slope, initial_parameters=init, max_steps=6, tolerance=0.5)
         calib = _FnCalib(step, measure_fn, N_NEURONS, (0, 1022), tolerance=tolerance or self.nopt.tolerance_potential,
                          errors=(f"{path} at 0: target below the reachable range",
@@ -318,9 +321,10 @@ class SpikingCalibration:
         self._set("leak.enable_division", div)
         self._set("leak.enable_multiplication", mul)
         self._set("leak.v_leak", np.clip(np.rint(S.nominal.voltage_dac(self.leak)), 0, 1022))
-        self._set("reset.v_reset", np.clip(np.rint(S.nominal.voltage_dac(self.reset)), 0, 1022))
+        self._set("reset.v_reset", np.clip(np.rint(S.nominal.voltage_dac(self.reset, "v_reset")), 0, 1022))
         self._set("reset.i_bias", np.full(N_NEURONS, 1000))
-        self._set("threshold.v_threshold", np.clip(np.rint(S.nominal.voltage_dac(self.threshold)), 0, 1022))
+        self._set("threshold.v_threshold",
+                  np.clip(np.rint(S.nominal.voltage_dac(self.threshold, "v_threshold")), 0, 1022))
         tt = S.nominal.tau_syn_transfer()
         for i, s in enumerate(_SYNIN):
             self._set(f"{s}.i_bias_tau", tt.to_dac(self.tau_syn[i] * 1e6, clip=True))
@@ -519,7 +523,7 @@ class SpikingCalibration:
         self.info["threshold_leak"] = res
         # 2. the lowest threshold cell value at which the resting neuron stays silent
         self._set("threshold.enable", np.ones(N_NEURONS, bool))
-        guess = np.clip(np.rint(S.nominal.voltage_dac(self.threshold)), 0, 1022).astype(np.int64)
+        guess = np.clip(np.rint(S.nominal.voltage_dac(self.threshold, "v_threshold")), 0, 1022).astype(np.int64)
         lo, hi = np.clip(guess - 96, 0, 1022), np.clip(guess + 96, 0, 1022)
         window = 20.0
 
@@ -978,7 +982,7 @@ def refractory_settings(refractory_time, holdoff_time, mask=None) -> dict:
     """Clock scales and per-neuron counters for refractory and holdoff targets (s).
 
     The refractory counter runs ``refractory_time`` ticks of the neuron's clock
-    (fast or slow, 250 MHz / 2^(scale+1)); the membrane is released from the
+    (``input_clock`` 1: fast, 0: slow; 250 MHz / 2^(scale+1)); the membrane is released from the
     reset ``(31 - 2 * reset_holdoff)`` ticks before the counter expires (the
     holdoff). Each neuron gets the fastest clock that holds both its times
     (255 / 31 ticks); the two clock scales of the chip are the smallest and the
@@ -1001,6 +1005,7 @@ def refractory_settings(refractory_time, holdoff_time, mask=None) -> dict:
     release = np.clip(np.rint(t_hold / tk), 1, 31)
     holdoff = np.clip(np.rint((31 - release) / 2), 0, 15).astype(np.int64)
     achieved_hold = (31 - 2 * holdoff) * tk
-    return {"refractory_time": ticks, "input_clock": use_slow.astype(np.int64), "reset_holdoff": holdoff,
+    # select_input_clock: 1 = the fast clock, 0 = the slow one (as the public calix assigns them)
+    return {"refractory_time": ticks, "input_clock": (~use_slow).astype(np.int64), "reset_holdoff": holdoff,
             "clock_scale_fast": fast, "clock_scale_slow": slow, "achieved_refractory": ticks * tk * 1e-6,
             "achieved_holdoff": achieved_hold * 1e-6, "tick": tk * 1e-6}

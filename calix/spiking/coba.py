@@ -143,7 +143,9 @@ def calibrate_coba(c) -> None:
     saved_leak = c._get("leak.v_leak")
     # nominal start: reversal cells from the nominal transfer, conductance from the CUBA current
     cuba_unit = S.nominal.cuba_gain_per_lsb()
-    rev_dac = np.clip(np.rint(S.nominal.voltage_dac(rev)), 0, 1022).astype(np.int64)
+    rev_dac = np.clip(np.rint(np.stack([S.nominal.voltage_dac(rev[i], cell)
+                                        for i, cell in enumerate(("e_synin_exc_rev", "e_synin_inh_rev"))])),
+                      0, 1022).astype(np.int64)
     d_mv = np.abs(rev - ref) * (S.nominal.cadc_to_mv(1.0) - S.nominal.cadc_to_mv(0.0))
     gm = np.stack([c._get(f"{s}.i_bias_gm") for s in _SYNIN]).astype(float)
     g = gm * cuba_unit / np.maximum(d_mv, 1.0)
@@ -158,7 +160,7 @@ def calibrate_coba(c) -> None:
         c._set(f"{s}.enable_coba_mode", np.ones(N_NEURONS, bool))
     apply(rev_dac, coba_x)
     leak_dac = np.clip(np.rint((levels - off[None]) / sl[None]), 0, 1022)
-    slope = S.nominal.cadc_per_dac()
+    slope = S.nominal.cadc_per_dac("e_synin_exc_rev")
     best = np.full((2, N_NEURONS), np.inf)
     best_rev, best_x = rev_dac.copy(), coba_x.copy()
     e_best = np.full((2, N_NEURONS), np.nan)

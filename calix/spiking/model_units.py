@@ -10,10 +10,13 @@ between model and hardware quantities (:class:`ModelMapping`):
 * **time**: hardware time = model time / ``speedup`` (default 1000: 20 ms of
   biology = 20 us on the chip);
 * **voltage**: hardware membrane voltage (mV) =
-  ``v_offset + v_scale * V_model`` (default 1140 mV + 10 x V: -65 mV <-> 490 mV);
-  hardware mV -> CADC LSB by the nominal CADC transfer ((V - 200 mV) / 4 mV), so
-  -65 mV <-> 72.5 LSB, -50 mV <-> 110 LSB, -80 mV <-> 50 LSB, 0 mV <-> 235 LSB
-  (the offset was 1170 mV before COBA targets worked; see below);
+  ``v_offset + v_scale * V_model``, hardware mV -> CADC LSB by the nominal CADC
+  transfer. The defaults are fixed in CADC LSB: 0 mV <-> 235 LSB and 2.5 LSB per
+  mV, so -65 mV <-> 72.5 LSB, -50 mV <-> 110 LSB, -80 mV <-> 50 LSB; in hardware
+  mV that is ``v_scale = 2.5 x`` the CADC step (6.86 mV per mV) and ``v_offset``
+  = the CADC voltage of code 235 (834 mV), so -65 mV <-> 388 mV. (Before the
+  CADC read the public 20..220 for a CapMem voltage of 70..550, its step was 4 mV
+  and the same LSB mapping was 1140 mV + 10 x V; see docs/hxsim-raw-behaviour.md);
 * **currents / conductances**: the dynamics must agree after both scalings,
   which fixes the hardware value from the model one, the model capacitance
   ``cm`` (nF) and the hardware capacitance ``C_hw`` (pF, nominal transfer of
@@ -28,17 +31,12 @@ nA (CUBA) or a conductance jump of ``g_exc`` uS (COBA) in the model.
 
 COBA (``e_rev_E``/``e_rev_I`` set): the reversals map like every voltage, the
 reference is ``(v_rest + v_thresh) / 2`` and ``i_synin_gm`` is the CUBA bias of
-the current ``g * |E_rev - V_ref|``. The voltage offset is chosen for them:
-PyNN's ``e_rev_E = 0 mV`` must be reachable by the excitatory reversal cell of
-every neuron. The cells reach 1226 mV nominal (256.6 LSB) with 2 % gain and
-15 mV offset mismatch, i.e. sigma 7.2 LSB at the top, so their 3-sigma reach is
-~235 LSB. With the former 1170 mV, 0 mV was 242.5 LSB: 2..3 % of the neurons
-needed the cell at 1022 and up to 1.8 % of them missed the reversal (40 chips
-tried), against the 2 % allowed. With 1140 mV, 0 mV is 235 LSB (IF_cond_exp's
-``e_rev_E``/``e_rev_I`` = 0/-70 mV -> 235/60 LSB) and the leak range 50..160 LSB
-is -74..-30 mV (IF_cond_exp and EIF_cond_exp_isfa_ista defaults -65/-70.6 mV
-inside). The scale (10 mV per mV) is unchanged, so the current and conductance
-conversions are too.
+the current ``g * |E_rev - V_ref|``. The LSB mapping is chosen for them:
+PyNN's ``e_rev_E = 0 mV`` (235 LSB) must be read by the CADC and reached by the
+excitatory reversal cell of every neuron (the reversal cells reach 164..1332 mV
+nominal, i.e. CADC -9..255+); IF_cond_exp's ``e_rev_E``/``e_rev_I`` = 0/-70 mV
+-> 235/60 LSB, and the leak range 50..160 LSB is -74..-30 mV
+(IF_cond_exp and EIF_cond_exp_isfa_ista defaults -65/-70.6 mV inside).
 """
 from __future__ import annotations
 
@@ -65,8 +63,19 @@ class ModelMapping:
     """How model quantities map to hardware ones (see the module doc)."""
 
     speedup: float = 1000.0
-    v_offset: float = 1140.0     # hardware mV at model 0 mV (0 mV -> 235 CADC LSB, see module doc)
-    v_scale: float = 10.0        # hardware mV per model mV
+    v_offset: Optional[float] = None   # hardware mV at model 0 mV; None: the CADC voltage of 235 LSB
+    v_scale: Optional[float] = None    # hardware mV per model mV; None: 2.5 CADC LSB per mV
+
+    #: the default voltage mapping in CADC LSB (see the module doc)
+    CADC_LSB_AT_ZERO_MV = 235.0
+    CADC_LSB_PER_MV = 2.5
+
+    def __post_init__(self):
+        cadc = _transfers()["cadc"]
+        if self.v_scale is None:
+            self.v_scale = self.CADC_LSB_PER_MV * cadc.c1
+        if self.v_offset is None:
+            self.v_offset = cadc.c0 + self.CADC_LSB_AT_ZERO_MV * cadc.c1
 
     def voltage_to_hw_mv(self, v_model):
         return self.v_offset + self.v_scale * np.asarray(v_model, float)

@@ -3,10 +3,13 @@
 Everything here builds ``lola`` configuration or appends to a builder; the
 measurements themselves go through :mod:`calix.common.measure`.
 
-Nominal model (hxsim.transfer, docs/hxsim-analog.md) used for initial guesses:
-voltage cells 1.2 mV per CapMem LSB; CADC code = (V - 200 mV) / 4 mV; leak
-conductance 0.0025 uS per LSB (x0.25 division, x4 multiplication);
-synaptic tau = 1022.2 / (x + 0.2222) us; C = 0.3 + 2/63 * size pF.
+Nominal model (hxsim.transfer, docs/hxsim-analog.md, docs/hxsim-raw-behaviour.md) used
+for initial guesses: every voltage cell has the same step (~1.14 mV per CapMem LSB), but
+the leak, reset, exponential and adaptation references sit ~320 LSB lower than the
+threshold and reversal cells (so each cell is inverted through its own transfer); the
+CADC reads 20..220 for a plain CapMem voltage of 70..550; leak conductance 0.0015 uS per
+LSB (x0.25 division, x4 multiplication); synaptic tau = 1022.2 / (x + 0.2222) us;
+C = 0.3 + 2/63 * size pF.
 """
 from __future__ import annotations
 
@@ -43,20 +46,27 @@ class nominal:  # noqa: N801 - a namespace
         return (np.asarray(mv, float) - t.c0) / t.c1
 
     @staticmethod
+    def cadc_mv_per_lsb():
+        """mV per CADC code (the nominal CADC step)."""
+        return float(_transfers()[0]["cadc"].c1)
+
+    @staticmethod
     def madc_to_mv(code):
         t = _transfers()[0]["madc"]
         return t.c0 + t.c1 * np.asarray(code, float)
 
     @staticmethod
-    def voltage_dac(cadc_code):
-        """CapMem value of a voltage cell giving ``cadc_code`` (float)."""
-        t = _transfers()[0]["v_leak"]
+    def voltage_dac(cadc_code, cell: str = "v_leak"):
+        """CapMem value (float, not clipped) of the voltage cell ``cell`` (a
+        transfer name: ``v_leak``, ``v_reset``, ``v_threshold``,
+        ``e_synin_exc_rev``, ...) giving ``cadc_code``."""
+        t = _transfers()[0][cell]
         return (nominal.cadc_to_mv(cadc_code) - t.c0) / t.c1
 
     @staticmethod
-    def cadc_per_dac():
-        """d CADC code / d voltage-cell LSB."""
-        return _transfers()[0]["v_leak"].c1 / _transfers()[0]["cadc"].c1
+    def cadc_per_dac(cell: str = "v_leak"):
+        """d CADC code / d voltage-cell LSB (inside the cell's rails)."""
+        return _transfers()[0][cell].c1 / _transfers()[0]["cadc"].c1
 
     @staticmethod
     def capacitance_pf(size):

@@ -39,8 +39,10 @@ FEASIBLE_RANGES = {
     # (CapMem 1022, nominal), 1.2 us is reachable for every neuron within 3 sigma of mismatch
     "tau_syn": (1.2e-6, 30e-6, "s"),
     "i_synin_gm": (30, 800, "CapMem LSB"),
-    # the voltage cells reach 0..1226 mV, i.e. CADC -50..256 LSB (nominal), less 3 sigma
-    "e_coba_reversal": (-35, 245, "CADC LSB"),
+    # the reversal cells reach 164..1332 mV, i.e. CADC -9..415 LSB (nominal); 3 sigma of
+    # mismatch (45 mV offset, 6 % gain) lifts the bottom to ~11 LSB; the top is what the
+    # CADC can read (with room for its channel offsets)
+    "e_coba_reversal": (12, 245, "CADC LSB"),
     "e_coba_reference": (60, 160, "CADC LSB"),
     "membrane_capacitance": (0, 63, "LSB"),
     "refractory_time": (40e-9, 32e-6, "s"),

@@ -23,7 +23,7 @@ nothing is taken from a search's last probe:
   ``coba_rest`` / ``coba_psp`` (level, receptor, neuron) hold the points.
 
 Potentials are reported in CADC LSB of the nominal CADC transfer
-((V - 200 mV) / 4 mV), so they compare directly to the targets.
+(``hxsim.transfer``: a CapMem voltage of 70 reads 20, of 550 reads 220), so they compare directly to the targets.
 """
 from __future__ import annotations
 
@@ -309,7 +309,7 @@ def _verify_coba(session, rec, target, neurons, out, put):
         peak_per_na = a * b_ / (a - b_) * (np.exp(-t_pk / a) - np.exp(-t_pk / b_)) / c     # mV per nA of I0
         path = ("excitatory_input", "inhibitory_input")[receptor]
         g = float(np.median(neurons_.get_field(path + ".i_bias_coba")[neurons])) * S.nominal.coba_gain_per_lsb()
-        far_mv = COBA_REST_FRACTIONS[0] * float(np.median(span[receptor][neurons])) * 4.0
+        far_mv = COBA_REST_FRACTIONS[0] * float(np.median(span[receptor][neurons])) * S.nominal.cadc_mv_per_lsb()
         unit = g * far_mv * target.synapse_dac_bias / 1022.0          # nA per row*weight at the farthest rest
         drive.weight = int(np.clip(np.rint(160.0 / peak_per_na / max(unit, 1e-12) / drive.rows), 1, 63))
         drive.apply(session.chip)
@@ -331,7 +331,7 @@ def _verify_coba(session, rec, target, neurons, out, put):
                     base = np.mean(mv[t < 0.95])
                     dev = mv[t > 1.0] - base
                     rest[k, receptor, n] = _to_lsb(base)
-                    psp[k, receptor, n] = float(dev[np.argmax(np.abs(dev))]) / 4.0     # CADC LSB
+                    psp[k, receptor, n] = float(dev[np.argmax(np.abs(dev))]) / S.nominal.cadc_mv_per_lsb()  # LSB
     neurons_.set_field("leak.v_leak", op_leak)
     neurons_.set_field("threshold.enable", op_thr)
     S.SynapseDrive(1, 0).apply(session.chip)

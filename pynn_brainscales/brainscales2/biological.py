@@ -9,7 +9,7 @@ see docs/pynn.md, "Standard cells in biological units".
 The one mapping (calix ``ModelMapping()``; C_hw = 2.3 pF, the nominal capacitance at
 ``membrane_capacitance`` 63):
 
-* time: t_hw = t / 1000; voltage: V_hw = v_offset + 10 V (ModelMapping.v_offset, 1140 mV at present);
+* time: t_hw = t / 1000; voltage: V_hw = v_offset + v_scale V (ModelMapping: 834 mV + 6.86 V at present);
 * a model current I (nA) on a neuron of capacitance cm (nF) is the hardware current
   ``I_hw = 10 * 1000 * C_hw / (1000 cm) * I = 23 I / cm`` nA (the same dV/dt after both scalings);
   a conductance g (uS): ``g_hw = 1000 * C_hw / (1000 cm) * g = 2.3 g / cm`` uS.

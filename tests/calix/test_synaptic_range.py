@@ -15,6 +15,7 @@ from calix.spiking.verify import summary, verify
 
 SUBSET = tuple(range(5, 512, 41))
 G_MAX = 1022 * 4 * S.nominal.g_leak_per_lsb()
+CADC_MV = S.nominal.cadc_mv_per_lsb()        # mV per CADC LSB
 
 
 def _unit(gm, dac):
@@ -33,20 +34,23 @@ def test_tau_syn_drive_gives_both_receptors_the_psp_height(gm, dac, tau_us):
         if events[r] < TAU_SYN_MAX_EVENTS:
             assert 0.95 * TAU_SYN_PSP_MV <= psp[r] <= 1.2 * TAU_SYN_PSP_MV, (r, psp)
         # exc rises, inh falls from the rest: both stay inside the CADC range with mismatch
-        assert TAU_SYN_REST_LSB + 1.25 * psp[r] / 4.0 < 255 and TAU_SYN_REST_LSB - 1.25 * psp[r] / 4.0 > 0
+        assert TAU_SYN_REST_LSB + 1.25 * psp[r] / CADC_MV < 255 and TAU_SYN_REST_LSB - 1.25 * psp[r] / CADC_MV > 0
 
 
 def test_tau_syn_drive_of_the_default_target_is_unchanged():
     size, g, drive, events = tau_syn_drive((500, 500), 600, 63, 10.0, G_MAX)
-    assert size == 63 and drive.rows_pair == (128, 128) and drive.weight_pair == (63, 63)
-    assert events.tolist() == [1, 1]
+    # the leak conductance is at its maximum (G_MAX): a few rows fewer give the aimed-for PSP
+    assert size == 63 and g == pytest.approx(G_MAX) and events.tolist() == [1, 1]
+    unit = S.nominal.cuba_gain_per_lsb() * 500 * 600 / 1022
+    charge = np.array(drive.rows_pair) * np.array(drive.weight_pair) * unit
+    np.testing.assert_allclose(charge / g, TAU_SYN_PSP_MV, rtol=0.02)
 
 
 @pytest.mark.parametrize("gm, dac", [((500, 500), 600), ((800, 30), 1022), ((392, 98), 600), ((30, 30), 30)])
 def test_synin_drive_shifts_each_receptor_by_40_lsb(gm, dac):
     c, tau_s, tau_m = 2.3, np.array([5.0, 10.0]), 20.0
     d = synin_drive(gm, dac, c, tau_s, tau_m)
-    shift_lsb = d[:, 0] * d[:, 1] * _unit(gm, dac) * tau_s * tau_m / (c * d[:, 2]) / 4.0
+    shift_lsb = d[:, 0] * d[:, 1] * _unit(gm, dac) * tau_s * tau_m / (c * d[:, 2]) / CADC_MV
     np.testing.assert_allclose(shift_lsb, SYNIN_SHIFT_LSB, rtol=1e-9)
     assert np.all(d[:, 2] >= 0.5 - 1e-9) or np.all(d[:, 1] == 63)
 
@@ -65,7 +69,7 @@ def test_synapse_drive_per_receptor_rows_and_weights():
 def _reference_lsb(info):
     """Per-weight-LSB current (nA) the way a PyNN front end reads it: one reference drive."""
     rows, weight, period = info["synin_drive"][:3]
-    return info["synin_target_amplitude"][:, None] * 4.0 * 2.3 * period / (
+    return info["synin_target_amplitude"][:, None] * CADC_MV * 2.3 * period / (
         rows * weight * info["tau_syn"] * info["tau_mem"][None])
 
 
@@ -81,7 +85,7 @@ def test_full_strength_receptor_next_to_a_weak_one():
     drives = info["synin_drives"]
     assert drives[1, 1] * drives[0, 2] > drives[0, 1] * drives[1, 2]        # the weak receptor: more per us
     np.testing.assert_allclose(info["synin_drive"], drives[0])               # reference: the stronger's
-    own = info["synin_target_shift"][:, None] * 4.0 * 2.3 * drives[:, 2:3] / (
+    own = info["synin_target_shift"][:, None] * CADC_MV * 2.3 * drives[:, 2:3] / (
         drives[:, 0:1] * drives[:, 1:2] * info["tau_syn"] * info["tau_mem"][None])
     np.testing.assert_allclose(_reference_lsb(info), own, rtol=1e-9)
     assert np.all(np.abs(info["synin_target_shift"] - SYNIN_SHIFT_LSB) < 8)

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.skipif(not _analog_core_available(),
                                 reason="pending: the emulator's analog core is not available")
 
 # CapMem / digital settings of the neurons (raw DAC values)
-V_LEAK, V_RESET, V_THRESHOLD = 600, 580, 640
+# (the threshold cell is the CapMem voltage; leak and reset sit ~320 LSB lower: 320 is ~48 mV above leak 600)
+V_LEAK, V_RESET, V_THRESHOLD = 600, 580, 320
 I_BIAS_LEAK, TAU_SYN, GM = 200, 300, 600
 CAPACITANCE, REFRACTORY_TICKS = 63, 50
 DT_US = 0.1

@@ -181,8 +181,11 @@ def test_madc_samples_decoded_per_neuron():
     assert abs(len(membrane) + len(synin) - n) <= 2 and abs(len(membrane) - len(synin)) <= 1
     assert np.all(np.diff(membrane["time"]) > 0) and 0 <= membrane["time"][0] < 0.001
     assert membrane["time"][-1] < 0.1
-    # ideal chip at rest: membrane at v_leak 500 -> 600 mV -> code 500; synaptic input baseline 300 mV -> 200
-    assert np.all(np.abs(membrane["value"] - 500) <= 1)
+    # ideal chip at rest: membrane at v_leak 500 -> 369.7 mV (nominal transfer) -> code 270;
+    # synaptic input baseline 300 mV -> 200
+    from hxsim.transfer import TRANSFERS_BY_NAME as T
+    rest_code = (T["v_leak"].nominal(500) - T["madc"].c0) / T["madc"].c1
+    assert np.all(np.abs(membrane["value"] - rest_code) <= 1)
     assert np.all(np.abs(synin["value"] - 200) <= 1)
     n1 = grenade.build_chip(net, grenade.route(net)).neuron_block.atomic_neurons[
         halco.AtomicNeuronOnDLS.from_enum(int(net.placement[1][1]))]
@@ -197,8 +200,10 @@ def test_cadc_reads_at_requested_times():
     for i in (0, 2):
         s = res.cadc(pop, i)
         np.testing.assert_allclose(s["time"], [0.01, 0.05])
-        # ideal chip at rest: v_leak 500 -> 600 mV -> CADC code (600 - 200) / 4 = 100
-        assert s["value"].tolist() == [100, 100]
+        # ideal chip at rest: v_leak 500 -> 369.7 mV -> CADC code (369.7 - 189.1) / 2.743 = 66
+        from hxsim.transfer import TRANSFERS_BY_NAME as T
+        code = round(float((T["v_leak"].nominal(500) - T["cadc"].c0) / T["cadc"].c1))
+        assert code == 66 and s["value"].tolist() == [code, code]
     assert len(res.cadc(pop, 1)) == 0
 
 

@@ -93,7 +93,7 @@ def test_merged_compartment_fires_as_one():
     s = Setup()
     s.neuron(atomic(8), cells=dict(i_mem_offset=1000, v_threshold=1000), enable_membrane_offset=True,
              connect_membrane_right=True, enable_threshold_comparator=False)
-    s.neuron(atomic(9), cells=dict(v_threshold=540), address=0x44)
+    s.neuron(atomic(9), cells=dict(v_threshold=250), address=0x44)
     s.start()
     s.wait(100)
     sp = s.run(ideal=True).spikes

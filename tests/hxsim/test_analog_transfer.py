@@ -20,16 +20,28 @@ def test_round_trip_over_the_range(t):
     x = np.arange(t.lo, t.hi + 1)
     if t.form == "linear":
         x = x[x > 0] if t.c0 == 0 else x
+    # inside the saturation limits (a buffer's rails) the map is one to one
+    x = x[(t._f(x) > t.y_min) & (t._f(x) < t.y_max)]
     y = t.forward(x)
     np.testing.assert_array_equal(t.to_dac(y), x)
     # with an instance's mismatch too
+    x = x[(t._f(x) * 1.03 + 2.0 > t.y_min) & (t._f(x) * 1.03 + 2.0 < t.y_max)]
     np.testing.assert_array_equal(t.to_dac(t.forward(x, 1.03, 2.0), 1.03, 2.0), x)
+
+
+def test_buffered_cells_saturate_at_their_rails():
+    t = tr.TRANSFERS_BY_NAME["v_leak"]
+    lo, hi = tr.BUFFER_RAILS_MV
+    assert t.forward(0) == lo and t.forward(1022) == hi
+    assert t.forward(0, 1.0, -30.0) == lo and t.forward(1022, 1.02, 40.0) == hi
+    with pytest.raises(ValueError, match="v_leak"):
+        t.to_dac(lo - 1.0)
 
 
 def test_inverse_rejects_infeasible_values_by_name():
     t = tr.TRANSFERS_BY_NAME["v_leak"]
     with pytest.raises(ValueError, match=r"E_leak = 2000.0 mV .* outside the reachable range "
-                                         r"\[0, 1226.4\] mV of v_leak"):
+                                         r"\[50, 900\] mV of v_leak"):
         t.to_dac([500.0, 2000.0])
     assert t.to_dac([2000.0, -5.0], clip=True).tolist() == [1022, 0]
     tau = tr.TRANSFERS_BY_NAME["i_bias_synin_exc_tau"]
@@ -40,19 +52,21 @@ def test_inverse_rejects_infeasible_values_by_name():
 
 def test_ranges_are_physically_plausible():
     T = tr.TRANSFERS_BY_NAME
-    lo, hi = T["v_leak"].range()
-    assert lo == 0 and 1100 < hi < 1300                       # ~0..1.2 V
+    lo, hi = T["v_threshold"].range()
+    assert 100 < lo < 200 and 1200 < hi < 1400                # the CapMem voltage, ~0.16..1.33 V
+    assert T["v_leak"].range() == tr.BUFFER_RAILS_MV
     assert T["membrane_capacitor_size"].range()[1] == pytest.approx(2.3)
     c = T["membrane_capacitor_size"].forward(63)
     g_lo, g_hi = T["i_bias_leak"].forward(1), T["i_bias_leak"].forward(1022)
-    assert c / g_hi < 1.0 and c / g_lo > 100.0                 # tau_mem 1..100 us reachable
+    assert c / g_hi < 2.0 and c / g_lo > 100.0                 # tau_mem 2..100 us reachable
+    assert c / (4 * g_hi) < 0.5                                # 0.5 us with multiplication
     t_lo, t_hi = T["i_bias_synin_exc_tau"].range()
     assert t_lo <= 1.0 and t_hi >= 100.0
     # the public calibration targets (CADC LSB) lie inside the reachable voltages
     cadc = T["cadc"]
-    for target in (80, 70, 125):
+    for target, cell in ((80, "v_leak"), (70, "v_reset"), (125, "v_threshold")):
         mv = cadc.forward(target)
-        assert 0 < T["v_leak"].to_dac(mv) < 1022
+        assert 0 < T[cell].to_dac(mv) < 1022
 
 
 def test_mismatch_is_deterministic_per_chip_and_absent_when_ideal():

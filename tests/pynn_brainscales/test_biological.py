@@ -150,9 +150,10 @@ def test_parameter_ranges_are_model_units(bio):
         pynn.Population(1, pynn.IF_cond_exp(tau_m=100.0))
     with pytest.raises(ValueError, match=r"tau_refrac = 0 ms .*\[0.04, 32\] ms"):
         pynn.Population(1, pynn.IF_curr_exp(tau_refrac=0.0))
-    with pytest.raises(ValueError, match=r"i_offset = 3 nA .*cm = 1 nF.*\[-2.222, 2.222\] nA"):
-        pynn.Population(1, pynn.IF_curr_exp(i_offset=3.0))
-    pynn.Population(1, pynn.IF_curr_exp(i_offset=3.0, cm=2.0))   # the current range scales with cm
+    # 51.1 nA of the constant-current cell / (6.86 hw mV per mV * 2.3 pF / 1 nF * 1000)
+    with pytest.raises(ValueError, match=r"i_offset = 4 nA .*cm = 1 nF.*\[-3.24, 3.24\] nA"):
+        pynn.Population(1, pynn.IF_curr_exp(i_offset=4.0))
+    pynn.Population(1, pynn.IF_curr_exp(i_offset=4.0, cm=2.0))   # the current range scales with cm
     with pytest.raises(ValueError, match=r"delta_T = 1 mV .*2 mV only"):
         pynn.Population(1, pynn.EIF_cond_exp_isfa_ista(delta_T=1.0))
     with pytest.raises(ValueError, match=r"a = 100 nS .*cm = 0.281 nF"):

@@ -226,10 +226,10 @@ def test_threshold_reset_and_refractory_plateau():
         return spikes, plateau, v
 
     spikes_hi, plateau_hi, v_hi = trace(reset_v_reset=450, refractory_period_refractory_time=60)
-    spikes_lo, plateau_lo, _ = trace(reset_v_reset=250, refractory_period_refractory_time=60)
+    spikes_lo, plateau_lo, _ = trace(reset_v_reset=350, refractory_period_refractory_time=60)
     assert len(spikes_hi) > 5 and len(spikes_lo) > 3
     assert plateau_hi.std() < 5 and plateau_lo.std() < 5                  # flat while refractory
     assert plateau_hi.mean() - plateau_lo.mean() > 30
     assert v_hi.max() < plateau_hi.mean() + 200                            # reset from the threshold
-    more, _, _ = trace(threshold_v_threshold=480, refractory_period_refractory_time=60, reset_v_reset=450)
+    more, _, _ = trace(threshold_v_threshold=200, refractory_period_refractory_time=60, reset_v_reset=450)
     assert len(more) > len(spikes_hi)

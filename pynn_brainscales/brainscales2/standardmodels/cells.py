@@ -32,7 +32,7 @@ SPIKING_EXAMPLE = {
     "inhibitory_input.i_bias_tau": 100,
     "leak.i_bias": 200,
     "threshold.enable": True,
-    "threshold.v_threshold": 550,
+    "threshold.v_threshold": 230,     # ~430 mV: 60 mV above the leak cell 500 (~370 mV)
     "refractory_period.refractory_time": 20,
 }
 
