@@ -15,7 +15,7 @@ them like any container::
 
 See docs/lola.md.
 """
-from ._common import AnalogDisableRefresh, AnalogValue, ContainerArray  # noqa: F401
+from ._common import AnalogDisableRefresh, AnalogValue, ContainerArray, upgraded_key  # noqa: F401
 from .synapse import (ColumnCorrelationRow, ColumnCurrentRow, SynapseCorrelationCalibMatrix,  # noqa: F401
                       SynapseCorrelationCalibRow, SynapseLabelMatrix, SynapseLabelRow, SynapseMatrix,
                       SynapseRow, SynapseWeightMatrix, SynapseWeightRow)

@@ -126,3 +126,29 @@ def test_readout_chain_reads_back_from_the_emulator():
 def test_public_lola_containers_not_emulated_raise(name):
     with pytest.raises(NotImplementedError, match=f"lola.{name} is not emulated"):
         getattr(lola, name)
+
+
+def test_files_written_before_fields_got_their_public_names_load():
+    """Chip files and calibration results written before the renames and additions of
+    haldls.register_map.RENAMED_FIELDS / ADDED_FIELDS still load."""
+    from haldls.register_map import ADDED_FIELDS, RENAMED_FIELDS
+    from calix.common.result import CalibResult
+    names = {f.name for r in haldls.REGISTERS for f in r.fields}
+    assert not set(RENAMED_FIELDS) & names and set(RENAMED_FIELDS.values()) <= names
+    chip = lola.Chip()
+    backend = halco.CommonNeuronBackendConfigOnDLS(1)
+    chip.neuron_block.backends[backend].clock_scale_adaptation_pulse = 5
+    chip.readout_chain.madc.sample_on_positive_edge = False
+    old_name = {new: old for old, new in RENAMED_FIELDS.items()}
+    added = {f for fields in ADDED_FIELDS.values() for f in fields}
+    written_before = {}
+    for k, v in chip.to_arrays().items():
+        head, dot, field = k.rpartition(".")
+        if (dot and field in added) or k.startswith("readout_chain/pad_mux"):
+            continue                                       # not in the old file
+        written_before[f"{head}.{old_name.get(field, field)}" if dot else k] = v
+    assert lola.Chip.from_arrays(written_before) == chip
+    assert lola.upgraded_key("neuron_block/backends.clock_scale_adapt_pulse") == \
+        "neuron_block/backends.clock_scale_adaptation_pulse"
+    result = CalibResult({"neuron_block/backends.clock_scale_adapt_pulse": np.array([2, 6])})
+    assert result.to_chip().neuron_block.backends[backend].clock_scale_adaptation_pulse == 6
