@@ -16,6 +16,7 @@ from .network import (BackgroundSourcePopulation, CADCRecording, DuplicateConnec
                       ExternalSourcePopulation, IndexOutOfRangeError, MADCRecording, MADCSource, Network,
                       NetworkBuilder, NetworkError, PlacementError, Population, PopulationDescriptor, Projection,
                       ProjectionDescriptor, Receptor, RecordingDescriptor, RecordingError, ReceptorError, STP)
+from . import common  # noqa: F401
 from .inputs import InputData, InputGenerator  # noqa: F401
 from .chip import build_chip  # noqa: F401
 from .execution import Snippet, believed_chip, forget, run  # noqa: F401

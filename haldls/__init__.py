@@ -105,3 +105,12 @@ for _cls in (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip, SpikePack3T
     register_type(_cls)
 
 del _reg, _cls
+
+
+def __getattr__(name):
+    # a public container that is not emulated yet says so (haldls/public.py)
+    from .public import missing
+    error = missing(name)
+    if error is not None:
+        raise error
+    raise AttributeError(f"module 'haldls' has no attribute {name!r}")

@@ -388,3 +388,19 @@ REGISTERS = (
 )
 
 REGISTERS_BY_NAME = {r.name: r for r in REGISTERS}
+
+#: Fields renamed to their public names (old name -> new name), so that files written before
+#: (lola chip files, calibration results) still load.
+RENAMED_FIELDS = {
+    "clock_scale_adapt_pulse": "clock_scale_adaptation_pulse",                  # CommonNeuronBackendConfig
+    "iconv_amplifier_sampling_window_start": "iconv_sampling_window_start",     # MADCConfig
+    "iconv_amplifier_sampling_window_end": "iconv_sampling_window_end",         # MADCConfig
+}
+
+#: Fields added to registers after files were written: a file without them loads their default.
+ADDED_FIELDS = {
+    "MADCConfig": ("enable_calibration", "connect_preamp_to_pads", "signal_selection_connect_current_meter",
+                   "signal_selection_connect_active_mux", "signal_selection_connect_debug",
+                   "signal_selection_connect_preamp", "connect_iconv_neuron", "connect_iconv_synapse"),
+    "ReadoutSourceSelection": ("debug_plus", "debug_minus", "current_dac"),
+}

@@ -24,3 +24,22 @@ from .init import (CAPMEM_SETTLING_CYCLES, ASICAdapterBoardInit, ChipInit,  # no
 from .program import ContainerTicket, EventArray, PlaybackProgram, TicketNotReadyError  # noqa: F401
 from .registry import container_for_coordinate, register_container  # noqa: F401
 from .run import RunError, RunTimeInfo, run  # noqa: F401
+
+#: public stadls names the emulated setup has no use for yet (name -> reason)
+NOT_EMULATED = {
+    "ReinitStackEntry": "reinit programs of the multi-user server (the emulator serves one process)",
+    "JboaASICAdapterBoardInit": "the jboa board (the emulated setup carries a Cube board)",
+    "to_portablebinary": "the cereal portable binary format; use DumperDone.to_dict() / from_dict()",
+    "from_portablebinary": "the cereal portable binary format; use DumperDone.to_dict() / from_dict()",
+    "to_binary": "the cereal binary format; use DumperDone.to_dict() / from_dict()",
+    "from_binary": "the cereal binary format; use DumperDone.to_dict() / from_dict()",
+    "to_json": "the cereal JSON format; use DumperDone.to_dict() with the json module",
+    "from_json": "the cereal JSON format; use DumperDone.from_dict() with the json module",
+}
+
+
+def __getattr__(name):
+    reason = NOT_EMULATED.get(name)
+    if reason is not None:
+        raise NotImplementedError(f"stadls.{name} is not emulated: {reason}")
+    raise AttributeError(f"module 'stadls' has no attribute {name!r}")

@@ -123,6 +123,7 @@ class CalibResult:
             raise TypeError(f"to_chip takes a lola.Chip as base, got {type(base).__name__}")
         arrays = base.to_arrays()
         for k, v in self.values.items():
+            k = lola.upgraded_key(k)        # results written before a field got its public name
             if k not in arrays:
                 raise KeyError(f"calibration value {k!r} is not a lola.Chip array")
             arrays[k] = np.asarray(v).astype(np.asarray(arrays[k]).dtype).reshape(np.shape(arrays[k]))

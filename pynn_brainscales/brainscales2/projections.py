@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 from pyNN import common, errors
+from pyNN.connectors import AllToAllConnector, OneToOneConnector
 from pyNN.space import Space
 
 import grenade
@@ -110,7 +111,12 @@ class Projection(common.Projection):
         self._stp = {}
         self._stp_parts = {n: [] for n in short_term_plasticity.PARAMETERS} \
             if isinstance(synapse_type, TsodyksMarkramSynapse) else {}
-        connector.connect(self)
+        if isinstance(connector, OneToOneConnector) and self.shape == (1, 1):
+            # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
+            # apart; all-to-all makes the same single connection with the same parameters
+            AllToAllConnector(safe=connector.safe, callback=connector.callback).connect(self)
+        else:
+            connector.connect(self)
         self._stp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stp_parts.items()}
         del self._stp_parts
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
@@ -303,6 +309,34 @@ class Projection(common.Projection):
         n = len(getattr(self, "_pre", ()))       # 0 while the connector runs
         return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}"
                 + (f", {n} connections)" if n else ")"))
+
+    @property
+    def placed_connections(self):
+        """Per connection (in the order of ``connections``), the list of hardware synapses that
+        realise it (``grenade.PlacedConnection``: ``weight``, ``synapse_row`` a
+        ``SynapseRowOnDLS``, ``synapse_on_row``), from the last routing (after ``run()`` or
+        ``run(None, RunCommand.PREPARE)``).  RuntimeError before any routing;
+        NotImplementedError for a partitioned network (its connections span executions)."""
+        st = simulator.state
+        snip = getattr(st, "_routed_snippet", None)
+        if st._routing is None or snip is None:
+            raise RuntimeError(f"{self._describe()}: no routing yet; call run() or run(None, RunCommand.PREPARE) "
+                               "first")
+        if snip.instances:
+            raise NotImplementedError("Projection.placed_connections of a network partitioned into several "
+                                      "executions")
+        placed = {}
+        for index, (prj, pre_root, post_root, pre, post) in enumerate(snip.projection_sources):
+            if prj is not self:
+                continue
+            synapses = grenade.get_placed_connections(st._routing, grenade.ProjectionDescriptor(index))
+            for a, b_, syn in zip(pre.tolist(), post.tolist(), synapses):
+                placed[(id(pre_root), id(post_root), a, b_)] = syn
+        pre_roots, pre_root_of, pre_index = self._pre_map[:3]
+        post_roots, post_root_of, post_index = self._post_map[:3]
+        return [placed.get((id(pre_roots[pre_root_of[i]]), id(post_roots[post_root_of[j]]),
+                            int(pre_index[i]), int(post_index[j])), [])
+                for i, j in zip(self._pre.tolist(), self._post.tolist())]
 
     def _connection_groups(self, stp_pairs=None):
         """[(pre root population, post root population, pre indices, post indices (in the roots),

@@ -149,6 +149,8 @@ class _Snippet:
     timed_writes: Any = None             # grenade.TimedWrites of the current sources (or None)
     source_samples: List[Tuple[Any, Any]] = field(default_factory=list)   # (recorded source, samples)
     constant_current_held: Dict[Any, Dict[int, Tuple]] = field(default_factory=dict)  # at t_stop
+    # grenade projection -> (PyNN projection, pre root, post root, pre indices, post indices)
+    projection_sources: List[Tuple] = field(default_factory=list)
 
 
 class State(common.control.BaseState):
@@ -184,6 +186,18 @@ class State(common.control.BaseState):
         self._calib_chip = None
         self.clear()
 
+    @property
+    def grenade_chip_config(self):
+        """The ``lola.Chip`` the network is written on (public name): a copy of ``initial_config``
+        (else a default chip) made at the first access after ``setup``, which then is the initial
+        configuration; changes made to it before a run take effect."""
+        import lola
+        init = self.initial_config
+        if init is None or init is not getattr(self, "_own_chip_config", None):
+            chip = lola.Chip() if init is None else (init.to_chip() if hasattr(init, "to_chip") else init).copy()
+            self.initial_config = self._own_chip_config = chip
+        return self.initial_config
+
     # -- lifecycle ----------------------------------------------------------------------
     def clear(self):
         self.populations = []
@@ -193,6 +207,7 @@ class State(common.control.BaseState):
         self.id_counter = 0
         self.segment_counter = -1
         self._routing = None
+        self._routed_snippet = None
         self._routing_key = None
         self._instance_routings = {}     # partitioned networks: execution -> (topology key, routing)
         self.execution_instances = []    # ExecutionInstanceData of the last execution
@@ -361,6 +376,7 @@ class State(common.control.BaseState):
                 self._instance_routings[instance] = (snip.key, routing)
             self.statistics = {"routing": routing.statistics}
             return routing
+        self._routed_snippet = snip            # Projection.placed_connections reads its projections
         if self._routing is not None and snip.key == self._routing_key:
             return self._routing
         routing = self._route_network(snip)
@@ -641,6 +657,7 @@ class State(common.control.BaseState):
         replay = {}                     # Slice of an earlier execution -> its host source here
         names = []
         groups = []
+        sources_of = []
         stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
             for pre_root, post_root, pre, post, w, delay, stp in prj._connection_groups(stp_pairs):
@@ -670,6 +687,7 @@ class State(common.control.BaseState):
                                 replay[sl] = b.add(grenade.ExternalSourcePopulation(sl.size))
                             pre_d = replay[sl]
                         groups.append((prj, pre_d, descr[post_root], pre[sel] - sl.start, post[sel], w[sel], None))
+                        sources_of.append((prj, pre_root, post_root, pre[sel], post[sel]))
                     continue
                 if on_chip:
                     pre_d = descr[pre_root]
@@ -679,10 +697,13 @@ class State(common.control.BaseState):
                         sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
                     pre_d = sources[key]
                 groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
+                sources_of.append((prj, pre_root, post_root, pre, post))
+        projection_sources = []
         try:
-            for prj, pre_d, post_d, pre, post, w, stp in groups:
+            for (prj, pre_d, post_d, pre, post, w, stp), source in zip(groups, sources_of):
                 if len(pre) == 0:
                     continue
+                projection_sources.append(source)
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
                                          max_weight=prj._max_weight, post_compartment=prj._post_compartment,
@@ -730,7 +751,8 @@ class State(common.control.BaseState):
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
                         cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map,
                         timed_writes=grenade.TimedWrites.concatenate(timed) if timed else None,
-                        source_samples=samples, constant_current_held=held_after)
+                        source_samples=samples, constant_current_held=held_after,
+                        projection_sources=projection_sources)
 
     def _slice_config(self, pop, lo, hi, placement, first):
         """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a
