@@ -144,7 +144,9 @@ def ringing(a):
     before, on, off = (np.asarray(x).ravel().astype(float) for x in v)
     baseline, plateau = before.mean(), on[-len(on) // 5:].mean()
     assert plateau > baseline + 50                       # the step lifts the membrane
-    assert abs(off[-len(off) // 5:].mean() - baseline) < 5   # and it comes back
+    # and it comes back (to within a tenth of the step: slow adaptation, tau_w up to ~1 ms hardware,
+    # has not fully settled in either window)
+    assert abs(off[-len(off) // 5:].mean() - baseline) < 0.1 * (plateau - baseline)
     return baseline, on.max() - plateau, baseline - off.min()
 
 

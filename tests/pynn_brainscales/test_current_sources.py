@@ -214,8 +214,10 @@ def test_hardware_units_take_hardware_nanoampere():
             before = v[(t > 0.01) & (t < 0.049)]
             assert before.std() < 2
             shifts.append(v[t > 0.15].mean() - before.mean())
-        # nominal: 8 nA / (300 x 0.0025 uS) = 10.7 mV hardware
-        assert shifts[0] == pytest.approx(8.0 / 0.75, rel=0.2)
+        # nominal: 8 nA / (300 x the leak conductance per LSB) in hardware mV (MADC: 1 mV per LSB)
+        from hxsim.transfer import TRANSFERS_BY_NAME
+        g_leak = TRANSFERS_BY_NAME["i_bias_leak"].nominal(300)
+        assert shifts[0] == pytest.approx(8.0 / g_leak, rel=0.2)
         assert shifts[1] / shifts[0] == pytest.approx(2.0, rel=0.15)
     finally:
         pynn.end()
@@ -238,10 +240,10 @@ def test_errors(bio):
         pynn.StepCurrentSource(times=[1.0], amplitudes=[0.1, 0.2])
     with pytest.raises(ValueError, match="stop"):
         pynn.DCSource(amplitude=0.1, start=10.0, stop=5.0)
-    # beyond the constant current's reach (2.22 nA at cm = 1 nF): named source, neuron, time, range
-    big = pynn.DCSource(amplitude=3.0, start=5.0)
+    # beyond the constant current's reach (a few nA at cm = 1 nF): named source, neuron, time, range
+    big = pynn.DCSource(amplitude=30.0, start=5.0)
     big.inject_into(nrn)
-    with pytest.raises(ValueError, match=r"DCSource.*neuron 0: 3 nA at t = 5 ms.*\[-2\.22\d*, 2\.22\d*\] nA"):
+    with pytest.raises(ValueError, match=r"DCSource.*neuron 0: 30 nA at t = 5 ms.*\[-(\d\.\d+), \1\] nA"):
         pynn.run(10.0)
     big.amplitude = -1.0
     pynn.run(10.0)                                       # a sink within reach runs

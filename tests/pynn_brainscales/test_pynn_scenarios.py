@@ -139,9 +139,7 @@ SKIPS = {
     "test_recording.test_record_vm_and_gsyn_from_assembly": GSYN,
     "test_recording.test_sampling_interval": ANALOGSIGNAL,
     "test_recording.test_mix_procedural_and_oo": ANALOGSIGNAL,
-    "test_recording.test_record_with_filename": (
-        "injects DCSource(amplitude=2.5 nA) into IF_curr_exp with cm = 1 nF: beyond the chip's constant current "
-        "(|I| <= 2.22 nA x cm / nF: i_mem_offset reaches 51.1 nA of hardware current), ValueError"),
+    "test_recording.test_record_with_filename": ANALOGSIGNAL,
     "test_scenario1.test_scenario1a": NO_CELL % "IF_cond_alpha",
     "test_scenario2.test_scenario2": (
         "v_rest = v_reset = 0 mV, v_thresh = 10 mV: outside the chip's calibrated voltages (v_rest -74..-30 mV), "
