@@ -27,7 +27,8 @@ from . import utils  # noqa: F401  (public: pynn.utils.chip_plotter)
 from . import partitioning  # noqa: F401
 from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
-                                   SpikeSourcePoisson, SpikeSourcePoissonOnChip,
+                                   SpikeSourcePoisson, SpikeSourceGamma, SpikeSourcePoissonRefractory,
+                                   SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
 from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
 from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
@@ -302,5 +303,5 @@ def get_backend_statistics():
 def list_standard_models():
     """The cell types of this backend."""
     return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson,
-                              SpikeSourcePoissonOnChip, IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)
+                              SpikeSourceGamma, SpikeSourcePoissonRefractory, SpikeSourcePoissonOnChip, IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)
             if isinstance(obj, type) and issubclass(obj, StandardCellType)]

@@ -322,20 +322,22 @@ class State(common.control.BaseState):
                         instances=subs)
 
     def _check_host_spikes(self, t0, t1):
-        """ValueError before drawing Poisson trains that can never fit into one program (at best
+        """ValueError before drawing random host trains (SpikeSourcePoisson, SpikeSourceGamma,
+        SpikeSourcePoissonRefractory: ``mean_rates``) that can never fit into one program (at best
         3 spikes per FPGA program word): the trains alone would take gigabytes of host memory."""
-        from .standardmodels import SpikeSourcePoisson
         expected = []
         for pop in self.populations:
-            if isinstance(pop.celltype, SpikeSourcePoisson):
-                p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,))
-                     for k in ("rate", "start", "duration")}
-                span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
-                expected.append((float(np.sum(p["rate"] * span) / 1000.0), pop))
+            if pop.celltype.is_on_chip or not hasattr(pop.celltype, "mean_rates"):
+                continue
+            getattr(pop.celltype, "check_population", lambda population: None)(pop)  # set() may mix values
+            rate = pop.celltype.mean_rates(pop._parameters, pop.size)
+            p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,)) for k in ("start", "duration")}
+            span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
+            expected.append((float(np.sum(rate * span) / 1000.0), pop))
         total = sum(n for n, _ in expected)
         if total > HOST_SPIKES_MAX:
             n, pop = max(expected, key=lambda e: e[0])
-            raise ValueError(f"SpikeSourcePoisson inputs of this run ({t0:g}..{t1:g} ms) would send about {total:.3g} "
+            raise ValueError(f"Random host inputs of this run ({t0:g}..{t1:g} ms) would send about {total:.3g} "
                              f"spikes from the host ({n:.3g} from population {pop.label!r}), more than one program can "
                              f"carry (at most {HOST_SPIKES_MAX} spikes: {MAX_PROGRAM_WORDS} FPGA program words of at "
                              f"most 3 spikes); lower the rates or run shorter spans (consecutive run() calls continue "

@@ -106,14 +106,10 @@ SKIPS = {
     "test__simulation_control.test_setup": ANALOGSIGNAL,
     "test_cell_types.test_EIF_cond_alpha_isfa_ista": NO_CELL % "EIF_cond_alpha_isfa_ista",
     "test_cell_types.test_HH_cond_exp": NO_CELL % "HH_cond_exp",
-    "test_cell_types.test_SpikeSourceGamma": (
-        "uses SpikeSourceGamma: the backend's host spike sources are SpikeSourceArray and SpikeSourcePoisson"),
-    "test_cell_types.test_SpikeSourcePoissonRefractory": (
-        "uses SpikeSourcePoissonRefractory: the backend's host spike sources are SpikeSourceArray and "
-        "SpikeSourcePoisson"),
     "test_cell_types.test_issue511": (
-        "expects InvalidParameterValueError for unsorted spike_times; the backend accepts them and sends them "
-        "sorted (SpikeSourceArray.check_values)"),
+        "expects InvalidParameterValueError for unsorted spike_times (PyNN's NEST, NEURON and Brian2 backends "
+        "raise it); the public pynn-brainscales accepts them (it sorted each train before sending it, its present "
+        "version hands them to grenade unchecked), and so does this backend: it sorts them"),
     "test_cell_types.test_composed_neuron_model_homogeneous_receptors": (
         "uses PointNeuron with AdExp/LIF and three receptors (AMPA, NMDA, GABAA; alpha-shaped PSRs): the chip's "
         "neuron has one excitatory and one inhibitory exponential synaptic input"),
