@@ -1,5 +1,6 @@
-"""Recorder: spikes of all neurons; analog variables on the MADC (<= 2 neurons, any variable)
-or the membrane on the CADC (many neurons, sampled every ``sampling_interval``); the analog
+"""Recorder: spikes of all neurons; analog variables on the MADC (two neurons per execution, more
+re-run the network; one variable per neuron) or the membrane on the CADC (many neurons, sampled
+every ``sampling_interval``); the analog
 pads (``device="pad_0"`` ... ``"pad_1_unbuffered"``) are accepted and return no data, as public.
 
 Data of the current segment are kept per recorder and appended run after run (continued
@@ -85,8 +86,9 @@ class Recorder(recording.Recorder):
 
     # -- what is recorded -------------------------------------------------------------------
     def record(self, variables, ids, sampling_interval=None, locations=None, device=None):
-        """PyNN's record plus ``device``: ``"madc"`` (default; at most two neurons, one even and one
-        odd column, every analog variable) or ``"cadc"`` (membrane ``v`` of any number of neurons,
+        """PyNN's record plus ``device``: ``"madc"`` (default; every analog variable, one per neuron;
+        two neurons, one even and one odd column, per execution: more neurons re-run the network,
+        see docs/pynn.md) or ``"cadc"`` (membrane ``v`` of any number of neurons,
         sampled every ``sampling_interval`` ms, default 1 us of hardware time).  The standard cells
         in biological units default to ``"auto"``: "v" on the MADC while it fits (two neurons in
         columns of different parity), else on the CADC every 0.1 ms."""
@@ -126,12 +128,6 @@ class Recorder(recording.Recorder):
         if self._device.get("v") != "cadc":
             return []
         return sorted((int(self.population.id_to_index(i)), loc) for i, loc in self._sites("v"))
-
-    def analog_indices(self, var):
-        """Population indices of the neurons recording ``var`` on the MADC."""
-        if self._device.get(var, "madc") != "madc":
-            return []
-        return sorted(self.population.id_to_index(int(i)) for i in self._variable_ids(var))
 
     def cadc_indices(self):
         """Population indices of the neurons whose membrane is sampled by the CADC."""
@@ -187,7 +183,8 @@ class Recorder(recording.Recorder):
             raise ValueError("sampling_interval is not supported on the MADC (it samples continuously); "
                              "use device='cadc' for a chosen interval")
         self._device[name] = "madc"
-        # count MADC channels over all populations and variables: one per (neuron, compartment)
+        # one analog variable per MADC site (neuron, compartment) over all populations; the sites
+        # are read two per execution (one even, one odd column), more sites take more executions
         per_site = {}
         for pop in simulator.state.populations:
             for v, ids in pop.recorder.recorded.items():
@@ -200,10 +197,6 @@ class Recorder(recording.Recorder):
         if multi:
             raise ValueError(f"MADC recording: one analog variable per neuron, neuron id {_site(multi[0])} would "
                              f"record {sorted(per_site[multi[0]])}")
-        if len(per_site) > 2:
-            what = "neurons" if all(loc is None for _, loc in per_site) else "neurons or compartments"
-            raise ValueError(f"MADC recording supports recording at most two {what} (one in an even and one "
-                             f"in an odd column), got {len(per_site)}; use device='cadc' for more neurons")
 
     def _record_pad(self, name, new_ids, device):
         """Connect ``name`` of the neurons ``new_ids`` to an analog output pad (public
