@@ -42,7 +42,17 @@ DEFAULT_ALLOWED_FAILURES = 0.02
 
 
 def _kind_and_options(target, options):
-    from . import spiking
+    from . import hagen, spiking
+    if isinstance(target, (hagen.HagenCalibTarget, hagen.HagenSyninCalibTarget)):
+        expected = hagen.HagenCalibOptions if isinstance(target, hagen.HagenCalibTarget) \
+            else hagen.HagenSyninCalibOptions
+        if options is None:
+            options = expected()
+        if not isinstance(options, expected):
+            raise TypeError(f"a {type(target).__name__} needs {expected.__name__}, got {type(options).__name__}")
+        if isinstance(target, hagen.HagenSyninCalibTarget):
+            target.calibrate(None, options)     # raises NotImplementedError naming the feature
+        return "hagen", target, options
     if isinstance(target, spiking.NeuronModelTarget):
         target = spiking.SpikingCalibTarget(neuron_target=target)
     if isinstance(target, spiking.SpikingCalibTarget):
@@ -52,7 +62,7 @@ def _kind_and_options(target, options):
             raise TypeError(f"a SpikingCalibTarget needs SpikingCalibOptions, got {type(options).__name__}")
         return "spiking", target, options
     raise TypeError(f"calix.calibrate cannot calibrate a {type(target).__name__}; "
-                    "use calix.spiking.SpikingCalibTarget")
+                    "use calix.spiking.SpikingCalibTarget or calix.hagen.HagenCalibTarget")
 
 
 @contextlib.contextmanager
@@ -70,8 +80,10 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
               allowed_failures: float = DEFAULT_ALLOWED_FAILURES) -> CalibResult:
     """Calibrate the chip behind ``connection`` for ``target``; cached.
 
-    :param target: a :class:`calix.spiking.SpikingCalibTarget` (hardware units)
-        or a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA)
+    :param target: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
+        a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
+        :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
+        :class:`calix.hagen.HagenCalibResult`)
     :param options: the matching options (default: default options)
     :param cache_paths: cache directories, searched in order, the first one
         written; None = ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``;
@@ -93,7 +105,7 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
     target.check()
     cache = CalibCache(cache_paths, read_only=cache_read_only)
     with _connection(connection) as conn:
-        chip_id = conn.get_unique_identifier()
+        chip_id = conn.get_unique_identifier()[0]
         key = cache_key(kind, target, options, chip_id, __version__)
         result = cache.load(kind, key, chip_id, __version__) if cache.paths else None
         if result is not None:

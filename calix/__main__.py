@@ -4,6 +4,8 @@
     python -m calix --chip-id 3 --target leak=80,threshold=130,tau_mem=12e-6 --out calib.json
     python -m calix --chip-id 3 --model v_rest=-65,v_thresh=-52,tau_m=20 --out calib.npz
     python -m calix --chip-id 3 --default          # the cached default calibration (path printed)
+    python -m calix --chip-id 3 --nightly          # the nightly/weekly files of the chip (directory printed)
+    python -m calix --chip-id 3 --hagen --out hagen.npz    # hagen mode (integrators), default target
 
 ``--target`` takes ``NeuronCalibTarget`` fields in hardware units (CADC LSB,
 seconds, CapMem LSB; ``tau_syn`` / ``i_synin_gm`` as ``a:b`` for exc:inh),
@@ -78,6 +80,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output file (.npz or .json)")
     p.add_argument("--default", action="store_true", help="make/load the default calibration of the chip and "
                    "print its cache path")
+    p.add_argument("--nightly", action="store_true", help="make the nightly and weekly calibration files of the "
+                   "chip (latest/, latest-weekly/) if missing and print their directory")
+    p.add_argument("--hagen", action="store_true", help="calibrate for hagen mode (HagenCalibTarget defaults)")
     p.add_argument("--cache-dir", help="cache directory (default $CALIX_CACHE_DIR or ~/.cache/openhx/calix)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--ideal", action="store_true", help="an emulated chip without mismatch")
@@ -92,17 +97,25 @@ def main(argv=None) -> int:
         if args.out:
             result.to_file(args.out)
         return 0
+    if args.nightly:
+        from calix import nightly
+        print(nightly.ensure(args.chip_id, root=args.cache_dir, progress=not args.quiet))
+        return 0
     if not args.out:
-        p.error("--out is required (or --default)")
-    try:
-        target = build_target(args)
-    except (ValueError, TypeError, argparse.ArgumentTypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    options = spiking.SpikingCalibOptions()
-    if args.neurons:
-        parts = [int(x) for x in args.neurons.split(":")]
-        options = spiking.SpikingCalibOptions(neurons=tuple(range(*parts)))
+        p.error("--out is required (or --default, --nightly)")
+    neurons = tuple(range(*[int(x) for x in args.neurons.split(":")])) if args.neurons else None
+    if args.hagen:
+        from calix import hagen
+        if args.target or args.model or args.target_file:
+            p.error("--hagen takes the default HagenCalibTarget (no --target/--model/--target-file)")
+        target, options = hagen.HagenCalibTarget(), hagen.HagenCalibOptions(neurons=neurons)
+    else:
+        try:
+            target = build_target(args)
+        except (ValueError, TypeError, argparse.ArgumentTypeError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        options = spiking.SpikingCalibOptions(neurons=neurons)
     # the connection's identity does not (yet) include the ideal flag: never cache ideal chips
     cache = [] if args.no_cache or args.ideal else [args.cache_dir] if args.cache_dir else None
     import hxcomm

@@ -130,6 +130,11 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 	su.drivers = vec<int64_t>(g["drivers"], "drivers");
 	su.neuron_reset_atomic = vec<int64_t>(g["neuron_reset_atomic"], "neuron_reset_atomic");
 	su.neuron_reset_quad = vec<int64_t>(g["neuron_reset_quad"], "neuron_reset_quad");
+	if (g.contains("board_mux1_pad")) {
+		su.board_mux1_pad = vec<int64_t>(g["board_mux1_pad"], "board_mux1_pad");
+		su.board_mux2_dac = vec<int64_t>(g["board_mux2_dac"], "board_mux2_dac");
+		su.board_dac_full_scale_mv = vec<double>(g["board_dac_full_scale_mv"], "board_dac_full_scale_mv");
+	}
 	try {
 		return std::make_unique<ChipCore>(std::move(su));
 	} catch (std::invalid_argument const& e) {

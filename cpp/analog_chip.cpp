@@ -11,6 +11,7 @@ namespace hxsim {
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 constexpr double cycle_us = 0.008; // one FPGA cycle
 constexpr uint32_t num_neurons = 512;
 constexpr uint32_t num_rows = 256;
@@ -157,7 +158,8 @@ struct ChipCore::Impl
 		FieldId bg_enable, bg_random, bg_period, bg_seed, bg_mask, bg_rate, bg_label;
 		FieldId madc_samples, madc_scaling, madc_scale, madc_dummy, madc_initial, madc_length;
 		FieldId mc_start, mc_stop, mc_continuous;
-		FieldId rss_odd, rss_even;
+		FieldId rss_odd, rss_even, rss_debug_plus, rss_debug_minus;
+		FieldId pad_debug, sr_mux1, sr_mux2, dac_value, dac_enable;
 		FieldId cadc_enable, cadc_offset, cadc_samples;
 	} f;
 	RegisterId r_neuron_reset, r_neuron_reset_quad, r_correlation_reset, r_post_pulse, r_padi_event,
@@ -302,6 +304,12 @@ struct ChipCore::Impl
 	std::vector<uint8_t> line_source[2];
 	uint32_t madc_select_length = 0, madc_initial = 0;
 	uint32_t mux_lines[2] = {0, 0}; // bit 0 even line, bit 1 odd line, per mux
+	// the pad debug lines (0: debug_plus = pad 0, 1: debug_minus = pad 1): the voltage a
+	// board DAC drives onto the pad (mV), NaN while nothing drives it; per mux, which of
+	// the two debug lines it connects (bit 0 plus, bit 1 minus)
+	double debug_mv[2] = {nan_value, nan_value};
+	uint32_t mux_debug[2] = {0, 0};
+	bool board = false;
 	bool madc_dummy = false;
 	double madc_period_cycles = 34.0 / 8.0;
 	bool madc_on = false, madc_continuous = false;
@@ -365,6 +373,7 @@ struct ChipCore::Impl
 	void decode_drivers(ConfigView const& v);
 	void decode_background(ConfigView const& v, uint64_t now);
 	void decode_readout(ConfigView const& v);
+	void decode_pads(ConfigView const& v);
 	void decode_corr(ConfigView const& v);
 	void reset_state();
 	void apply_event(Pending const& e);
@@ -612,6 +621,20 @@ void ChipCore::Impl::resolve(RegisterMap const& map)
 	f.mc_continuous = F("MADCControl.enable_continuous_sampling");
 	f.rss_odd = F("ReadoutSourceSelection.neuron_odd");
 	f.rss_even = F("ReadoutSourceSelection.neuron_even");
+	board = !setup.board_mux1_pad.empty();
+	if (board) {
+		f.rss_debug_plus = F("ReadoutSourceSelection.debug_plus");
+		f.rss_debug_minus = F("ReadoutSourceSelection.debug_minus");
+		f.pad_debug = F("PadMultiplexerConfig.debug_to_pad");
+		f.sr_mux1 = F("ShiftRegister.select_analog_readout_mux_1_input");
+		f.sr_mux2 = F("ShiftRegister.select_analog_readout_mux_2_input");
+		f.dac_value = F("DACChannel.value");
+		f.dac_enable = F("DACControl.enable_channel");
+		if (map.reg(map.field(f.dac_value).reg).size != setup.board_dac_full_scale_mv.size())
+			fail("board_dac_full_scale_mv needs one entry per DACChannel");
+		if (map.reg(map.field(f.pad_debug).reg).size != 2)
+			fail("there must be 2 PadMultiplexerConfig instances (one per pad)");
+	}
 	f.cadc_enable = F("CADCConfig.enable");
 	f.cadc_offset = F("CADCChannelConfig.offset");
 	f.cadc_samples = F("CADCSampleQuad.samples");
@@ -648,7 +671,9 @@ void ChipCore::Impl::resolve(RegisterMap const& map)
 	w_synapses = regs({"SynapseWeightQuad", "SynapseLabelQuad", "SynapseCorrelationCalibQuad"});
 	w_drivers = regs({"SynapseDriverConfig", "CommonSTPConfig"});
 	w_background = regs({"BackgroundSpikeSource"});
-	w_readout = regs({"NeuronConfig", "ReadoutSourceSelection", "MADCConfig"});
+	w_readout = board ? regs({"NeuronConfig", "ReadoutSourceSelection", "MADCConfig", "PadMultiplexerConfig",
+	                          "ShiftRegister", "DACChannel", "DACControl"})
+	                  : regs({"NeuronConfig", "ReadoutSourceSelection", "MADCConfig"});
 	w_corr = regs({"ColumnCorrelationQuad"});
 	resolved = true;
 }
@@ -1057,11 +1082,37 @@ void ChipCore::Impl::decode_readout(ConfigView const& v)
 		line_a[l] = line_b[l] = line_value(l);
 		line_jump[l] = false;
 	}
+	if (board)
+		decode_pads(v);
 	madc_dummy = v.get(f.madc_dummy, 0) != 0;
 	madc_initial = uint32_t(v.get(f.madc_initial, 0));
 	madc_select_length = uint32_t(v.get(f.madc_length, 0));
 	double const div = v.get(f.madc_scaling, 0) ? double(v.get(f.madc_scale, 0)) + 1.0 : 1.0;
 	madc_period_cycles = k_madc_period_ns * div / 8.0;
+}
+
+void ChipCore::Impl::decode_pads(ConfigView const& v)
+{
+	// board: mux 1 joins one chip pad to the analog line, mux 2 one DAC channel
+	int64_t pad = -1, dac = -1;
+	uint32_t const m1 = uint32_t(v.get(f.sr_mux1, 0)), m2 = uint32_t(v.get(f.sr_mux2, 0));
+	if (m1 < setup.board_mux1_pad.size())
+		pad = setup.board_mux1_pad[m1];
+	if (m2 < setup.board_mux2_dac.size())
+		dac = setup.board_mux2_dac[m2];
+	double line = nan_value;
+	if (dac >= 0) {
+		uint32_t const channels = v.lanes(f.dac_enable);
+		bool const enabled = v.get(f.dac_enable, uint32_t(dac) / channels, uint32_t(dac) % channels) != 0;
+		double const full = setup.board_dac_full_scale_mv[size_t(dac)];
+		if (enabled && full > 0.0)
+			line = full * double(v.get(f.dac_value, uint32_t(dac))) / double(v.map().field(f.dac_value).mask);
+	}
+	// chip: a pad reaches its debug line only through PadMultiplexerConfig.debug_to_pad
+	for (uint32_t p = 0; p < 2; ++p)
+		debug_mv[p] = (int64_t(p) == pad && v.get(f.pad_debug, p)) ? line : nan_value;
+	for (uint32_t m_ = 0; m_ < 2; ++m_)
+		mux_debug[m_] = (v.get(f.rss_debug_plus, 0, m_) ? 1u : 0u) | (v.get(f.rss_debug_minus, 0, m_) ? 2u : 0u);
 }
 
 void ChipCore::Impl::decode_corr(ConfigView const& v)
@@ -1220,6 +1271,11 @@ void ChipCore::Impl::emit_samples(double limit, EventSink& sink)
 			for (uint32_t l = 0; l < 2; ++l)
 				if (lines & (1u << l)) {
 					sum += line_jump[l] ? line_a[l] : line_a[l] + frac * (line_b[l] - line_a[l]);
+					++count;
+				}
+			for (uint32_t p = 0; p < 2; ++p)
+				if ((mux_debug[channel & 1] & (1u << p)) && !std::isnan(debug_mv[p])) {
+					sum += debug_mv[p];
 					++count;
 				}
 			if (count == 0) {

@@ -50,6 +50,13 @@ struct ChipSetup
 	std::vector<int64_t> drivers; // 256 x 6
 	std::vector<int64_t> neuron_reset_atomic;
 	std::vector<int64_t> neuron_reset_quad; // 128 x 4
+
+	// The board around the chip (hxsim/analog.py board_tables()): which chip pad the
+	// shift register's readout mux 1 joins to the board's analog line (-1: none), which
+	// board DAC channel drives the line for each mux 2 input (-1: none), and each DAC
+	// channel's full-scale voltage in mV (0: drives no analog line). Empty: no board.
+	std::vector<int64_t> board_mux1_pad, board_mux2_dac;
+	std::vector<double> board_dac_full_scale_mv;
 };
 
 class ChipCore final : public AnalogCore

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import halco as _halco
 from halco import *  # noqa: F401,F403
+from halco import common  # noqa: F401  (public: pyhalco_common)
 from lola.morphology_coordinates import (AtomicNeuronOnLogicalNeuron, CompartmentOnLogicalNeuron,  # noqa: F401
                                          LogicalNeuronCompartments, LogicalNeuronOnDLS,
                                          NeuronColumnOnLogicalNeuron, NeuronRowOnLogicalNeuron)

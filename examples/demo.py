@@ -54,7 +54,7 @@ def main():
 
     with hxcomm.ManagedConnection() as connection:
         info = stadls.run(connection, program)
-        print(f"connection: {connection.get_unique_identifier()}")
+        print(f"connection: {connection.get_unique_identifier()[0]}")
 
     print(f"program: {program.size_to_fpga()} instruction words, "
           f"encode {info.encode_duration * 1e3:.2f} ms, execute {info.execution_duration * 1e3:.2f} ms, "

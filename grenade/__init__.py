@@ -15,11 +15,13 @@ See docs/grenade.md.
 from .network import (BackgroundSourcePopulation, CADCRecording, DuplicateConnectionError,  # noqa: F401
                       ExternalSourcePopulation, IndexOutOfRangeError, MADCRecording, MADCSource, Network,
                       NetworkBuilder, NetworkError, PlacementError, Population, PopulationDescriptor, Projection,
-                      ProjectionDescriptor, Receptor, RecordingDescriptor, RecordingError, ReceptorError)
+                      ProjectionDescriptor, Receptor, RecordingDescriptor, RecordingError, ReceptorError, STP)
+from . import common  # noqa: F401
 from .inputs import InputData, InputGenerator  # noqa: F401
 from .chip import build_chip  # noqa: F401
 from .execution import Snippet, believed_chip, forget, run  # noqa: F401
 from .results import ExecutionTimeInfo, Results  # noqa: F401
+from .timed_writes import TimedWrites  # noqa: F401
 from .routing import (LabelGroup, PlacedConnection, RoutingError, RoutingResult, RoutingStatistics,  # noqa: F401
                       get_placed_connections, requires_routing, route, update_routing)
 
@@ -29,5 +31,6 @@ __all__ = [
     "IndexOutOfRangeError", "LabelGroup", "MADCRecording", "MADCSource", "Network", "NetworkBuilder",
     "NetworkError", "PlacedConnection", "PlacementError", "Population", "PopulationDescriptor", "Projection",
     "ProjectionDescriptor", "Receptor", "RecordingDescriptor", "RecordingError", "ReceptorError", "RoutingError",
-    "RoutingResult", "RoutingStatistics", "get_placed_connections", "requires_routing", "route", "update_routing",
+    "RoutingResult", "RoutingStatistics", "STP", "TimedWrites", "get_placed_connections", "requires_routing", "route",
+    "update_routing",
 ]

@@ -96,7 +96,9 @@ class ChipSpec:
     neurons: Dict[str, np.ndarray]          # full AtomicNeuron column table (512 rows per path)
     current_rows: np.ndarray                # (2, 2, 256) bool [receptor, hemisphere, column]
     crossbar: np.ndarray                    # (2, 76) mask, target
-    drivers: np.ndarray                     # (2, 128, 4): receiver, mask, mode top, mode bottom
+    drivers: np.ndarray                     # (2, 128, 7): receiver, mask, mode top, mode bottom, STP
+                                            # enable, utilization, recovery
+    stp_clock: np.ndarray                   # (2, 2): enable_recovery_clock, recovery_clock_speed
     padi: np.ndarray                        # (2, 4) enable_spl1
     weights: np.ndarray                     # (2, 256, 256)
     labels: np.ndarray                      # (2, 256, 256)
@@ -112,7 +114,7 @@ class ChipSpec:
             return (self.background,)
         if member.startswith("synapse_driver_blocks"):
             h = int(member[-2])
-            return (self.drivers[h], self.padi[h])
+            return (self.drivers[h], self.padi[h], self.stp_clock[h])
         if member.startswith("synapse_blocks"):
             h = int(member[-2])
             return (self.weights[h], self.labels[h])
@@ -184,11 +186,13 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
         pop = network.populations[int(routing.background_population[k])]
         bg[k] = (1, int(pop.enable_random), pop.period, pop.seed, int(routing.background_mask[k]), pop.rate,
                  int(routing.background_neuron_label[k]))
-    drivers = np.stack([routing.driver_enable.astype(np.int64), routing.driver_compare_mask,
-                        routing.row_modes[:, 0::2], routing.row_modes[:, 1::2]], axis=-1)
+    drivers = np.concatenate([np.stack([routing.driver_enable.astype(np.int64), routing.driver_compare_mask,
+                                        routing.row_modes[:, 0::2], routing.row_modes[:, 1::2]], axis=-1),
+                              routing.driver_stp], axis=-1)
     return ChipSpec(neurons=table, current_rows=routing.neuron_receptors,
                     crossbar=np.stack([routing.crossbar_mask, routing.crossbar_target]),
-                    drivers=drivers, padi=routing.padi_enable, weights=routing.synapse_weights,
+                    drivers=drivers, stp_clock=routing.stp_clock, padi=routing.padi_enable,
+                    weights=routing.synapse_weights,
                     labels=routing.synapse_labels, background=bg, madc=madc, cadc=cadc)
 
 
@@ -238,15 +242,24 @@ def _apply_drivers(chip, base, spec, h):
     block = base.synapse_driver_blocks[h].copy()
     modes = haldls.RowMode
     for i in range(128):
-        recv, mask, top, bottom = (int(x) for x in spec.drivers[h, i])
+        recv, mask, top, bottom, stp, util, recovery = (int(x) for x in spec.drivers[h, i])
         d = block.synapse_drivers[i]
         d.enable_receiver = bool(recv)
         d.enable_address_out = bool(recv)
         d.row_address_compare_mask = mask
         d.row_mode_top = modes(top)
         d.row_mode_bottom = modes(bottom)
+        if stp:             # drivers without STP keep the initial configuration's STP fields
+            d.enable_stp = True
+            d.enable_recovery = True
+            d.utilization = util
+            d.recovery = recovery
+            d.offset = 0    # no efficacy floor: Tsodyks-Markram depression
     padi = block.padi_bus
     padi.enable_spl1 = [bool(x) for x in spec.padi[h]]
+    if spec.stp_clock[h, 0]:
+        block.stp.enable_recovery_clock = True
+        block.stp.recovery_clock_speed = int(spec.stp_clock[h, 1])
     chip.synapse_driver_blocks[h] = block
 
 
@@ -359,12 +372,20 @@ class ChipState:
         self.chip = base.copy()
         self.spec: Optional[ChipSpec] = None
         self.words: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        # members whose words on the chip were changed by timed writes (note_written)
+        self.dirty: set = set()
 
     def update(self, spec: ChipSpec) -> List[str]:
-        """Bring the working chip to ``spec``; returns the members that changed."""
+        """Bring the working chip to ``spec``; returns the members that changed (and those that
+        timed writes changed on the chip since, see :meth:`note_written`)."""
         changed = []
+        dirty, self.dirty = self.dirty, set()
         for m in MEMBERS:
             parts = spec.parts_for(m)
+            if m in dirty:
+                apply_member(self.chip, self.base, spec, m)
+                changed.append(m)
+                continue
             if not parts and self.spec is not None:
                 continue
             if self.spec is not None and all(_equal(a, b) for a, b in zip(parts, self.spec.parts_for(m))):
@@ -400,3 +421,69 @@ class ChipState:
         if not addrs:
             return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
         return np.concatenate(addrs), np.concatenate(words)
+
+    def _locate(self, addresses):
+        """(member names, member number, index in the member, found) of word addresses."""
+        names = list(self.words)
+        if not names:
+            n = len(addresses)
+            return names, np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
+        all_a = np.concatenate([np.asarray(self.words[m][0], np.int64) for m in names])
+        member = np.repeat(np.arange(len(names)), [len(self.words[m][0]) for m in names])
+        index = np.concatenate([np.arange(len(self.words[m][0])) for m in names])
+        order = np.argsort(all_a, kind="stable")
+        sa = all_a[order]
+        pos = np.minimum(np.searchsorted(sa, addresses), len(sa) - 1)
+        found = sa[pos] == addresses
+        j = order[pos]
+        return names, member[j], index[j], found
+
+    def resolve_masked(self, addresses, words, masks) -> np.ndarray:
+        """Full words of timed writes in program order: the bits outside a write's mask come
+        from the previous write of that address, else from the believed word.  ValueError for a
+        masked write of an address grenade does not configure."""
+        addresses = np.asarray(addresses, dtype=np.int64).reshape(-1)
+        out = np.asarray(words, dtype=np.int64).reshape(-1).copy()
+        masks = np.asarray(masks, dtype=np.int64).reshape(-1)
+        partial = masks != 0xFFFFFFFF
+        if not np.any(partial):
+            return out.astype(np.uint32)
+        names, member, index, found = self._locate(addresses)
+        if not np.all(found[partial]):
+            bad = int(addresses[np.flatnonzero(partial & ~found)[0]])
+            raise ValueError(f"masked timed write of address {bad:#x}: grenade does not configure it, so the bits "
+                             f"outside the mask are unknown (write the whole word)")
+        last = {}
+        for p in range(len(addresses)):
+            a = int(addresses[p])
+            if partial[p]:
+                old = last.get(a)
+                if old is None:
+                    old = int(self.words[names[member[p]]][1][index[p]])
+                m = int(masks[p])
+                out[p] = (old & ~m & 0xFFFFFFFF) | (int(out[p]) & m)
+            last[a] = int(out[p])
+        return out.astype(np.uint32)
+
+    def note_written(self, addresses, words) -> None:
+        """Words written onto the chip outside the configuration (timed writes inside a
+        realtime section, in program order): the believed words become these, and the next
+        :meth:`update` includes their members, so the next difference writes the
+        configuration's words back where they differ.  Addresses of no member are ignored."""
+        addresses = np.asarray(addresses, dtype=np.int64).reshape(-1)
+        words = np.asarray(words, dtype=np.uint32).reshape(-1)
+        if not len(addresses) or not self.words:
+            return
+        names, member, index, found = self._locate(addresses)
+        hit = np.flatnonzero(found)
+        for mi in np.unique(member[hit]):
+            m = names[mi]
+            sel = hit[member[hit] == mi]
+            a, w = self.words[m]
+            w = w.copy()
+            idx, vals = index[sel], words[sel]
+            _, first_from_end = np.unique(idx[::-1], return_index=True)
+            last = len(idx) - 1 - first_from_end          # program order: the last write of an address wins
+            w[idx[last]] = vals[last]
+            self.words[m] = (a, w)
+            self.dirty.add(m)

@@ -9,8 +9,8 @@ differ.  Each batch entry is one playback program:
 2. optional spike-counter resets, MADC wake-up;
 3. timer reset + systime sync (event times count from here), MADC start;
 4. per snippet: the configuration difference to the previous snippet (at the
-   snippet's start time), input spikes, CADC reads at their times, wait until
-   the snippet's end;
+   snippet's start time), input spikes, timed writes (:mod:`grenade.timed_writes`)
+   and CADC reads at their times, wait until the snippet's end;
 5. MADC stop, spike-counter reads; with several snippets the configuration
    goes back to the first snippet's for the next entry.
 """
@@ -31,6 +31,7 @@ from .inputs import FPGA_CYCLES_PER_MS, InputData, InputGenerator, ms_to_cycles,
 from .network import Network, Population
 from .results import SAMPLE_DTYPE, SPIKE_DTYPE, ExecutionTimeInfo, Results, SnippetResult
 from .routing import RoutingResult, requires_routing, route, update_routing
+from .timed_writes import TimedWrites, append_realtime
 
 
 @dataclass
@@ -43,6 +44,9 @@ class Snippet:
     inputs: Optional[Union[InputData, InputGenerator]] = None
     runtime: Optional[float] = None
     routing: Optional[RoutingResult] = None
+    #: configuration writes at times of this snippet (:class:`grenade.TimedWrites`; times in
+    #: hardware ms from the snippet start, before its runtime)
+    timed_writes: Optional[TimedWrites] = None
 
 
 class _ConnectionState:
@@ -179,6 +183,13 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
         if np.any(rt <= 0):
             raise ValueError("runtime must be positive (hardware ms)")
         runtimes[:, k] = ms_to_cycles(rt)
+        tw = s.timed_writes
+        if tw is not None:
+            if not isinstance(tw, TimedWrites):
+                raise TypeError(f"snippet {k}: timed_writes must be a grenade.TimedWrites, got {type(tw).__name__}")
+            if len(tw) and np.any(tw.cycles()[-1] >= runtimes[:, k]):
+                raise ValueError(f"snippet {k}: timed write at {tw.times[-1]} ms is not before the runtime "
+                                 f"{rt.min()} ms")
         if inp is not None:
             for b in range(batch):
                 if len(inp.times[b]) and ms_to_cycles(inp.times[b][-1]) >= runtimes[b, k]:
@@ -203,7 +214,8 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
     try:
         programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
                                                         full, state.initialized, read_spike_counters,
-                                                        inter_batch_entry_wait, hooks)
+                                                        inter_batch_entry_wait, hooks,
+                                                        [s.timed_writes for s in snippets])
     except BaseException:
         forget(connection)
         raise
@@ -228,7 +240,7 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
 
 
 def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, full, initialized,
-                    read_spike_counters, gap_ms, hooks):
+                    read_spike_counters, gap_ms, hooks, timed_writes=None):
     programs, meta = [], []
     config_words = 0
     net0 = prepared[0][0]
@@ -236,12 +248,24 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                                 if isinstance(p, Population)] or [np.zeros(0, np.int64)])
     madc = net0.madc_recording
     n_snip = len(specs)
+    timed_writes = timed_writes or [None] * n_snip
+    any_timed = any(tw is not None and len(tw) for tw in timed_writes)
     for b in range(batch):
         builder = stadls.PlaybackProgramBuilder()
         m = {"cadc": [], "counters": None}
         # events of the neurons while the chip settles or idles before the realtime section are
         # not results: event recording is off until the realtime section starts
         gated = False
+        if b > 0 and any_timed and n_snip == 1:
+            # the previous entry's timed writes left their words on the chip: the configuration back
+            addrs, words = cs.diff(cs.update(specs[0]))
+            config_words += len(addrs)
+            if len(addrs):
+                builder.write(halco.EventRecordingConfigOnFPGA(), haldls.EventRecordingConfig(enable_event_recording=False))
+                gated = True
+                builder.write_words(addrs, words)
+                builder.write(halco.TimerOnDLS(), haldls.Timer())
+                builder.wait_until(stadls.init.CAPMEM_SETTLING_CYCLES)
         if b == 0:
             if not initialized:
                 init, _ = stadls.generate(stadls.SystemInit(read_jtag_id=False))
@@ -295,21 +319,24 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 ts = net.cadc_recording.times
                 cadc_times = (ms_to_cycles(ts) + offset).tolist() if ts is not None else [offset + runtimes[b, k] - 1]
                 cadc_times = [t for t in cadc_times if t < offset + runtimes[b, k]]
-            pos = 0
+            read_addrs, where = None, None
             if cadc_times:
                 atoms = list(net.cadc_atoms)
                 quads, where = _cadc_quads(atoms)
                 # the same quads at every sample time: their addresses once, one bulk read per time
-                addrs = np.concatenate([haldls.CADCSampleQuad.read_plan(q) for q in quads])
-                tickets = []
-                for t_read in cadc_times:
-                    upto = int(np.searchsorted(t_sp, t_read, side="right"))
-                    builder.write_spikes(t_sp[pos:upto], l_sp[pos:upto])
-                    pos = upto
-                    builder.wait_until(int(t_read))
-                    tickets.append(builder.read_words(addrs))
+                read_addrs = np.concatenate([haldls.CADCSampleQuad.read_plan(q) for q in quads])
+            tw = timed_writes[k]
+            w_args = (None, None, None)
+            if tw is not None and len(tw):
+                # masked writes keep the configured bits outside their masks
+                words = cs.resolve_masked(tw.addresses, tw.words, tw.masks) if tw.masked else tw.words
+                w_args = (tw.cycles() + offset, tw.addresses, words)
+            tickets = append_realtime(builder, t_sp, l_sp, *w_args, read_cycles=cadc_times,
+                                      read_addresses=read_addrs)
+            if cadc_times:
                 m["cadc"].append((k, np.asarray(cadc_times, np.int64) - offset, tickets, where))
-            builder.write_spikes(t_sp[pos:], l_sp[pos:])
+            if w_args[0] is not None:
+                cs.note_written(w_args[1], w_args[2])
             offset += int(runtimes[b, k])
         builder.wait_until(offset)
         if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:

@@ -508,6 +508,36 @@ def _compartment_array(value, n: int) -> np.ndarray:
     return _frozen(np.broadcast_to(a, (n,)), np.int64)
 
 
+@dataclass(frozen=True)
+class STP:
+    """Short-term plasticity (Tsodyks-Markram depression) of a projection's synapse drivers.
+
+    The chip's STP lives in the synapse driver and acts on every event the driver receives: the
+    driver keeps resources R (1 when recovered); an event is transmitted with efficacy R and
+    uses ``U = (utilization + 1) / 16`` of them; R recovers towards 1 with
+    ``tau_rec = unit x (recovery + 1) x (recovery_clock_speed + 1)`` (unit: the chip constant
+    ``stp_tau_rec_unit_us``, 1 us).  ``recovery_clock_speed`` is one setting per hemisphere
+    (``CommonSTPConfig``): all STP projections onto a hemisphere must agree on it.  The
+    router gives every source of an STP projection drivers of its own (one label group per
+    source), so each source has its own resources.  The chip has no facilitation."""
+
+    utilization: int
+    recovery: int
+    recovery_clock_speed: int = 0
+
+    def __post_init__(self):
+        for name in ("utilization", "recovery", "recovery_clock_speed"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 0 <= int(v) <= 15:
+                raise NetworkError(f"STP {name} must be an integer 0..15 (4 bit), got {v!r}")
+            object.__setattr__(self, name, int(v))
+
+    @property
+    def U(self) -> float:
+        """Fraction of the resources one event uses."""
+        return (self.utilization + 1) / 16.0
+
+
 class Projection:
     """Connections from the neurons of ``pre`` to those of ``post`` (an on-chip
     :class:`Population`) onto one ``receptor``.
@@ -529,10 +559,12 @@ class Projection:
     """
 
     __slots__ = ("receptor", "pre", "post", "pre_indices", "post_indices", "weights", "max_weight",
-                 "post_compartments")
+                 "post_compartments", "stp")
 
     def __init__(self, receptor, pre: PopulationDescriptor, post: PopulationDescriptor, connections=(),
-                 max_weight: Optional[int] = None, post_compartment=None):
+                 max_weight: Optional[int] = None, post_compartment=None, stp: Optional[STP] = None):
+        if stp is not None and not isinstance(stp, STP):
+            raise NetworkError(f"Projection stp must be a grenade.STP or None, got {stp!r}")
         receptor = Receptor.of(receptor)
         for name, d in (("pre", pre), ("post", post)):
             if not isinstance(d, PopulationDescriptor):
@@ -555,7 +587,7 @@ class Projection:
             max_weight = int(max_weight)
         for name, value in (("receptor", receptor), ("pre", pre), ("post", post), ("pre_indices", pre_i),
                             ("post_indices", post_i), ("weights", w), ("max_weight", max_weight),
-                            ("post_compartments", comp)):
+                            ("post_compartments", comp), ("stp", stp)):
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -584,13 +616,13 @@ class Projection:
         """Same connections, new weights (keeps ``max_weight`` and the compartments)."""
         w = np.broadcast_to(np.asarray(weights), self.weights.shape)
         return Projection(self.receptor, self.pre, self.post, (self.pre_indices, self.post_indices, w),
-                          max_weight=self.max_weight, post_compartment=self.post_compartments)
+                          max_weight=self.max_weight, post_compartment=self.post_compartments, stp=self.stp)
 
     def __repr__(self):
         comps = np.unique(self.post_compartments)
         onto = "" if comps.tolist() in ([], [0]) else f", onto compartment(s) {comps.tolist()}"
         return (f"Projection({self.receptor.name}, {self.pre} -> {self.post}, {len(self)} connections, "
-                f"{self.synapses_per_connection} synapse(s) each{onto})")
+                f"{self.synapses_per_connection} synapse(s) each{onto}" + (f", {self.stp}" if self.stp else "") + ")")
 
 
 # ------------------------------------------------------------------------------------------

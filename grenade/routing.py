@@ -159,6 +159,8 @@ class RoutingResult:
     recorded_neuron: np.ndarray             # (65536,) neuron index within it
     synapses_per_connection: Tuple[int, ...]
     synapse_table: Dict[str, np.ndarray]    # projection, connection, split, hemisphere, row, column
+    driver_stp: np.ndarray                  # (2, 128, 3): enable_stp, utilization, recovery
+    stp_clock: np.ndarray                   # (2, 2): enable_recovery_clock, recovery_clock_speed
     label_groups: Tuple[LabelGroup, ...]
     statistics: RoutingStatistics
 
@@ -226,7 +228,7 @@ def requires_routing(old: Network, new: Network) -> bool:
            for x, y in zip(ca, cb)):
         return True
     for a, b in zip(old.projections, new.projections):
-        if a.receptor is not b.receptor or a.pre != b.pre or a.post != b.post:
+        if a.receptor is not b.receptor or a.pre != b.pre or a.post != b.post or a.stp != b.stp:
             return True
         if not (np.array_equal(a.pre_indices, b.pre_indices) and np.array_equal(a.post_indices, b.post_indices)
                 and np.array_equal(a.post_compartments, b.post_compartments)):
@@ -289,6 +291,11 @@ class _Conn:
         self.weight = cat([p.weights for p in projs])
         self.rec = np.repeat(np.array([_RECEPTOR_INDEX[p.receptor] for p in projs], dtype=np.int64), n)
         self.nsyn = np.repeat(np.array([p.synapses_per_connection for p in projs], dtype=np.int64), n)
+        # short-term plasticity: index into stp_configs per connection, -1 without
+        self.stp_configs = sorted({p.stp for p in projs if p.stp is not None},
+                                  key=lambda c: (c.utilization, c.recovery, c.recovery_clock_speed))
+        self.stp = np.repeat(np.array([-1 if p.stp is None else self.stp_configs.index(p.stp) for p in projs],
+                                      dtype=np.int64), n)
         self.src = src_offset[pre_pop] + self.pre_idx if self.count else np.zeros(0, np.int64)
         self.post_comp = cat([p.post_compartments for p in projs])
         post_atom = np.zeros(self.count, dtype=np.int64)
@@ -403,6 +410,14 @@ class _Router:
                 bus[hsel] = place[int(h)]
         self.bus = bus
         self.conn_kind = kind
+        bad = (c.stp >= 0) & (kind != EXTERNAL) if c.count else np.zeros(0, bool)
+        if np.any(bad):
+            raise RoutingError(
+                f"Short-term plasticity on {_describe_projections(c, bad, net)}: only connections from external "
+                f"sources can have it.  The chip's STP state lives in the synapse driver and is used up by every "
+                f"event the driver receives, so each source needs drivers of its own; on-chip neurons of one event "
+                f"output share one row-select code (background sources one per 64), so their drivers cannot be "
+                f"kept apart")
 
     def check_fixed_bus_indegree(self):
         c = self.conn
@@ -492,7 +507,9 @@ class _Router:
             fixed_rows[h, b] += rows[g].sum()
             fixed_drivers[h, b] += -(-int(rows[g].sum()) // 2)
         self.check_bus_rows(fixed_rows, fixed_drivers, rows)
-        self.ext_bus = {}  # (source, h) -> (bus, group, label6)
+        self.ext_bus = {}  # (source, h, stp config or -1) -> (bus, group, label6)
+        self._stp_groups(ext, fixed_rows, fixed_drivers)
+        ext = ext[c.stp[ext] < 0]
         if not len(ext):
             return
         # sort the external connections by (hemisphere, source)
@@ -574,7 +591,52 @@ class _Router:
             idx = order[s:e]
             self.group[idx] = g
             self.label6[idx] = l6
-            self.ext_bus[(src, h)] = (b, g, l6)
+            self.ext_bus[(src, h, -1)] = (b, g, l6)
+
+    def _stp_groups(self, ext, fixed_rows, fixed_drivers):
+        """One label group per (external source, hemisphere, STP config) of the STP connections,
+        on the bus with the fewest drivers in use that has room; adds to ``fixed_rows`` /
+        ``fixed_drivers`` (per hemisphere and bus)."""
+        c, net = self.conn, self.net
+        sel = ext[c.stp[ext] >= 0]
+        if not len(sel):
+            return
+        order = sel[np.lexsort((c.stp[sel], c.src[sel], c.h[sel]))]
+        key = np.stack([c.h[order], c.src[order], c.stp[order]], axis=1)
+        starts = np.flatnonzero(np.r_[True, np.any(key[1:] != key[:-1], axis=1)])
+        ends = np.r_[starts[1:], len(order)]
+        for s_, e in zip(starts.tolist(), ends.tolist()):
+            idx = order[s_:e]
+            h, src, k = (int(x) for x in key[s_])
+            rows = 0
+            for r in (EXC, INH):
+                m = c.rec[idx] == r
+                if m.any():
+                    rows += int(np.bincount(c.col[idx][m], weights=c.nsyn[idx][m]).max())
+            need = -(-rows // 2)
+            best = None
+            for b in range(4):
+                if fixed_rows[h, b] + rows <= ROWS_PER_BUS and fixed_drivers[h, b] + need <= DRIVERS_PER_BUS:
+                    cand = (int(fixed_drivers[h, b]), b)
+                    best = cand if best is None or cand < best else best
+            if best is None:
+                pop, i = int(self.src_pop[src]), int(self.src_idx[src])
+                raise RoutingError(
+                    f"Short-term plasticity: external population {pop} neuron {i} needs drivers of its own on "
+                    f"hemisphere {h} ({rows} rows) and no PADI bus has room left (per bus {ROWS_PER_BUS} rows, "
+                    f"{DRIVERS_PER_BUS} drivers; in use {fixed_rows[h].tolist()} rows, {fixed_drivers[h].tolist()} "
+                    f"drivers); fed by {_describe_projections(c, idx, net)}")
+            b = best[1]
+            fixed_rows[h, b] += rows
+            fixed_drivers[h, b] += need
+            g = len(self.g_h)
+            self.g_h.append(h)
+            self.g_b.append(b)
+            self.g_kind.append(EXTERNAL)
+            self.g_info.append({"stp": k})
+            self.group[idx] = g
+            self.label6[idx] = 0
+            self.ext_bus[(src, h, k)] = (b, g, 0)
 
     def check_bus_rows(self, rows_bus, drivers_bus, grows):
         for h in range(2):
@@ -602,6 +664,8 @@ class _Router:
             return f"background population {info['population']} (sources {64 * info['sub']}..)"
         sel = (self.group == g)
         pops = sorted({int(p) for p in self.conn.pre_pop[sel]})
+        if "stp" in info:
+            return f"external population(s) {pops} (one source with {self.conn.stp_configs[info['stp']]})"
         return f"external population(s) {pops}"
 
     # -- codes and drivers ------------------------------------------------------------------------
@@ -688,12 +752,22 @@ class _Router:
         row_modes = np.zeros((2, ROWS_PER_SYNRAM), dtype=np.int64)
         row_table = []      # per (group, receptor): array of rows
         groups_out = []
+        driver_stp = np.zeros((2, 128, 3), dtype=np.int64)
+        stp_clock = np.zeros((2, 2), dtype=np.int64)
+        stp_speed_of = [{}, {}]                     # hemisphere -> speed -> a group using it
         for g in range(n):
             h, b, code = self.g_h[g], self.g_b[g], int(self.g_code[g])
             blocks = [4 * d + b for d in self.g_drivers[g]]
+            stp = self.g_info[g].get("stp")
+            if stp is not None:
+                cfg = c.stp_configs[stp]
+                stp_speed_of[h].setdefault(cfg.recovery_clock_speed, g)
+                stp_clock[h] = (1, cfg.recovery_clock_speed)
             for d, i in zip(self.g_drivers[g], blocks):
                 driver_enable[h, i] = True
                 driver_mask[h, i] = drv.compare_mask(code, d)
+                if stp is not None:
+                    driver_stp[h, i] = (1, cfg.utilization, cfg.recovery)
             rows = np.array([r for i in blocks for r in (2 * i, 2 * i + 1)], dtype=np.int64)
             re, ri = int(self.rows[g, EXC]), int(self.rows[g, INH])
             row_modes[h, rows[:re]] = int(haldls.RowMode.excitatory)
@@ -702,6 +776,12 @@ class _Router:
             sources = int(len(np.unique(c.src[self.group == g])))
             groups_out.append(LabelGroup(h, b, _KIND_NAMES[self.g_kind[g]], code, sources, re, ri, tuple(blocks),
                                          self.describe_group(g)))
+        for h in range(2):
+            if len(stp_speed_of[h]) > 1:
+                desc = "; ".join(f"recovery_clock_speed {sp}: {self.describe_group(g)}"
+                                 for sp, g in sorted(stp_speed_of[h].items()))
+                raise RoutingError(f"Short-term plasticity on hemisphere {h} with different recovery clock speeds "
+                                   f"({desc}): the recovery clock is one setting per hemisphere (CommonSTPConfig)")
         # synapses: expand every connection into its synapses, stack them into the rows per column
         nsyn = c.nsyn
         total = int(nsyn.sum())
@@ -771,7 +851,7 @@ class _Router:
         # external labels
         ext_labels: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
         per_pop: Dict[int, List[Tuple[int, int]]] = {}
-        for (src, h), (b, g, l6) in self.ext_bus.items():
+        for (src, h, _), (b, g, l6) in self.ext_bus.items():
             lab = (b << 14) | ((4 * h + b) << EXTERNAL_BUS_SHIFT) | (int(self.g_code[g]) << 6) | l6
             per_pop.setdefault(int(self.src_pop[src]), []).append((int(self.src_idx[src]), lab))
         for i, pop in enumerate(net.populations):
@@ -819,7 +899,7 @@ class _Router:
             rows_bus[gr.hemisphere, gr.bus] += gr.rows_excitatory + gr.rows_inhibitory
             drv_bus[gr.hemisphere, gr.bus] += len(gr.drivers)
         arrays = [address_out, spike_out, receptors, cb_mask, cb_target, driver_enable, driver_mask, row_modes,
-                  weights, labels, padi, bg_enable, bg_pop, bg_label, bg_mask, rec_pop, rec_idx]
+                  weights, labels, padi, bg_enable, bg_pop, bg_label, bg_mask, rec_pop, rec_idx, driver_stp, stp_clock]
         arrays += list(table.values())
         for a in arrays:
             a.flags.writeable = False
@@ -840,7 +920,8 @@ class _Router:
             background_neuron_label=bg_label, background_mask=bg_mask, external_labels=ext_labels,
             recorded_population=rec_pop, recorded_neuron=rec_idx,
             synapses_per_connection=tuple(p.synapses_per_connection for p in net.projections),
-            synapse_table=table, label_groups=tuple(groups_out), statistics=stats)
+            synapse_table=table, driver_stp=driver_stp, stp_clock=stp_clock, label_groups=tuple(groups_out),
+            statistics=stats)
 
 
 def route(network: Network) -> RoutingResult:

@@ -33,7 +33,8 @@ from .timing import *  # noqa: F401,F403
 from .fpga import *  # noqa: F401,F403
 from .bringup import *  # noqa: F401,F403
 from .hemisphere import *  # noqa: F401,F403
-from . import (background, bringup, cadc, capmem, chip, common, correlation, event, fpga,  # noqa: F401
+from .board import *  # noqa: F401,F403
+from . import (background, board, bringup, cadc, capmem, chip, common, correlation, event, fpga,  # noqa: F401
                hemisphere, madc, neuron, padi, ppu, readout, routing_crossbar, synapse, synapse_driver,
                synram, timing)
 
@@ -53,3 +54,33 @@ __all__ = sorted(name for name, obj in globals().items()
                  if not name.startswith("_") and (
                      (isinstance(obj, type) and issubclass(obj, (_base.Coordinate, _base.Enum)))
                      or name in _base.__all__ or name == "HEMISPHERE_COORDINATES"))
+
+#: public coordinates of parts the emulated setup does not have (name -> reason); asking for
+#: one raises NotImplementedError naming it
+_JBOA = "a peripheral of the jboa board (the emulated setup carries a Cube board)"
+_I2C = "an I2C peripheral of the board that is not emulated"
+_SPI = "an FPGA-level SPI word address (the board containers are addressed by their own coordinates)"
+NOT_EMULATED = {
+    **{n: _I2C for n in ("INA219OnBoard", "INA219ConfigOnBoard", "INA219StatusOnBoard", "TMP112StatusOnBoard",
+                         "I2CIdRegisterOnBoard", "I2CTempRegisterOnBoard", "I2CINA219RoRegisterOnINA219",
+                         "I2CINA219RwRegisterOnINA219")},
+    **{n: _JBOA for n in ("TCA9546OnBoard", "TCA9546ChannelConfigOnBoard", "TCA9554OnBoard",
+                          "TCA9554ConfigOnBoard", "TCA9554InputsOnBoard", "AD5252OnBoard", "AD5252ChannelOnAD5252",
+                          "AD5252ChannelConfigOnBoard", "AD5252ChannelConfigPersistentOnBoard", "DAC6573OnBoard",
+                          "DAC6573ChannelOnDAC6573", "DAC6573ChannelConfigOnBoard", "I2CTCA9546RegisterOnBoard",
+                          "I2CTCA9554RoRegisterOnTCA9554", "I2CTCA9554RwRegisterOnTCA9554",
+                          "I2CAD5252RwRegisterOnAD5252Channel")},
+    **{n: _SPI for n in ("SPIShiftRegisterOnBoard", "SPIDACDataRegisterOnBoard", "SPIDACControlRegisterOnBoard",
+                         "SPIDACDataRegisterOnDAC", "SPIDACControlRegisterOnDAC")},
+    "CurrentDACOnDLS": "the current DAC (the emulated chip has none)",
+    "SpikeIOAddress": "the FPGA's spike I/O to external devices",
+    "SpikeIOConfigOnFPGA": "the FPGA's spike I/O to external devices",
+    "ExternalPPUDRAMMemoryBlockSize": "external PPU DRAM on the FPGA",
+}
+
+
+def __getattr__(name):
+    reason = NOT_EMULATED.get(name)
+    if reason is not None:
+        raise NotImplementedError(f"halco.{name} is not emulated: {reason}")
+    raise AttributeError(f"module 'halco' has no attribute {name!r}")

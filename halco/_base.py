@@ -143,6 +143,8 @@ class Coordinate(metaclass=_CoordinateMeta):
     max: int = -1
     _abstract = True
     _hseed = 0
+    #: public ``T.enum_type``: the type of the linear index, ``T(T.enum_type(i))``
+    enum_type = Enum
 
     #: types with at most this many instances keep all of them in a tuple, so that
     #: construction and conversion return shared instances instead of allocating

@@ -201,7 +201,17 @@ class Container:
     _coordinate_type = None
 
     # -- construction and value semantics ---------------------------------
-    def __init__(self, **values):
+    def __init__(self, *args, **values):
+        if args:
+            # the public single-value containers take their value positionally:
+            # CapMemCell(value), PPUMemoryWord(value), DACChannel(value), ...
+            if len(args) > 1 or len(self._fields) != 1:
+                raise TypeError(f"{type(self).__name__}() takes its fields by keyword "
+                                f"({[f.name for f in self._fields]}); only single-field containers "
+                                f"take one positional value")
+            if self._fields[0].name in values:
+                raise TypeError(f"{type(self).__name__}() got {self._fields[0].name!r} twice")
+            values[self._fields[0].name] = args[0]
         for f in self._fields:
             default = f.default
             if f.count > 1:

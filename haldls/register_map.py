@@ -32,6 +32,7 @@ PPU_MEMORY_OFFSET = 0x0080_0000
 PPU_CONTROL_OFFSET = 0x0020_0000
 SYNRAM_OFFSET = 0x0040_0000      # synram and CADC, through the PPU subtree
 FPGA_EXECUTOR_BASE = 0x8800_0000
+BOARD_SPI_BASE = 0x8c00_0000     # our own: the FPGA's SPI masters towards the board peripherals
 HEMI = 0x8000
 
 
@@ -42,6 +43,33 @@ class ReadoutSource(enum.IntEnum):
     exc_synin = 1
     inh_synin = 2
     adaptation = 3
+
+
+class AnalogReadoutMux1Input(enum.IntEnum):
+    """Board analog readout multiplexer 1: which chip readout pad joins the board's analog line."""
+
+    off = 0
+    readout_chain_0 = 1
+    readout_chain_1 = 2
+    mux_rfu_0 = 3
+
+
+class AnalogReadoutMux2Input(enum.IntEnum):
+    """Board analog readout multiplexer 2: which board voltage joins the board's analog line."""
+
+    off = 0
+    v_reset = 1
+    vdd_res_meas = 2
+    mux_dac_25 = 3
+
+
+class AnalogReadoutMux3Input(enum.IntEnum):
+    """Board analog readout multiplexer 3."""
+
+    off = 0
+    i_ref = 1
+    mux_rfu_1 = 2
+    mux_rfu_2 = 3
 
 
 class RowMode(enum.IntEnum):
@@ -110,7 +138,7 @@ REGISTERS = (
         F("clock_scale_fast", 0, 8, 4, kind=int, default=3,
           doc="fast refractory clock = 250 MHz / 2^(scale+1)"),
         F("sample_positive_edge", 0, 12, 1, count=4, default=1),
-        F("clock_scale_adapt_pulse", 0, 16, 4, kind=int),
+        F("clock_scale_adaptation_pulse", 0, 16, 4, kind=int),
         F("clock_scale_post_pulse", 0, 20, 4, kind=int),
         F("wait_global_post_pulse", 1, 0, 8, kind=int, default=128),
         F("wait_spike_counter_reset", 1, 8, 8, kind=int, default=4),
@@ -208,14 +236,21 @@ REGISTERS = (
         F("connect_preamp_to_madc", 0, 22, default=1), F("connect_pads_to_madc", 0, 23),
         F("enable_madc_clock_scaling", 0, 24), F("enable_active_mux_amplifiers", 0, 25, default=1),
         F("enable_pseudo_differential_reference", 0, 26, default=1), F("enable_iconv_amplifier", 0, 27),
+        F("enable_calibration", 0, 28), F("connect_preamp_to_pads", 0, 29),
         F("powerup_wait_value", 1, 0, 10, kind=int, default=96),
         F("calibration_wait_value", 1, 16, 10, kind=int),
         F("number_of_samples", 2, 0, 16, kind=int, doc="samples per recording (16 bit)"),
         F("preamp_sampling_window_start", 3, 0, 5, kind=int, default=3),
-        F("preamp_sampling_window_end", 3, 8, 5, kind=int, default=15),
-        F("iconv_amplifier_sampling_window_start", 3, 16, 5, kind=int, default=3),
-        F("iconv_amplifier_sampling_window_end", 3, 24, 5, kind=int, default=15),
+        F("preamp_sampling_window_end", 3, 8, 5, kind=int, default=8),
+        F("iconv_sampling_window_start", 3, 16, 5, kind=int, default=9),
+        F("iconv_sampling_window_end", 3, 24, 5, kind=int, default=14),
         F("preamp_gain_capacitor_size", 4, 0, 5, kind=int, default=31),
+        F("signal_selection_connect_current_meter", 4, 8),
+        F("signal_selection_connect_active_mux", 4, 9, default=1),
+        F("signal_selection_connect_debug", 4, 10),
+        F("signal_selection_connect_preamp", 4, 11, default=1),
+        F("connect_iconv_neuron", 4, 12, 1, count=2, doc="per hemisphere"),
+        F("connect_iconv_synapse", 4, 14, 1, count=2, doc="per synapse target (exc, inh)"),
         F("madc_clock_scale_value", 5, 0, 12, kind=int,
           doc="MADC clock divider when enable_madc_clock_scaling is set"),
     ), "Membrane ADC configuration: sample count, clocking, input mux, test pattern."),
@@ -233,8 +268,27 @@ REGISTERS = (
         F("cadc_debug_causal", 0, 5, 1, count=2, lane_stride=16),
         F("cadc_debug_acausal", 0, 6, 1, count=2, lane_stride=16),
         F("enable_buffered", 0, 7, 1, count=2, lane_stride=16),
+        F("debug_plus", 0, 8, 1, count=2, lane_stride=16, doc="per mux: the debug line of pad 0"),
+        F("debug_minus", 0, 9, 1, count=2, lane_stride=16, doc="per mux: the debug line of pad 1"),
+        F("current_dac", 0, 10, 1, count=2, lane_stride=16, doc="per mux: the current DAC output"),
     ), "Source multiplexers of the two readout (MADC) channels; lane = "
        "SourceMultiplexerOnReadoutSourceSelection."),
+    R("PadMultiplexerConfig", "PadMultiplexerConfigOnDLS", CROSSBAR_BASE + 0x830, (2,), (1,), 1, RW, (
+        F("cadc_v_ramp_mux", 0, 0, 1, count=4, doc="per CapMem block: CADC ramp voltage"),
+        F("cadc_v_ramp_mux_to_pad", 0, 4),
+        F("capmem_i_out_mux", 0, 5, 1, count=4), F("capmem_i_out_mux_to_capmem_intermediate_mux", 0, 9),
+        F("capmem_intermediate_mux_to_pad", 0, 10),
+        F("capmem_v_out_mux", 0, 11, 1, count=4), F("capmem_v_out_mux_to_capmem_intermediate_mux", 0, 15),
+        F("capmem_v_ref_mux", 0, 16, 1, count=4), F("capmem_v_ref_mux_to_capmem_intermediate_mux", 0, 20),
+        F("neuron_i_stim_mux", 0, 21, 1, count=2), F("neuron_i_stim_mux_to_pad", 0, 23),
+        F("cadc_debug_acausal_to_synapse_intermediate_mux", 0, 24),
+        F("cadc_debug_causal_to_synapse_intermediate_mux", 0, 25),
+        F("synin_debug_inhibitory_to_synapse_intermediate_mux", 0, 26),
+        F("synin_debug_excitatory_to_synapse_intermediate_mux", 0, 27),
+        F("synapse_intermediate_mux_to_pad", 0, 28),
+        F("buffer_to_pad", 0, 29, 1, count=2, doc="per readout mux: its buffered output to the pad"),
+        F("debug_to_pad", 0, 31, doc="connect the pad to its debug line (pad 0: debug_plus, pad 1: debug_minus)"),
+    ), "What one of the two analog pads is connected to."),
     # --- synapse array (through the PPU subtree) -------------------------------
     _quad("SynapseWeightQuad", "SynapseWeightQuadOnDLS", 0x0000,
           "Weights (6 bit) of 4 neighbouring synapses; entry 0 in the highest byte."),
@@ -308,6 +362,25 @@ REGISTERS = (
     R("EventRecordingConfig", "EventRecordingConfigOnFPGA", FPGA_EXECUTOR_BASE + 0x10, (), (), 1, RW, (
         F("enable_event_recording", 0, 0),), "The FPGA forwards chip events to the host only when enabled.",
       fpga=True),
+    # --- board peripherals (over the FPGA's SPI masters; write-only like the real SPI devices) ----
+    R("ShiftRegister", "ShiftRegisterOnBoard", BOARD_SPI_BASE, (), (), 1, TRIGGER, (
+        F("select_analog_readout_mux_1_input", 0, 0, 2, kind=AnalogReadoutMux1Input),
+        F("select_analog_readout_mux_2_input", 0, 2, 2, kind=AnalogReadoutMux2Input),
+        F("select_analog_readout_mux_3_input", 0, 4, 2, kind=AnalogReadoutMux3Input),
+        F("enable_i_ref_board", 0, 6, default=1), F("enable_measure_i_ref", 0, 7),
+        F("enable_dac_to_readout_0", 0, 8), F("enable_dac_to_readout_1", 0, 9),
+        F("enable_led", 0, 10, 1, count=6, doc="per LEDOnBoard"),
+        F("enable_adc_power_down", 0, 16), F("enable_adc_reset", 0, 17),
+        F("enable_vdd", 0, 18, 1, count=6, default=1, doc="per VDDOnBoard"),
+    ), "Board shift register: the three analog readout multiplexers (which chip pad and which board "
+       "voltage meet on the board's analog line), LEDs, supply switches.",
+      fpga=True, enums=(AnalogReadoutMux1Input, AnalogReadoutMux2Input, AnalogReadoutMux3Input)),
+    R("DACChannel", "DACChannelOnBoard", BOARD_SPI_BASE + 0x100, (2, 8), (0x10, 1), 1, TRIGGER, (
+        F("value", 0, 0, 12, kind=int, doc="12-bit DAC code; the voltage is code / 4095 x the channel's reference"),
+    ), "One channel of a board DAC.", fpga=True),
+    R("DACControl", "DACOnBoard", BOARD_SPI_BASE + 0x200, (2,), (1,), 1, TRIGGER, (
+        F("enable_channel", 0, 0, 1, count=8, default=1, doc="per DACChannelOnDAC"),
+    ), "Channel enables of one board DAC (a disabled channel drives nothing).", fpga=True),
     R("JTAGIdCode", "JTAGIdCodeOnDLS", 0x0000_0010, (), (), 1, RO, (
         F("marker", 0, 0, default=1), F("manufacturer_id", 0, 1, 11, kind=int, default=0x057),
         F("part_number", 0, 12, 16, kind=int, default=0x4858), F("version", 0, 28, 4, kind=int, default=3),
@@ -315,3 +388,19 @@ REGISTERS = (
 )
 
 REGISTERS_BY_NAME = {r.name: r for r in REGISTERS}
+
+#: Fields renamed to their public names (old name -> new name), so that files written before
+#: (lola chip files, calibration results) still load.
+RENAMED_FIELDS = {
+    "clock_scale_adapt_pulse": "clock_scale_adaptation_pulse",                  # CommonNeuronBackendConfig
+    "iconv_amplifier_sampling_window_start": "iconv_sampling_window_start",     # MADCConfig
+    "iconv_amplifier_sampling_window_end": "iconv_sampling_window_end",         # MADCConfig
+}
+
+#: Fields added to registers after files were written: a file without them loads their default.
+ADDED_FIELDS = {
+    "MADCConfig": ("enable_calibration", "connect_preamp_to_pads", "signal_selection_connect_current_meter",
+                   "signal_selection_connect_active_mux", "signal_selection_connect_debug",
+                   "signal_selection_connect_preamp", "connect_iconv_neuron", "connect_iconv_synapse"),
+    "ReadoutSourceSelection": ("debug_plus", "debug_minus", "current_dac"),
+}

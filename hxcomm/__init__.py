@@ -19,6 +19,7 @@ from .codec import (
     spike_pack, systime_init, timer_reset, unpack, validate, wait_until,
 )
 from .errors import ExecutorError, HxcommError, MalformedStreamError
+from .hwdb import EmulatorEntry, HwdbEntry, SimulationEntry, ZeroMockEntry
 from .instructions import *  # noqa: F401,F403  (constants, enums, the table and its exports)
 from .instructions import __all__ as _instruction_names
 
@@ -30,6 +31,7 @@ __all__ = [
     "omnibus_write", "pack", "reconstruct_chip_time", "spike_pack", "systime_init",
     "timer_reset", "unpack", "validate", "wait_until",
     "ExecutorError", "HxcommError", "MalformedStreamError",
+    "EmulatorEntry", "HwdbEntry", "SimulationEntry", "ZeroMockEntry",
     *_instruction_names,
 ]
 
@@ -40,3 +42,17 @@ try:  # connections are a separate module; the codec must work without them
 except ImportError as _e:  # pragma: no cover - only while hxcomm.connection does not exist
     if getattr(_e, "name", None) != f"{__name__}.connection":
         raise
+
+_TRANSPORT = ("a transport to hardware, a simulator or a server, which the emulated setup has no "
+              "use for: hxcomm.ManagedConnection() gives the emulator (hxcomm.EmulatorConnection)")
+#: public hxcomm names the emulated setup does not have (name -> reason)
+NOT_EMULATED = {name: _TRANSPORT for name in (
+    "ARQConnection", "MultiARQConnection", "SimConnection", "MultiSimConnection", "ZeroMockConnection",
+    "MultiZeroMockConnection", "QuiggeldyConnection", "LoopbackConnection")}
+
+
+def __getattr__(name):
+    reason = NOT_EMULATED.get(name)
+    if reason is not None:
+        raise NotImplementedError(f"hxcomm.{name} is not emulated: {reason}")
+    raise AttributeError(f"module 'hxcomm' has no attribute {name!r}")

@@ -4,13 +4,19 @@ A connection is a context manager with ``execute(words) -> response words``
 (numpy uint64 arrays in both directions), an identity and timing
 information.  The in-process emulator is the default; the environment
 variable ``HXCOMM_BACKEND`` selects another one.
+
+As in the public stack, where every connection is a multi-connection (one entry per chip),
+the information getters return one entry per chip: ``get_unique_identifier()[0]``,
+``get_hwdb_entry()[0]``, ``get_time_info()[0]``, ``get_bitfile_info()[0]``,
+``get_remote_repo_state()[0]``.
 """
 from __future__ import annotations
 
 import builtins
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import List
 
 import numpy as np
 
@@ -25,12 +31,20 @@ class ConnectionError(HxcommError, builtins.ConnectionError):  # noqa: A001
 
 @dataclass
 class ConnectionTimeInfo:
-    """Accumulated time spent by a connection (seconds) and the words moved."""
+    """Accumulated time spent by a connection (seconds) and the words moved.
+
+    The public fields: ``execution_duration`` (from handing the words over to having the
+    answer), ``encode_duration``, ``decode_duration`` and ``commit_duration`` (0 for the
+    connections here: they receive words that stadls encoded, and hand the answer back as
+    words without a transport in between)."""
 
     execution_duration: float = 0.0
     programs: int = 0
     words_sent: int = 0
     words_received: int = 0
+    encode_duration: float = 0.0
+    decode_duration: float = 0.0
+    commit_duration: float = 0.0
 
     def __repr__(self):
         return (f"ConnectionTimeInfo(execution={self.execution_duration * 1e3:.3f} ms, "
@@ -84,11 +98,26 @@ class Connection:
         self.time_info.words_received += len(out)
         return out
 
-    def get_time_info(self) -> ConnectionTimeInfo:
-        return self.time_info
+    def get_time_info(self) -> List[ConnectionTimeInfo]:
+        """Time spent so far, one ``ConnectionTimeInfo`` per chip (a copy)."""
+        return [replace(self.time_info)]
 
-    def get_unique_identifier(self) -> str:
-        raise NotImplementedError
+    def get_unique_identifier(self) -> List[str]:
+        """A name for each chip that stays the same across connections (calibration caches key
+        on it)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_unique_identifier")
+
+    def get_hwdb_entry(self) -> list:
+        """The hardware database entry of each chip's setup (``hxcomm.hwdb``)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_hwdb_entry")
+
+    def get_bitfile_info(self) -> List[str]:
+        """What executes the programs, per chip (on hardware: the FPGA bitfile's description)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_bitfile_info")
+
+    def get_remote_repo_state(self) -> List[str]:
+        """The software state of the remote end, per chip ("" when there is none)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_remote_repo_state")
 
     def _execute(self, words: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -116,16 +145,47 @@ class EmulatorConnection(Connection):
     def _execute(self, words):
         return self.emulator.execute(words)
 
-    def get_unique_identifier(self) -> str:
-        """``emulator-chip-N``, plus the emulator options that change what the chip
+    def get_unique_identifier(self) -> List[str]:
+        """``["emulator-chip-N"]``, plus the emulator options that change what the chip
         measures (e.g. ``ideal``, ``noise``, ``dt``), so caches keyed by it never mix
         an ideal or noisy chip with the default one."""
         extra = "".join(f",{k}={v}" for k, v in sorted(self.emulator_options.items()))
-        return f"emulator-chip-{self.chip_id}{extra}"
+        return [f"emulator-chip-{self.chip_id}{extra}"]
+
+    def get_hwdb_entry(self) -> list:
+        """``[hxcomm.EmulatorEntry(chip_id, emulator_options)]``: one emulated HX v3 chip on an
+        emulated Cube board."""
+        from .hwdb import EmulatorEntry
+        return [EmulatorEntry(self.chip_id, dict(self.emulator_options))]
+
+    def get_bitfile_info(self) -> List[str]:
+        """No FPGA bitfile: the description of the in-process emulator that plays the FPGA and
+        the chip (YAML, as the public bitfile info)."""
+        from .instructions import PROTOCOL_VERSION
+        return [f"backend: hxsim emulator (in-process, plays FPGA and chip)\n"
+                f"software: openhx {_package_version()}\n"
+                f"protocol_version: {PROTOCOL_VERSION}\n"
+                f"chip: HX v3 (emulated), chip_id {self.chip_id}\n"]
+
+    def get_remote_repo_state(self) -> List[str]:
+        """``[""]``: there is no remote end, the emulator runs in this process."""
+        return [""]
 
     def __repr__(self):
         return f"EmulatorConnection(chip_id={self.chip_id})"
 
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("openhx")
+    except Exception:       # running from a source tree that was not installed
+        return "unknown version"
+
+
+#: The type of what ``ManagedConnection()`` gives (public ``hxcomm.ConnectionHandle``, for
+#: annotations).
+ConnectionHandle = Connection
 
 #: Backends selectable through HXCOMM_BACKEND.
 BACKENDS = {"emulator": EmulatorConnection}
@@ -150,5 +210,5 @@ def ManagedConnection(**kwargs) -> Connection:  # noqa: N802 - the public spelli
     return connection_from_env(**kwargs)
 
 
-__all__ = ["BACKENDS", "Connection", "ConnectionError", "ConnectionTimeInfo", "EmulatorConnection",
-           "ManagedConnection", "connection_from_env"]
+__all__ = ["BACKENDS", "Connection", "ConnectionError", "ConnectionHandle", "ConnectionTimeInfo",
+           "EmulatorConnection", "ManagedConnection", "connection_from_env"]

@@ -12,7 +12,7 @@ from typing import Dict
 
 import numpy as np
 
-__all__ = ["analog_geometry", "NEURON_COLUMNS"]
+__all__ = ["analog_geometry", "board_tables", "NEURON_COLUMNS"]
 
 #: Columns of the per-neuron table (analog_geometry()["neurons"]).
 NEURON_COLUMNS = ("hemisphere", "column", "neuron_config", "backend", "common_backend",
@@ -105,6 +105,7 @@ def analog_geometry() -> Dict[str, np.ndarray]:
         drivers.append((int(d.toHemisphereOnDLS()), int(local), int(local.toPADIBusOnPADIBusBlock()),
                         int(local.toSynapseDriverOnPADIBus()), top, bottom))
 
+    board = board_tables()
     reset_atomic = np.zeros(512, dtype=np.int64)
     for r in h.iter_all(h.NeuronResetOnDLS):
         reset_atomic[_e(r)] = _e(r.toAtomicNeuronOnDLS())
@@ -138,4 +139,36 @@ def analog_geometry() -> Dict[str, np.ndarray]:
         "drivers": np.array(drivers, dtype=np.int64),
         "neuron_reset_atomic": reset_atomic,
         "neuron_reset_quad": np.array(reset_quad, dtype=np.int64),
+        **board,
+    }
+
+
+def board_tables() -> Dict[str, np.ndarray]:
+    """The emulated carrier board (a Cube xBoard) as the C++ core needs it.
+
+    Its analog readout line joins what the shift register's multiplexers select: mux 1 a chip
+    readout pad (``readout_chain_0`` = pad 0, ``readout_chain_1`` = pad 1), mux 2 a board
+    voltage.  The emulated board has the V_reset rework of the public setups: the
+    ``mux_dac_25`` DAC channel drives the V_reset line, so mux 2 = ``v_reset`` and
+    ``mux_dac_25`` both put that channel's voltage on the line.  Other inputs drive nothing.
+
+    - ``board_mux1_pad`` (4,): chip pad per mux 1 input (-1: none);
+    - ``board_mux2_dac`` (4,): DACChannelOnBoard enum per mux 2 input (-1: none);
+    - ``board_dac_full_scale_mv`` (16,): full scale of each DAC channel (0: a supply channel).
+    """
+    import halco as h
+    from haldls import AnalogReadoutMux1Input as M1, AnalogReadoutMux2Input as M2
+    from haldls.board import dac_full_scale_table
+
+    mux1 = np.full(len(M1), -1, dtype=np.int64)
+    mux1[M1.readout_chain_0] = int(h.PadOnDLS(0))
+    mux1[M1.readout_chain_1] = int(h.PadOnDLS(1))
+    mux2 = np.full(len(M2), -1, dtype=np.int64)
+    dac25 = _e(h.DACChannelOnBoard.mux_dac_25)
+    mux2[M2.v_reset] = dac25
+    mux2[M2.mux_dac_25] = dac25
+    return {
+        "board_mux1_pad": mux1,
+        "board_mux2_dac": mux2,
+        "board_dac_full_scale_mv": 1000.0 * np.array(dac_full_scale_table(), dtype=np.float64),
     }

@@ -24,6 +24,7 @@ import numpy as np
 import halco
 import haldls
 from haldls.container import check_bool  # noqa: F401  (one bool rule for all containers)
+from haldls.register_map import ADDED_FIELDS, RENAMED_FIELDS
 
 _U32 = np.uint32
 
@@ -339,11 +340,27 @@ def _leaf_to_arrays(cls, objs, key: str, out: dict) -> None:
 
 
 def _leaf_from_arrays(cls, arrays: dict, key: str, n: int) -> list:
+    arrays = upgrade_arrays(arrays)
     values = {f.name: arrays[f"{key}.{f.name}"] for f in cls.fields() if f"{key}.{f.name}" in arrays}
-    missing = [f.name for f in cls.fields() if f"{key}.{f.name}" not in arrays]
+    added = ADDED_FIELDS.get(cls.__name__, ())      # files written before these fields take their default
+    missing = [f.name for f in cls.fields() if f"{key}.{f.name}" not in arrays and f.name not in added]
     if missing:
         raise ValueError(f"file lacks {key}.{missing[0]} (and {len(missing) - 1} more fields)")
     return decode_objects(cls, cls.encode_array(values, n=n), n)
+
+
+def upgraded_key(key: str) -> str:
+    """The current name of a file's array key (``haldls.register_map.RENAMED_FIELDS``)."""
+    head, dot, field = key.rpartition(".")
+    new = RENAMED_FIELDS.get(field) if dot else None
+    return f"{head}.{new}" if new else key
+
+
+def upgrade_arrays(arrays: dict) -> dict:
+    """``arrays`` with renamed field keys under their current names (a copy when any changed)."""
+    if not any(upgraded_key(k) != k for k in arrays):
+        return arrays
+    return {upgraded_key(k): v for k, v in arrays.items()}
 
 
 class Leaf(Member):

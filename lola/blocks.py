@@ -15,6 +15,7 @@ import haldls
 
 from ._common import (_U32, Leaf, Leaves, LolaContainer, Member, Sub, check_bool,
                       check_int, check_range, index_of, integer_array, leaf_addresses)
+from . import readout_views as _views
 from .capmem import analog_members
 from .synapse import N_COLUMNS, N_ENTRIES, N_QUADS, SynapseMatrix, quad_columns
 
@@ -275,14 +276,53 @@ class Crossbar(LolaContainer):
     )
 
 
+class _AddedLeaves(Leaves):
+    """Leaves added to a container after files were written: a file without them gets the
+    default."""
+
+    def from_arrays(self, arrays, prefix):
+        if not any(k.startswith(prefix + self.attrs[0] + ".") or k == prefix + self.attrs[0] for k in arrays):
+            return {self.attrs[0]: self.default(self.attrs[0])}
+        return super().from_arrays(arrays, prefix)
+
+
 class ReadoutChain(LolaContainer):
     """Membrane readout (public ``lola.ReadoutChain``) at ``halco.ReadoutChainOnDLS``:
-    ``madc_config`` (``MADCConfig``), ``source_selection`` (``ReadoutSourceSelection``)
-    and the chip-level readout CapMem biases (named as the ``halco.CapMemCellOnDLS``
-    cells, e.g. ``readout_sc_amp_v_ref``)."""
+    ``madc_config`` (``MADCConfig``), ``source_selection`` (``ReadoutSourceSelection``),
+    ``pad_mux`` (2 ``PadMultiplexerConfig``, indexed by ``PadMultiplexerConfigOnDLS``) and the
+    chip-level readout CapMem biases (named as the ``halco.CapMemCellOnDLS`` cells, e.g.
+    ``readout_sc_amp_v_ref``).
+
+    The public sub-structures are live views onto these (``lola.readout_views``): ``madc``,
+    ``input_mux[mux]``, ``buffer_to_pad[mux]``, ``dynamic_mux``, ``pseudo_diff_converter``,
+    ``madc_input_crossbar``, ``madc_preamp``, ``madc_debug_crossbar``,
+    ``source_measure_unit``.  ``current_dac`` raises NotImplementedError: the emulated chip
+    has no current DAC."""
 
     coordinate_name = "ReadoutChainOnDLS"
     _members = (
         Leaf("madc_config", haldls.MADCConfig, lambda c: halco.MADCConfigOnDLS()),
         Leaf("source_selection", haldls.ReadoutSourceSelection, lambda c: halco.ReadoutSourceSelectionOnDLS()),
+        _AddedLeaves("pad_mux", haldls.PadMultiplexerConfig, halco.PadMultiplexerConfigOnDLS.size,
+                     halco.PadMultiplexerConfigOnDLS, lambda c: np.arange(halco.PadMultiplexerConfigOnDLS.size)),
     ) + analog_members("ReadoutChain")
+
+    madc = property(lambda self: _views.View(self, _views.MADC, "madc"),
+                    doc="MADC sampling settings (view onto madc_config and readout_madc_in_500na)")
+    input_mux = property(lambda self: _views.ViewArray(self, _views.INPUT_MUX, "input_mux"),
+                         doc="per readout multiplexer: its sources (view onto source_selection)")
+    buffer_to_pad = property(lambda self: _views.ViewArray(self, _views.BUFFER_TO_PAD, "buffer_to_pad"),
+                             doc="per readout multiplexer: buffer to its pad")
+    dynamic_mux = property(lambda self: _views.View(self, _views.DYNAMIC_MUX, "dynamic_mux"))
+    pseudo_diff_converter = property(lambda self: _views.View(self, _views.PSEUDO_DIFF_CONVERTER,
+                                                              "pseudo_diff_converter"))
+    madc_input_crossbar = property(lambda self: _views.View(self, _views.MADC_INPUT_CROSSBAR, "madc_input_crossbar"))
+    madc_preamp = property(lambda self: _views.View(self, _views.MADC_PREAMP, "madc_preamp"))
+    madc_debug_crossbar = property(lambda self: _views.View(self, _views.MADC_DEBUG_CROSSBAR, "madc_debug_crossbar"))
+    source_measure_unit = property(lambda self: _views.View(self, _views.SOURCE_MEASURE_UNIT, "source_measure_unit"))
+
+    @property
+    def current_dac(self):
+        """Not emulated: raises NotImplementedError."""
+        raise NotImplementedError("lola.ReadoutChain.current_dac: the emulated chip has no current DAC "
+                                  "(haldls.CurrentDAC is not emulated)")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Union
+import struct
+import zlib
+from typing import Dict, Union
 
 import numpy as np
 
@@ -24,6 +26,17 @@ from .synapse import N_COLUMNS
 
 FILE_FORMAT = "lola.Chip"
 FILE_VERSION = 1
+
+#: Portable binary (``.pbin``): magic, then header fields, then a zlib-compressed body.
+PBIN_MAGIC = b"LOLACHIP"
+PBIN_VERSION = 1
+#: magic, version, flags, compressed body length, crc32 of the compressed body, body length
+_PBIN_HEADER = struct.Struct("<8sHHIII")
+#: dtype codes of the body entries (the only dtypes Chip.to_arrays produces, plus a margin)
+_PBIN_DTYPES = {1: np.dtype("?"), 2: np.dtype("<i1"), 3: np.dtype("<i2"), 4: np.dtype("<i4"),
+                5: np.dtype("<i8"), 6: np.dtype("<u1"), 7: np.dtype("<u2"), 8: np.dtype("<u4"),
+                9: np.dtype("<u8")}
+_PBIN_CODES = {(dt.kind, dt.itemsize): code for code, dt in _PBIN_DTYPES.items()}
 
 _HEMISPHERES = halco.HemisphereOnDLS.size
 
@@ -127,9 +140,33 @@ class Chip(LolaContainer):
         return f"Chip({n_neurons}; nonzero weights per synram {w})"
 
     # -- files ------------------------------------------------------------------------------------
+    def to_portable_binary(self) -> bytes:
+        """The chip as versioned, checksummed bytes (the ``.pbin`` format, see
+        docs/lola.md); exact round trip with :meth:`from_portable_binary`, and the
+        same chip always gives the same bytes."""
+        return _pbin_encode(self.to_arrays())
+
+    @classmethod
+    def from_portable_binary(cls, data: bytes) -> "Chip":
+        """Inverse of :meth:`to_portable_binary`.  ValueError (naming what is wrong) for
+        data of another format or a newer version, truncated or corrupt data, and
+        unknown, missing or out-of-range entries."""
+        return cls.from_arrays(_pbin_decode(bytes(data), cls._pbin_names()))
+
+    @classmethod
+    def _pbin_names(cls):
+        if "_pbin_names_cache" not in cls.__dict__:
+            cls._pbin_names_cache = frozenset(cls().to_arrays())
+        return cls._pbin_names_cache
+
     def to_file(self, path: Union[str, os.PathLike]) -> None:
-        """Save to ``path``: a compressed numpy ``.npz`` archive of named arrays, or
-        JSON if ``path`` ends in ``.json``.  Exact round trip with ``Chip.from_file``."""
+        """Save to ``path``: a compressed numpy ``.npz`` archive of named arrays,
+        JSON if ``path`` ends in ``.json``, the portable binary for ``.pbin``.
+        Exact round trip with ``Chip.from_file``."""
+        if str(path).endswith(".pbin"):
+            with open(path, "wb") as f:
+                f.write(self.to_portable_binary())
+            return
         arrays = self.to_arrays()
         if str(path).endswith(".json"):
             with open(path, "w") as f:
@@ -144,7 +181,14 @@ class Chip(LolaContainer):
     @classmethod
     def from_file(cls, path: Union[str, os.PathLike]) -> "Chip":
         """Load a chip saved with ``to_file``; ValueError for a file of another
-        format or version, or with missing/invalid entries."""
+        format or version, truncated or corrupt, or with missing/invalid entries."""
+        if str(path).endswith(".pbin"):
+            with open(path, "rb") as f:
+                data = f.read()
+            try:
+                return cls.from_portable_binary(data)
+            except ValueError as err:
+                raise ValueError(f"{path}: {err}") from None
         if str(path).endswith(".json"):
             with open(path) as f:
                 d = json.load(f)
@@ -165,6 +209,75 @@ def _check_meta(meta: dict, path) -> None:
     if meta.get("version") != FILE_VERSION:
         raise ValueError(f"{path}: lola.Chip file version {meta.get('version')} is not supported "
                          f"(this version reads {FILE_VERSION})")
+
+
+def _pbin_encode(arrays: Dict[str, np.ndarray]) -> bytes:
+    parts = [struct.pack("<I", len(arrays))]
+    for name, value in arrays.items():
+        a = np.asarray(value)         # (not ascontiguousarray: it makes 0-d arrays 1-d)
+        code = _PBIN_CODES.get((a.dtype.kind, a.dtype.itemsize))
+        if code is None:
+            raise TypeError(f"lola.Chip portable binary: entry {name!r} has unsupported dtype {a.dtype}")
+        key = name.encode("utf-8")
+        parts.append(struct.pack(f"<HBB{a.ndim}I", len(key), code, a.ndim, *a.shape))
+        parts.append(key)
+        parts.append(a.astype(_PBIN_DTYPES[code], copy=False).tobytes(order="C"))
+    body = b"".join(parts)
+    payload = zlib.compress(body, 1)        # fast; the configuration is mostly zeros
+    header = _PBIN_HEADER.pack(PBIN_MAGIC, PBIN_VERSION, 0, len(payload), zlib.crc32(payload), len(body))
+    return header + payload
+
+
+def _pbin_decode(data: bytes, known_names) -> Dict[str, np.ndarray]:
+    n = _PBIN_HEADER.size
+    if len(data) < n:
+        raise ValueError(f"lola.Chip portable binary truncated: {len(data)} bytes, the header alone has {n}")
+    magic, version, _flags, size, crc, body_size = _PBIN_HEADER.unpack_from(data)
+    if magic != PBIN_MAGIC:
+        raise ValueError(f"not a lola.Chip portable binary (starts with {data[:8]!r}, expected {PBIN_MAGIC!r})")
+    if version != PBIN_VERSION:
+        raise ValueError(f"lola.Chip portable binary version {version} is not supported "
+                         f"(this version reads {PBIN_VERSION})")
+    if len(data) != n + size:
+        what = "truncated" if len(data) < n + size else "has trailing data"
+        raise ValueError(f"lola.Chip portable binary {what}: {len(data)} bytes, the header announces {n + size}")
+    payload = data[n:]
+    if zlib.crc32(payload) != crc:
+        raise ValueError("lola.Chip portable binary is corrupt: checksum mismatch")
+    try:
+        body = zlib.decompress(payload)
+    except zlib.error as err:
+        raise ValueError(f"lola.Chip portable binary is corrupt: {err}") from None
+    if len(body) != body_size:
+        raise ValueError(f"lola.Chip portable binary is corrupt: body of {len(body)} bytes, expected {body_size}")
+    arrays: Dict[str, np.ndarray] = {}
+    pos = 0
+
+    def take(k: int) -> bytes:
+        nonlocal pos
+        if pos + k > len(body):
+            raise ValueError(f"lola.Chip portable binary is corrupt: entry {len(arrays)} runs past the end")
+        chunk = body[pos:pos + k]
+        pos += k
+        return chunk
+
+    (count,) = struct.unpack("<I", take(4))
+    for _ in range(count):
+        key_len, code, ndim = struct.unpack("<HBB", take(4))
+        shape = struct.unpack(f"<{ndim}I", take(4 * ndim))
+        name = take(key_len).decode("utf-8", errors="replace")
+        dtype = _PBIN_DTYPES.get(code)
+        if dtype is None:
+            raise ValueError(f"lola.Chip portable binary is corrupt: entry {name!r} has dtype code {code}")
+        if name not in known_names:
+            raise ValueError(f"lola.Chip portable binary has an unknown entry {name!r}")
+        if name in arrays:
+            raise ValueError(f"lola.Chip portable binary has entry {name!r} twice")
+        count_items = int(np.prod(shape, dtype=np.int64))
+        arrays[name] = np.frombuffer(take(count_items * dtype.itemsize), dtype=dtype).reshape(shape).copy()
+    if pos != len(body):
+        raise ValueError(f"lola.Chip portable binary is corrupt: {len(body) - pos} bytes after the last entry")
+    return arrays
 
 
 def chip_from_file(path: Union[str, os.PathLike]) -> Chip:

@@ -140,6 +140,38 @@ class PlaybackProgramBuilderDumper:
         return d
 
 
+def convert_to_chip(dump, previous=None):
+    """The ``lola.Chip`` that the writes of ``dump`` (a ``DumperDone``) leave on a chip that held
+    ``previous`` (default: ``lola.Chip()``): every written word at an address of the chip's
+    configuration takes the dumped value, in order.  Writes of anything that is not part of a
+    Chip (timer, spikes, triggers, board) are skipped, as are reads and waits."""
+    import numpy as np
+    import lola
+
+    if not isinstance(dump, DumperDone):
+        raise TypeError(f"convert_to_chip takes a DumperDone (dumper.done()), got {type(dump).__name__}")
+    chip = lola.Chip() if previous is None else previous
+    if not isinstance(chip, lola.Chip):
+        raise TypeError(f"convert_to_chip: previous must be a lola.Chip, got {type(chip).__name__}")
+    coord = lola.Chip.coordinate_type()()
+    addresses, words = chip.write_plan(coord)
+    order = np.argsort(addresses, kind="stable")
+    sorted_addresses, sorted_words = addresses[order], words[order].copy()
+    for v in dump:
+        if not isinstance(v, tuple):
+            continue
+        try:
+            a, w = v[1].write_plan(v[0])
+        except (AttributeError, TypeError):          # FPGA instructions, read-only registers
+            continue
+        a = np.asarray(a, dtype=np.int64).reshape(-1)
+        pos = np.minimum(np.searchsorted(sorted_addresses, a), len(sorted_addresses) - 1)
+        hit = sorted_addresses[pos] == a
+        sorted_words[pos[hit]] = np.asarray(w, dtype=np.uint32).reshape(-1)[hit]
+    read = lola.Chip.read_plan(coord)
+    return lola.Chip.decode_read(coord, sorted_words[np.searchsorted(sorted_addresses, read)])
+
+
 def convert_to_builder(dump: DumperDone) -> Tuple[PlaybackProgramBuilder, list]:
     """Replay a dump into a real builder; returns (builder, tickets of the reads)."""
     b = PlaybackProgramBuilder()

@@ -8,6 +8,18 @@ import numpy as np
 from hxcomm.responses import MADC_SAMPLE_DTYPE, SPIKE_DTYPE
 
 
+class EventArray(np.ndarray):
+    """Recorded events (``program.spikes``, ``program.madc_samples``): a numpy structured
+    array; ``to_numpy()`` gives it as a plain ndarray, as the public result vectors do."""
+
+    def to_numpy(self) -> np.ndarray:
+        return self.view(np.ndarray)
+
+
+def _events(arr: np.ndarray) -> EventArray:
+    return np.asarray(arr).view(EventArray)
+
+
 class TicketNotReadyError(RuntimeError):
     """A ticket was asked for its value before its program ran."""
 
@@ -81,8 +93,8 @@ class PlaybackProgram:
             t._program = self
         self._expected_reads = read_words
         self._read_words: Optional[np.ndarray] = None
-        self.spikes = np.zeros(0, dtype=SPIKE_DTYPE)
-        self.madc_samples = np.zeros(0, dtype=MADC_SAMPLE_DTYPE)
+        self.spikes = _events(np.zeros(0, dtype=SPIKE_DTYPE))
+        self.madc_samples = _events(np.zeros(0, dtype=MADC_SAMPLE_DTYPE))
         self._ran = False
 
     @property
@@ -106,8 +118,8 @@ class PlaybackProgram:
 
     def _set_results(self, responses) -> None:
         self._read_words = responses.read_words
-        self.spikes = responses.spikes
-        self.madc_samples = responses.madc_samples
+        self.spikes = _events(responses.spikes)
+        self.madc_samples = _events(responses.madc_samples)
         self.highspeed_link_notifications = responses.highspeed_link_notifications
         self._ran = True
 

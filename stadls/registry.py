@@ -5,7 +5,11 @@ import haldls
 
 _COMPOSITES = {"SynapseQuadOnDLS": haldls.SynapseQuad, "CapMemBlockOnDLS": haldls.CapMemBlock,
                "PPUMemoryOnDLS": haldls.PPUMemory, "PPUMemoryBlockOnDLS": haldls.PPUMemoryBlock}
-_BY_COORDINATE = {reg.coordinate: getattr(haldls, reg.name) for reg in haldls.REGISTERS}
+# keyed by the coordinate class itself: some public containers live at a coordinate of another
+# name (CrossbarOutputEventCounter at CrossbarOutputOnDLS, CrossbarInputDropCounter at
+# CrossbarInputOnDLS), which halco spells as an alias
+_BY_COORDINATE = {getattr(haldls, reg.name).coordinate_type().__name__: getattr(haldls, reg.name)
+                  for reg in haldls.REGISTERS}
 _BY_COORDINATE.update(_COMPOSITES)
 
 

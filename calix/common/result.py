@@ -13,14 +13,21 @@ A result holds
 * ``target``, ``options``, ``chip_id`` (the connection's unique identifier)
   and ``version`` (calix) it was made with.
 
-It serialises to a compressed npz or to JSON (by file suffix), never pickle.
+It serialises to a compressed npz or to JSON (by file suffix). It also
+pickles (the public "calix-native" ``*.pkl`` files): the pickled state is the
+same versioned metadata and arrays as the files, not the object's attributes,
+so a pickle loads in any process that can import calix (only unpickle files
+you trust). Subclasses per calibration kind (``HagenCalibResult``) come back
+as their class from every format.
 """
 from __future__ import annotations
 
 import datetime
 import json
 import os
-from typing import Dict, Mapping, Optional
+import pickle
+import tempfile
+from typing import Dict, Mapping, Optional, Type
 
 import numpy as np
 
@@ -38,6 +45,9 @@ NEURON_PREFIX = "neuron_block/atomic_neurons."
 FORMAT = "calix.CalibResult"
 FORMAT_VERSION = 1
 
+#: result class per calibration kind (``CalibResult.__init_subclass__(kind=...)``)
+_CLASS_BY_KIND: Dict[str, Type["CalibResult"]] = {}
+
 
 def _calix_version() -> str:
     from .. import __version__
@@ -47,11 +57,20 @@ def _calix_version() -> str:
 class CalibResult:
     """Calibrated chip settings plus how they were obtained (see module doc)."""
 
+    def __init_subclass__(cls, kind: Optional[str] = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            _CLASS_BY_KIND[kind] = cls
+            cls.default_kind = kind
+
+    #: the kind a result of this class gets when none is given
+    default_kind = "spiking"
+
     def __init__(self, values: Mapping[str, np.ndarray], target=None, options=None,
                  success: Optional[np.ndarray] = None, failures: Optional[Mapping] = None,
                  timings: Optional[Mapping[str, float]] = None, chip_id: Optional[str] = None,
                  version: Optional[str] = None, info: Optional[Mapping[str, np.ndarray]] = None,
-                 created: Optional[str] = None, kind: str = "spiking"):
+                 created: Optional[str] = None, kind: Optional[str] = None):
         self.values: Dict[str, np.ndarray] = {k: np.asarray(v) for k, v in values.items()}
         self.target = target
         self.options = options
@@ -64,7 +83,7 @@ class CalibResult:
         self.version = version if version is not None else _calix_version()
         self.info = {k: np.asarray(v) for k, v in (info or {}).items()}
         self.created = created or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        self.kind = kind
+        self.kind = kind if kind is not None else self.default_kind
 
     # -- access -----------------------------------------------------------------------
     def neuron(self, path: str) -> np.ndarray:
@@ -104,13 +123,15 @@ class CalibResult:
             raise TypeError(f"to_chip takes a lola.Chip as base, got {type(base).__name__}")
         arrays = base.to_arrays()
         for k, v in self.values.items():
+            k = lola.upgraded_key(k)        # results written before a field got its public name
             if k not in arrays:
                 raise KeyError(f"calibration value {k!r} is not a lola.Chip array")
             arrays[k] = np.asarray(v).astype(np.asarray(arrays[k]).dtype).reshape(np.shape(arrays[k]))
         return lola.Chip.from_arrays(arrays)
 
     def apply(self, builder, initial_config: Optional[lola.Chip] = None) -> None:
-        """Append the writes of the calibrated containers to ``builder``.
+        """Append the writes of the calibrated containers to ``builder`` (a
+        ``stadls.PlaybackProgramBuilder`` or a ``stadls.PlaybackProgramBuilderDumper``).
 
         Written: the neuron block (all 512 neurons: calibrated fields on top of
         ``initial_config``'s, default a default chip), the CADC readout chains,
@@ -128,9 +149,9 @@ class CalibResult:
                 builder.write(halco.SynapseDriverBlockOnDLS(i), chip.synapse_driver_blocks[i])
             key = f"synapse_blocks/{i}/i_bias_dac"
             if key in self.values:
-                cells = synapse_dac_bias_cells(i)
-                builder.write_words(haldls.CapMemCell.register.addresses(cells)[:, 0],
-                                    np.asarray(chip.synapse_blocks[i].i_bias_dac, dtype=np.int64))
+                # one container write per cell: works on builders and on the stadls dumper
+                for cell, value in zip(synapse_dac_bias_cells(i), chip.synapse_blocks[i].i_bias_dac):
+                    builder.write(halco.CapMemCellOnDLS.from_enum(int(cell)), haldls.CapMemCell(value=int(value)))
         other = tops - {"neuron_block", "cadc_readout_chains", "synapse_driver_blocks", "synapse_blocks"}
         if any(k.startswith("synapse_blocks/") and not k.endswith("/i_bias_dac") for k in self.values):
             other.add("synapse_blocks")
@@ -152,11 +173,19 @@ class CalibResult:
         if meta.get("format_version", 0) > FORMAT_VERSION:
             raise ValueError(f"calix result format version {meta['format_version']} is newer than "
                              f"this calix understands ({FORMAT_VERSION})")
+        kind = meta.get("kind", "spiking")
+        if kind not in _CLASS_BY_KIND:
+            from .. import hagen  # noqa: F401  (registers HagenCalibResult; a fresh process may not have)
+        stored = _CLASS_BY_KIND.get(kind, CalibResult)
+        if cls is CalibResult:
+            cls = stored
+        elif not issubclass(stored, cls):
+            raise ValueError(f"the data hold a {kind!r} calibration ({stored.__name__}), not a {cls.__name__}")
         return cls(values, target=serial.from_jsonable(meta["target"]),
                    options=serial.from_jsonable(meta["options"]), success=success,
                    failures=meta.get("failures"), timings=meta.get("timings"), chip_id=meta.get("chip_id"),
                    version=meta.get("version"), info=info, created=meta.get("created"),
-                   kind=meta.get("kind", "spiking"))
+                   kind=kind)
 
     def to_dict(self) -> dict:
         """JSON-able form (lists for arrays, with dtype and shape)."""
@@ -171,38 +200,65 @@ class CalibResult:
                               {k: serial.from_jsonable(v) for k, v in d.get("info", {}).items()})
 
     def to_file(self, path) -> None:
-        """Write to ``path``: JSON if it ends in ``.json``, else a compressed npz.
-        Written to a temporary file first and renamed, so a reader never sees
-        half a file."""
+        """Write to ``path``: JSON if it ends in ``.json``, a pickle (the public
+        "calix-native" format) for ``.pkl``, else a compressed npz. Written to a
+        uniquely named temporary file in the same directory first and renamed,
+        so a reader never sees half a file and concurrent writers never clash."""
         path = os.fspath(path)
-        tmp = f"{path}.tmp-{os.getpid()}"
+        # a unique temporary name per writer: concurrent writers never share a file
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".",
+                                   prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         try:
-            if path.endswith(".json"):
-                with open(tmp, "w") as f:
+            with os.fdopen(fd, "w" if path.endswith(".json") else "wb") as f:
+                if path.endswith(".json"):
                     json.dump(self.to_dict(), f)
-            else:
-                arrays = {"__meta__": np.array(json.dumps(self._meta())), "__success__": self.success}
-                arrays.update({f"values/{k}": v for k, v in self.values.items()})
-                arrays.update({f"info/{k}": v for k, v in self.info.items()})
-                with open(tmp, "wb") as f:
+                elif path.endswith(".pkl"):
+                    pickle.dump(self, f, protocol=4)
+                else:
+                    arrays = {"__meta__": np.array(json.dumps(self._meta())), "__success__": self.success}
+                    arrays.update({f"values/{k}": v for k, v in self.values.items()})
+                    arrays.update({f"info/{k}": v for k, v in self.info.items()})
                     np.savez_compressed(f, **arrays)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
 
+    # -- pickle (the public "calix-native" files) ---------------------------------------
+    def __reduce__(self):
+        # the versioned file content, not the attributes: old pickles stay readable
+        # when attributes change, and a newer format is refused with a clear error
+        state = {"meta": self._meta(), "values": self.values, "success": self.success, "info": self.info}
+        return (_result_from_pickle_state, (state,))
+
     @classmethod
     def from_file(cls, path) -> "CalibResult":
-        """Read a result written by :meth:`to_file` (npz or JSON)."""
+        """Read a result written by :meth:`to_file` (npz, JSON, or a ``.pkl`` pickle:
+        only for files you trust, as with any pickle). ValueError for a file of
+        another format, a newer format version, or another kind of result than
+        ``cls``."""
         path = os.fspath(path)
         if path.endswith(".json"):
             with open(path) as f:
                 return cls.from_dict(json.load(f))
+        if path.endswith(".pkl"):
+            with open(path, "rb") as f:
+                try:
+                    result = pickle.load(f)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
+                    raise ValueError(f"{path} is not a readable calix result pickle: {err}") from None
+            if not isinstance(result, cls):
+                raise ValueError(f"{path} holds a {type(result).__name__}, not a {cls.__name__}")
+            return result
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["__meta__"]))
             values = {k[len("values/"):]: z[k] for k in z.files if k.startswith("values/")}
             info = {k[len("info/"):]: z[k] for k in z.files if k.startswith("info/")}
             return cls._from_meta(meta, values, z["__success__"], info)
+
+
+def _result_from_pickle_state(state: dict) -> CalibResult:
+    return CalibResult._from_meta(state["meta"], state["values"], state["success"], state["info"])
 
 
 def result_from_file(path) -> CalibResult:

@@ -21,13 +21,17 @@ from .simulator import RunCommand  # noqa: F401
 from . import injection
 from .injection import InjectedConfiguration, InjectedReadout  # noqa: F401
 from . import helper  # noqa: F401
+from . import setup_options
+from .setup_options import SetupOptionWarning  # noqa: F401
 from . import utils  # noqa: F401  (public: pynn.utils.chip_plotter)
 from . import partitioning  # noqa: F401
 from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
                                    SpikeSourcePoisson, SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
-from .standardmodels.synapses import StaticSynapse  # noqa: F401
+from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
+from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
+from .standardmodels.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa: F401
 from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
 import pylogging as logger  # noqa: F401  (public: pynn.logger)
 # the lower layers under their public names, as scripts reach them through the backend
@@ -59,11 +63,17 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     ``injected_calib_options`` (``SpikingCalibOptions`` of that calibration),
     ``rng_seed`` (host-side Poisson generation), ``units`` (``"hardware"``, the default: hardware
     ms and raw hardware values as the public backend; ``"biological"``: biological ms, mV, nA, uS
-    for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` is ignored
-    (the chip is time-continuous; ``get_time_step()`` is the MADC sample interval).  Unknown keys
-    raise KeyError.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
+    for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` (ms, in the
+    chosen units) is the time grid of the current sources (``StepCurrentSource`` times are rounded
+    to it; ``ACSource`` / ``NoisyCurrentSource`` staircases and source recordings use it, at least
+    0.1 us of hardware time); the neurons are time-continuous (``get_time_step()`` is the MADC
+    sample interval).  Unknown keys
+    raise KeyError; in biological units the options of other backends
+    (``threads``, ``t_flush``, ``spike_precision``, ``verbosity``, ...: ``setup_options.FOREIGN_SETUP_OPTIONS``)
+    are accepted with a ``SetupOptionWarning`` saying why they have no effect.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
     on-chip neurons above the chip's latency are realised as that latency, with a
     ``DelayReplacedWarning``: for scripts written for simulators with delay lines)."""
+    extra_params = setup_options.drop_foreign_options(extra_params, extra_params.get("units", "hardware"))
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
             raise KeyError(f"unknown setup() option {key!r}; supported: {', '.join(_SETUP_OPTIONS)}")
@@ -100,6 +110,7 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
                          "the latency, with a DelayReplacedWarning)")
     st.on_chip_delays = on_chip_delays
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
+    st.timestep = float(timestep)
     st.write_on_end = []
     st.clear()
     st.dt = 3.4e-05 * st.speedup

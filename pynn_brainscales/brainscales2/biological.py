@@ -172,7 +172,7 @@ class _BiologicalCell:
     is_on_chip = True
     is_calibrated = True
     is_biological = True
-    injectable = False
+    injectable = True           # current sources add to i_offset (docs/pynn.md "Current sources")
     # gsyn_exc/gsyn_inh/w: the chip's synaptic-input and adaptation readouts are uncalibrated
     # circuit nodes (on hardware an OTA output of unknown gain and offset), not offered in model
     # units; HXNeuron's exc_synin/inh_synin/adaptation give them in raw MADC LSB.

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Optional, Set
 
+import numpy as np
+
 POINTS = ("pre_realtime", "inside_realtime_begin", "inside_realtime_end", "post_realtime")
 
 
@@ -22,8 +24,10 @@ POINTS = ("pre_realtime", "inside_realtime_begin", "inside_realtime_end", "post_
 class InjectedConfiguration:
     """Containers written at fixed points of every program (see the module doc).  Each field:
     None, ``{coordinate: container}`` or a write-only ``stadls.PlaybackProgramBuilder``.
-    ``inside_realtime`` (writes at absolute times) and ``ppu_symbols`` (PPU memory) are not
-    supported on the emulator: giving them raises NotImplementedError."""
+    ``inside_realtime``: a write-only ``stadls.AbsoluteTimePlaybackProgramBuilder``, its writes
+    at their times (FPGA cycles) from the start of the realtime section of every execution (as
+    grenade timed writes, merged with the input spikes).  ``ppu_symbols`` (PPU memory) is not
+    supported on the emulator: giving it raises NotImplementedError."""
 
     pre_non_realtime: Any = None
     pre_realtime: Any = None
@@ -54,9 +58,14 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
     value = _as(InjectedConfiguration, value, "injected_config", lambda v: v)
     if value is None:
         return None
-    if value.inside_realtime:
-        raise NotImplementedError("injected_config.inside_realtime (writes at absolute times inside the realtime "
-                                  "section) is not supported; use inside_realtime_begin / inside_realtime_end")
+    if value.inside_realtime is not None:
+        import stadls
+        if not isinstance(value.inside_realtime, stadls.AbsoluteTimePlaybackProgramBuilder):
+            raise TypeError(f"injected_config.inside_realtime must be a stadls.AbsoluteTimePlaybackProgramBuilder "
+                            f"(writes at times of the realtime section), got {type(value.inside_realtime).__name__}")
+        if not value.inside_realtime.is_write_only():
+            raise TypeError("injected_config.inside_realtime: the builder has reads (tickets cannot be repeated in "
+                            "every program); read through setup(injected_readout=...)")
     if value.ppu_symbols:
         raise NotImplementedError("injected_config.ppu_symbols: the emulated chip runs no PPU programs")
     for name in ("pre_non_realtime",) + POINTS:
@@ -133,6 +142,41 @@ def build_hooks(config: Optional[InjectedConfiguration], readout: Optional[Injec
     return hooks, tickets, writes
 
 
+def reset_all_membranes(builder=None):
+    """``builder`` (a new one if None) with a NeuronReset of all 512 neurons appended (128
+    quad triggers): every membrane goes to its reset potential at once."""
+    import halco
+    import haldls
+    import stadls
+    if builder is None:
+        builder = stadls.PlaybackProgramBuilder()
+    for quad in halco.iter_all(halco.NeuronResetQuadOnDLS):
+        builder.write(quad, haldls.NeuronResetQuad())
+    return builder
+
+
 def collect(tickets) -> Dict[str, Dict[Any, Any]]:
     """{point: {coordinate: container}} once the program ran."""
     return {point: {coord: t.get() for coord, t in ts.items()} for point, ts in tickets.items()}
+
+
+def inside_realtime_writes(config: Optional[InjectedConfiguration], runtimes_ms) -> list:
+    """Per snippet of one execution (``runtimes_ms``: their hardware runtimes), the
+    ``grenade.TimedWrites`` of ``config.inside_realtime`` that fall into it (None where none);
+    ValueError for writes at or after the end of the realtime section."""
+    builder = None if config is None else config.inside_realtime
+    if builder is None or builder.empty():
+        return [None] * len(runtimes_ms)
+    import grenade
+    from grenade.inputs import ms_to_cycles
+    ends = np.cumsum(ms_to_cycles(np.asarray(runtimes_ms, dtype=float)))
+    last = max(c.time for c in builder.sorted_commands())
+    if last >= ends[-1]:
+        raise ValueError(f"injected_config.inside_realtime writes at {last} FPGA cycles, at or after the end of the "
+                         f"realtime section ({int(ends[-1])} cycles = {ends[-1] / 125:g} us of hardware time)")
+    out, start = [], 0
+    for end in ends.tolist():
+        w = grenade.TimedWrites.from_absolute_time_builder(builder, start, end)
+        out.append(w if len(w) else None)
+        start = end
+    return out

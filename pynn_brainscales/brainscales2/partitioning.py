@@ -100,7 +100,7 @@ def plan(state) -> Optional[Plan]:
 
     edges = {k: set() for k in range(len(slices))}
     for prj in state.projections:
-        for pre_root, post_root, pre, post, _, _ in prj._connection_groups():
+        for pre_root, post_root, pre, post, *_ in prj._connection_groups():
             if not pre_root.celltype.is_on_chip or len(pre) == 0:
                 continue
             k_pre = np.searchsorted(starts[pre_root], pre, side="right") - 1

@@ -13,12 +13,13 @@ import warnings
 
 import numpy as np
 from pyNN import common, errors
+from pyNN.connectors import AllToAllConnector, OneToOneConnector
 from pyNN.space import Space
 
 import grenade
 
-from . import biological, simulator
-from .standardmodels import StaticSynapse
+from . import biological, short_term_plasticity, simulator
+from .standardmodels import StaticSynapse, TsodyksMarkramSynapse
 
 SYNAPSE_MAX = 63
 # the synapses of one connection sit in rows of one PADI bus (64 rows: the label group of a source
@@ -62,6 +63,13 @@ class Connection(common.Connection):
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
 
+    def __getattr__(self, name):
+        # U, tau_rec, tau_facil of a TsodyksMarkramSynapse projection
+        stp = getattr(self._prj, "_stp", None)
+        if stp and name in stp:
+            return float(stp[name][self._index])
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
 
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
@@ -74,10 +82,10 @@ class Projection(common.Projection):
             if not isinstance(pop, (common.BasePopulation, common.Assembly)):   # as common.Projection
                 raise errors.ConnectionError(f"{prefix}synaptic_neurons must be a Population, PopulationView or "
                                              f"Assembly, not a {type(pop)}")
-        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+        if synapse_type is not None and not isinstance(synapse_type, (StaticSynapse, TsodyksMarkramSynapse)):
             raise errors.NoModelAvailableError(
-                f"synapse type {type(synapse_type).__name__} is not available on BrainScaleS-2: only StaticSynapse "
-                f"(no short-term or long-term plasticity)")
+                f"synapse type {type(synapse_type).__name__} is not available on BrainScaleS-2: StaticSynapse and "
+                f"TsodyksMarkramSynapse (short-term depression) only, no long-term plasticity synapse types")
         self._pre_map = _endpoint_map(presynaptic_population)
         self._post_map = _endpoint_map(postsynaptic_population)
         for root in self._pre_map[0] + self._post_map[0]:
@@ -99,7 +107,18 @@ class Projection(common.Projection):
         self._delay = np.zeros(0, float)
         self._pre_parts, self._post_parts, self._w_parts, self._d_parts = [], [], [], []
         self._post_compartment = _location_compartment(connector, self._post_map[0])
-        connector.connect(self)
+        # TsodyksMarkramSynapse: U, tau_rec, tau_facil per connection (empty for StaticSynapse)
+        self._stp = {}
+        self._stp_parts = {n: [] for n in short_term_plasticity.PARAMETERS} \
+            if isinstance(synapse_type, TsodyksMarkramSynapse) else {}
+        if isinstance(connector, OneToOneConnector) and self.shape == (1, 1):
+            # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
+            # apart; all-to-all makes the same single connection with the same parameters
+            AllToAllConnector(safe=connector.safe, callback=connector.callback).connect(self)
+        else:
+            connector.connect(self)
+        self._stp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stp_parts.items()}
+        del self._stp_parts
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
             self._pre = np.concatenate(self._pre_parts)
@@ -177,6 +196,9 @@ class Projection(common.Projection):
         self._pre_parts.append(pre)
         self._post_parts.append(np.full(n, int(postsynaptic_index), np.int64))
         self._w_parts.append(w.copy())
+        for name, parts in self._stp_parts.items():
+            value = short_term_plasticity.check(self, name, connection_parameters[name])
+            parts.append(np.broadcast_to(value, (n,)).astype(float))
 
     def _set_attributes(self, parameter_space):
         parameter_space.evaluate(simplify=False)
@@ -188,6 +210,12 @@ class Projection(common.Projection):
                 new = np.where(np.isnan(new), self._delay, new)
                 self._check_delays(self._pre, new)
                 self._delay = new.copy()
+                continue
+            if name in self._stp:
+                arr = np.broadcast_to(np.asarray(value, dtype=float), (self.pre.size, self.post.size))
+                new = arr[self._pre, self._post]
+                _no_nan_at_connections(self, name, new)
+                self._stp[name] = short_term_plasticity.check(self, name, new).copy()
                 continue
             if name != "weight":
                 raise ValueError(f"unknown synapse attribute {name!r}")
@@ -240,9 +268,11 @@ class Projection(common.Projection):
     def _grenade_connections(self):
         pre = self._parent_index(self.pre, self._pre)
         post = self._parent_index(self.post, self._post)
-        w = np.abs(self._weight).astype(np.int64)
+        # TsodyksMarkramSynapse: the first spike transmits weight x U
+        model_w = self._weight * self._stp["U"] if self._stp else self._weight
+        w = np.abs(np.rint(model_w)).astype(np.int64)
         if biological.is_biological_projection(self):       # model weights -> hardware LSB of this calibration
-            w = biological.hardware_weights(self, self._weight)
+            w = biological.hardware_weights(self, model_w)
             if len(w):
                 self._max_weight = max(self._max_weight, int(np.ceil(w.max() / SYNAPSE_MAX)) * SYNAPSE_MAX)
         return (pre.astype(np.int64), post.astype(np.int64), w)
@@ -280,11 +310,44 @@ class Projection(common.Projection):
         return (f"Projection{label} ({self.pre.label} -> {self.post.label}, {self.receptor_type}"
                 + (f", {n} connections)" if n else ")"))
 
-    def _connection_groups(self):
+    @property
+    def placed_connections(self):
+        """Per connection (in the order of ``connections``), the list of hardware synapses that
+        realise it (``grenade.PlacedConnection``: ``weight``, ``synapse_row`` a
+        ``SynapseRowOnDLS``, ``synapse_on_row``), from the last routing (after ``run()`` or
+        ``run(None, RunCommand.PREPARE)``).  RuntimeError before any routing;
+        NotImplementedError for a partitioned network (its connections span executions)."""
+        st = simulator.state
+        snip = getattr(st, "_routed_snippet", None)
+        if st._routing is None or snip is None:
+            raise RuntimeError(f"{self._describe()}: no routing yet; call run() or run(None, RunCommand.PREPARE) "
+                               "first")
+        if snip.instances:
+            raise NotImplementedError("Projection.placed_connections of a network partitioned into several "
+                                      "executions")
+        placed = {}
+        for index, (prj, pre_root, post_root, pre, post) in enumerate(snip.projection_sources):
+            if prj is not self:
+                continue
+            synapses = grenade.get_placed_connections(st._routing, grenade.ProjectionDescriptor(index))
+            for a, b_, syn in zip(pre.tolist(), post.tolist(), synapses):
+                placed[(id(pre_root), id(post_root), a, b_)] = syn
+        pre_roots, pre_root_of, pre_index = self._pre_map[:3]
+        post_roots, post_root_of, post_index = self._post_map[:3]
+        return [placed.get((id(pre_roots[pre_root_of[i]]), id(post_roots[post_root_of[j]]),
+                            int(pre_index[i]), int(post_index[j])), [])
+                for i, j in zip(self._pre.tolist(), self._post.tolist())]
+
+    def _connection_groups(self, stp_pairs=None):
         """[(pre root population, post root population, pre indices, post indices (in the roots),
-        hardware weights, delay)]: one group per root pair and delay (delays only matter from host
-        sources, whose spikes are shifted; on-chip delays are the chip's latency)."""
+        hardware weights, delay, grenade.STP or None)]: one group per root pair, delay and STP
+        configuration (delays only matter from host sources, whose spikes are shifted; on-chip
+        delays are the chip's latency).  ``stp_pairs``: ``short_term_plasticity.chip_stp`` (None:
+        the connections only, without their STP configuration)."""
         w = self._grenade_connections()[2]
+        stp_index, stp_configs = np.full(len(self._pre), -1, np.int64), []
+        if self._stp and stp_pairs is not None:
+            stp_index, stp_configs = short_term_plasticity.connection_configs(self, stp_pairs)
         pre_roots, pre_root_of, pre_index = self._pre_map[:3]
         post_roots, post_root_of, post_index = self._post_map[:3]
         pr, po = pre_root_of[self._pre], post_root_of[self._post]
@@ -295,10 +358,11 @@ class Projection(common.Projection):
         for a, b_ in sorted({(int(x), int(y)) for x, y in keys}):
             sel_pair = (pr == a) & (po == b_)
             for dv in np.unique(delay[sel_pair]):
-                sel = sel_pair & (delay == dv)
-                out.append((pre_roots[a], post_roots[b_], pre_index[self._pre[sel]].astype(np.int64),
-                            post_index[self._post[sel]].astype(np.int64), np.asarray(w)[sel].astype(np.int64),
-                            float(dv)))
+                for k in np.unique(stp_index[sel_pair & (delay == dv)]):
+                    sel = sel_pair & (delay == dv) & (stp_index == k)
+                    out.append((pre_roots[a], post_roots[b_], pre_index[self._pre[sel]].astype(np.int64),
+                                post_index[self._post[sel]].astype(np.int64), np.asarray(w)[sel].astype(np.int64),
+                                float(dv), stp_configs[k] if k >= 0 else None))
         return out
 
 

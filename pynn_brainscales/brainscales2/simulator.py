@@ -9,8 +9,9 @@ Run model (see docs/pynn.md "Runs"):
 * A run without ``reset()`` continues: the chip keeps its state between programs (membranes,
   adaptation, synaptic currents), time goes on from ``get_current_time()``, recorded data are
   appended to the current segment.  ``reset()`` starts a new segment at t = 0; its first
-  program lets the chip relax for ``RELAX_MS`` first, so a segment does not depend on what
-  ran before it.
+  program resets every membrane to its reset potential and lets the chip relax for
+  ``RELAX_MS``, so a segment does not depend on what ran before it (also for integrators,
+  neurons without leak, which have no rest to relax to).
 * Time unit: hardware ms, or biological ms with ``setup(units="biological")`` (hardware time
   = biological time / ``speedup``, 1000).
 """
@@ -26,6 +27,8 @@ from pyNN import common
 import grenade
 import hxcomm
 from grenade.inputs import ms_to_cycles
+
+from . import constant_current, short_term_plasticity
 
 name = "BrainScaleS-2 (openhx emulator)"
 
@@ -143,6 +146,11 @@ class _Snippet:
     instances: List[Any] = field(default_factory=list)       # partitioned: one _Snippet per execution
     own_part: bool = False               # an APPEND snippet: its data form a part of their own
     part: int = -1                       # index into State.parts once executed
+    timed_writes: Any = None             # grenade.TimedWrites of the current sources (or None)
+    source_samples: List[Tuple[Any, Any]] = field(default_factory=list)   # (recorded source, samples)
+    constant_current_held: Dict[Any, Dict[int, Tuple]] = field(default_factory=dict)  # at t_stop
+    # grenade projection -> (PyNN projection, pre root, post root, pre indices, post indices)
+    projection_sources: List[Tuple] = field(default_factory=list)
 
 
 class State(common.control.BaseState):
@@ -153,6 +161,7 @@ class State(common.control.BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 3.4e-05                 # ms: the mean MADC sample interval
+        self.timestep = 3.4e-05           # ms: setup(timestep): the grid of the current sources
         self.min_delay = 0.0
         self.max_delay = 0.0
         self.record_sample_times = True
@@ -177,14 +186,28 @@ class State(common.control.BaseState):
         self._calib_chip = None
         self.clear()
 
+    @property
+    def grenade_chip_config(self):
+        """The ``lola.Chip`` the network is written on (public name): a copy of ``initial_config``
+        (else a default chip) made at the first access after ``setup``, which then is the initial
+        configuration; changes made to it before a run take effect."""
+        import lola
+        init = self.initial_config
+        if init is None or init is not getattr(self, "_own_chip_config", None):
+            chip = lola.Chip() if init is None else (init.to_chip() if hasattr(init, "to_chip") else init).copy()
+            self.initial_config = self._own_chip_config = chip
+        return self.initial_config
+
     # -- lifecycle ----------------------------------------------------------------------
     def clear(self):
         self.populations = []
         self.projections = []
+        self.current_sources = []
         self.recorders = set()
         self.id_counter = 0
         self.segment_counter = -1
         self._routing = None
+        self._routed_snippet = None
         self._routing_key = None
         self._instance_routings = {}     # partitioned networks: execution -> (topology key, routing)
         self.execution_instances = []    # ExecutionInstanceData of the last execution
@@ -204,6 +227,10 @@ class State(common.control.BaseState):
         self.parts = []
         for rec in self.recorders:
             rec._clear_data()
+        for source in getattr(self, "current_sources", ()):
+            source._clear_samples()
+        # the chip relaxes with every neuron's own constant current before a new segment
+        self.constant_current_held = {}
 
     @property
     def on_chip_latency(self):
@@ -349,6 +376,7 @@ class State(common.control.BaseState):
                 self._instance_routings[instance] = (snip.key, routing)
             self.statistics = {"routing": routing.statistics}
             return routing
+        self._routed_snippet = snip            # Projection.placed_connections reads its projections
         if self._routing is not None and snip.key == self._routing_key:
             return self._routing
         routing = self._route_network(snip)
@@ -428,17 +456,25 @@ class State(common.control.BaseState):
             init = self._bypass_chip
         from . import injection
         hooks, tickets, injected_writes = injection.build_hooks(self.injected_config, self.injected_readout)
+        user_writes = injection.inside_realtime_writes(self.injected_config, [s.runtime_hw for s in snippets])
+        injected_writes = injected_writes or any(w is not None for w in user_writes)
+        timed = [grenade.TimedWrites.concatenate([s.timed_writes, w]) if w is not None else s.timed_writes
+                 for s, w in zip(snippets, user_writes)]
         # a partitioned network's executions each start from rest (the chip held another one)
         relax = 0.0 if self._segment_executed and instance is None else RELAX_MS
+        if relax:
+            # a segment starts from a defined state: every membrane at its reset potential (after
+            # the injected configuration), then the relaxation; a membrane without leak keeps it
+            hooks["pre_realtime"] = injection.reset_all_membranes(hooks.get("pre_realtime"))
         conn = self.open_connection()
         try:
-            if len(snippets) == 1:
+            if len(snippets) == 1 and timed[0] is None:
                 s = snippets[0]
                 results = grenade.run(conn, s.network, routing, s.inputs, initial_config=init, hooks=hooks,
                                       inter_batch_entry_wait=relax)
             else:
                 results = grenade.run(conn, [grenade.Snippet(s.network, s.inputs, s.runtime_hw,
-                                                             routing if k == 0 else None)
+                                                             routing if k == 0 else None, timed[k])
                                              for k, s in enumerate(snippets)],
                                       initial_config=init, hooks=hooks, inter_batch_entry_wait=relax)
         except ValueError as err:
@@ -493,6 +529,10 @@ class State(common.control.BaseState):
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
             pop.recorder._store_spikes(idx.astype(np.int64), times, part)
+        for source, samples in s.source_samples:
+            source._store_samples(samples)
+        for pop, held in s.constant_current_held.items():
+            self.constant_current_held.setdefault(pop, {}).update(held)
 
     # -- placement and calibration ------------------------------------------------------
     def _on_chip_atoms(self):
@@ -530,7 +570,7 @@ class State(common.control.BaseState):
                           # background generator registers live in the routing result
                           tuple(getattr(p, k, None) for k in ("period", "rate", "seed", "enable_random"))))
         for pr in network.projections:
-            parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection,
+            parts.append((pr.receptor, pr.pre.index, pr.post.index, pr.synapses_per_connection, pr.stp,
                           np.asarray(pr.pre_indices).tobytes(), np.asarray(pr.post_indices).tobytes()))
         return tuple(parts)
 
@@ -546,6 +586,8 @@ class State(common.control.BaseState):
         b = grenade.NetworkBuilder()
         descr = {}
         madc, cadc = [], []
+        timed = []              # grenade.TimedWrites of the current sources
+        held_after = {}         # population -> constant current each neuron holds at t1
         madc_map = []                   # (population, variable, index, compartment): what this snippet records
         placed = 0
         offsets, sizes = {}, {}         # on-chip population -> first neuron / size of its slice here
@@ -578,6 +620,20 @@ class State(common.control.BaseState):
                         n.event_routing.enable_bypass_excitatory = True
                         n.event_routing.enable_bypass_inhibitory = True
                         n.threshold.enable = False
+                # the current sources: what the chip holds from the previous run of the segment
+                # (executed or pending); each execution of a partitioned network starts from rest
+                held = {}
+                if plan is None:
+                    held = dict(self.constant_current_held.get(pop, {}))
+                    for pending in self.pending:
+                        held.update(pending.constant_current_held.get(pop, {}))
+                config, writes, cc_held = constant_current.plan(
+                    self, pop, placement if placement is not None else np.arange(placed - (hi - lo), placed),
+                    config, t0, t1, held, lo)
+                if plan is None:
+                    held_after[pop] = cc_held
+                if writes is not None:
+                    timed.append(writes)
                 d = b.add(grenade.Population(hi - lo, placement=placement, config=config))
                 for var, i, comp in pop.recorder.madc_sites():
                     if lo <= i < hi:
@@ -601,14 +657,24 @@ class State(common.control.BaseState):
         replay = {}                     # Slice of an earlier execution -> its host source here
         names = []
         groups = []
+        sources_of = []
+        stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
-            for pre_root, post_root, pre, post, w, delay in prj._connection_groups():
+            for pre_root, post_root, pre, post, w, delay, stp in prj._connection_groups(stp_pairs):
                 if post_root not in descr:
                     continue
                 if plan is not None:
                     lo = offsets[post_root]
                     here = (post >= lo) & (post < lo + sizes[post_root])
                     pre, post, w = pre[here], post[here] - offsets[post_root], w[here]
+                on_chip = pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False)
+                if on_chip and stp is not None and len(pre):
+                    raise NotImplementedError(
+                        f"{prj._describe()}: TsodyksMarkramSynapse from on-chip neurons ({type(pre_root.celltype).__name__} "
+                        f"population {pre_root.label!r}): the chip's short-term plasticity lives in the synapse "
+                        f"driver and is used up by every event the driver receives; the neurons of one event output "
+                        f"share their row-select codes, so their drivers cannot be kept apart.  Short-term "
+                        f"plasticity works on connections from SpikeSourceArray / SpikeSourcePoisson")
                 if pre_root.celltype.is_on_chip and plan is not None:
                     for sl in plan.slices[pre_root]:
                         sel = (pre >= sl.start) & (pre < sl.stop)
@@ -620,23 +686,28 @@ class State(common.control.BaseState):
                             if sl not in replay:
                                 replay[sl] = b.add(grenade.ExternalSourcePopulation(sl.size))
                             pre_d = replay[sl]
-                        groups.append((prj, pre_d, descr[post_root], pre[sel] - sl.start, post[sel], w[sel]))
+                        groups.append((prj, pre_d, descr[post_root], pre[sel] - sl.start, post[sel], w[sel], None))
+                        sources_of.append((prj, pre_root, post_root, pre[sel], post[sel]))
                     continue
-                if pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False):
+                if on_chip:
                     pre_d = descr[pre_root]
                 else:
                     key = (pre_root, float(delay))
                     if key not in sources:
                         sources[key] = b.add(grenade.ExternalSourcePopulation(pre_root.size))
                     pre_d = sources[key]
-                groups.append((prj, pre_d, descr[post_root], pre, post, w))
+                groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
+                sources_of.append((prj, pre_root, post_root, pre, post))
+        projection_sources = []
         try:
-            for prj, pre_d, post_d, pre, post, w in groups:
+            for (prj, pre_d, post_d, pre, post, w, stp), source in zip(groups, sources_of):
                 if len(pre) == 0:
                     continue
+                projection_sources.append(source)
                 names.append(prj._describe())
                 b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
-                                         max_weight=prj._max_weight, post_compartment=prj._post_compartment))
+                                         max_weight=prj._max_weight, post_compartment=prj._post_compartment,
+                                         stp=stp))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         if madc:
@@ -674,8 +745,14 @@ class State(common.control.BaseState):
         for pop in list(source_trains):
             if not pop.recorder.recorded or instance > 0:   # a partitioned network stores them once
                 del source_trains[pop]
+        # a partitioned network stores the sources' recordings once, too
+        samples = [] if instance > 0 else [(src, src._record_span(t0, t1)) for src in self.current_sources
+                                           if src._recording]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map)
+                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map,
+                        timed_writes=grenade.TimedWrites.concatenate(timed) if timed else None,
+                        source_samples=samples, constant_current_held=held_after,
+                        projection_sources=projection_sources)
 
     def _slice_config(self, pop, lo, hi, placement, first):
         """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a

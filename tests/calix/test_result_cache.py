@@ -150,3 +150,38 @@ def test_bad_shapes_and_coba_checks():
     with pytest.raises(calix.InfeasibleTargetError, match="reference"):
         spiking.NeuronCalibTarget(e_coba_reversal=[230, 30], e_coba_reference=[100, 28]).check()
     spiking.NeuronCalibTarget(e_coba_reversal=[230, 30], e_coba_reference=[100, 100]).check()
+
+
+@pytest.mark.parametrize("spoil, why", [
+    (lambda v: v.__setitem__("neuron_block/backends.clock_scale_gone", np.zeros(2)), "not a lola.Chip array"),
+    (lambda v: v.__setitem__(NEURON_PREFIX + "leak.v_leak", np.zeros(7, np.int16)), "entries"),
+    (lambda v: v.__setitem__("cadc_readout_chains/1/v_offset", np.array([np.nan, 1.0])), "not finite"),
+])
+def test_cache_entries_that_do_not_fit_the_chip_are_misses(tmp_path, caplog, spoil, why):
+    """An entry written for another container layout (a renamed field, another size) or holding
+    NaN is a miss with a warning: it never reaches to_chip() and never raises."""
+    r = make_result()
+    spoil(r.values)
+    cache = CalibCache([tmp_path])
+    key = cache_key("spiking", r.target, r.options, r.chip_id, r.version)
+    cache.store(r, "spiking", key)
+    with caplog.at_level("WARNING", logger="calix.cache"):
+        assert cache.load("spiking", key, r.chip_id, r.version) is None
+    assert why in caplog.text
+
+
+def test_truncated_cache_entry_is_a_miss(tmp_path):
+    r = make_result()
+    cache = CalibCache([tmp_path])
+    key = cache_key("spiking", r.target, r.options, r.chip_id, r.version)
+    path = cache.store(r, "spiking", key)
+    path.write_bytes(path.read_bytes()[:100])
+    assert cache.load("spiking", key, r.chip_id, r.version) is None
+
+
+def test_cache_key_follows_the_chip_layout(monkeypatch):
+    from calix.common import cache as cache_mod
+    r = make_result()
+    key = cache_key("spiking", r.target, r.options, r.chip_id, r.version)
+    monkeypatch.setattr(cache_mod, "chip_layout_digest", lambda: "another layout")
+    assert cache_key("spiking", r.target, r.options, r.chip_id, r.version) != key

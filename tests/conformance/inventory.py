@@ -37,6 +37,8 @@ PUBLIC_SOURCES = {
     f"{DEMOS}:common_task_multicompartment.rst": "multicompartment chain: attenuation along the chain",
     f"{DEMOS}:ts_04-mc_genetic_algorithms.rst": "genetic algorithm tunes a multicompartment neuron",
     f"{DEMOS}:tp_00-introduction.rst": "hagen mode: an integrator neuron",
+    f"{DEMOS}:common_nightly_calibration.rst": "HXNeurons take the nightly calibration",
+    f"{DEMOS}:_static/common/helpers.py": "the nightly calibration found, loaded and copied by its file names",
     f"{DEMOS}:nmpi_queue_runner/first_exp.txt": "batch experiment: a single neuron",
     f"{DEMOS}:nmpi_queue_runner/second_exp.txt": "batch experiment",
     f"{DEMOS}:nmpi_queue_runner/third_exp.txt": "batch experiment",

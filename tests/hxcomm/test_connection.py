@@ -15,7 +15,7 @@ def test_default_backend_is_the_emulator(monkeypatch):
     with hxcomm.ManagedConnection() as conn:
         assert isinstance(conn, hxcomm.EmulatorConnection)
         assert conn.chip_id == 7
-        assert conn.get_unique_identifier() == "emulator-chip-7"
+        assert conn.get_unique_identifier() == ["emulator-chip-7"]
     assert conn.closed
 
 
@@ -40,7 +40,7 @@ def test_execute_checks_shape_and_length():
             conn.execute(np.zeros(hxcomm.MAX_PROGRAM_WORDS + 1, dtype=np.uint64))
         out = conn.execute(codec.loopback(True))
         assert codec.decode_from_chip(out).halted
-        assert conn.get_time_info().programs == 1
+        assert conn.get_time_info()[0].programs == 1
 
 
 def test_malformed_stream_is_a_python_exception():
@@ -74,5 +74,39 @@ def test_emulator_state_persists_across_programs():
 
 def test_identifier_distinguishes_emulator_options():
     with hxcomm.EmulatorConnection(chip_id=2) as plain, hxcomm.EmulatorConnection(chip_id=2, ideal=True) as ideal:
-        assert plain.get_unique_identifier() == "emulator-chip-2"
-        assert ideal.get_unique_identifier() == "emulator-chip-2,ideal=True"
+        assert plain.get_unique_identifier() == ["emulator-chip-2"]
+        assert ideal.get_unique_identifier() == ["emulator-chip-2,ideal=True"]
+
+
+def test_connection_information_one_entry_per_chip():
+    with hxcomm.EmulatorConnection(chip_id=9, noise=0.5) as conn:
+        entry, = conn.get_hwdb_entry()
+        assert isinstance(entry, hxcomm.EmulatorEntry)
+        assert entry.chip_id == 9 and entry.emulator_options == {"noise": 0.5} and entry.board == "cube"
+        info, = conn.get_bitfile_info()
+        assert "hxsim emulator" in info and "chip_id 9" in info
+        assert f"protocol_version: {hxcomm.PROTOCOL_VERSION}" in info
+        assert conn.get_remote_repo_state() == [""]
+        before, = conn.get_time_info()
+        conn.execute(codec.loopback(True))
+        after, = conn.get_time_info()
+        assert (before.programs, after.programs) == (0, 1)          # a copy, not the live record
+        assert after.words_sent == 1 and after.execution_duration > 0
+        assert (after.encode_duration, after.decode_duration, after.commit_duration) == (0.0, 0.0, 0.0)
+
+
+def test_base_connection_names_what_it_lacks():
+    class Bare(hxcomm.Connection):
+        def _execute(self, words):
+            return words
+
+    for getter in ("get_unique_identifier", "get_hwdb_entry", "get_bitfile_info", "get_remote_repo_state"):
+        with pytest.raises(NotImplementedError, match=f"Bare.{getter}"):
+            getattr(Bare(), getter)()
+    assert hxcomm.ConnectionHandle is hxcomm.Connection
+
+
+@pytest.mark.parametrize("name", ["ARQConnection", "QuiggeldyConnection", "SimConnection"])
+def test_public_transports_not_emulated_raise(name):
+    with pytest.raises(NotImplementedError, match=f"hxcomm.{name} is not emulated.*ManagedConnection"):
+        getattr(hxcomm, name)

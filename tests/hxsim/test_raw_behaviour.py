@@ -44,10 +44,9 @@ def rate_khz(cells, us=300.0, **config):
     s = Setup()
     s.neuron(atomic(11), cells=cells, **config)
     s.start()
-    s.wait(20)
-    s.start()
-    s.wait(us)
+    s.wait(20 + us)
     t = s.run(ideal=True).spikes["chip_time"].astype(float) / US
+    t = t[t >= 20]          # the spikes of the window, after the settling
     return 1e3 / np.mean(np.diff(t)) if len(t) > 1 else 0.0
 
 
@@ -119,7 +118,9 @@ def test_rate_is_monotonic_in_the_constant_current(leak, threshold, currents):
     cells = dict(FI_NEURON, v_leak=leak, v_threshold=threshold)
     r_lo = rate_khz(dict(cells, i_mem_offset=lo), us=100, refractory=10, enable_membrane_offset=True)
     r_hi = rate_khz(dict(cells, i_mem_offset=hi), us=100, refractory=10, enable_membrane_offset=True)
-    assert r_hi >= r_lo
+    # spikes sit on the emulator's 0.1 us integration grid, so the mean ISI over the 100 us window is
+    # known to one step: rates closer than that are equal
+    assert r_hi >= r_lo * (1 - 0.1 / 100)
 
 
 def test_inverted_offset_current_is_a_sink():

@@ -7,7 +7,7 @@ with every such method bound to ``sim=pynn_brainscales.brainscales2`` (and the m
 ``sim`` replaced), under the name ``Test_<module>__<Class>``.  test_projection and
 test_connectors_serial get ``SIM_PROXY`` instead: the backend with HH_cond_exp / IF_cond_alpha /
 IF_curr_alpha pointing to our IF_cond_exp / IF_curr_exp (SUBSTITUTES; these modules test connections,
-weights and delays, not cell dynamics) and TsodyksMarkramSynapse to a parameter container.  Tests
+weights and delays, not cell dynamics).  Tests
 that cannot apply to the chip are skipped through ``SKIPS`` (one table, PyNN test id -> reason);
 docs/pynn-unittests.md summarises it.  ``PYNN_TESTS_DIR`` overrides the location of the extracted
 sdist ``test/``.
@@ -42,23 +42,11 @@ if pyNN.__version__ != PYNN_VERSION:
 import pyNN.random  # noqa: E402
 import pynn_brainscales.brainscales2 as bss2  # noqa: E402
 
-from pyNN.standardmodels import build_translations, synapses as _pynn_synapses  # noqa: E402
-
 _GET_MPI_CONFIG = pyNN.random.get_mpi_config
 
 
 # -- the cell-type substitution of test_projection and test_connectors_serial ------------------
-class _TsodyksMarkramContainer(_pynn_synapses.TsodyksMarkramSynapse):
-    """PyNN's TsodyksMarkramSynapse as a parameter container only (identity translations), so that
-    ``ProjectionTest.setUp`` can build one.  The backend has no short-term plasticity: its
-    Projection rejects this synapse type, and the tests projecting with it are skipped (SKIPS)."""
-    translations = build_translations(*[(n, n) for n in ("weight", "delay", "U", "tau_rec", "tau_facil")])
-
-    def _get_minimum_delay(self):
-        return bss2.simulator.state.min_delay
-
-
-# PyNN name -> our cell (or container) in the two connectivity modules: they test connections,
+# PyNN name -> our cell in the two connectivity modules: they test connections,
 # weights and delays, not the dynamics of these cells
 SUBSTITUTES = {
     "HH_cond_exp": "IF_cond_exp",
@@ -69,14 +57,11 @@ SUBSTITUTED_MODULES = ("test_projection", "test_connectors_serial")
 
 
 class _SimProxy(type(sys)):
-    """``pynn_brainscales.brainscales2`` with the names of SUBSTITUTES pointing to our cells and
-    ``TsodyksMarkramSynapse`` to a parameter container."""
+    """``pynn_brainscales.brainscales2`` with the names of SUBSTITUTES pointing to our cells."""
 
     def __getattr__(self, name):
         if name in SUBSTITUTES:
             return getattr(bss2, SUBSTITUTES[name])
-        if name == "TsodyksMarkramSynapse":
-            return _TsodyksMarkramContainer
         return getattr(bss2, name)
 
 
@@ -110,9 +95,8 @@ RECORDABLE = ("records w or gsyn_exc/gsyn_inh: the biological cells record spike
 MOCKDATA = "asserts pyNN.mock's fake data (2 spikes per neuron without any input)"
 TIMESTEP = ("timestep is not a setting of the chip (time-continuous; get_time_step() is the MADC sample "
             "interval)")
-STP = ("projects with TsodyksMarkramSynapse: the chip has no short-term plasticity, Projection raises "
-       "NoModelAvailableError (the harness's TsodyksMarkramSynapse is only a parameter container, for "
-       "ProjectionTest.setUp)")
+STP_U = ("connects TsodyksMarkramSynapse with U = 100 from its connection list (arbitrary test values): U is "
+         "a fraction of the resources in (0, 1], the backend raises ValueError (NEST rejects it as well)")
 
 # PyNN test id ("<module>.<Class>.<test>", fnmatch patterns allowed) -> reason
 SKIPS = {
@@ -125,14 +109,9 @@ SKIPS = {
     "test_connectors_serial.TestIndexBasedProbabilityConnector.*": (
         "setUp passes the misspelt option setup(nmin_delay=...) (pyNN.mock ignores it, this backend rejects "
         "unknown setup() options); all its tests also use on-chip delays of 1-7 ms"),
-    # test_projection: ProjectionTest's synapses syn1/syn2 have delays 0.5/0.4 ms
-    "test_projection.ProjectionTest.test_create_with_fast_synapse_dynamics": STP,
-    "test_projection.ProjectionTest.test_create_with_default_receptor_type": STP,
-    "test_projection.ProjectionTest.test_get_plasticity_attribute_as_list": STP,
-    "test_projection.ProjectionTest.test_save_connections_with_gather": STP,
     # test_connectors_serial
-    "test_connectors_serial.TestFromListConnector.test_with_plastic_synapse": STP,
-    "test_connectors_serial.TestFromFileConnector.test_with_plastic_synapses_not_distributed": STP,
+    "test_connectors_serial.TestFromListConnector.test_with_plastic_synapse": STP_U,
+    "test_connectors_serial.TestFromFileConnector.test_with_plastic_synapses_not_distributed": STP_U,
     # single tests
     "test_population.PopulationTest.test___add__three": NO_CELL % "HH_cond_exp",
     "test_population.PopulationTest.test__getitem__list": NO_CELL % "HH_cond_exp",

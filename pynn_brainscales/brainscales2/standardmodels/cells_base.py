@@ -22,7 +22,7 @@ class NeuronCellType(StandardCellType):
     recordable = ["spikes", "v", "exc_synin", "inh_synin", "adaptation"]
     receptor_types = ("excitatory", "inhibitory")
     conductance_based = False
-    injectable = False
+    injectable = True           # current sources drive the neuron's constant current
     is_on_chip = True
 
 

@@ -1,8 +1,9 @@
-"""Synapse types: ``StaticSynapse`` (integer hardware weights, see its doc)."""
+"""Synapse types: ``StaticSynapse`` (integer hardware weights, see its doc) and
+``TsodyksMarkramSynapse`` (depression on the synapse drivers' short-term plasticity)."""
 import numpy as np
 from pyNN.standardmodels import build_translations, check_weights, synapses
 
-__all__ = ["StaticSynapse", "PlasticSynapse", "StaticRecordingSynapse"]
+__all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "PlasticSynapse", "StaticRecordingSynapse"]
 
 
 class StaticSynapse(synapses.StaticSynapse):
@@ -22,6 +23,24 @@ class StaticSynapse(synapses.StaticSynapse):
         return check_weights(weights, projection)
 
     parameter_checks = {"weight": _check_weights.__func__}
+
+    def _get_minimum_delay(self):
+        from .. import simulator
+        return simulator.state.min_delay
+
+
+class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
+    __doc__ = ("Depressing synapse after Tsodyks and Markram on the synapse drivers' short-term plasticity "
+               "(PyNN names, units and defaults): the n-th spike of a source transmits weight x U x R_n, the "
+               "resources R drop by U x R per spike and recover with tau_rec (ms).  The chip's STP depresses "
+               "only: tau_facil > 0 (facilitation) raises NotImplementedError.  U is realised in steps of 1/16 "
+               "(1/16..1), tau_rec as unit x (r + 1) x (s + 1) with one s chip-wide (1..256 us hardware), "
+               "connections only from SpikeSourceArray / SpikeSourcePoisson, each source on drivers of its own.  "
+               "See docs/pynn.md, \"Short-term plasticity\".")
+    translations = build_translations(("weight", "weight"), ("delay", "delay"), ("U", "U"), ("tau_rec", "tau_rec"),
+                                      ("tau_facil", "tau_facil"))
+    default_parameters = {"weight": 0.0, "delay": None, "U": 0.5, "tau_rec": 100.0, "tau_facil": 0.0}
+    parameter_checks = {"weight": StaticSynapse._check_weights}
 
     def _get_minimum_delay(self):
         from .. import simulator
