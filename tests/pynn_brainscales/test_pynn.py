@@ -26,8 +26,8 @@ def _driven(weight, inh_weight=0, record=("spikes",)):
 
 def test_api_basics():
     assert set(pynn.list_standard_models()) == {"HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba",
-                                               "SpikeSourceArray", "SpikeSourcePoisson",
-                                               "SpikeSourcePoissonOnChip", "IF_curr_exp", "IF_cond_exp",
+                                               "SpikeSourceArray", "SpikeSourcePoisson", "SpikeSourceGamma",
+                                               "SpikeSourcePoissonRefractory", "SpikeSourcePoissonOnChip", "IF_curr_exp", "IF_cond_exp",
                                                "EIF_cond_exp_isfa_ista"}
     with pytest.raises(KeyError):
         pynn.setup(no_such_option=1)
