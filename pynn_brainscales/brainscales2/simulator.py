@@ -47,6 +47,7 @@ HOST_SPIKES_MAX = 3 * MAX_PROGRAM_WORDS
 # latency of an on-chip connection: one integration step of the analog core (0.1 us hardware)
 ON_CHIP_LATENCY_MS = 1e-4
 SPEEDUP = 1000.0
+MADC_SAMPLE_INTERVAL_MS = 3.4e-05     # the mean MADC sample interval, hardware ms (public State.dt)
 UNITS = ("hardware", "biological")
 
 
@@ -174,8 +175,8 @@ class State(common.control.BaseState):
         common.control.BaseState.__init__(self)
         self.mpi_rank = 0
         self.num_processes = 1
-        self.dt = 3.4e-05                 # ms: the mean MADC sample interval
-        self.timestep = 3.4e-05           # ms: setup(timestep): the grid of the current sources
+        self.dt = MADC_SAMPLE_INTERVAL_MS     # ms: hardware units; biological units: the timestep
+        self.timestep = MADC_SAMPLE_INTERVAL_MS   # ms: setup(timestep): the grid of the current sources
         self.min_delay = 0.0
         self.max_delay = 0.0
         self.record_sample_times = True
@@ -834,16 +835,25 @@ class State(common.control.BaseState):
         return ms_to_cycles(np.asarray(t, float) / self.speedup)
 
     def _cadc_times(self, t0, t1):
-        """CADC sample times of [t0, t1) in hardware ms from t0, on the grid of the sampling interval."""
-        step = None
+        """CADC sample times of [t0, t1) in hardware ms from t0: the union of the grids of the
+        recording populations (multiples of each one's sampling interval from the segment start).
+        The standard cells in biological units also take the end of the span when it is on their
+        grid (the last point of PyNN's regular signal), read one FPGA cycle before the end."""
+        runtime = int(ms_to_cycles((t1 - t0) / self.speedup))
+        cycles, end = [], False
         for pop in self.populations:
-            if pop.celltype.is_on_chip and pop.recorder.cadc_sites():
-                s = pop.recorder.cadc_interval
-                step = s if step is None else min(step, s)
-        k0 = int(np.ceil(t0 / step - 1e-9))
-        k1 = int(np.ceil(t1 / step - 1e-9))
-        times = (np.arange(k0, k1) * step - t0) / self.speedup
-        return times[(times >= 0) & (ms_to_cycles(times) < ms_to_cycles((t1 - t0) / self.speedup))]
+            if not (pop.celltype.is_on_chip and pop.recorder.cadc_sites()):
+                continue
+            step = pop.recorder.cadc_interval
+            k0 = int(np.ceil(t0 / step - 1e-9))
+            k1 = int(np.ceil(t1 / step - 1e-9))
+            cycles.append(ms_to_cycles((np.arange(k0, k1) * step - t0) / self.speedup))
+            end = end or (pop.recorder._biological and abs(t1 / step - round(t1 / step)) < 1e-6)
+        cycles = np.unique(np.concatenate(cycles))
+        cycles = cycles[(cycles >= 0) & (cycles < runtime)]
+        if end and runtime - 1 not in cycles:
+            cycles = np.append(cycles, runtime - 1)
+        return cycles / FPGA_CYCLES_PER_MS
 
 
 state = State()

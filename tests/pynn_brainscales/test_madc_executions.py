@@ -110,6 +110,7 @@ def test_biological_cells_on_the_madc_share_one_calibration():
     cells.record("v", device="madc")
     pynn.run(50.0)
     assert len(pynn.get_execution_instance_data()) == 2
-    signals = cells.get_data().segments[0].irregularlysampledsignals
-    final = [float(np.asarray(s)[-100:].mean()) for s in signals]
+    (v,) = cells.get_data().segments[0].analogsignals       # PyNN's format: one column per neuron
+    assert v.shape == (501, 4) and v.annotations["device"] == "madc" and not np.isnan(np.asarray(v)).any()
+    final = np.asarray(v)[-100:].mean(axis=0)
     assert np.all(np.diff(final) > 1.0)                     # more current, higher membrane
