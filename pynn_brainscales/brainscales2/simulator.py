@@ -158,6 +158,7 @@ class _Snippet:
     madc_entries: List[Tuple] = field(default_factory=list)
     madc_sites: List[Tuple[Any, str, int, Any]] = field(default_factory=list)
     madc_groups: List[List[int]] = field(default_factory=list)
+    cadc_end: bool = False               # the last CADC read is the end of the span (see _cadc_times)
 
     def madc_execution(self, j):
         """This snippet as execution ``j`` of an MADC recording of more than one pair runs it: the
@@ -553,8 +554,10 @@ class State(common.control.BaseState):
                               s.t_start + np.asarray(sp["time"]) * self.speedup, part)
         for pop, i, comp in s.cadc:
             tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
-            pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float), part, compartment=comp)
+            times = s.t_start + np.asarray(tr["time"], float) * self.speedup
+            if s.cadc_end and len(times):
+                times[-1] = s.t_stop            # the end read, one FPGA cycle before the end
+            pop.recorder._store_signal("v", i, times, np.asarray(tr["value"], float), part, compartment=comp)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
@@ -740,8 +743,9 @@ class State(common.control.BaseState):
                                          stp=stp))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
+        cadc_end = False
         if cadc:
-            times = self._cadc_times(t0, t1)
+            times, cadc_end = self._cadc_times(t0, t1)
             if len(times):
                 b.add(grenade.CADCRecording([(descr[p], i - offsets[p], comp or 0) for p, i, comp in cadc],
                                             times=times))
@@ -784,7 +788,7 @@ class State(common.control.BaseState):
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
                         cadc, names, host_spikes, offsets=offsets, replay=replay,
                         madc=[madc_map[x] for x in madc_groups[0]] if madc_groups else [],
-                        madc_entries=madc, madc_sites=madc_map, madc_groups=madc_groups,
+                        madc_entries=madc, madc_sites=madc_map, madc_groups=madc_groups, cadc_end=cadc_end,
                         timed_writes=grenade.TimedWrites.concatenate(timed) if timed else None,
                         source_samples=samples, constant_current_held=held_after,
                         projection_sources=projection_sources)
@@ -835,10 +839,12 @@ class State(common.control.BaseState):
         return ms_to_cycles(np.asarray(t, float) / self.speedup)
 
     def _cadc_times(self, t0, t1):
-        """CADC sample times of [t0, t1) in hardware ms from t0: the union of the grids of the
-        recording populations (multiples of each one's sampling interval from the segment start).
-        The standard cells in biological units also take the end of the span when it is on their
-        grid (the last point of PyNN's regular signal), read one FPGA cycle before the end."""
+        """(CADC sample times of [t0, t1) in hardware ms from t0, whether the last one is the end
+        read): the union of the grids of the recording populations (multiples of each one's
+        sampling interval from the segment start).  The standard cells in biological units also
+        take the end of the span when it is on their grid (the last point of PyNN's regular
+        signal), read one FPGA cycle before the end (grenade reads within the runtime) and stored
+        at the end."""
         runtime = int(ms_to_cycles((t1 - t0) / self.speedup))
         cycles, end = [], False
         for pop in self.populations:
@@ -851,9 +857,9 @@ class State(common.control.BaseState):
             end = end or (pop.recorder._biological and abs(t1 / step - round(t1 / step)) < 1e-6)
         cycles = np.unique(np.concatenate(cycles))
         cycles = cycles[(cycles >= 0) & (cycles < runtime)]
-        if end and runtime - 1 not in cycles:
+        if end:
             cycles = np.append(cycles, runtime - 1)
-        return cycles / FPGA_CYCLES_PER_MS
+        return cycles / FPGA_CYCLES_PER_MS, bool(end)
 
 
 state = State()

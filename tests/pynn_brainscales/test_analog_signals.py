@@ -153,3 +153,15 @@ def test_assemblies_merge_the_columns_and_bss2_cells_keep_the_public_format():
     assert v.shape == (51, 5) and list(v.array_annotations["channel_index"]) == [0, 1, 2, 3, 4]
     seg = raw.get_data().segments[0]
     assert len(seg.analogsignals) == 0 and len(seg.irregularlysampledsignals) == 1   # raw LSB, per neuron
+
+
+def test_a_grid_finer_than_two_fpga_cycles_keeps_its_end_point():
+    """timestep 0.01 ms (10 ns of hardware time, 1.25 FPGA cycles): the read of the end of the run
+    (one cycle before it) is the last grid point, not the one before."""
+    pynn.setup(units="biological", timestep=0.01)
+    cells = pynn.Population(3, pynn.IF_curr_exp(i_offset=[0.0, 0.5, 1.0]))
+    cells.record("v")
+    pynn.run(5.0)
+    (v,) = cells.get_data().segments[0].analogsignals
+    assert v.annotations["device"] == "cadc" and v.shape == (501, 3)
+    assert not np.isnan(np.asarray(v)).any()
