@@ -78,7 +78,10 @@ class SocketChannel(Channel):
         return self._partial_since
 
     def send(self, kind: Kind, seq: int = 0, payload: bytes = b"") -> None:
-        data = encode_frame(kind, seq, payload)
+        self.send_bytes(encode_frame(kind, seq, payload))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send frames encoded already (``encode_frame``)."""
         with self._send_lock:
             if self._closed:
                 raise ConnectionError(f"the connection to {self._peer} is closed")
