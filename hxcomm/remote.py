@@ -146,8 +146,13 @@ class RemoteConnection(Connection):
         super().close()
 
     def _lost(self, err: BaseException):
+        """Close the connection and raise ``err`` (naming the server, whose peer address
+        alone would not tell the user much)."""
         self._close_channel()
         self._finished = True
+        if isinstance(err, ConnectionError) and self.server_name not in str(err):
+            named = type(err)(f"{self.server_name}: {err}")
+            raise named from err
         raise err
 
     # -- the pieces of a run ------------------------------------------------------------------

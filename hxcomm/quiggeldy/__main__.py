@@ -7,6 +7,7 @@ proxies a ``python -m hxsim.serve``).  The first line on stdout says where it li
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -22,6 +23,8 @@ def parse_args(argv=None):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--backend", default="emulator", help="hxcomm backend of the chip (default emulator)")
     p.add_argument("--chip-id", type=int, default=None, help="chip identity (emulator backends)")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="a backend option (e.g. noise=0.5 for the emulator); VALUE is read as JSON if it can be")
     p.add_argument("--user-period-ms", "-u", type=float, default=10.0,
                    help="how long a client keeps the chip while others wait (default 10 ms)")
     p.add_argument("--run-timeout", type=float, default=None, help="longest run in seconds (default: none)")
@@ -45,6 +48,14 @@ def main(argv=None) -> int:
     options = {"progress": False}
     if args.chip_id is not None:
         options["chip_id"] = args.chip_id
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--option {item!r}: expected KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
     tokens = read_token_file(args.token_file) if args.token_file else None
     server = QuiggeldyServer(lambda: factory(**options), user_period=args.user_period_ms / 1e3,
                              run_timeout=args.run_timeout, client_timeout=args.client_timeout, tokens=tokens,
