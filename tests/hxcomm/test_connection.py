@@ -111,3 +111,12 @@ def test_base_connection_names_what_it_lacks():
 def test_public_transports_not_emulated_raise(name):
     with pytest.raises(NotImplementedError, match=f"hxcomm.{name} is not emulated.*ManagedConnection"):
         getattr(hxcomm, name)
+
+
+def test_managed_connection_is_the_backend_the_environment_names():
+    # make test runs part of the suite with HXCOMM_BACKEND=sim: this checks it really does
+    name = hxcomm.backends.backend_name_from_env()
+    expected = {"emulator": hxcomm.EmulatorConnection, "sim": hxcomm.SimConnection}[name]
+    with hxcomm.ManagedConnection() as conn:
+        assert type(conn) is expected
+        assert conn.get_unique_identifier()[0].startswith("emulator-chip-")
