@@ -130,7 +130,9 @@ def test_ctrl_c_in_process_stops_the_run_and_keeps_the_connection():
 
 def test_progress_bar_for_long_runs(monkeypatch, capsys):
     monkeypatch.setattr(hxcomm.connection, "PROGRESS_DELAY_SECONDS", 0.0)
-    words = np.concatenate([codec.timer_reset(), codec.wait_until(125 * 300), HALT])
+    # pieces far shorter than the run, so it takes several on any machine
+    monkeypatch.setattr(hxcomm.connection, "CHUNK_SECONDS", 1e-4)
+    words = np.concatenate([codec.timer_reset(), codec.wait_until(125 * 3000), HALT])
     with hxcomm.EmulatorConnection(noise=1.0, progress=True) as conn:
         conn.execute(words)
     assert "chip us" in capsys.readouterr().err
