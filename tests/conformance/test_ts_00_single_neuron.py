@@ -19,8 +19,6 @@ resets is about twice the figure's; the calibrated PSPs of the external stimulat
 ~20 LSB for 2 x weight 31 where the figure shows ~45 (the height per weight differs between
 the public figures too: gs_02's figure has ~0.3 LSB per weight unit, as here).
 """
-from functools import partial
-
 import numpy as np
 import pytest
 
