@@ -8,7 +8,19 @@ The tutorial's PyNN, scipy and deap calls run unchanged; its plots, widgets and 
 setup are left out, ``get_nightly_calibration`` is ``pynn.helper.chip_from_nightly()``.  Sizes are
 the tutorial's own test settings (grid of 2 x 2, 4 individuals, 2 generations); the target and the
 final check take 2 runs and 1 run instead of 10 (the emulator's trial-to-trial variation is small), and
-``random`` / ``numpy.random`` are seeded so the search is reproducible."""
+``random`` / ``numpy.random`` are seeded so the search is reproducible.  The interactive cell
+(``run_and_eval`` behind two sliders) runs at the sliders' defaults (leak 500, conductance 500) and
+with one of them doubled.
+
+The raw settings on the emulated chip (docs/hxsim-raw-behaviour.md, "Multicompartment chains"):
+with division, ``leak_i_bias`` x gives 0.375 nS * x and ``multicompartment_i_bias_nmda`` y gives
+1 nS * y on a compartment of 2.6 pF (the capacitor of one circuit and the other one's parasitic
+0.3 pF), so the tutorial's 0..1000 span tau_mem from infinity to 6.9 us and g_ic from 0 to 1 uS.
+The test grid's leak 0 is no leak at all: that chain floats, has no resting level (a segment
+starts it at the reset potential) and spreads the EPSP to a common plateau; the fit's free offset
+takes the plateau and lambda measures only the transient above it (~0.5).  The length-constant
+trend over leak is therefore checked where the chain leaks (the sliders), and on the grid the
+attenuation itself (far end over first compartment), which is defined for a floating chain too."""
 import random
 from typing import List, Sequence, Tuple, Union
 
@@ -184,6 +196,12 @@ def tutorial():
     membrane_traces = compartment_chain.record_membrane()
     out["overview"] = compartment_chain.extract_psp_amplitudes(membrane_traces)
 
+    # the interactive cell: the sliders' defaults, then each conductance doubled
+    out["sliders"] = {}
+    for g_leak, g_ic in [(500, 500), (1000, 500), (500, 1000)]:
+        popt, pcov, amplitudes = compartment_chain.run_and_eval(g_leak, g_ic)
+        out["sliders"][(g_leak, g_ic)] = popt[0]
+
     # the grid search (the tutorial's test size)
     GRID_LENGTH = 2
     lambdas = np.empty((GRID_LENGTH, GRID_LENGTH))
@@ -271,6 +289,11 @@ def test_length_constant_grows_with_coupling_and_shrinks_with_leak(tutorial):
     # the fit's length constant, whose offset is free, only describes the transient before that
     far_end = tutorial["far_end"]
     assert far_end[1, 0] > 0.5 and far_end[1, 0] > 3 * far_end[1, 1]
+    # where the chain leaks, the length constant itself: shorter with more leak, longer with more
+    # coupling (the sliders' defaults against each conductance doubled)
+    sliders = tutorial["sliders"]
+    assert sliders[(500, 500)] > sliders[(1000, 500)]
+    assert sliders[(500, 1000)] > sliders[(500, 500)]
 
 
 def test_genetic_algorithm_searches_the_conductances(tutorial):
