@@ -38,7 +38,9 @@ log = logging.getLogger("calix.cache")
 
 #: 2: per-receptor synaptic drives (results of targets with unequal i_synin_gm changed; info
 #: synin_drives, synin_target_shift, tau_syn_drive): entries of format 1 miss
-CACHE_FORMAT = 2
+#: 3: the leak divider/multiplier only where the plain bias range (63..959) cannot reach tau_mem,
+#: the refractory clock search from the medium scale (as the public calix): entries of format 2 miss
+CACHE_FORMAT = 3
 
 
 #: entries reported as unusable in this process (each is reported once)
