@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 from pyNN import common
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY  # noqa: F401  (public names)
 from pyNN import errors, random, space  # noqa: F401
 from pyNN.network import Network  # noqa: F401
 from pyNN.space import Space  # noqa: F401
@@ -38,6 +39,7 @@ import pylogging as logger  # noqa: F401  (public: pynn.logger)
 # the lower layers under their public names, as scripts reach them through the backend
 from dlens_vx_v3 import hal, halco, lola, sta  # noqa: F401
 import grenade  # noqa: F401
+from . import grenade_common  # noqa: F401  (public name; the topology API is not emulated)
 from calix.spiking import SpikingCalibOptions, SpikingCalibTarget  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import DelayReplacedWarning, Projection  # noqa: F401

@@ -16,7 +16,8 @@ import pynn_brainscales.brainscales2 as pynn
                                        "end", "reset", "RunCommand", "InjectedConfiguration", "InjectedReadout",
                                        "Timer", "PlasticityRule", "SpikingCalibTarget", "SpikingCalibOptions",
                                        "lola", "hal", "halco", "sta", "logger", "helper", "cells", "synapses",
-                                       "preprocess", "set"]),
+                                       "preprocess", "set", "DEFAULT_MIN_DELAY", "DEFAULT_MAX_DELAY",
+                                       "grenade_common"]),
 ])
 def test_public_names_import(module, names):
     mod = importlib.import_module(module)
@@ -66,3 +67,8 @@ def test_plasticity_rules_say_they_are_not_emulated():
 
     with pytest.raises(NotImplementedError, match="PlasticityRule"):
         Rule(timer=pynn.Timer(start=0, period=0.01, num_periods=1))
+
+
+def test_grenade_common_names_raise_not_implemented_naming_the_name():
+    with pytest.raises(NotImplementedError, match=r"grenade_common\.CompartmentOnNeuron.*pygrenade_vx"):
+        pynn.grenade_common.CompartmentOnNeuron
