@@ -11,7 +11,7 @@ import math
 
 from grenade.inputs import FPGA_CYCLES_PER_MS
 
-__all__ = ["Timer", "PlasticityRule", "PPU_CYCLES_PER_FPGA_CYCLE"]
+__all__ = ["Timer", "PlasticityRule", "PlasticityRuleHandle", "PPU_CYCLES_PER_FPGA_CYCLE"]
 
 # the PPUs run at 250 MHz, twice the FPGA clock
 PPU_CYCLES_PER_FPGA_CYCLE = 2
@@ -79,6 +79,19 @@ class Timer:
 
     def __repr__(self):
         return f"Timer(start={self.start}, period={self.period}, num_periods={self.num_periods})"
+
+
+class PlasticityRuleHandle:
+    """Mixin of the public backend for objects that carry a plasticity rule (plastic synapse
+    types, neuron types).  Not emulated yet: constructing one with a rule raises
+    NotImplementedError naming the PPU."""
+
+    def __init__(self, plasticity_rule=None, **kwargs):
+        if plasticity_rule is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}(plasticity_rule=...): plasticity kernels on the embedded plasticity "
+                f"processors (PPU) are not emulated yet")
+        super().__init__(**kwargs)
 
 
 class PlasticityRule:

@@ -72,3 +72,21 @@ def test_plasticity_rules_say_they_are_not_emulated():
 def test_grenade_common_names_raise_not_implemented_naming_the_name():
     with pytest.raises(NotImplementedError, match=r"grenade_common\.CompartmentOnNeuron.*pygrenade_vx"):
         pynn.grenade_common.CompartmentOnNeuron
+
+
+@pytest.mark.parametrize("name", ["OffChipSource", "SpikeIOCell"])
+def test_spike_io_cells_raise_not_implemented_naming_the_interface(name):
+    cls = getattr(pynn.cells, name)
+    with pytest.raises(NotImplementedError, match=f"cells.{name}.*SpikeIO"):
+        cls(label=[1])
+
+
+def test_plasticity_rule_handle_refuses_a_rule_and_passes_the_rest_on():
+    from pynn_brainscales.brainscales2.plasticity_rules import PlasticityRuleHandle
+
+    class Carrier(PlasticityRuleHandle):
+        pass
+
+    assert isinstance(Carrier(), Carrier)
+    with pytest.raises(NotImplementedError, match="Carrier.*PPU"):
+        Carrier(plasticity_rule=object())

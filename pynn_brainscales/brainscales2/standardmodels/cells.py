@@ -483,8 +483,26 @@ class CalibHXNeuronCoba(CalibNeuronBase):
 
 
 # the standard cells in biological units (setup(units="biological")), defined beside their mapping
+class SpikeIOCell(ExternalNeuron):
+    """Base of the populations on the FPGA's off-chip spike interface (SpikeIO: spikes to and from
+    other systems over the FPGA's serial links).  The emulated FPGA has no such interface:
+    constructing one raises NotImplementedError naming it."""
+
+    recordable = ["spikes"]
+
+    def __init__(self, *, enable_internal_loopback: bool = True, data_rate_scaler: int = 1, label=None):
+        raise NotImplementedError(
+            f"pynn.cells.{type(self).__name__}: the FPGA's off-chip spike interface (SpikeIO) is not "
+            f"emulated; inputs from the host are SpikeSourceArray / SpikeSourcePoisson populations")
+
+
+class OffChipSource(SpikeIOCell):
+    """Spikes entering the chip through the FPGA's SpikeIO interface (public name; not emulated:
+    constructing one raises NotImplementedError)."""
+
+
 from ..biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: E402
 
 __all__ = ["HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba", "SpikeSourceArray", "SpikeSourcePoisson",
            "SpikeSourceGamma", "SpikeSourcePoissonRefractory",
-           "SpikeSourcePoissonOnChip", "IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista"]
+           "SpikeSourcePoissonOnChip", "SpikeIOCell", "OffChipSource", "IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista"]
