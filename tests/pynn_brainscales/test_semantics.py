@@ -172,6 +172,35 @@ def test_pads_are_accepted_without_data():
     assert len(seg.irregularlysampledsignals) == 0 and len(seg.spiketrains) == 3
 
 
+@pytest.mark.parametrize("pad_first", [True, False])
+def test_a_membrane_goes_to_a_pad_and_to_the_madc(pad_first):
+    """The public synfire tutorial wires the first neuron's membrane to pad 0 and records it on the
+    MADC as well: a pad is no data channel, so the MADC trace is there whichever comes first."""
+    _, nrn, _ = _driven(2)
+    calls = [("v", "pad_0_buffered"), ("v", "madc")]
+    for variable, device in (calls if pad_first else calls[::-1]):
+        nrn[[0]].record(variable, device=device)
+    assert nrn.recorder.pad_recordings == {0: (1, "v", True)}
+    pynn.run(0.1)
+    signals = nrn.get_data("v").segments[-1].irregularlysampledsignals
+    assert len(signals) == 1 and signals[0].annotations["device"] == "madc"
+    assert signals[0].annotations["source_ids"] == [1] and np.ptp(np.asarray(signals[0])) > 20
+
+
+def test_a_neuron_reads_out_one_analog_variable_on_pads_and_madc():
+    nrn = pynn.Population(2, pynn.HXNeuron())
+    nrn[[0]].record("v", device="pad_0")
+    with pytest.raises(ValueError, match="neuron id 0 sends 'v' to analog pad 0"):
+        nrn[[0]].record("exc_synin", device="madc")
+    nrn[[1]].record("exc_synin", device="madc")
+    with pytest.raises(ValueError, match="neuron id 1 already records 'exc_synin'"):
+        nrn[[1]].record("v", device="pad_1")
+    with pytest.raises(ValueError, match="a pad carries an analog variable"):
+        nrn[[1]].record(["spikes", "spikes2"], device="pad_1")
+    nrn[[1]].record("exc_synin", device="pad_1_unbuffered")     # the same variable is fine
+    assert nrn.recorder.pad_recordings == {0: (0, "v", True), 1: (1, "exc_synin", False)}
+
+
 @pytest.mark.parametrize("device, match", [
     ("pad_2", "unknown recording device 'pad_2'"),
     ("pad_0_amplified", "unknown recording device"),
