@@ -30,7 +30,9 @@ log = logging.getLogger("calix.cache")
 
 #: 2: per-receptor synaptic drives (results of targets with unequal i_synin_gm changed; info
 #: synin_drives, synin_target_shift, tau_syn_drive): entries of format 1 miss
-CACHE_FORMAT = 2
+#: 3: refractory clocks as public calix chooses them (2 us = 32 ticks of scale 3, not 250 of
+#: scale 0): entries of format 2 miss
+CACHE_FORMAT = 3
 
 
 def default_cache_dir() -> Path:

@@ -978,33 +978,74 @@ def nominal_calibration(target: SpikingCalibTarget, options: Optional[SpikingCal
     return c._result({})
 
 
+#: refractory counter range (ticks) and the reset holdoff's release range (ticks before the end)
+REFRACTORY_MAX_TICKS, HOLDOFF_MAX_TICKS = 255, 31
+#: fewest ticks calix gives the shortest refractory time of a clock (quantisation below ~3 %)
+REFRACTORY_MIN_TICKS = 30
+#: clock scales of the neuron backend (4 bits) and the scale the public search starts from
+CLOCK_SCALES, CLOCK_SCALE_START = range(16), 4
+
+
+def refractory_clock_scale(min_tick_us: float, max_tick_us: float) -> int:
+    """The clock scale whose tick (``2^(scale+1)`` backend cycles) lies in [min, max] us, as
+    public calix searches it: from scale 4 one step at a time towards the range, with the
+    upper end relaxed to twice the lower one where the range is narrower (a tick of scale 4
+    leaves room to set longer counters by hand after the calibration). The fastest scale when
+    even it is too slow; ValueError past the slowest."""
+    mhz = S.nominal.backend_clock_mhz()
+    max_tick_us = max(max_tick_us, 2.0 * min_tick_us)
+    scale = CLOCK_SCALE_START
+    for _ in range(len(CLOCK_SCALES)):
+        tick = 2.0 ** (scale + 1) / mhz
+        if min_tick_us <= tick <= max_tick_us or not CLOCK_SCALES[0] <= scale <= CLOCK_SCALES[-1]:
+            break
+        scale += 1 if tick < min_tick_us else -1
+    if scale > CLOCK_SCALES[-1]:
+        raise ValueError(f"a refractory or holdoff time needs ticks of at least {min_tick_us:g} us, longer "
+                         f"than the slowest clock's ({2.0 ** (CLOCK_SCALES[-1] + 1) / mhz:g} us)")
+    return max(scale, CLOCK_SCALES[0])
+
+
 def refractory_settings(refractory_time, holdoff_time, mask=None) -> dict:
     """Clock scales and per-neuron counters for refractory and holdoff targets (s).
 
     The refractory counter runs ``refractory_time`` ticks of the neuron's clock
     (``input_clock`` 1: fast, 0: slow; 250 MHz / 2^(scale+1)); the membrane is released from the
-    reset ``(31 - 2 * reset_holdoff)`` ticks before the counter expires (the
-    holdoff). Each neuron gets the fastest clock that holds both its times
-    (255 / 31 ticks); the two clock scales of the chip are the smallest and the
-    largest scale needed.
+    reset ``(31 - 2 * reset_holdoff)`` ticks before the counter expires (the holdoff). As
+    public calix: neurons with refractory times up to the mean take the fast clock, the
+    others (and those whose holdoff the fast clock cannot hold) the slow one; each clock's
+    scale from :func:`refractory_clock_scale` (at least 30 ticks for its shortest time, at
+    most 255 for its longest: the default 2 us is 32 ticks of scale 3, 64 ns), and the
+    counter ``floor(t / tick) + 1`` (its last tick is the holdoff's). Unlike public calix, a
+    fast neuron's holdoff target is kept as well where the fast clock holds it.
     """
     t_ref = np.asarray(refractory_time, float) * 1e6
     t_hold = np.asarray(holdoff_time, float) * 1e6
-    mhz = S.nominal.backend_clock_mhz()
-    scales = np.arange(8)
-    tick = 2.0 ** (scales + 1) / mhz                    # us
-    fits = (t_ref[:, None] <= 255 * tick[None, :] + 1e-12) & (t_hold[:, None] <= 31 * tick[None, :] + 1e-12)
-    need = np.where(fits.any(axis=1), np.argmax(fits, axis=1), len(scales) - 1)
+    t_hold = np.broadcast_to(t_hold, t_ref.shape)
     m = np.ones(len(t_ref), bool) if mask is None else np.asarray(mask, bool)
-    fast = int(np.min(need[m])) if m.any() else 0
-    slow = int(np.max(need[m])) if m.any() else fast
-    use_slow = need > fast
+    mhz = S.nominal.backend_clock_mhz()
+
+    def tick_us(scale):
+        return 2.0 ** (scale + 1) / mhz
+
+    sel = m if m.any() else np.ones(len(t_ref), bool)
+    fast_set = t_ref <= np.mean(t_ref[sel])
+    fast_sel = fast_set & sel
+    fast = refractory_clock_scale(np.max(t_ref[fast_sel]) / REFRACTORY_MAX_TICKS,
+                                  np.min(t_ref[fast_sel]) / REFRACTORY_MIN_TICKS)
+    use_slow = ~fast_set | (t_hold > HOLDOFF_MAX_TICKS * tick_us(fast))
+    slow_sel = use_slow & sel
+    slow = fast
+    if slow_sel.any():
+        slow = refractory_clock_scale(
+            max(np.max(t_hold[slow_sel]) / HOLDOFF_MAX_TICKS, np.max(t_ref[slow_sel]) / REFRACTORY_MAX_TICKS),
+            min(np.min(t_hold[slow_sel]), np.min(t_ref[slow_sel]) / REFRACTORY_MIN_TICKS))
     scale = np.where(use_slow, slow, fast)
-    tk = 2.0 ** (scale + 1) / mhz
-    ticks = np.clip(np.rint(t_ref / tk), 1, 255).astype(np.int64)
-    release = np.clip(np.rint(t_hold / tk), 1, 31)
-    holdoff = np.clip(np.rint((31 - release) / 2), 0, 15).astype(np.int64)
-    achieved_hold = (31 - 2 * holdoff) * tk
+    tk = tick_us(scale)
+    ticks = np.clip(np.floor(t_ref / tk + 1e-9) + 1, 1, REFRACTORY_MAX_TICKS).astype(np.int64)
+    release = np.clip(np.rint(t_hold / tk), 1, HOLDOFF_MAX_TICKS)
+    holdoff = np.clip(np.rint((HOLDOFF_MAX_TICKS - release) / 2), 0, 15).astype(np.int64)
+    achieved_hold = (HOLDOFF_MAX_TICKS - 2 * holdoff) * tk
     # select_input_clock: 1 = the fast clock, 0 = the slow one (as the public calix assigns them)
     return {"refractory_time": ticks, "input_clock": (~use_slow).astype(np.int64), "reset_holdoff": holdoff,
             "clock_scale_fast": fast, "clock_scale_slow": slow, "achieved_refractory": ticks * tk * 1e-6,

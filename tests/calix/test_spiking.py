@@ -106,11 +106,31 @@ def test_model_unit_target():
 
 def test_refractory_settings():
     s = refractory_settings(np.array([2e-6, 2e-6, 20e-6]), np.array([0.0, 0.5e-6, 0.0]))
-    assert np.all(np.abs(s["achieved_refractory"] - [2e-6, 2e-6, 20e-6]) <= s["tick"] / 2 + 1e-15)
-    assert s["clock_scale_fast"] <= s["clock_scale_slow"]
-    # 1 = fast clock, 0 = slow (public calix); the 0.5 us holdoff and the 20 us need the slow one
-    assert s["input_clock"].tolist() == [1, 0, 0]
+    # the counter is floor(t / tick) + 1 (its last tick belongs to the holdoff), as public calix
+    assert np.all(s["achieved_refractory"] - [2e-6, 2e-6, 20e-6] >= -1e-15)
+    assert np.all(s["achieved_refractory"] - [2e-6, 2e-6, 20e-6] <= s["tick"] + 1e-15)
+    # 1 = fast clock, 0 = slow (public calix): times up to the mean take the fast clock
+    assert s["input_clock"].tolist() == [1, 1, 0]
+    assert (s["clock_scale_fast"], s["clock_scale_slow"]) == (3, 4)
+    assert s["refractory_time"].tolist() == [32, 32, 157]
     assert np.all(np.abs(s["achieved_holdoff"] - [0, 0.5e-6, 0]) <= s["tick"] * 1.01)
+
+
+def test_default_refractory_time_is_32_ticks_of_scale_3():
+    """calix's default 2 us: the clock search starts at scale 4 (128 ns) and settles where the
+    shortest time takes at least 30 ticks, scale 3 (64 ns). A raw HXNeuron counter on the
+    calibrated chip then means 64 ns per tick (the synfire tutorials' refractory_time 50: 3.2 us)."""
+    s = refractory_settings(np.full(512, 2e-6), np.zeros(512))
+    assert (s["clock_scale_fast"], s["clock_scale_slow"]) == (3, 3)
+    assert np.all(s["refractory_time"] == 32) and np.all(s["input_clock"] == 1)
+    assert np.all(s["reset_holdoff"] == 15)                     # the shortest holdoff, one tick
+    np.testing.assert_allclose(s["tick"], 64e-9)
+    # spread targets: the fast clock serves the short ones with at least 30 ticks, 255 at most
+    s = refractory_settings(np.array([1e-6, 3e-6, 4e-6, 30e-6, 60e-6]), np.zeros(5))
+    assert s["input_clock"].tolist() == [1, 1, 1, 0, 0]
+    assert np.all((s["refractory_time"] >= 8) & (s["refractory_time"] <= 255))
+    with pytest.raises(ValueError, match="slowest clock"):
+        refractory_settings(np.array([1e-6, 1.0]), np.zeros(2))
 
 
 def test_cli_writes_a_calibration(tmp_path, capsys):
