@@ -127,7 +127,7 @@ def test_the_or_cell_as_given_fires_once_after_neuron_1():
     (FIRES, SILENT, True),
     (SILENT, FIRES, True),
     (FIRES, FIRES, True),
-])
+], ids=["neither", "neuron1", "neuron2", "both"])
 def test_or_truth_table(spike_time1, spike_time2, fires):
     """Both weights chosen so that one group alone fires the output (63: the tutorial's weight
     for neuron 1; neuron 2's 32 is left for the reader to raise)."""
@@ -135,7 +135,7 @@ def test_or_truth_table(spike_time1, spike_time2, fires):
     assert (len(spiketrain) > 0) == fires
 
 
-@pytest.mark.parametrize("spike_time1, fires", [(SILENT, True), (FIRES, False)])
+@pytest.mark.parametrize("spike_time1, fires", [(SILENT, True), (FIRES, False)], ids=["silent", "fires"])
 def test_not_truth_table(spike_time1, fires):
     assert (len(not_cell(spike_time1)) > 0) == fires
 
@@ -145,7 +145,7 @@ def test_not_truth_table(spike_time1, fires):
     (FIRES, SILENT, False),
     (SILENT, FIRES, False),
     (FIRES, FIRES, True),
-])
+], ids=["neither", "neuron1", "neuron2", "both"])
 def test_and_truth_table(spike_time1, spike_time2, fires):
     """The OR cell's calls with weight 28 on both groups: four coincident inputs of 28 stay
     below a calibrated neuron's threshold, eight cross it."""
