@@ -51,4 +51,5 @@ def test_inhibitory_psp_has_the_same_scale_for_small_weights():
     depth = p[0] - p
     # the figure: -75 at weight 96 (0.78 per LSB); larger inhibition saturates on the chip
     # towards MADC ~110 (not modelled: the emulated inhibition stays linear)
-    assert depth[1] / WEIGHTS[1] == pytest.approx(0.78, rel=0.12)
+    slope = np.polyfit(WEIGHTS[:3], depth[:3], 1)[0]
+    assert slope == pytest.approx(0.78, rel=0.15)
