@@ -9,6 +9,14 @@ BASE_PY   := $(shell tools/find_python.sh)
 STAMP     := $(VENV)/.installed
 CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
 PYTEST_ARGS ?= -n 2
+# A representative part of the suite once more through the co-simulation transport
+# (HXCOMM_BACKEND=sim: each test process starts its own `python -m hxsim.serve` on loopback,
+# tests/conftest.py): container round trips, grenade execution, PyNN runs.
+SIM_TESTS := tests/stadls tests/grenade/test_execution.py tests/grenade/test_emulator_reference.py \
+             tests/grenade/test_timed_writes.py tests/pynn_brainscales/test_runs.py \
+             tests/pynn_brainscales/test_pynn.py tests/pynn_brainscales/test_semantics.py \
+             tests/pynn_brainscales/test_pynn_unittests.py tests/lola/test_board_and_readout_chain.py \
+             tests/examples tests/hxcomm/test_connection.py
 # PyNN's backend-independent unit tests (sdist only, not in the wheel), run against our backend
 # by tests/pynn_brainscales/test_pynn_unittests.py; never committed (.venv is git-ignored)
 PYNN_VERSION   := 0.13.0
@@ -37,6 +45,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	HXCOMM_BACKEND=sim $(PYTHON) -m pytest $(PYTEST_ARGS) $(SIM_TESTS)
 
 demo: $(STAMP)
 	$(PYTHON) examples/demo.py

@@ -34,7 +34,6 @@ import logging
 import os
 import pickle
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -181,18 +180,11 @@ def _keys(identifier: str) -> Dict[str, str]:
 
 # -- files ------------------------------------------------------------------------------------------
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a uniquely named temporary file in the same
-    directory and ``os.replace``: readers see the old or the new file, never a part."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Write ``data`` to ``path`` atomically (:func:`lola.fileio.atomic_write`: a uniquely
+    named temporary file in the same directory, fsync, rename): readers see the old or the
+    new file, never a part."""
+    from lola.fileio import atomic_write
+    atomic_write(path, data)
 
 
 _THREAD_LOCKS: Dict[str, threading.Lock] = {}

@@ -1,6 +1,7 @@
 #include "emulator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -99,48 +100,141 @@ Emulator::Emulator(
 std::vector<uint64_t> Emulator::execute(uint64_t const* words, size_t n)
 {
 	std::lock_guard<std::mutex> lock(m_mutex);
+	begin_program(words, n, false);
+	resume_program(Deadline::max());
+	return std::move(m_out);
+}
+
+void Emulator::start(uint64_t const* words, size_t n)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (m_program.active)
+		throw std::logic_error("emulator: a program is running; finish or abort() it first");
+	begin_program(words, n, true);
+}
+
+bool Emulator::resume(double budget_seconds)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (!m_program.active)
+		return true;
+	Deadline deadline = Deadline::max();
+	if (budget_seconds < 1e9) {
+		auto const budget = std::chrono::duration_cast<Deadline::duration>(
+		    std::chrono::duration<double>(std::max(0.0, budget_seconds)));
+		deadline = Clock::now() + budget;
+	}
+	return resume_program(deadline);
+}
+
+std::vector<uint64_t> Emulator::take_output()
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	std::vector<uint64_t> out = std::move(m_out);
+	m_out.clear();
+	return out;
+}
+
+void Emulator::abort()
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (!m_program.active)
+		return;
+	// The rest of the program is dropped; so are the events already on their way to the
+	// FPGA (they belong to the aborted program). On-chip activity goes on.
+	m_records.clear();
+	m_out.clear();
+	m_program = Program{};
+	m_stats.cycles = m_now;
+}
+
+bool Emulator::running() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return m_program.active;
+}
+
+uint64_t Emulator::now() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return m_now;
+}
+
+void Emulator::begin_program(uint64_t const* words, size_t n, bool copy)
+{
 	m_out.clear();
 	m_last_systime = ~uint64_t(0);
 	m_overflow_reported = false;
 	++m_stats.programs;
-
+	m_program = Program{};
 	if (n > m_wire.max_program_words()) {
 		emit_error(Error::program_too_long, m_wire.max_program_words());
-		return std::move(m_out);
+		return; // not active: resume() reports it done at once
 	}
+	if (copy) {
+		m_program.storage.assign(words, words + n);
+		m_program.words = m_program.storage.data();
+	} else {
+		m_program.words = words;
+	}
+	m_program.size = n;
+	m_program.active = true;
+	m_out.reserve(std::min<size_t>(n / 4 + 16, size_t(1) << 20));
+	m_index = 0;
+	process_due();
+}
+
+bool Emulator::resume_program(Deadline deadline)
+{
+	if (!m_program.active)
+		return true;
+	bool done = true;
 	try {
-		run(words, n);
+		done = run(deadline);
 	} catch (std::exception const&) {
 		// Out of memory or a failing analog core: report, keep what was answered.
 		try {
 			emit_error(Error::internal, m_index);
 		} catch (...) {
 		}
+		m_program.pending = false;
+		m_program.halted = true;
+	}
+	if (done) {
+		if (m_program.pending)
+			emit_error(Error::address_without_data, m_program.pending_index);
+		if (!m_program.halted)
+			flush_records();
+		m_program = Program{};
 	}
 	m_stats.cycles = m_now;
-	return std::move(m_out);
+	return done;
 }
 
-void Emulator::run(uint64_t const* words, size_t n)
+bool Emulator::run(Deadline deadline)
 {
-	m_out.reserve(std::min<size_t>(n / 4 + 16, size_t(1) << 20));
-	m_index = 0;
-	process_due();
-
-	bool pending = false; // an OMNIBUS_ADDRESS write waits for its data
-	uint32_t pending_address = 0, pending_be = 0;
-	uint64_t pending_index = 0;
-	bool halted = false;
-
-	for (size_t i = 0; i < n && !halted; ++i) {
+	Program& p = m_program;
+	bool const bounded = deadline != Deadline::max();
+	if (p.waiting) {
+		if (!advance_to(p.wait_end, deadline))
+			return false;
+		p.waiting = false;
+	}
+	uint64_t const* const words = p.words;
+	size_t const n = p.size;
+	while (p.next < n && !p.halted) {
+		// the clock is read every 1024 instructions: a pause costs nothing measurable
+		if (bounded && (p.next & 1023) == 0 && p.next != 0 && Clock::now() >= deadline)
+			return false;
+		size_t const i = p.next++;
 		m_index = i;
 		Op op;
 		uint64_t payload = 0;
 		Error error;
 		bool const ok = m_wire.decode(words[i], op, payload, error);
-		if (pending && !(ok && op == Op::omnibus_data)) {
-			emit_error(Error::address_without_data, pending_index);
-			pending = false;
+		if (p.pending && !(ok && op == Op::omnibus_data)) {
+			emit_error(Error::address_without_data, p.pending_index);
+			p.pending = false;
 		}
 		if (!ok) {
 			emit_error(error, i);
@@ -153,8 +247,13 @@ void Emulator::run(uint64_t const* words, size_t n)
 				break;
 			case Op::wait_until: {
 				uint64_t const target = m_timer_origin + m_wire.wait_time.get(payload);
-				if (target > m_now)
-					advance_to(target);
+				if (target > m_now) {
+					p.waiting = true;
+					p.wait_end = target;
+					if (!advance_to(target, deadline))
+						return false;
+					p.waiting = false;
+				}
 				break;
 			}
 			case Op::barrier: // everything is idle at once
@@ -164,19 +263,19 @@ void Emulator::run(uint64_t const* words, size_t n)
 				if (m_wire.addr_is_read.get(payload)) {
 					omnibus_read(address);
 				} else {
-					pending = true;
-					pending_address = address;
-					pending_be = uint32_t(m_wire.addr_byte_enables.get(payload));
-					pending_index = i;
+					p.pending = true;
+					p.pending_address = address;
+					p.pending_be = uint32_t(m_wire.addr_byte_enables.get(payload));
+					p.pending_index = i;
 				}
 				break;
 			}
 			case Op::omnibus_data:
-				if (!pending) {
+				if (!p.pending) {
 					emit_error(Error::data_without_address, i);
 				} else {
-					pending = false;
-					omnibus_write(pending_address, uint32_t(m_wire.data_word.get(payload)), pending_be);
+					p.pending = false;
+					omnibus_write(p.pending_address, uint32_t(m_wire.data_word.get(payload)), p.pending_be);
 				}
 				break;
 			case Op::spike_pack_1:
@@ -199,7 +298,7 @@ void Emulator::run(uint64_t const* words, size_t n)
 				if (halt) {
 					// The FPGA drains events in flight before it echoes the halt.
 					flush_records();
-					halted = true;
+					p.halted = true;
 				}
 				emit(m_wire.word(m_wire.h_loopback, m_wire.echo_halt.put(halt)));
 				break;
@@ -213,10 +312,7 @@ void Emulator::run(uint64_t const* words, size_t n)
 				break;
 		}
 	}
-	if (pending)
-		emit_error(Error::address_without_data, pending_index);
-	if (!halted)
-		flush_records();
+	return true;
 }
 
 void Emulator::emit_error(Error e, uint64_t argument)
@@ -316,12 +412,17 @@ void Emulator::chip_reset()
 
 // --- time ---------------------------------------------------------------------------------
 
-void Emulator::advance_to(uint64_t end)
+bool Emulator::advance_to(uint64_t end, Deadline deadline)
 {
-	for (;;) {
+	bool const bounded = deadline != Deadline::max();
+	for (unsigned steps = 0;; ++steps) {
 		process_due();
 		if (m_now >= end)
-			return;
+			return true;
+		// A pause between two steps leaves (m_now, end) as the whole state of the wait:
+		// resuming continues on the same step grid, bit for bit.
+		if (bounded && (steps & 7) == 7 && Clock::now() >= deadline)
+			return false;
 		// Pending records lie after m_now now; run the core up to the next one.
 		uint64_t next = end;
 		if (!m_records.empty())

@@ -9,6 +9,7 @@
 #include "regmap.h"
 #include "wire.h"
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -89,6 +90,20 @@ public:
 	// Run one program; returns the response words. Thread-safe (serialised).
 	std::vector<uint64_t> execute(uint64_t const* words, size_t n);
 
+	// The same in pieces, so that a host can stop a long program, show its progress or
+	// bound its time: start() loads a program (copied), resume(budget) runs it until it
+	// ends (true) or about `budget_seconds` of wall time have passed (false, at an
+	// instruction or integration-step boundary), take_output() hands over the words
+	// answered so far, abort() drops the rest of a started program. Whatever the budgets,
+	// the answer and the chip's state are bit for bit those of execute().
+	void start(uint64_t const* words, size_t n);
+	bool resume(double budget_seconds);
+	std::vector<uint64_t> take_output();
+	void abort();
+	bool running() const;
+	// Internal time: FPGA cycles since construction (progress of a started program).
+	uint64_t now() const;
+
 	uint64_t chip_id() const { return m_chip_id; }
 	uint64_t systime() const;
 	uint64_t timer() const;
@@ -156,8 +171,29 @@ private:	struct Record
 		timer,
 	};
 
+	using Clock = std::chrono::steady_clock;
+	using Deadline = Clock::time_point;
+
+	// The program being executed and where the executor stands in it.
+	struct Program
+	{
+		std::vector<uint64_t> storage; // start(): a copy; execute(): the caller's words
+		uint64_t const* words = nullptr;
+		size_t size = 0;
+		size_t next = 0; // next word to execute
+		bool active = false;
+		bool halted = false;
+		bool waiting = false; // inside a WAIT_UNTIL that ends at wait_end
+		uint64_t wait_end = 0;
+		bool pending = false; // an OMNIBUS_ADDRESS write waits for its data
+		uint32_t pending_address = 0, pending_be = 0;
+		uint64_t pending_index = 0;
+	};
+
 	// Executor parts.
-	void run(uint64_t const* words, size_t n);
+	void begin_program(uint64_t const* words, size_t n, bool copy);
+	bool resume_program(Deadline deadline);
+	bool run(Deadline deadline);
 	void emit(uint64_t word) { m_out.push_back(word); }
 	void emit_error(Error e, uint64_t argument);
 	void omnibus_read(uint32_t address);
@@ -167,7 +203,7 @@ private:	struct Record
 	void chip_reset();
 
 	// Time.
-	void advance_to(uint64_t end);
+	bool advance_to(uint64_t end, Deadline deadline); // false: paused at the deadline
 	void process_due();
 	void emit_record();
 	uint64_t internal_cycle(uint64_t systime_cycle) const;
@@ -212,7 +248,8 @@ private:	struct Record
 	std::deque<Record> m_records; // sorted by due (entries happen in time order)
 	std::vector<CoreEvent> m_core_events;
 
-	// Per execute().
+	// Per program.
+	Program m_program;
 	std::vector<uint64_t> m_out;
 	uint64_t m_index = 0; // word being executed
 	uint64_t m_last_systime = ~uint64_t(0);

@@ -159,6 +159,47 @@ PYBIND11_MODULE(_core, m)
 	        "Run one program (uint64 to-chip words) and return the from-chip response words "
 	        "(uint64). The chip's state persists across calls. Never raises for bad words: "
 	        "they are answered with ERROR responses.")
+	    .def(
+	        "start",
+	        [](Emulator& e, py::object obj) {
+		        py::array any = py::array::ensure(obj);
+		        if (any && std::string("iub").find(any.dtype().kind()) == std::string::npos &&
+		            any.size() != 0)
+			        throw py::type_error("start() takes integer words, got dtype " +
+			                             std::string(py::str(any.dtype())));
+		        carray<uint64_t> words = carray<uint64_t>::ensure(obj);
+		        if (!words)
+			        throw py::type_error("start() takes an array of uint64 words");
+		        if (words.ndim() != 1)
+			        throw py::value_error("start() takes a 1-D word array");
+		        try {
+			        e.start(words.data(), size_t(words.size()));
+		        } catch (std::logic_error const& err) {
+			        throw py::value_error(err.what());
+		        }
+	        },
+	        py::arg("words"),
+	        "Load a program for chunked execution (see resume). ValueError while another "
+	        "program runs.")
+	    .def(
+	        "resume",
+	        [](Emulator& e, double budget_seconds) {
+		        py::gil_scoped_release release;
+		        return e.resume(budget_seconds);
+	        },
+	        py::arg("budget_seconds"),
+	        "Run the started program for about `budget_seconds` of wall time; True when it "
+	        "has ended (then take_output() holds its whole answer). The result does not "
+	        "depend on the budgets.")
+	    .def(
+	        "take_output", [](Emulator& e) { return to_array(e.take_output()); },
+	        "The response words answered since the last take_output() (uint64).")
+	    .def("abort", &Emulator::abort,
+	         "Drop the rest of the started program (and the events it recorded that are "
+	         "still on their way); the chip keeps its state.")
+	    .def_property_readonly("running", &Emulator::running, "A started program has not ended.")
+	    .def_property_readonly(
+	        "now", &Emulator::now, "Internal time: FPGA cycles since construction.")
 	    .def_property_readonly("chip_id", &Emulator::chip_id, "Identity / seed of this chip.")
 	    .def_property_readonly(
 	        "systime", &Emulator::systime,

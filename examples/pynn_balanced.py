@@ -86,8 +86,8 @@ def main(argv=None):
     ax1.set_ylabel("neuron (exc blue, inh red)")
     ax1.set_title("balanced IF_curr_exp network, biological units (emulated BrainScaleS-2)")
     for seg, lab, color in ((seg_e, "exc neuron 0", "C0"), (seg_i, "inh neuron 1", "C3")):
-        sig = seg.irregularlysampledsignals[0]
-        ax2.plot(np.asarray(sig.times), np.asarray(sig).ravel(), lw=0.5, color=color, label=lab)
+        sig = seg.analogsignals[0]               # PyNN's format: one column per recorded neuron
+        ax2.plot(np.asarray(sig.times), np.asarray(sig)[:, 0], lw=0.5, color=color, label=lab)
     ax2.set_xlabel("time [ms, biological]")
     ax2.set_ylabel("membrane [mV]")
     ax2.legend(loc="upper right")

@@ -15,7 +15,8 @@ See docs/grenade.md.
 from .network import (BackgroundSourcePopulation, CADCRecording, DuplicateConnectionError,  # noqa: F401
                       ExternalSourcePopulation, IndexOutOfRangeError, MADCRecording, MADCSource, Network,
                       NetworkBuilder, NetworkError, PlacementError, Population, PopulationDescriptor, Projection,
-                      ProjectionDescriptor, Receptor, RecordingDescriptor, RecordingError, ReceptorError, STP)
+                      ProjectionDescriptor, Receptor, RecordingDescriptor, RecordingError, ReceptorError, STP,
+                      madc_groups)
 from . import common  # noqa: F401
 from .inputs import InputData, InputGenerator  # noqa: F401
 from .chip import build_chip  # noqa: F401
@@ -32,5 +33,5 @@ __all__ = [
     "NetworkError", "PlacedConnection", "PlacementError", "Population", "PopulationDescriptor", "Projection",
     "ProjectionDescriptor", "Receptor", "RecordingDescriptor", "RecordingError", "ReceptorError", "RoutingError",
     "RoutingResult", "RoutingStatistics", "STP", "TimedWrites", "get_placed_connections", "requires_routing", "route",
-    "update_routing",
+    "update_routing", "madc_groups",
 ]

@@ -822,6 +822,23 @@ class Network:
         projs[projection.index] = projs[projection.index].with_weights(weights)
         return replace(self, projections=tuple(projs))
 
+    def with_madc_recording(self, recording: Optional[MADCRecording]) -> "Network":
+        """A copy with the MADC recording replaced (None: no MADC recording); populations,
+        projections and placement stay, so the routing of this network serves the copy.  Raises
+        RecordingError as ``NetworkBuilder.done()`` for entries the MADC cannot read together."""
+        if recording is None:
+            return replace(self, madc_recording=None, madc_atoms=())
+        for (p, i), c in zip(recording.neurons, recording.compartments):
+            if not 0 <= p.index < len(self.populations) or not isinstance(self.populations[p.index], Population):
+                raise RecordingError(f"MADC recording: {p} is not an on-chip population of this network")
+            if not 0 <= i < self.populations[p.index].size:
+                raise IndexOutOfRangeError(f"MADC recording: neuron index {i} out of range of {p} "
+                                           f"(size {self.populations[p.index].size})")
+            if not 0 <= c < len(self.compartment_placement[p.index]):
+                raise RecordingError(f"MADC recording: {p} neuron {i} has no compartment {c}")
+        return replace(self, madc_recording=recording,
+                       madc_atoms=_madc_atoms(recording, self.compartment_placement))
+
     def with_population(self, population: PopulationDescriptor, new: AnyPopulation) -> "Network":
         """A copy with one population replaced (e.g. new neuron ``config``); its
         size, shape and placement must not change."""
@@ -994,6 +1011,33 @@ def _madc_atoms(madc: Optional[MADCRecording], compartments) -> Tuple[int, ...]:
     raise RecordingError(
         f"MADC recording: the two {what} in columns of different parity (one even, one odd), "
         f"both are in {parity} columns ({cols[0]} and {cols[1]})")
+
+
+def madc_groups(network: Network, neurons) -> List[List[int]]:
+    """Split MADC recording entries (``neurons`` as ``MADCRecording`` takes them) into groups the
+    MADC reads in one run each: one entry, or two whose circuits can sit in columns of different
+    parity.  Greedy in the given order: each entry is paired with the first later one it can share
+    a run with (consecutive neurons of a population pair up as even / odd columns).  Returns lists
+    of indices into ``neurons``.  Raises RecordingError / IndexOutOfRangeError for entries that are
+    not on-chip neurons of ``network``."""
+    entries = list(neurons)
+    options = []
+    for entry in entries:
+        single = MADCRecording([entry])
+        (p, i), c = single.neurons[0], single.compartments[0]
+        network.with_madc_recording(single)               # checks the entry against the network
+        options.append({int(a) % 256 % 2 for a in network.compartment_placement[p.index][c][i]})
+    remaining = list(range(len(entries)))
+    groups = []
+    while remaining:
+        a = remaining.pop(0)
+        partner = next((b for b in remaining if len(options[a] | options[b]) == 2), None)
+        if partner is None:
+            groups.append([a])
+        else:
+            remaining.remove(partner)
+            groups.append([a, partner])
+    return groups
 
 
 def _check_duplicates(projections: Sequence[Projection]) -> None:

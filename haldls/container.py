@@ -109,6 +109,17 @@ class LaneArray:
     def tolist(self) -> list:
         return [int(v) if not isinstance(v, bool) else v for v in self._values]
 
+    def copy(self) -> "LaneArray":
+        """An independent copy (the values are already checked)."""
+        out = LaneArray.__new__(LaneArray)
+        out._check, out._label, out._values = self._check, self._label, list(self._values)
+        return out
+
+
+def _all_slots(cls) -> tuple:
+    """Every slot of a class and its bases (a subclass lists only its own in ``__slots__``)."""
+    return tuple(name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ()))
+
 
 def _is_enum(kind) -> bool:
     return isinstance(kind, type) and issubclass(kind, enum.IntEnum)
@@ -265,9 +276,14 @@ class Container:
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def copy(self):
-        """An independent copy."""
-        return type(self).decode(self.encode()) if self.register.write_words else \
-            type(self).from_dict(self.to_dict())
+        """An independent copy (field by field: the values are immutable or lane arrays, already
+        checked, so nothing is encoded or validated again)."""
+        obj = type(self).__new__(type(self))
+        for name in _all_slots(type(self)):
+            value = getattr(self, name)
+            object.__setattr__(obj, name, value.copy() if isinstance(value, (LaneArray, Container, list, dict))
+                               else value)
+        return obj
 
     def __copy__(self):
         return self.from_dict(self.to_dict())

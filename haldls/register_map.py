@@ -132,11 +132,12 @@ REGISTERS = (
     ), "Digital backend of one neuron: output label, refractory counter, reset holdoff, "
        "spike output, Bayesian extension."),
     R("CommonNeuronBackendConfig", "CommonNeuronBackendConfigOnDLS", NEURON_BACKEND_COMMON_BASE, (2,), (HEMI,), 2, RW, (
-        F("enable_event_registers", 0, 0), F("force_reset", 0, 1), F("enable_clocks", 0, 2),
-        F("clock_scale_slow", 0, 4, 4, kind=int, default=3,
-          doc="slow refractory clock = 250 MHz / 2^(scale+1)"),
-        F("clock_scale_fast", 0, 8, 4, kind=int, default=3,
-          doc="fast refractory clock = 250 MHz / 2^(scale+1)"),
+        F("enable_event_registers", 0, 0, default=1), F("force_reset", 0, 1),
+        F("enable_clocks", 0, 2, default=1),
+        F("clock_scale_slow", 0, 4, 4, kind=int,
+          doc="slow refractory clock = 250 MHz / 2^(scale+1); default 0 (125 MHz)"),
+        F("clock_scale_fast", 0, 8, 4, kind=int,
+          doc="fast refractory clock = 250 MHz / 2^(scale+1); default 0 (125 MHz)"),
         F("sample_positive_edge", 0, 12, 1, count=4, default=1),
         F("clock_scale_adaptation_pulse", 0, 16, 4, kind=int),
         F("clock_scale_post_pulse", 0, 20, 4, kind=int),

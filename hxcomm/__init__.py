@@ -5,7 +5,9 @@ Every message is one 64-bit word: comma bit (0), 7-bit opcode, 4-bit protocol ve
 :mod:`hxcomm.codec` builds host -> FPGA programs as numpy word arrays and decodes both
 directions, :mod:`hxcomm.responses` turns FPGA -> host streams into result arrays (spikes,
 MADC samples, read words) with reconstructed times. Connections that carry the words to an
-emulator are added in :mod:`hxcomm.connection`.
+emulator, a simulation server, the multi-client server or a serial link are in
+:mod:`hxcomm.connection` and the transport modules (:mod:`hxcomm.framing`, :mod:`hxcomm.sim`,
+:mod:`hxcomm.quiggeldy`, :mod:`hxcomm.serial`); :mod:`hxcomm.backends` is their registry.
 
 The layer knows words and instruction fields only; containers and register addresses belong
 to haldls/fisch-level code above it. See docs/hxcomm.md.
@@ -35,23 +37,51 @@ __all__ = [
     *_instruction_names,
 ]
 
-try:  # connections are a separate module; the codec must work without them
-    from . import connection as _connection
-    from .connection import *  # noqa: F401,F403
-    __all__ += list(getattr(_connection, "__all__", ()))
-except ImportError as _e:  # pragma: no cover - only while hxcomm.connection does not exist
-    if getattr(_e, "name", None) != f"{__name__}.connection":
-        raise
+from . import backends, connection, framing
+from .backends import backend, backends as registered_backends, connection_from_env, register_backend
+from .connection import (
+    CHUNK_SECONDS, Connection, ConnectionHandle, ConnectionTimeInfo, ManagedConnection,
+    program_duration_cycles,
+)
+from .errors import (
+    AuthenticationError, ConnectionError, ConnectionTimeoutError, ProtocolError, RemoteError,
+    RunTimeoutError,
+)
 
-_TRANSPORT = ("a transport to hardware, a simulator or a server, which the emulated setup has no "
-              "use for: hxcomm.ManagedConnection() gives the emulator (hxcomm.EmulatorConnection)")
+__all__ += [
+    "backends", "connection", "framing", "backend", "registered_backends", "connection_from_env",
+    "register_backend", "CHUNK_SECONDS", "Connection", "ConnectionHandle", "ConnectionTimeInfo",
+    "ManagedConnection", "program_duration_cycles", "AuthenticationError", "ConnectionError",
+    "ConnectionTimeoutError", "ProtocolError", "RemoteError", "RunTimeoutError",
+    "EmulatorConnection", "SimConnection", "QuiggeldyConnection", "SerialConnection",
+    "ZeroMockConnection",
+]
+
+#: Connection classes, imported when first named (hxcomm.SimConnection, ...).  The emulator's
+#: own connection is found through the backend registry: hxcomm never imports hxsim.
+_LAZY = {
+    "SimConnection": (".sim", "SimConnection"),
+    "QuiggeldyConnection": (".quiggeldy.client", "QuiggeldyConnection"),
+    "SerialConnection": (".serial", "SerialConnection"),
+    "ZeroMockConnection": (".zeromock", "ZeroMockConnection"),
+}
+
+_TRANSPORT = ("a transport to hardware (HostARQ over Ethernet to an FPGA) or a multi-chip variant, "
+              "which the emulated setup has no use for: hxcomm.ManagedConnection() gives the backend "
+              "HXCOMM_BACKEND names (emulator, sim, quiggeldy, serial, zeromock)")
 #: public hxcomm names the emulated setup does not have (name -> reason)
 NOT_EMULATED = {name: _TRANSPORT for name in (
-    "ARQConnection", "MultiARQConnection", "SimConnection", "MultiSimConnection", "ZeroMockConnection",
-    "MultiZeroMockConnection", "QuiggeldyConnection", "LoopbackConnection")}
+    "ARQConnection", "MultiARQConnection", "MultiSimConnection", "MultiZeroMockConnection",
+    "LoopbackConnection")}
 
 
 def __getattr__(name):
+    if name == "EmulatorConnection":
+        return backend("emulator")
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        import importlib
+        return getattr(importlib.import_module(lazy[0], __name__), lazy[1])
     reason = NOT_EMULATED.get(name)
     if reason is not None:
         raise NotImplementedError(f"hxcomm.{name} is not emulated: {reason}")

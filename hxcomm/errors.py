@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 
 class HxcommError(Exception):
     """Base class of all hxcomm errors."""
@@ -43,4 +45,39 @@ class ExecutorError(HxcommError):
         super().__init__(f"{len(errors)} executor error(s): " + "; ".join(parts) + more)
 
 
-__all__ = ["HxcommError", "MalformedStreamError", "ExecutorError"]
+class ConnectionError(HxcommError, builtins.ConnectionError):  # noqa: A001
+    """A connection could not be made, was used after closing, or was lost
+    (also a builtin ConnectionError)."""
+
+
+class ConnectionTimeoutError(ConnectionError, TimeoutError):
+    """The peer of a connection said nothing for longer than the connection's ``timeout``
+    (it died, stalls, or the link is down); also a builtin TimeoutError."""
+
+
+class ProtocolError(ConnectionError):
+    """The peer sent bytes that break the framing (bad magic, checksum, kind or length) or
+    a message that makes no sense at that point; the connection is closed."""
+
+
+class AuthenticationError(ConnectionError):
+    """The server refused the client (missing or unknown token)."""
+
+
+class RunTimeoutError(HxcommError, TimeoutError):
+    """A program ran longer than its time limit and was cancelled; the connection stays
+    usable (also a builtin TimeoutError)."""
+
+
+class RemoteError(HxcommError):
+    """The far end of a connection failed to run a program for a reason of its own
+    (``kind`` names it); the connection stays usable."""
+
+    def __init__(self, kind: str, message: str):
+        self.kind = kind
+        super().__init__(f"{kind}: {message}")
+
+
+__all__ = ["HxcommError", "MalformedStreamError", "ExecutorError", "ConnectionError",
+           "ConnectionTimeoutError", "ProtocolError", "AuthenticationError", "RunTimeoutError",
+           "RemoteError"]

@@ -1,7 +1,9 @@
 """hxsim: the emulated HX v3 chip (digital core in C++, ``hxsim._core``).
 
 Reached only through an hxcomm connection, exactly as real hardware would be
-(``hxcomm.EmulatorConnection`` wraps :class:`Emulator`). The C++ side holds no
+(:class:`hxsim.connection.EmulatorConnection`, the hxcomm backend ``emulator``, wraps
+:class:`Emulator` and registers itself with hxcomm; ``python -m hxsim.serve`` serves it over
+TCP or a serial link). The C++ side holds no
 copy of the register map, the instruction set or the chip geometry: this
 module loads them from haldls, hxcomm and halco and hands them over as
 numeric tables. See docs/hxsim.md.
@@ -194,3 +196,8 @@ class Emulator(_core.Emulator):
     def __repr__(self) -> str:
         return (f"hxsim.Emulator(chip_id={self.chip_id}, systime={self.systime}, "
                 f"core={self.core_name!r})")
+
+
+from .connection import EmulatorConnection  # noqa: E402  (registers the hxcomm backend)
+
+__all__.append("EmulatorConnection")

@@ -7,6 +7,7 @@ differ from ``reference``; ``builder.read(halco.ChipOnDLS())`` reads it back.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -162,45 +163,72 @@ class Chip(LolaContainer):
     def to_file(self, path: Union[str, os.PathLike]) -> None:
         """Save to ``path``: a compressed numpy ``.npz`` archive of named arrays,
         JSON if ``path`` ends in ``.json``, the portable binary for ``.pbin``.
-        Exact round trip with ``Chip.from_file``."""
-        if str(path).endswith(".pbin"):
-            with open(path, "wb") as f:
-                f.write(self.to_portable_binary())
-            return
+        Exact round trip with ``Chip.from_file``.  Written atomically
+        (:func:`lola.fileio.atomic_write`): a reader or a crash sees the old file or the
+        new one, never a part; concurrent writers do not clash."""
+        from .fileio import atomic_write
+        atomic_write(path, self._file_bytes(str(path)))
+
+    def _file_bytes(self, path: str) -> bytes:
+        if path.endswith(".pbin"):
+            return self.to_portable_binary()
         arrays = self.to_arrays()
-        if str(path).endswith(".json"):
-            with open(path, "w") as f:
-                json.dump({"format": FILE_FORMAT, "version": FILE_VERSION,
-                           "arrays": {k: {"dtype": v.dtype.str, "values": v.tolist()} for k, v in arrays.items()}},
-                          f)
-            return
+        if path.endswith(".json"):
+            body = {k: {"dtype": v.dtype.str, "values": v.tolist()} for k, v in arrays.items()}
+            return json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "arrays": body}).encode("utf-8")
         meta = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION})
-        with open(path, "wb") as f:
-            np.savez_compressed(f, __meta__=np.array(meta), **arrays)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, __meta__=np.array(meta), **arrays)
+        return buffer.getvalue()
 
     @classmethod
     def from_file(cls, path: Union[str, os.PathLike]) -> "Chip":
-        """Load a chip saved with ``to_file``; ValueError for a file of another
-        format or version, truncated or corrupt, or with missing/invalid entries."""
-        if str(path).endswith(".pbin"):
-            with open(path, "rb") as f:
-                data = f.read()
-            try:
+        """Load a chip saved with ``to_file``.  ValueError naming the file and what is wrong
+        for a file of another format or version, a truncated or corrupt file (the zip
+        members' and the portable binary's checksums; JSON, which may be edited by hand, by
+        its schema), missing or unknown entries, values out of range or not finite; OSError when it cannot be read
+        at all (e.g. FileNotFoundError)."""
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            if str(path).endswith(".pbin"):
                 return cls.from_portable_binary(data)
-            except ValueError as err:
-                raise ValueError(f"{path}: {err}") from None
-        if str(path).endswith(".json"):
-            with open(path) as f:
-                d = json.load(f)
-            _check_meta(d, path)
-            arrays = {k: np.asarray(v["values"], dtype=np.dtype(v["dtype"])) for k, v in d["arrays"].items()}
-        else:
-            with np.load(path, allow_pickle=False) as z:
-                if "__meta__" not in z.files:
-                    raise ValueError(f"{path} is not a lola.Chip file (no __meta__ entry)")
-                _check_meta(json.loads(str(z["__meta__"])), path)
-                arrays = {k: z[k] for k in z.files if k != "__meta__"}
-        return cls.from_arrays(arrays)
+            if str(path).endswith(".json"):
+                try:
+                    d = json.loads(data.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError) as err:
+                    raise ValueError(f"not JSON ({err})") from None
+                if not isinstance(d, dict):
+                    raise ValueError(f"a JSON {type(d).__name__}, not a lola.Chip file")
+                _check_meta(d, path)
+                body = d.get("arrays")
+                if not isinstance(body, dict):
+                    raise ValueError("no 'arrays' object")
+                try:
+                    arrays = {k: np.asarray(v["values"], dtype=np.dtype(v["dtype"])) for k, v in body.items()}
+                except (KeyError, TypeError, ValueError) as err:
+                    raise ValueError(f"malformed array entry ({type(err).__name__}: {err})") from None
+            else:
+                try:
+                    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                        if "__meta__" not in z.files:
+                            raise ValueError("not a lola.Chip file (no __meta__ entry)")
+                        _check_meta(json.loads(str(z["__meta__"])), path)
+                        arrays = {k: z[k] for k in z.files if k != "__meta__"}
+                except ValueError:
+                    raise
+                except Exception as err:    # zipfile.BadZipFile, EOFError, zlib.error, KeyError...
+                    raise ValueError(f"not a readable npz archive ({type(err).__name__}: {err})") from None
+            for k, v in arrays.items():
+                if v.dtype.kind not in "biuf":
+                    raise ValueError(f"entry {k!r} has dtype {v.dtype}, not a number")
+                if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+                    raise ValueError(f"entry {k!r} is not finite")
+            return cls.from_arrays(arrays)
+        except ValueError as err:
+            if str(path) in str(err):
+                raise
+            raise ValueError(f"{path}: {err}") from None
 
 
 def _check_meta(meta: dict, path) -> None:

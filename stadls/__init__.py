@@ -23,11 +23,11 @@ from .init import (CAPMEM_SETTLING_CYCLES, ASICAdapterBoardInit, ChipInit,  # no
                    generate)
 from .program import ContainerTicket, EventArray, PlaybackProgram, TicketNotReadyError  # noqa: F401
 from .registry import container_for_coordinate, register_container  # noqa: F401
+from .reinit import ReinitStackEntry  # noqa: F401
 from .run import RunError, RunTimeInfo, run  # noqa: F401
 
 #: public stadls names the emulated setup has no use for yet (name -> reason)
 NOT_EMULATED = {
-    "ReinitStackEntry": "reinit programs of the multi-user server (the emulator serves one process)",
     "JboaASICAdapterBoardInit": "the jboa board (the emulated setup carries a Cube board)",
     "to_portablebinary": "the cereal portable binary format; use DumperDone.to_dict() / from_dict()",
     "from_portablebinary": "the cereal portable binary format; use DumperDone.to_dict() / from_dict()",

@@ -9,7 +9,12 @@ never meets an old result); the file is ``<kind>-<key>.npz`` in the first cache
 directory. Lookups go through all directories in order (e.g. a shared read-only
 one first); a hit is checked against its metadata and against the chip layout
 (every value a ``lola.Chip`` array of the right size, all finite) before it is
-returned: anything else is a miss with a warning, never an error.
+returned: anything else is a miss, never an error.  An entry that cannot be read or does
+not fit is reported once as a warning and moved aside (renamed to
+``<name>.unreadable-<time>``, kept for inspection), so the calibration is made again and
+stored in its place; where the directory cannot be written it is only skipped (and
+reported once per process).  Entries are written atomically, and temporary files of
+writers that died are removed (:mod:`lola.fileio`).
 
 Default directory: ``$CALIX_CACHE_DIR``, else ``~/.cache/openhx/calix``.
 """
@@ -18,8 +23,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
+
+from lola.fileio import clean_stale_temps
 
 from . import serial
 from .result import CalibResult
@@ -30,9 +38,31 @@ log = logging.getLogger("calix.cache")
 
 #: 2: per-receptor synaptic drives (results of targets with unequal i_synin_gm changed; info
 #: synin_drives, synin_target_shift, tau_syn_drive): entries of format 1 miss
-#: 3: refractory clocks as public calix chooses them (2 us = 32 ticks of scale 3, not 250 of
-#: scale 0): entries of format 2 miss
+#: 3: the leak divider/multiplier only where the plain bias range (63..959) cannot reach tau_mem,
+#: the refractory clock search from the medium scale (as the public calix): entries of format 2 miss
 CACHE_FORMAT = 3
+
+
+#: entries reported as unusable in this process (each is reported once)
+_reported = set()
+
+
+def _set_aside(path: Path, why: str) -> None:
+    """Move an unusable entry out of the way (warn once); where that is impossible, warn
+    once per process and leave it."""
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return                          # another process moved it already
+    except OSError as err:
+        if str(path) not in _reported:
+            _reported.add(str(path))
+            log.warning("cache file %s is unusable (%s) and cannot be moved aside (%s); it is skipped",
+                        path, why, err)
+        return
+    log.warning("cache file %s is unusable (%s); moved aside to %s, the calibration is made again",
+                path, why, aside.name)
 
 
 def default_cache_dir() -> Path:
@@ -107,11 +137,11 @@ class CalibCache:
             try:
                 result = CalibResult.from_file(f)
             except Exception as err:       # a broken entry is a miss, whatever broke it
-                log.warning("ignoring unreadable cache file %s: %s", f, err)
+                _set_aside(f, f"unreadable: {err}")
                 continue
             problem = layout_problem(result)
             if problem is not None:
-                log.warning("ignoring cache file %s: %s", f, problem)
+                _set_aside(f, problem)
                 continue
             if result.chip_id != chip_id or result.version != version or result.kind != kind:
                 log.warning("ignoring cache file %s: made for chip %r, calix %r", f, result.chip_id,
@@ -131,6 +161,7 @@ class CalibCache:
         for d in self.paths:
             try:
                 d.mkdir(parents=True, exist_ok=True)
+                clean_stale_temps(d)
                 result.to_file(d / name)
                 log.info("calibration stored in cache: %s", d / name)
                 return d / name

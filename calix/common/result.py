@@ -23,10 +23,10 @@ as their class from every format.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import pickle
-import tempfile
 from typing import Dict, Mapping, Optional, Type
 
 import numpy as np
@@ -201,28 +201,24 @@ class CalibResult:
 
     def to_file(self, path) -> None:
         """Write to ``path``: JSON if it ends in ``.json``, a pickle (the public
-        "calix-native" format) for ``.pkl``, else a compressed npz. Written to a
-        uniquely named temporary file in the same directory first and renamed,
-        so a reader never sees half a file and concurrent writers never clash."""
+        "calix-native" format) for ``.pkl``, else a compressed npz.  Written atomically
+        (:func:`lola.fileio.atomic_write`: a unique temporary file, fsync, rename), so a
+        reader or a crash sees the old file or the new one, and concurrent writers never
+        clash."""
+        from lola.fileio import atomic_write
         path = os.fspath(path)
-        # a unique temporary name per writer: concurrent writers never share a file
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".",
-                                   prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w" if path.endswith(".json") else "wb") as f:
-                if path.endswith(".json"):
-                    json.dump(self.to_dict(), f)
-                elif path.endswith(".pkl"):
-                    pickle.dump(self, f, protocol=4)
-                else:
-                    arrays = {"__meta__": np.array(json.dumps(self._meta())), "__success__": self.success}
-                    arrays.update({f"values/{k}": v for k, v in self.values.items()})
-                    arrays.update({f"info/{k}": v for k, v in self.info.items()})
-                    np.savez_compressed(f, **arrays)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        if path.endswith(".json"):
+            data = json.dumps(self.to_dict()).encode("utf-8")
+        elif path.endswith(".pkl"):
+            data = pickle.dumps(self, protocol=4)
+        else:
+            arrays = {"__meta__": np.array(json.dumps(self._meta())), "__success__": self.success}
+            arrays.update({f"values/{k}": v for k, v in self.values.items()})
+            arrays.update({f"info/{k}": v for k, v in self.info.items()})
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, **arrays)
+            data = buffer.getvalue()
+        atomic_write(path, data)
 
     # -- pickle (the public "calix-native" files) ---------------------------------------
     def __reduce__(self):
@@ -234,27 +230,73 @@ class CalibResult:
     @classmethod
     def from_file(cls, path) -> "CalibResult":
         """Read a result written by :meth:`to_file` (npz, JSON, or a ``.pkl`` pickle:
-        only for files you trust, as with any pickle). ValueError for a file of
-        another format, a newer format version, or another kind of result than
-        ``cls``."""
+        only for files you trust, as with any pickle).  ValueError naming the file and what
+        is wrong for a file of another format, a newer format version, another kind of
+        result than ``cls``, a truncated or corrupt file, or values that do not fit (not
+        numbers, not finite, a ``success`` mask that is not one flag per neuron); OSError
+        when it cannot be read at all."""
         path = os.fspath(path)
-        if path.endswith(".json"):
-            with open(path) as f:
-                return cls.from_dict(json.load(f))
-        if path.endswith(".pkl"):
-            with open(path, "rb") as f:
-                try:
-                    result = pickle.load(f)
-                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
-                    raise ValueError(f"{path} is not a readable calix result pickle: {err}") from None
-            if not isinstance(result, cls):
-                raise ValueError(f"{path} holds a {type(result).__name__}, not a {cls.__name__}")
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            try:
+                result = cls._from_bytes(path, data)
+            except (KeyError, TypeError, AttributeError) as err:
+                raise ValueError(f"malformed calix result ({type(err).__name__}: {err})") from None
+            result._validate()
             return result
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["__meta__"]))
-            values = {k[len("values/"):]: z[k] for k in z.files if k.startswith("values/")}
-            info = {k[len("info/"):]: z[k] for k in z.files if k.startswith("info/")}
-            return cls._from_meta(meta, values, z["__success__"], info)
+        except ValueError as err:
+            if path in str(err):
+                raise
+            raise ValueError(f"{path}: {err}") from None
+
+    @classmethod
+    def _from_bytes(cls, path: str, data: bytes) -> "CalibResult":
+        if path.endswith(".json"):
+            try:
+                d = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as err:
+                raise ValueError(f"not a calix result: not JSON ({err})") from None
+            try:
+                return cls.from_dict(d)
+            except (KeyError, TypeError, AttributeError) as err:
+                raise ValueError(f"not a calix result: {type(err).__name__} {err}") from None
+        if path.endswith(".pkl"):
+            try:
+                result = pickle.loads(data)
+            except Exception as err:          # UnpicklingError, EOFError, AttributeError, ImportError...
+                raise ValueError(f"not a readable calix result pickle: {type(err).__name__}: {err}") from None
+            if not isinstance(result, cls):
+                raise ValueError(f"holds a {type(result).__name__}, not a {cls.__name__}")
+            return result
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                if "__meta__" not in z.files or "__success__" not in z.files:
+                    raise ValueError("not a calix result file (no __meta__ / __success__ entry)")
+                meta = json.loads(str(z["__meta__"]))
+                values = {k[len("values/"):]: z[k] for k in z.files if k.startswith("values/")}
+                info = {k[len("info/"):]: z[k] for k in z.files if k.startswith("info/")}
+                success = z["__success__"]
+        except ValueError:
+            raise
+        except Exception as err:              # zipfile.BadZipFile, EOFError, zlib.error...
+            raise ValueError(f"not a readable npz archive ({type(err).__name__}: {err})") from None
+        if not isinstance(meta, dict):
+            raise ValueError("not a calix result file (its metadata is not an object)")
+        return cls._from_meta(meta, values, success, info)
+
+    def _validate(self) -> None:
+        """ValueError unless the values are finite numbers and ``success`` is one flag per
+        neuron."""
+        for k, v in self.values.items():
+            v = np.asarray(v)
+            if v.dtype.kind not in "biuf":
+                raise ValueError(f"value {k!r} has dtype {v.dtype}, not a number")
+            if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+                raise ValueError(f"value {k!r} is not finite ({int(np.sum(~np.isfinite(v)))} entries)")
+        n = halco.AtomicNeuronOnDLS.size
+        if self.success.shape != (n,):
+            raise ValueError(f"'success' has shape {self.success.shape}, expected ({n},)")
 
 
 def _result_from_pickle_state(state: dict) -> CalibResult:

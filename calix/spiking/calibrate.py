@@ -579,8 +579,7 @@ class SpikingCalibration:
             ks.append(tau * x * S.nominal.leak_factor(div, mul))
             k = np.mean(ks[-3:], axis=0)
             g_rel = k / target_us
-            div = g_rel < 250
-            mul = g_rel > 900
+            div, mul = S.leak_range_switches(g_rel)
             x = np.clip(np.rint(g_rel / S.nominal.leak_factor(div, mul)), 1, 1022)
             self._set("leak.i_bias", x.astype(np.int64))
             self._set("leak.enable_division", div)
@@ -905,7 +904,7 @@ class SpikingCalibration:
         self.info["holdoff_time_achieved"] = settings["achieved_holdoff"]
         err = np.abs(settings["achieved_refractory"] - self.refractory_time)
         tick = settings["tick"]
-        self._fail("refractory", "refractory time not representable", err > tick)
+        self._fail("refractory", "refractory time not representable", err > tick * 1.001)
 
     def _stp(self):
         if not self.options.calibrate_stp:
@@ -978,32 +977,29 @@ def nominal_calibration(target: SpikingCalibTarget, options: Optional[SpikingCal
     return c._result({})
 
 
-#: refractory counter range (ticks) and the reset holdoff's release range (ticks before the end)
-REFRACTORY_MAX_TICKS, HOLDOFF_MAX_TICKS = 255, 31
-#: fewest ticks calix gives the shortest refractory time of a clock (quantisation below ~3 %)
+#: the clock scale the refractory clock search starts from (as the public calix): a medium
+#: clock leaves room to lengthen a calibrated neuron's refractory counter by hand
+REFRACTORY_START_SCALE = 4
+#: fewest ticks a refractory period is given (keeps the quantisation error below ~3 %)
 REFRACTORY_MIN_TICKS = 30
-#: clock scales of the neuron backend (4 bits) and the scale the public search starts from
-CLOCK_SCALES, CLOCK_SCALE_START = range(16), 4
 
 
-def refractory_clock_scale(min_tick_us: float, max_tick_us: float) -> int:
-    """The clock scale whose tick (``2^(scale+1)`` backend cycles) lies in [min, max] us, as
-    public calix searches it: from scale 4 one step at a time towards the range, with the
-    upper end relaxed to twice the lower one where the range is narrower (a tick of scale 4
-    leaves room to set longer counters by hand after the calibration). The fastest scale when
-    even it is too slow; ValueError past the slowest."""
-    mhz = S.nominal.backend_clock_mhz()
-    max_tick_us = max(max_tick_us, 2.0 * min_tick_us)
-    scale = CLOCK_SCALE_START
-    for _ in range(len(CLOCK_SCALES)):
-        tick = 2.0 ** (scale + 1) / mhz
-        if min_tick_us <= tick <= max_tick_us or not CLOCK_SCALES[0] <= scale <= CLOCK_SCALES[-1]:
-            break
-        scale += 1 if tick < min_tick_us else -1
-    if scale > CLOCK_SCALES[-1]:
-        raise ValueError(f"a refractory or holdoff time needs ticks of at least {min_tick_us:g} us, longer "
-                         f"than the slowest clock's ({2.0 ** (CLOCK_SCALES[-1] + 1) / mhz:g} us)")
-    return max(scale, CLOCK_SCALES[0])
+def _refractory_clock_scale(shortest_tick_us: float, longest_tick_us: float, mhz: float) -> int:
+    """The clock scale whose tick lies in [shortest, longest] (us) and is nearest to
+    :data:`REFRACTORY_START_SCALE`; a window below scale 0 gets scale 0 (the counters
+    then come out shorter than ideal)."""
+    if longest_tick_us < 2 * shortest_tick_us:        # too tight: only the lower bound counts
+        longest_tick_us = 2 * shortest_tick_us
+    scales = np.arange(16)
+    tick = 2.0 ** (scales + 1) / mhz
+    inside = scales[(tick >= shortest_tick_us * (1 - 1e-12)) & (tick <= longest_tick_us * (1 + 1e-12))]
+    if inside.size:
+        return int(inside[np.argmin(np.abs(inside - REFRACTORY_START_SCALE))])
+    if tick[-1] < shortest_tick_us:
+        raise ValueError(f"refractory or holdoff times up to {255 * shortest_tick_us:g} us exceed what the "
+                         f"slowest refractory clock counts ({255 * tick[-1]:g} us in 255 ticks)")
+    log.warning("refractory clock at its fastest scale: refractory and holdoff times are less precise")
+    return 0
 
 
 def refractory_settings(refractory_time, holdoff_time, mask=None) -> dict:
@@ -1011,41 +1007,40 @@ def refractory_settings(refractory_time, holdoff_time, mask=None) -> dict:
 
     The refractory counter runs ``refractory_time`` ticks of the neuron's clock
     (``input_clock`` 1: fast, 0: slow; 250 MHz / 2^(scale+1)); the membrane is released from the
-    reset ``(31 - 2 * reset_holdoff)`` ticks before the counter expires (the holdoff). As
-    public calix: neurons with refractory times up to the mean take the fast clock, the
-    others (and those whose holdoff the fast clock cannot hold) the slow one; each clock's
-    scale from :func:`refractory_clock_scale` (at least 30 ticks for its shortest time, at
-    most 255 for its longest: the default 2 us is 32 ticks of scale 3, 64 ns), and the
-    counter ``floor(t / tick) + 1`` (its last tick is the holdoff's). Unlike public calix, a
-    fast neuron's holdoff target is kept as well where the fast clock holds it.
+    reset ``(31 - 2 * reset_holdoff)`` ticks before the counter expires (the holdoff, at least
+    one tick). As in the public calix, the neurons with a refractory time up to the mean (of the
+    neurons in ``mask``) use the fast clock, the others, and those whose holdoff the fast clock
+    cannot count, the slow one; each clock is the scale nearest to
+    :data:`REFRACTORY_START_SCALE` that counts its neurons' longest time in 255 ticks and their
+    shortest in at least :data:`REFRACTORY_MIN_TICKS`; the counter is the whole ticks of the
+    target plus the releasing one. Raises ValueError for times the slowest clock cannot count.
     """
-    t_ref = np.asarray(refractory_time, float) * 1e6
-    t_hold = np.asarray(holdoff_time, float) * 1e6
-    t_hold = np.broadcast_to(t_hold, t_ref.shape)
-    m = np.ones(len(t_ref), bool) if mask is None else np.asarray(mask, bool)
+    n = np.broadcast(np.asarray(refractory_time), np.asarray(holdoff_time)).shape or (1,)
+    t_ref = np.broadcast_to(np.asarray(refractory_time, float) * 1e6, n)
+    t_hold = np.broadcast_to(np.asarray(holdoff_time, float) * 1e6, n)
     mhz = S.nominal.backend_clock_mhz()
+    m = np.ones(n, bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), n)
+    if not m.any():
+        m = np.ones(n, bool)
 
-    def tick_us(scale):
-        return 2.0 ** (scale + 1) / mhz
+    def scale_for(group):
+        hold = t_hold[group]
+        shortest = max(np.max(t_ref[group]) / 255, np.max(hold) / 31)
+        longest = np.min(t_ref[group]) / REFRACTORY_MIN_TICKS
+        if np.any(hold > 0):
+            longest = min(longest, np.min(hold[hold > 0]))
+        return _refractory_clock_scale(shortest, longest, mhz)
 
-    sel = m if m.any() else np.ones(len(t_ref), bool)
-    fast_set = t_ref <= np.mean(t_ref[sel])
-    fast_sel = fast_set & sel
-    fast = refractory_clock_scale(np.max(t_ref[fast_sel]) / REFRACTORY_MAX_TICKS,
-                                  np.min(t_ref[fast_sel]) / REFRACTORY_MIN_TICKS)
-    use_slow = ~fast_set | (t_hold > HOLDOFF_MAX_TICKS * tick_us(fast))
-    slow_sel = use_slow & sel
-    slow = fast
-    if slow_sel.any():
-        slow = refractory_clock_scale(
-            max(np.max(t_hold[slow_sel]) / HOLDOFF_MAX_TICKS, np.max(t_ref[slow_sel]) / REFRACTORY_MAX_TICKS),
-            min(np.min(t_hold[slow_sel]), np.min(t_ref[slow_sel]) / REFRACTORY_MIN_TICKS))
+    fast_group = m & (t_ref <= np.mean(t_ref[m]) * (1 + 1e-12))
+    fast = scale_for(fast_group)
+    use_slow = ~fast_group | (t_hold > 31 * 2.0 ** (fast + 1) / mhz)
+    slow = scale_for(m & use_slow) if np.any(m & use_slow) else 0      # unused: left at its default
     scale = np.where(use_slow, slow, fast)
-    tk = tick_us(scale)
-    ticks = np.clip(np.floor(t_ref / tk + 1e-9) + 1, 1, REFRACTORY_MAX_TICKS).astype(np.int64)
-    release = np.clip(np.rint(t_hold / tk), 1, HOLDOFF_MAX_TICKS)
-    holdoff = np.clip(np.rint((HOLDOFF_MAX_TICKS - release) / 2), 0, 15).astype(np.int64)
-    achieved_hold = (HOLDOFF_MAX_TICKS - 2 * holdoff) * tk
+    tk = 2.0 ** (scale + 1) / mhz
+    ticks = np.clip(np.floor(t_ref / tk * (1 + 1e-12)) + 1, 1, 255).astype(np.int64)
+    release = np.floor(t_hold / tk * (1 + 1e-12)) + 1
+    holdoff = np.clip(np.ceil(15 - (release - 1) / 2), 0, 15).astype(np.int64)
+    achieved_hold = (31 - 2 * holdoff) * tk
     # select_input_clock: 1 = the fast clock, 0 = the slow one (as the public calix assigns them)
     return {"refractory_time": ticks, "input_clock": (~use_slow).astype(np.int64), "reset_holdoff": holdoff,
             "clock_scale_fast": fast, "clock_scale_slow": slow, "achieved_refractory": ticks * tk * 1e-6,

@@ -99,15 +99,29 @@ class nominal:  # noqa: N801 - a namespace
         return _transfers()[1]["backend_clock_mhz"]
 
 
+#: plain leak bias (no division, no multiplication) below which the leak divider is switched in,
+#: and above which the multiplier is: the public calix probes every neuron at these two biases
+#: (63 LSB from either end of the CapMem range) and switches only where the target lies beyond
+#: them, so a calibrated neuron keeps the plain range a raw ``leak_i_bias`` override expects
+LEAK_PLAIN_BIAS_RANGE = (63, 1022 - 63)
+
+
+def leak_range_switches(plain_bias) -> Tuple[np.ndarray, np.ndarray]:
+    """(enable_division, enable_multiplication) for the leak bias ``plain_bias`` (CapMem LSB
+    without division or multiplication, may lie outside 0..1022) a neuron needs."""
+    x = np.asarray(plain_bias, float)
+    lo, hi = LEAK_PLAIN_BIAS_RANGE
+    return x < lo, x > hi
+
+
 def leak_bias_for_tau(tau_s, capacitance_size) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nominal (i_bias_leak, enable_division, enable_multiplication) for tau_mem
-    targets (s): division where the plain bias would be small (coarse), multiplication
-    where it would exceed the range."""
+    targets (s): the plain bias where it lies inside :data:`LEAK_PLAIN_BIAS_RANGE`, the divider
+    for longer and the multiplier for shorter time constants."""
     tau_us = np.asarray(tau_s, float) * 1e6
     g = nominal.capacitance_pf(capacitance_size) / tau_us         # uS
     x = g / nominal.g_leak_per_lsb()
-    division = x < 250
-    multiplication = x > 900
+    division, multiplication = leak_range_switches(x)
     x = x / nominal.leak_factor(division, multiplication)
     return np.clip(np.rint(x), 1, 1022).astype(np.int64), division, multiplication
 

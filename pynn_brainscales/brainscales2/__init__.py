@@ -27,7 +27,8 @@ from . import utils  # noqa: F401  (public: pynn.utils.chip_plotter)
 from . import partitioning  # noqa: F401
 from .standardmodels import cells, synapses  # noqa: F401
 from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuron, SpikeSourceArray,  # noqa: F401
-                                   SpikeSourcePoisson, SpikeSourcePoissonOnChip,
+                                   SpikeSourcePoisson, SpikeSourceGamma, SpikeSourcePoissonRefractory,
+                                   SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
 from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
 from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
@@ -48,7 +49,11 @@ _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation"
                   "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays")
 
 
-def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
+# the timestep in biological units when setup() is not given one: PyNN's default (ms)
+BIOLOGICAL_TIMESTEP_MS = 0.1
+
+
+def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_params):
     """Set up the backend.  Options: ``initial_config`` (lola.Chip or calibration result the network
     is written on), ``neuronPermutation`` (AtomicNeuronOnDLS enums in the order on-chip neurons are
     placed), ``enable_neuron_bypass``, ``connection`` (an open hxcomm connection, else one is opened),
@@ -66,8 +71,10 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
     for the PyNN standard cells, hardware time = biological time / 1000).  ``timestep`` (ms, in the
     chosen units) is the time grid of the current sources (``StepCurrentSource`` times are rounded
     to it; ``ACSource`` / ``NoisyCurrentSource`` staircases and source recordings use it, at least
-    0.1 us of hardware time); the neurons are time-continuous (``get_time_step()`` is the MADC
-    sample interval).  Unknown keys
+    0.1 us of hardware time); the neurons are time-continuous.  In hardware units
+    ``get_time_step()`` is the MADC sample interval (the default timestep); in biological units the
+    timestep (default 0.1 ms, PyNN's) is also the grid of the standard cells' recorded signals
+    (``get_time_step()``).  Unknown keys
     raise KeyError; in biological units the options of other backends
     (``threads``, ``t_flush``, ``spike_precision``, ``verbosity``, ...: ``setup_options.FOREIGN_SETUP_OPTIONS``)
     are accepted with a ``SetupOptionWarning`` saying why they have no effect.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
@@ -110,10 +117,14 @@ def setup(timestep=3.4e-05, min_delay="auto", **extra_params):
                          "the latency, with a DelayReplacedWarning)")
     st.on_chip_delays = on_chip_delays
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
+    if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:
+        timestep = BIOLOGICAL_TIMESTEP_MS     # not given: PyNN's default resolution
     st.timestep = float(timestep)
     st.write_on_end = []
+    # hardware units: the mean MADC sample interval (public); biological units: the timestep, the
+    # grid of the standard cells' recordings (PyNN's get_time_step())
+    st.dt = st.timestep if units == "biological" else simulator.MADC_SAMPLE_INTERVAL_MS
     st.clear()
-    st.dt = 3.4e-05 * st.speedup
     # on-chip connections take one integration step; host inputs may be delayed arbitrarily
     st.min_delay = st.on_chip_latency if units == "biological" else 0.0
     if min_delay != "auto":
@@ -302,5 +313,5 @@ def get_backend_statistics():
 def list_standard_models():
     """The cell types of this backend."""
     return [obj.__name__ for obj in (HXNeuron, CalibHXNeuronCuba, CalibHXNeuronCoba, SpikeSourceArray, SpikeSourcePoisson,
-                              SpikeSourcePoissonOnChip, IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)
+                              SpikeSourceGamma, SpikeSourcePoissonRefractory, SpikeSourcePoissonOnChip, IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)
             if isinstance(obj, type) and issubclass(obj, StandardCellType)]

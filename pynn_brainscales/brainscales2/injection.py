@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Optional, Set
 
+import functools
+
 import numpy as np
 
 POINTS = ("pre_realtime", "inside_realtime_begin", "inside_realtime_end", "post_realtime")
@@ -145,14 +147,25 @@ def build_hooks(config: Optional[InjectedConfiguration], readout: Optional[Injec
 def reset_all_membranes(builder=None):
     """``builder`` (a new one if None) with a NeuronReset of all 512 neurons appended (128
     quad triggers): every membrane goes to its reset potential at once."""
-    import halco
-    import haldls
     import stadls
     if builder is None:
         builder = stadls.PlaybackProgramBuilder()
-    for quad in halco.iter_all(halco.NeuronResetQuadOnDLS):
-        builder.write(quad, haldls.NeuronResetQuad())
+    builder.write_words(*_reset_words())
     return builder
+
+
+@functools.lru_cache(maxsize=1)
+def _reset_words():
+    """(addresses, words) of the NeuronResetQuad triggers of all 512 neurons, encoded once (every
+    program that starts a segment carries them)."""
+    import halco
+    import haldls
+    plans = [haldls.NeuronResetQuad().write_plan(quad) for quad in halco.iter_all(halco.NeuronResetQuadOnDLS)]
+    addresses = np.concatenate([a for a, _ in plans])
+    words = np.concatenate([w for _, w in plans])
+    addresses.flags.writeable = False
+    words.flags.writeable = False
+    return addresses, words
 
 
 def collect(tickets) -> Dict[str, Dict[Any, Any]]:

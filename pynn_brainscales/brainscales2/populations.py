@@ -199,14 +199,6 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
     def _lola_neurons(self):
         return self.celltype.to_lola(self._parameters, self.size)
 
-    def _madc_requests(self):
-        out = []
-        for var in simulator.RECORDABLE_ANALOG:
-            idx = self.recorder.analog_indices(var)
-            if idx:
-                out.append((var, idx))
-        return out
-
     def _spike_trains(self, t0, t1):
         """Spike trains of a source population in [t0, t1) (user ms, absolute), one array per
         neuron; frozen: the same parameters and seed give the same spikes, however the time is

@@ -1,5 +1,6 @@
-"""Recorder: spikes of all neurons; analog variables on the MADC (<= 2 neurons, any variable)
-or the membrane on the CADC (many neurons, sampled every ``sampling_interval``); the analog
+"""Recorder: spikes of all neurons; analog variables on the MADC (two neurons per execution, more
+re-run the network; one variable per neuron) or the membrane on the CADC (many neurons, sampled
+every ``sampling_interval``); the analog
 pads (``device="pad_0"`` ... ``"pad_1_unbuffered"``) are accepted and return no data, as public.
 
 Data of the current segment are kept per recorder and appended run after run (continued
@@ -21,10 +22,43 @@ from . import simulator
 DEVICES = ("madc", "cadc")
 # the two analog output pads: "pad_<n>[_buffered|_unbuffered]" (buffered by default, as public)
 PAD_DEVICES = tuple(f"pad_{n}{mode}" for n in (0, 1) for mode in ("", "_buffered", "_unbuffered"))
-# default CADC sampling interval, hardware ms (1 us: 200 samples in a 0.2 ms run)
+# default CADC sampling interval, hardware ms (1 us: 200 samples in a 0.2 ms run); the standard cells
+# in biological units sample on their recording grid (PyNN's sampling_interval, default the timestep)
 CADC_DEFAULT_INTERVAL_MS = 1e-3
-# standard cells in biological units: biological ms (NEST's default resolution)
-BIOLOGICAL_CADC_INTERVAL_MS = 0.1
+
+
+# grid points within this fraction of a step of the start / the current time belong to the grid
+GRID_TOLERANCE = 1e-6
+
+
+def _on_grid(times, values, step, k0, n, tolerance):
+    """Samples taken on the grid (CADC reads at multiples of ``step``, ``tolerance`` ms for the
+    rounding to FPGA cycles) placed at their grid points ``k0 .. k0 + n - 1``; NaN elsewhere."""
+    out = np.full(n, np.nan)
+    k = np.rint(times / step).astype(np.int64)
+    keep = (np.abs(times - k * step) <= tolerance) & (k >= k0) & (k < k0 + n)
+    out[k[keep] - k0] = values[keep]
+    return out
+
+
+def _interpolated(times, values, grid):
+    """Samples at their own times (the MADC's) linearly interpolated at the ``grid`` times; a grid
+    point more than a few sample intervals away from the samples (the neuron not recorded then)
+    is NaN, one just beyond the first or last sample takes that sample."""
+    out = np.full(len(grid), np.nan)
+    if len(times) < 2:
+        return out
+    max_gap = 4.0 * float(np.median(np.diff(times)))
+    j = np.searchsorted(times, grid)
+    lo, hi = np.clip(j - 1, 0, len(times) - 1), np.clip(j, 0, len(times) - 1)
+    t_lo, t_hi = times[lo], times[hi]
+    span = t_hi - t_lo
+    weight = np.divide(grid - t_lo, span, out=np.zeros(len(grid)), where=span > 0)
+    value = values[lo] + weight * (values[hi] - values[lo])
+    outside = np.maximum(times[0] - grid, grid - times[-1])
+    ok = (span <= max_gap) & (outside <= max_gap)
+    out[ok] = value[ok]
+    return out
 
 
 def _filter_segment(segment, variables, locations=None):
@@ -76,7 +110,7 @@ class Recorder(recording.Recorder):
         self.pad_recordings = {}          # pad (0, 1) -> (neuron id, variable, buffered)
         self.cadc_interval = CADC_DEFAULT_INTERVAL_MS * simulator.state.speedup
         if self._biological:
-            self.cadc_interval = BIOLOGICAL_CADC_INTERVAL_MS
+            self.cadc_interval = self.sampling_interval       # the recording grid (setup's timestep)
         self._clear_data()
 
     @property
@@ -85,8 +119,9 @@ class Recorder(recording.Recorder):
 
     # -- what is recorded -------------------------------------------------------------------
     def record(self, variables, ids, sampling_interval=None, locations=None, device=None):
-        """PyNN's record plus ``device``: ``"madc"`` (default; at most two neurons, one even and one
-        odd column, every analog variable) or ``"cadc"`` (membrane ``v`` of any number of neurons,
+        """PyNN's record plus ``device``: ``"madc"`` (default; every analog variable, one per neuron;
+        two neurons, one even and one odd column, per execution: more neurons re-run the network,
+        see docs/pynn.md) or ``"cadc"`` (membrane ``v`` of any number of neurons,
         sampled every ``sampling_interval`` ms, default 1 us of hardware time).  The standard cells
         in biological units default to ``"auto"``: "v" on the MADC while it fits (two neurons in
         columns of different parity), else on the CADC every 0.1 ms."""
@@ -104,6 +139,9 @@ class Recorder(recording.Recorder):
             if "spikes" in names:
                 super().record(["spikes"], ids, sampling_interval=None, locations=locations)
             return
+        if self._biological and sampling_interval is not None:
+            # PyNN's rule: one recording grid per population (spikes aside)
+            self._check_sampling_interval(float(sampling_interval))
         self._call_device = device
         self._call_interval = sampling_interval
         try:
@@ -136,12 +174,6 @@ class Recorder(recording.Recorder):
         if self._device.get("v") != "cadc":
             return []
         return sorted((int(self.population.id_to_index(i)), loc) for i, loc in self._sites("v"))
-
-    def analog_indices(self, var):
-        """Population indices of the neurons recording ``var`` on the MADC."""
-        if self._device.get(var, "madc") != "madc":
-            return []
-        return sorted(self.population.id_to_index(int(i)) for i in self._variable_ids(var))
 
     def cadc_indices(self):
         """Population indices of the neurons whose membrane is sampled by the CADC."""
@@ -179,24 +211,29 @@ class Recorder(recording.Recorder):
             if var != name and cell in {int(i) for i in new_ids}:
                 raise ValueError(f"neuron id {cell} sends {var!r} to analog pad {pad}; a neuron's readout carries "
                                  f"one analog variable, record {var!r} or move the pad")
+        if interval is not None:
+            interval = float(interval)
+            step_min = simulator.state.speedup / simulator.FPGA_CYCLES_PER_MS
+            if not np.isfinite(interval) or interval < step_min:
+                raise ValueError(f"sampling_interval must be at least one FPGA cycle ({step_min:g} ms), "
+                                 f"got {interval}")
+            if self._biological:
+                # the grid of the AnalogSignal: the CADC reads on it, the MADC is resampled onto it
+                self.sampling_interval = self.cadc_interval = interval
         if device == "cadc":
             if name != "v":
                 raise ValueError(f"the CADC samples the membrane only (record 'v'), got {name!r}; record "
                                  f"{name!r} on the MADC")
             if interval is not None:
-                interval = float(interval)
-                step_min = simulator.state.speedup / simulator.FPGA_CYCLES_PER_MS
-                if not np.isfinite(interval) or interval < step_min:
-                    raise ValueError(f"CADC sampling_interval must be at least one FPGA cycle "
-                                     f"({step_min:g} ms), got {interval}")
                 self.cadc_interval = interval
             self._device[name] = "cadc"
             return
-        if interval is not None and interval != self._simulator.state.dt:
+        if interval is not None and not self._biological and interval != self._simulator.state.dt:
             raise ValueError("sampling_interval is not supported on the MADC (it samples continuously); "
                              "use device='cadc' for a chosen interval")
         self._device[name] = "madc"
-        # count MADC channels over all populations and variables: one per (neuron, compartment)
+        # one analog variable per MADC site (neuron, compartment) over all populations; the sites
+        # are read two per execution (one even, one odd column), more sites take more executions
         per_site = {}
         for pop in simulator.state.populations:
             for v, ids in pop.recorder.recorded.items():
@@ -209,10 +246,6 @@ class Recorder(recording.Recorder):
         if multi:
             raise ValueError(f"MADC recording: one analog variable per neuron, neuron id {_site(multi[0])} would "
                              f"record {sorted(per_site[multi[0]])}")
-        if len(per_site) > 2:
-            what = "neurons" if all(loc is None for _, loc in per_site) else "neurons or compartments"
-            raise ValueError(f"MADC recording supports recording at most two {what} (one in an even and one "
-                             f"in an odd column), got {len(per_site)}; use device='cadc' for more neurons")
 
     def _record_pad(self, name, new_ids, device):
         """Connect ``name`` of the neurons ``new_ids`` to an analog output pad (public
@@ -394,7 +427,7 @@ class Recorder(recording.Recorder):
                                        **self._spike_location_annotations())
                 train.segment = segment
                 segment.spiketrains.append(train)
-            for variable in analog:
+            for variable in analog if not self._biological else ():
                 units = self.population.find_units(variable)
                 units = "dimensionless" if units == "unknown" else units
                 for i in sorted(self.filter_recorded(variable, filter_ids)):
@@ -410,7 +443,54 @@ class Recorder(recording.Recorder):
                         device=self._device.get(variable.name, "madc"), **_location_annotations(variable))
                     signal.segment = segment
                     segment.irregularlysampledsignals.append(signal)
+        if self._biological:
+            for variable in analog:
+                signal = self._regular_signal(variable, sorted(self.filter_recorded(variable, filter_ids)))
+                if signal is not None:
+                    signal.segment = segment
+                    segment.analogsignals.append(signal)
         return segment
+
+    # -- the standard cells in biological units: PyNN's AnalogSignal on the recording grid -------
+    def _grid(self):
+        """(step, first index, grid times) of the recording grid since the recording start: multiples
+        of the sampling interval from the segment start up to the current time, both ends included."""
+        step = float(self.sampling_interval)
+        since = float(self._recording_start_time.rescale(pq.ms).magnitude) \
+            if hasattr(self._recording_start_time, "rescale") else float(self._recording_start_time)
+        k0 = int(np.ceil(since / step - GRID_TOLERANCE))
+        k1 = int(np.floor(float(self._simulator.state.t) / step + GRID_TOLERANCE))
+        return step, k0, np.arange(k0, k1 + 1) * step
+
+    def _regular_signal(self, variable, ids):
+        """One neo.AnalogSignal of ``variable`` on the recording grid, a column per neuron of ``ids``
+        (PyNN's format: units, ``channel_ids``, ``source_population``, array annotation
+        ``channel_index``; plus ``source_ids`` and ``device``), or None before any grid point.  CADC
+        samples are read on the grid; MADC samples (every 34 ns of hardware time, 0.034 ms
+        biological) are interpolated linearly onto it.  Grid points without samples (the neuron not
+        recorded then) are NaN."""
+        step, k0, grid = self._grid()
+        if not len(grid) or not ids:
+            return None
+        device = self._device.get(variable.name, "madc")
+        columns = []
+        for i in ids:
+            times, values = self._signal(variable.name, self.population.id_to_index(int(i)))
+            order = np.argsort(times, kind="stable")
+            times, values = times[order], values[order]
+            if device == "cadc":
+                columns.append(_on_grid(times, values, step, k0, len(grid),
+                                        tolerance=min(0.5 * step, 1.5 * self._simulator.state.speedup
+                                                      / simulator.FPGA_CYCLES_PER_MS)))
+            else:
+                columns.append(_interpolated(times, values, grid))
+        indices = [self.population.id_to_index(int(i)) for i in ids]
+        units = self.population.find_units(variable)
+        return neo.AnalogSignal(np.stack(columns, axis=1), units="dimensionless" if units == "unknown" else units,
+                                t_start=grid[0] * pq.ms, sampling_period=step * pq.ms, name=variable.name,
+                                channel_ids=np.array([int(i) for i in ids]), source_ids=[int(i) for i in ids],
+                                source_population=self.population.label, device=device,
+                                array_annotations={"channel_index": np.array(indices)})
 
     # -- multicompartment neurons: locations ------------------------------------------------------
     def _localize_variables(self, variables, locations):

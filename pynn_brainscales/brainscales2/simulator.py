@@ -18,7 +18,7 @@ Run model (see docs/pynn.md "Runs"):
 import atexit
 import enum
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -47,6 +47,7 @@ HOST_SPIKES_MAX = 3 * MAX_PROGRAM_WORDS
 # latency of an on-chip connection: one integration step of the analog core (0.1 us hardware)
 ON_CHIP_LATENCY_MS = 1e-4
 SPEEDUP = 1000.0
+MADC_SAMPLE_INTERVAL_MS = 3.4e-05     # the mean MADC sample interval, hardware ms (public State.dt)
 UNITS = ("hardware", "biological")
 
 
@@ -151,6 +152,21 @@ class _Snippet:
     constant_current_held: Dict[Any, Dict[int, Tuple]] = field(default_factory=dict)  # at t_stop
     # grenade projection -> (PyNN projection, pre root, post root, pre indices, post indices)
     projection_sources: List[Tuple] = field(default_factory=list)
+    # every MADC site of the snippet: grenade MADCRecording entries and the matching
+    # (population, variable, index, compartment); ``madc_groups`` (indices into both) lists the sites
+    # each execution reads (grenade.madc_groups); ``network`` / ``madc`` hold the first group
+    madc_entries: List[Tuple] = field(default_factory=list)
+    madc_sites: List[Tuple[Any, str, int, Any]] = field(default_factory=list)
+    madc_groups: List[List[int]] = field(default_factory=list)
+    cadc_end: bool = False               # the last CADC read is the end of the span (see _cadc_times)
+
+    def madc_execution(self, j):
+        """This snippet as execution ``j`` of an MADC recording of more than one pair runs it: the
+        same network reading the sites of group ``j`` (none beyond the last group)."""
+        group = self.madc_groups[j] if j < len(self.madc_groups) else []
+        madc = grenade.MADCRecording([self.madc_entries[x] for x in group]) if group else None
+        return replace(self, network=self.network.with_madc_recording(madc),
+                       madc=[self.madc_sites[x] for x in group])
 
 
 class State(common.control.BaseState):
@@ -160,8 +176,8 @@ class State(common.control.BaseState):
         common.control.BaseState.__init__(self)
         self.mpi_rank = 0
         self.num_processes = 1
-        self.dt = 3.4e-05                 # ms: the mean MADC sample interval
-        self.timestep = 3.4e-05           # ms: setup(timestep): the grid of the current sources
+        self.dt = MADC_SAMPLE_INTERVAL_MS     # ms: hardware units; biological units: the timestep
+        self.timestep = MADC_SAMPLE_INTERVAL_MS   # ms: setup(timestep): the grid of the current sources
         self.min_delay = 0.0
         self.max_delay = 0.0
         self.record_sample_times = True
@@ -314,7 +330,6 @@ class State(common.control.BaseState):
         from . import partitioning
         plan = partitioning.plan(self)
         if plan is None:
-            self._check_madc()
             return self._build_network(self._calibrate(), t0, t1, runtime_hw)
         subs = [self._build_network(None, t0, t1, runtime_hw, plan, i) for i in range(len(plan.instances))]
         return _Snippet(None, {}, None, {}, t0, t1, runtime_hw, ("partitioned",) + tuple(x.key for x in subs),
@@ -322,37 +337,26 @@ class State(common.control.BaseState):
                         instances=subs)
 
     def _check_host_spikes(self, t0, t1):
-        """ValueError before drawing Poisson trains that can never fit into one program (at best
+        """ValueError before drawing random host trains (SpikeSourcePoisson, SpikeSourceGamma,
+        SpikeSourcePoissonRefractory: ``mean_rates``) that can never fit into one program (at best
         3 spikes per FPGA program word): the trains alone would take gigabytes of host memory."""
-        from .standardmodels import SpikeSourcePoisson
         expected = []
         for pop in self.populations:
-            if isinstance(pop.celltype, SpikeSourcePoisson):
-                p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,))
-                     for k in ("rate", "start", "duration")}
-                span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
-                expected.append((float(np.sum(p["rate"] * span) / 1000.0), pop))
+            if pop.celltype.is_on_chip or not hasattr(pop.celltype, "mean_rates"):
+                continue
+            getattr(pop.celltype, "check_population", lambda population: None)(pop)  # set() may mix values
+            rate = pop.celltype.mean_rates(pop._parameters, pop.size)
+            p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,)) for k in ("start", "duration")}
+            span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
+            expected.append((float(np.sum(rate * span) / 1000.0), pop))
         total = sum(n for n, _ in expected)
         if total > HOST_SPIKES_MAX:
             n, pop = max(expected, key=lambda e: e[0])
-            raise ValueError(f"SpikeSourcePoisson inputs of this run ({t0:g}..{t1:g} ms) would send about {total:.3g} "
+            raise ValueError(f"Random host inputs of this run ({t0:g}..{t1:g} ms) would send about {total:.3g} "
                              f"spikes from the host ({n:.3g} from population {pop.label!r}), more than one program can "
                              f"carry (at most {HOST_SPIKES_MAX} spikes: {MAX_PROGRAM_WORDS} FPGA program words of at "
                              f"most 3 spikes); lower the rates or run shorter spans (consecutive run() calls continue "
                              f"the network)")
-
-    def _check_madc(self):
-        """The MADC's two channels read one even and one odd column: checked before calibrating."""
-        cols = []
-        for pop, atoms in self._on_chip_atoms():
-            for var, idx in pop._madc_requests():
-                cols += [(pop, i, int(atoms[i]) % 256) for i in idx]
-        if len(cols) == 2 and cols[0][2] % 2 == cols[1][2] % 2:
-            (p0, i0, c0), (p1, i1, c1) = cols
-            kind = "even" if c0 % 2 == 0 else "odd"
-            raise grenade.RecordingError(
-                f"MADC recording: the two recorded neurons must sit in columns of different parity (one even, "
-                f"one odd); {p0.label}[{i0}] (column {c0}) and {p1.label}[{i1}] (column {c1}) are both {kind}")
 
     def preprocess(self, snippet_begin_time=0, snippet_end_time=0):
         """Public name of ``prepare()`` (``pynn.simulator.state.preprocess(0, 0)``); the times are
@@ -394,22 +398,26 @@ class State(common.control.BaseState):
         return routing
 
     def execute(self):
-        """Execute all pending snippets in one program on the chip and store their data."""
+        """Execute all pending snippets in one program on the chip and store their data (a network
+        larger than the chip, or an MADC recording of more than one pair of sites, takes several
+        executions: ``execution_instances``)."""
         if not self.pending:
             return
         snippets, self.pending = self.pending, []
         try:
             if snippets[0].instances:
-                results, routing = self._execute_partitioned(snippets)
+                runs = self._execute_partitioned(snippets)
             else:
-                results, routing = self._execute(snippets)
-                self.execution_instances = [ExecutionInstanceData(0, [(p, 0, p.size) for p in snippets[0].descriptors
-                                                                      if p.celltype.is_on_chip], results, routing)]
+                pops = [(p, 0, p.size) for p in snippets[0].descriptors if p.celltype.is_on_chip]
+                runs = [(0, j, ExecutionInstanceData(j, pops, results, routing))
+                        for j, (results, routing) in enumerate(self._execute(snippets))]
         except BaseException:
             # nothing of these snippets ran: time goes back to their start, so the user can change
             # the network and run again without a gap in the segment (earlier data are kept)
             self.t = snippets[0].t_start
             raise
+        self.execution_instances = [data for _, _, data in runs]
+        results, routing = runs[-1][2].results, runs[-1][2].routing
         self._segment_executed = True
         self.last_results = results
         self._descriptors = snippets[-1].descriptors
@@ -418,36 +426,55 @@ class State(common.control.BaseState):
             self.statistics["calibration"] = {"result": self.calib_result, "seconds": self.calib_seconds}
         for k, s in enumerate(snippets):
             self._assign_part(s)
-            if s.instances:
-                for i, sub in enumerate(s.instances):
-                    self._store(self.execution_instances[i].results, k, sub, s.part)
-            else:
-                self._store(results, k, s)
+            for instance, j, data in runs:
+                sub = s.instances[instance] if s.instances else s
+                # the first MADC execution gives everything, the further ones their MADC sites
+                self._store(data.results, k, sub if j == 0 else sub.madc_execution(j), s.part, madc_only=j > 0)
         self.running = True
 
     def _execute_partitioned(self, snippets):
         """Run the executions of a partitioned network one after the other, each over all pending
-        snippets, the spikes of earlier executions played back into later ones; (results, routing)
-        of the last one, all in ``execution_instances``."""
-        done = []
+        snippets, the spikes of earlier executions (their first MADC execution) played back into
+        later ones; [(plan instance, MADC execution, ExecutionInstanceData)]."""
+        runs, first = [], []
         for i in range(len(snippets[0].instances)):
             subs = [s.instances[i] for s in snippets]
             for k, sub in enumerate(subs):
                 for sl, d in sub.replay.items():
-                    source = done[sl.instance]
+                    source = first[sl.instance]
                     sp = source.results.spikes(snippets[k].instances[sl.instance].descriptors[sl.population], snippet=k)
                     neuron, t = np.asarray(sp["neuron"], np.int64), np.asarray(sp["time"], float)
                     order = np.argsort(neuron, kind="stable")
                     trains = np.split(t[order], np.cumsum(np.bincount(neuron, minlength=sl.size))[:-1])
                     sub.inputs.add([tr[tr < sub.runtime_hw] for tr in trains], d)
-            results, routing = self._execute(subs, instance=i)
-            done.append(ExecutionInstanceData(i, [(p, sub.offsets[p], sub.offsets[p] + results.network.populations[
-                d.index].size) for p, d in subs[0].descriptors.items() if p.celltype.is_on_chip], results, routing))
-        self.execution_instances = done
-        return done[-1].results, done[-1].routing
+            for j, (results, routing) in enumerate(self._execute(subs, instance=i)):
+                data = ExecutionInstanceData(len(runs), [(p, sub.offsets[p], sub.offsets[p] + results.network.populations[
+                    d.index].size) for p, d in subs[0].descriptors.items() if p.celltype.is_on_chip], results, routing)
+                runs.append((i, j, data))
+                if j == 0:
+                    first.append(data)
+        return runs
 
     def _execute(self, snippets, instance=None):
+        """Run ``snippets`` in one program; [(results, routing)] of its executions: one, or one per
+        group of MADC sites when the snippets record more than the MADC reads in one run (the same
+        program re-run, each execution reading its sites; all of them start from rest, so that
+        every site sees the same run)."""
         routing = self._route(snippets[0], instance=instance)
+        executions = max([len(s.madc_groups) for s in snippets] + [1])
+        out = []
+        for j in range(executions):
+            subs = snippets if j == 0 else [s.madc_execution(j) for s in snippets]
+            out.append(self._execute_once(subs, routing, instance, fresh=executions > 1))
+            if j == 0:
+                reads = self.injected_reads
+        if executions > 1:
+            self.injected_reads = reads         # the injected reads of the first execution
+        return out
+
+    def _execute_once(self, snippets, routing, instance=None, fresh=False):
+        """One program of ``snippets`` on the chip (``fresh``: starting from rest, also within a
+        segment); (results, routing)."""
         init = self.initial_config if self._calib_chip is None else self._calib_chip
         if self.enable_neuron_bypass and init is None:
             import lola
@@ -460,8 +487,9 @@ class State(common.control.BaseState):
         injected_writes = injected_writes or any(w is not None for w in user_writes)
         timed = [grenade.TimedWrites.concatenate([s.timed_writes, w]) if w is not None else s.timed_writes
                  for s, w in zip(snippets, user_writes)]
-        # a partitioned network's executions each start from rest (the chip held another one)
-        relax = 0.0 if self._segment_executed and instance is None else RELAX_MS
+        # a partitioned network's executions each start from rest (the chip held another one), as do
+        # the executions of an MADC recording of several pairs (each sees the same run)
+        relax = 0.0 if self._segment_executed and instance is None and not fresh else RELAX_MS
         if relax:
             # a segment starts from a defined state: every membrane at its reset potential (after
             # the injected configuration), then the relaxation; a membrane without leak keeps it
@@ -506,9 +534,16 @@ class State(common.control.BaseState):
             self.parts[-1] = (last[0], s.t_stop, False)
         s.part = len(self.parts) - 1
 
-    def _store(self, results, k, s, part=None):
-        """Hand snippet ``k``'s data to the recorders, in user time from the segment start."""
+    def _store(self, results, k, s, part=None, madc_only=False):
+        """Hand snippet ``k``'s data to the recorders, in user time from the segment start
+        (``madc_only``: only its MADC signals, of a further execution reading other MADC sites)."""
         part = s.part if part is None else part
+        for pop, var, i, comp in s.madc:    # as recorded when the snippet was appended
+            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
+            pop.recorder._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
+                                       np.asarray(tr["value"], float), part, compartment=comp)
+        if madc_only:
+            return
         for pop, d in s.descriptors.items():
             if not pop.celltype.is_on_chip:
                 continue
@@ -517,14 +552,12 @@ class State(common.control.BaseState):
             sp = results.spikes(d, snippet=k)
             rec._store_spikes(np.asarray(sp["neuron"], np.int64) + lo,
                               s.t_start + np.asarray(sp["time"]) * self.speedup, part)
-        for pop, var, i, comp in s.madc:    # as recorded when the snippet was appended
-            tr = results.madc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
-            pop.recorder._store_signal(var, i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float), part, compartment=comp)
         for pop, i, comp in s.cadc:
             tr = results.cadc(s.descriptors[pop], i - s.offsets.get(pop, 0), snippet=k, compartment=comp or 0)
-            pop.recorder._store_signal("v", i, s.t_start + np.asarray(tr["time"], float) * self.speedup,
-                                       np.asarray(tr["value"], float), part, compartment=comp)
+            times = s.t_start + np.asarray(tr["time"], float) * self.speedup
+            if s.cadc_end and len(times):
+                times[-1] = s.t_stop            # the end read, one FPGA cycle before the end
+            pop.recorder._store_signal("v", i, times, np.asarray(tr["value"], float), part, compartment=comp)
         for pop, trains in s.source_trains.items():
             idx = np.repeat(np.arange(len(trains)), [len(t) for t in trains])
             times = np.concatenate(trains) if trains else np.zeros(0)
@@ -710,10 +743,9 @@ class State(common.control.BaseState):
                                          stp=stp))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
-        if madc:
-            b.add(grenade.MADCRecording(madc))
+        cadc_end = False
         if cadc:
-            times = self._cadc_times(t0, t1)
+            times, cadc_end = self._cadc_times(t0, t1)
             if len(times):
                 b.add(grenade.CADCRecording([(descr[p], i - offsets[p], comp or 0) for p, i, comp in cadc],
                                             times=times))
@@ -723,6 +755,11 @@ class State(common.control.BaseState):
             network = b.done()
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
+        # the MADC reads two sites per run (one even, one odd column): more sites are read in
+        # further executions of the same snippets (public semantics), the first group here
+        madc_groups = grenade.madc_groups(network, madc) if madc else []
+        if madc_groups:
+            network = network.with_madc_recording(grenade.MADCRecording([madc[x] for x in madc_groups[0]]))
         gen = grenade.InputGenerator(network, runtime=runtime_hw)
         # spikes belong to the run whose FPGA-cycle span [c0, c1) holds them, so no spike is lost
         # or sent twice at a run boundary
@@ -749,7 +786,9 @@ class State(common.control.BaseState):
         samples = [] if instance > 0 else [(src, src._record_span(t0, t1)) for src in self.current_sources
                                            if src._recording]
         return _Snippet(network, descr, gen, source_trains, t0, t1, runtime_hw, self._topology_key(network),
-                        cadc, names, host_spikes, offsets=offsets, replay=replay, madc=madc_map,
+                        cadc, names, host_spikes, offsets=offsets, replay=replay,
+                        madc=[madc_map[x] for x in madc_groups[0]] if madc_groups else [],
+                        madc_entries=madc, madc_sites=madc_map, madc_groups=madc_groups, cadc_end=cadc_end,
                         timed_writes=grenade.TimedWrites.concatenate(timed) if timed else None,
                         source_samples=samples, constant_current_held=held_after,
                         projection_sources=projection_sources)
@@ -800,16 +839,27 @@ class State(common.control.BaseState):
         return ms_to_cycles(np.asarray(t, float) / self.speedup)
 
     def _cadc_times(self, t0, t1):
-        """CADC sample times of [t0, t1) in hardware ms from t0, on the grid of the sampling interval."""
-        step = None
+        """(CADC sample times of [t0, t1) in hardware ms from t0, whether the last one is the end
+        read): the union of the grids of the recording populations (multiples of each one's
+        sampling interval from the segment start).  The standard cells in biological units also
+        take the end of the span when it is on their grid (the last point of PyNN's regular
+        signal), read one FPGA cycle before the end (grenade reads within the runtime) and stored
+        at the end."""
+        runtime = int(ms_to_cycles((t1 - t0) / self.speedup))
+        cycles, end = [], False
         for pop in self.populations:
-            if pop.celltype.is_on_chip and pop.recorder.cadc_sites():
-                s = pop.recorder.cadc_interval
-                step = s if step is None else min(step, s)
-        k0 = int(np.ceil(t0 / step - 1e-9))
-        k1 = int(np.ceil(t1 / step - 1e-9))
-        times = (np.arange(k0, k1) * step - t0) / self.speedup
-        return times[(times >= 0) & (ms_to_cycles(times) < ms_to_cycles((t1 - t0) / self.speedup))]
+            if not (pop.celltype.is_on_chip and pop.recorder.cadc_sites()):
+                continue
+            step = pop.recorder.cadc_interval
+            k0 = int(np.ceil(t0 / step - 1e-9))
+            k1 = int(np.ceil(t1 / step - 1e-9))
+            cycles.append(ms_to_cycles((np.arange(k0, k1) * step - t0) / self.speedup))
+            end = end or (pop.recorder._biological and abs(t1 / step - round(t1 / step)) < 1e-6)
+        cycles = np.unique(np.concatenate(cycles))
+        cycles = cycles[(cycles >= 0) & (cycles < runtime)]
+        if end:
+            cycles = np.append(cycles, runtime - 1)
+        return cycles / FPGA_CYCLES_PER_MS, bool(end)
 
 
 state = State()

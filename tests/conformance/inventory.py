@@ -11,19 +11,23 @@ EXAMPLES = "brainscales2/pynn_brainscales/brainscales2/examples"
 
 PUBLIC_SOURCES = {
     # -- brainscales2-demos: tutorials --------------------------------------------------------
-    f"{DEMOS}:tutorial.rst": "the minimal first experiment runs",
-    f"{DEMOS}:cns_00_overview.rst": "the minimal first experiment runs",
-    f"{DEMOS}:ts_00-single_neuron.rst": "silent neuron follows the leak, leak over threshold fires, "
-                                        "fixed-pattern variation, PSPs from external input",
-    f"{DEMOS}:fp_singleNeuron.rst": "single neuron: resting level, leak over threshold, PSPs",
-    f"{DEMOS}:gs_03_single_neuron.rst": "single neuron: resting level, spiking, PSPs",
-    f"{DEMOS}:fp_pynn_introduction.rst": "a first network in PyNN",
-    f"{DEMOS}:gs_02_pynn_introduction.rst": "a first network in PyNN",
+    f"{DEMOS}:tutorial.rst": "the minimal first experiment (two populations, all-to-all) runs and ends",
+    f"{DEMOS}:cns_00_overview.rst": "the minimal first experiment runs and ends before the CNS notebooks",
+    f"{DEMOS}:ts_00-single_neuron.rst": "silent neuron follows the leak, leak-over-threshold sawtooth "
+                                        "(2 us reset plateau), fixed-pattern variation, PSPs from "
+                                        "external input growing with weight and stacking",
+    f"{DEMOS}:fp_singleNeuron.rst": "continuous spiking and its rate statistics, f-I curve of a "
+                                    "calibrated neuron, PSP stacking and what makes it fire",
+    f"{DEMOS}:gs_03_single_neuron.rst": "cell parameters (rest, leak over threshold, their trends), "
+                                        "EPSPs/IPSPs, firing with more sources, weight, closer spikes",
+    f"{DEMOS}:fp_pynn_introduction.rst": "a first network in PyNN: five stacking EPSPs below threshold",
+    f"{DEMOS}:gs_02_pynn_introduction.rst": "a first network in PyNN: five stacking EPSPs, no spike",
     f"{DEMOS}:cns_01_lif_parameters.rst": "raw LIF parameters: leak, threshold, reset, time constants",
     f"{DEMOS}:cns_02_lif_fIcurve.rst": "f-I curve: rates grow with the constant current",
     f"{DEMOS}:cns_03_exponential_lif.rst": "the exponential term of the AdEx neuron",
     f"{DEMOS}:common_task_adex_complex_dynamics.rst": "AdEx firing patterns (adaptation, bursting)",
-    f"{DEMOS}:fp_synapticInput.rst": "synaptic input: PSP shape, weight and time constants",
+    f"{DEMOS}:fp_synapticInput.rst": "synaptic input: PSP sign, height over tau bias and weight, "
+                                      "synapse fixed-pattern spread, stacking, Poisson input",
     f"{DEMOS}:fp_synfireChain.rst": "a synfire chain: activity travels group after group and ends with the open "
                                     "chain, more spikes without inhibition, stops with weak chain weights, "
                                     "circles the closed loop; membrane on pad 0 and the MADC",
@@ -34,8 +38,9 @@ PUBLIC_SOURCES = {
     f"{DEMOS}:gs_04-2_multiple_neurons_sudoku.rst": "a spiking network solves a sudoku; more clues, more "
                                                     "correct fields",
     f"{DEMOS}:gs_06_logik_operationen.rst": "logic gates from spiking neurons: OR, NOT, AND truth tables",
-    f"{DEMOS}:fp_calibration.rst": "calibrating the MADC and neuron parameters by hand",
-    f"{DEMOS}:ts_06-dynamic_range.rst": "the dynamic range of synaptic input",
+    f"{DEMOS}:fp_calibration.rst": "characterising the MADC and neuron potentials, calibrating "
+                                    "neurons by hand (membrane2dac, leak conductance to a rate)",
+    f"{DEMOS}:ts_06-dynamic_range.rst": "membrane extremes grow linearly with the weight (0..288)",
     f"{DEMOS}:ts_09-inside_realtime_hook.rst": "writes at absolute times inside the run",
     f"{DEMOS}:ts_10-multiple_configs.rst": "several configurations in one run (APPEND snippets)",
     f"{DEMOS}:ts_13-network_partitioning.rst": "a network larger than the chip, partitioned",
@@ -44,10 +49,10 @@ PUBLIC_SOURCES = {
     f"{DEMOS}:tp_00-introduction.rst": "hagen mode: an integrator neuron",
     f"{DEMOS}:common_nightly_calibration.rst": "HXNeurons take the nightly calibration",
     f"{DEMOS}:_static/common/helpers.py": "the nightly calibration found, loaded and copied by its file names",
-    f"{DEMOS}:nmpi_queue_runner/first_exp.txt": "batch experiment: a single neuron",
-    f"{DEMOS}:nmpi_queue_runner/second_exp.txt": "batch experiment",
-    f"{DEMOS}:nmpi_queue_runner/third_exp.txt": "batch experiment",
-    f"{DEMOS}:nmpi_queue_runner/fourth_exp.txt": "batch experiment",
+    f"{DEMOS}:nmpi_queue_runner/first_exp.txt": "batch experiment: a silent neuron, saved and read back",
+    f"{DEMOS}:nmpi_queue_runner/second_exp.txt": "batch experiment: leak over threshold",
+    f"{DEMOS}:nmpi_queue_runner/third_exp.txt": "batch experiment: fixed-pattern noise of ten neurons",
+    f"{DEMOS}:nmpi_queue_runner/fourth_exp.txt": "batch experiment: EPSPs and an IPSP, inputs set by hand",
     f"{DEMOS}:common_task_superspike.rst": "SuperSpike training with hxtorch",
     f"{DEMOS}:gs_05_machine_learning.rst": "machine learning with hxtorch",
     f"{DEMOS}:tp_01-properties.rst": "hagen-mode matrix multiplication with hxtorch",

@@ -186,8 +186,9 @@ def test_readout_source_selection_lanes():
 
 
 def test_common_neuron_backend_defaults():
+    # as the public container: event registers and clocks on, both refractory clocks at scale 0
     assert words(haldls.CommonNeuronBackendConfig()) == [
-        (3 << 4) | (3 << 8) | (0xf << 12),
+        1 | (1 << 2) | (0xf << 12),
         128 | (4 << 8) | (112 << 16) | (4 << 24)]
 
 

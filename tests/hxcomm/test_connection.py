@@ -21,7 +21,8 @@ def test_default_backend_is_the_emulator(monkeypatch):
 
 def test_unknown_backend_names_the_choices(monkeypatch):
     monkeypatch.setenv("HXCOMM_BACKEND", "quantum")
-    with pytest.raises(hxcomm.ConnectionError, match=r"'quantum' is unknown; valid: \['emulator'\]"):
+    with pytest.raises(hxcomm.ConnectionError,
+                       match=r"'quantum' is unknown; valid: \['emulator', 'quiggeldy', 'serial', 'sim', 'zeromock'\]"):
         hxcomm.connection_from_env()
 
 
@@ -106,7 +107,16 @@ def test_base_connection_names_what_it_lacks():
     assert hxcomm.ConnectionHandle is hxcomm.Connection
 
 
-@pytest.mark.parametrize("name", ["ARQConnection", "QuiggeldyConnection", "SimConnection"])
+@pytest.mark.parametrize("name", ["ARQConnection", "MultiSimConnection", "LoopbackConnection"])
 def test_public_transports_not_emulated_raise(name):
     with pytest.raises(NotImplementedError, match=f"hxcomm.{name} is not emulated.*ManagedConnection"):
         getattr(hxcomm, name)
+
+
+def test_managed_connection_is_the_backend_the_environment_names():
+    # make test runs part of the suite with HXCOMM_BACKEND=sim: this checks it really does
+    name = hxcomm.backends.backend_name_from_env()
+    expected = {"emulator": hxcomm.EmulatorConnection, "sim": hxcomm.SimConnection}[name]
+    with hxcomm.ManagedConnection() as conn:
+        assert type(conn) is expected
+        assert conn.get_unique_identifier()[0].startswith("emulator-chip-")

@@ -200,6 +200,9 @@ def test_refractory_period_follows_the_counter_and_clock():
         s = Setup()
         s.neuron(atomic(9), cells=dict(i_mem_offset=1000, v_threshold=300, v_reset=450, i_bias_leak=150),
                  enable_membrane_offset=True, refractory=ticks)
+        # the neuron's select_input_clock is 0: the slow clock, at scale 3 (the default is 0, 125 MHz)
+        s.b.write(halco.CommonNeuronBackendConfigOnDLS(0), haldls.CommonNeuronBackendConfig(
+            enable_clocks=True, enable_event_registers=True, clock_scale_fast=3, clock_scale_slow=3))
         s.start()
         s.wait(200)
         t = s.run().spikes["chip_time"].astype(float) / US

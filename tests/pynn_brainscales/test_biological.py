@@ -298,12 +298,11 @@ def test_membrane_rests_at_v_rest_in_mv(bio):
     cells = pynn.Population(2, pynn.IF_curr_exp(v_rest=[-65.0, -55.0], v_thresh=-45.0))
     cells.record("v")
     pynn.run(100.0)
-    signals = cells.get_data().segments[-1].irregularlysampledsignals
-    assert len(signals) == 2
-    for sig, v_rest in zip(signals, (-65.0, -55.0)):
-        assert str(sig.units.dimensionality) == "mV"
-        assert np.asarray(sig.times)[-1] == pytest.approx(100.0, abs=0.5)        # biological ms
-        assert np.median(np.asarray(sig)) == pytest.approx(v_rest, abs=1.5)
+    (sig,) = cells.get_data().segments[-1].analogsignals                        # PyNN's format
+    assert sig.shape == (1001, 2) and str(sig.units.dimensionality) == "mV"
+    assert float(sig.sampling_period) == pytest.approx(0.1) and np.asarray(sig.times)[-1] == pytest.approx(100.0)
+    for v, v_rest in zip(np.asarray(sig).T, (-65.0, -55.0)):
+        assert np.median(v) == pytest.approx(v_rest, abs=1.5)
 
 
 # -- (e) PSPs -------------------------------------------------------------------------------------
@@ -317,8 +316,9 @@ def test_psp_grows_with_weight(bio):
                         receptor_type="excitatory")
     pynn.run(100.0)
     amps = []
-    for sig, w in zip(cells.get_data().segments[-1].irregularlysampledsignals, weights):
-        t, v = np.asarray(sig.times), np.asarray(sig).ravel()
+    (sig,) = cells.get_data().segments[-1].analogsignals
+    for v, w in zip(np.asarray(sig).T, weights):
+        t = np.asarray(sig.times)
         base = np.median(v[t < 19.0])
         amp = v.max() - base
         ref = lif_cuba(100.0, v_thresh=-40.0, exc=([20.0], w))[1] + 65.0
@@ -335,11 +335,11 @@ def test_v_of_many_standard_cells_goes_to_the_cadc(bio):
     few.record("v")                                   # fits the MADC: even + odd column
     many.record("v")                                  # does not: the CADC, every 0.1 ms
     pynn.run(50.0)
-    f = few.get_data().segments[0].irregularlysampledsignals
-    m = many.get_data().segments[0].irregularlysampledsignals
-    assert [s.annotations["device"] for s in f] == ["madc", "madc"]
-    assert len(m) == 20 and all(s.annotations["device"] == "cadc" for s in m)
-    assert all(len(s) == 500 for s in m)
-    rest = np.array([np.median(np.asarray(s)) for s in m])
+    (f,) = few.get_data().segments[0].analogsignals
+    (m,) = many.get_data().segments[0].analogsignals
+    assert f.annotations["device"] == "madc" and f.shape == (501, 2)
+    assert m.annotations["device"] == "cadc" and m.shape == (501, 20)     # 0, 0.1, ..., 50 ms
+    assert not np.isnan(np.asarray(m)).any()                              # a CADC read at every grid point
+    rest = np.median(np.asarray(m), axis=0)
     assert np.all(np.abs(rest + 60.0) < 3.0), rest                  # mV, through the CADC calibration
     assert str(m[0].units.dimensionality) == "mV"

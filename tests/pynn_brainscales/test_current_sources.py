@@ -25,10 +25,12 @@ def bio():
 
 def _v(pop, i=0):
     seg = pop.get_data().segments[0]
-    sig = [s for s in seg.irregularlysampledsignals if s.name == "v"] or \
-          [s for s in seg.analogsignals if s.name == "v"]
-    s = sig[i]
-    return np.asarray(s.times, float), np.asarray(s, float).ravel()
+    irregular = [s for s in seg.irregularlysampledsignals if s.name == "v"]
+    if irregular:                          # one signal per neuron
+        s = irregular[i]
+        return np.asarray(s.times, float), np.asarray(s, float).ravel()
+    (s,) = [s for s in seg.analogsignals if s.name == "v"]      # one column per neuron
+    return np.asarray(s.times, float), np.asarray(s, float)[:, i]
 
 
 def lif_response(t, steps, v_rest=V_REST, tau_m=TAU_M, cm=CM):

@@ -370,17 +370,29 @@ def test_recording_errors():
         pop.record("v", locations=["soma"])
     with pytest.raises(NotImplementedError, match="compartment 1"):
         pop.record("spikes", locations=["comp1"])
-    with pytest.raises(ValueError, match="at most two neurons or compartments"):
-        pop.record("v", locations=["comp0", "comp1", "comp2"])
     pop.record(None)
     pop.record("v", locations=["comp0"])
     with pytest.raises(ValueError, match="already recorded on the MADC"):
         pop.record("v", locations=["comp1"], device="cadc")
+
+
+def test_madc_compartments_beyond_one_pair_take_further_executions():
+    """Three compartments on the MADC, and two single-circuit compartments in columns of the same
+    parity: read over several executions of the same run (docs/pynn.md "Public semantics")."""
+    pop, spikes = _chain_with_inputs()
+    pop.record("v", locations=["comp0", "comp1", "comp2"])
+    pynn.run(0.15)
+    assert len(pynn.get_execution_instance_data()) == 2
+    traces = pop.get_data().segments[0].irregularlysampledsignals
+    assert [t.annotations["source_compartments"] for t in traces] == [[0], [1], [2]]
+    heights = np.array([_psp_heights(t, spikes) for t in traces])          # [recorded, injected]
+    assert np.all(np.argmax(heights, axis=0) == np.arange(3))
     pynn.setup()
     single = pynn.Population(1, _chain_of_widths([1, 2, 3, 1])())      # compartments 0 and 3 at circuits 0, 6
     single.record("v", locations=["c0", "c3"])
-    with pytest.raises(grenade.RecordingError, match="different parity"):
-        pynn.run(0.01)
+    pynn.run(0.01)
+    assert len(pynn.get_execution_instance_data()) == 2
+    assert [t.size > 0 for t in single.get_data().segments[0].irregularlysampledsignals] == [True, True]
 
 
 # -- random chains: place and route or fail clearly -----------------------------------------------------

@@ -88,13 +88,9 @@ MPI = ("fakes a distributed run (setup(num_processes=..., rank=...) or state.num
        "patched pyNN.random.get_mpi_config): the backend is single-process")
 RANGE = ("parameter values outside the chip's feasible range (tau_syn_E/I 0.5..0.99 ms; the chip "
          "calibrates 1.2..30 ms): the backend raises ValueError at create")
-ANALOGSIGNAL = ("expects v as one AnalogSignal on the timestep grid; the chip gives one "
-                "IrregularlySampledSignal per neuron with its own sample times")
 RECORDABLE = ("records w or gsyn_exc/gsyn_inh: the biological cells record spikes and v only (no "
               "conductance readout; adaptation has no model-unit conversion to w yet)")
 MOCKDATA = "asserts pyNN.mock's fake data (2 spikes per neuron without any input)"
-TIMESTEP = ("timestep is not a setting of the chip (time-continuous; get_time_step() is the MADC sample "
-            "interval)")
 STP_U = ("connects TsodyksMarkramSynapse with U = 100 from its connection list (arbitrary test values): U is "
          "a fraction of the resources in (0, 1], the backend raises ValueError (NEST rejects it as well)")
 
@@ -179,13 +175,9 @@ SKIPS = {
     "test_population.PopulationTest.test_get_multiple_params_no_gather": MPI,
     "test_population.PopulationTest.test_set_random_distribution_parallel_safe": MPI,
     "test_population.PopulationTest.test_set_random_distribution_parallel_unsafe": MPI,
-    "test_population.PopulationTest.test_record_with_v_and_spikes": ANALOGSIGNAL,
-    "test_population.PopulationTest.test_record_with_single_variable": ANALOGSIGNAL,
-    "test_population.PopulationTest.test_get_data_with_gather": ANALOGSIGNAL + " (and records w)",
-    "test_populationview.PopulationViewTest.test_get_data_with_gather": ANALOGSIGNAL + " (and records w)",
-    "test_populationview.PopulationViewTest.test_record_with_single_variable": ANALOGSIGNAL,
+    "test_population.PopulationTest.test_get_data_with_gather": RECORDABLE,
+    "test_populationview.PopulationViewTest.test_get_data_with_gather": RECORDABLE,
     "test_population.PopulationTest.test_get_spikes_with_gather": RECORDABLE,
-    "test_populationview.PopulationViewTest.test_record_with_v_spikes": ANALOGSIGNAL,
     "test_assembly.AssemblyTest.test_get_gsyn": RECORDABLE,
     "test_assembly.AssemblyTest.test_print_gsyn": RECORDABLE,
     "test_population.PopulationTest.test_can_record": RECORDABLE,
@@ -196,7 +188,6 @@ SKIPS = {
     "test_population.PopulationTest.test_mean_spike_count": MOCKDATA,
     "test_populationview.PopulationViewTest.test_get_spike_counts": MOCKDATA,
     "test_populationview.PopulationViewTest.test_mean_spike_count": MOCKDATA,
-    "test_simulation_control.TestSimulationControl.test_time_step": TIMESTEP,
 }
 
 # Standard cells being added (biological.py): while the backend lacks one, the tests using it

@@ -36,9 +36,11 @@ def _jumps(t, v, spikes, before=0.0004, after=(0.0002, 0.0006)):
 
 
 def _signal(pop, name):
+    """(times, values) of the first recorded neuron: HXNeuron's IrregularlySampledSignal, or the
+    first column of a standard cell's AnalogSignal (biological units)."""
     seg = pop.get_data().segments[0]
-    s = [x for x in seg.irregularlysampledsignals if x.name == name][0]
-    return np.asarray(s.times, float), np.asarray(s, float).ravel()
+    s = [x for x in seg.irregularlysampledsignals + list(seg.analogsignals) if x.name == name][0]
+    return np.asarray(s.times, float), np.asarray(s, float)[:, 0]
 
 
 @pytest.mark.parametrize("U,tau_rec,interval", [(0.375, 20.0, 0.01), (0.75, 40.0, 0.008), (0.125, 10.0, 0.005)])

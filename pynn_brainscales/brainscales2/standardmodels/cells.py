@@ -1,6 +1,7 @@
 """Cell types: ``HXNeuron`` (raw lola.AtomicNeuron parameters), the calibrated neurons
 ``CalibHXNeuronCuba`` / ``CalibHXNeuronCoba``, the spike sources ``SpikeSourceArray``,
-``SpikeSourcePoisson`` (host) and ``SpikeSourcePoissonOnChip`` (on-chip background generators),
+``SpikeSourcePoisson``, ``SpikeSourceGamma``, ``SpikeSourcePoissonRefractory`` (host) and
+``SpikeSourcePoissonOnChip`` (on-chip background generators),
 and the PyNN standard cells in biological units (``IF_curr_exp``, ``IF_cond_exp``,
 ``EIF_cond_exp_isfa_ista``, with ``setup(units="biological")``).
 
@@ -207,6 +208,11 @@ class SpikeSourcePoisson(ExternalNeuron, cells.SpikeSourcePoisson):
             raise ValueError(f"SpikeSourcePoisson {name} = {arr[bad][0]:g}: {rule}")
 
     @staticmethod
+    def mean_rates(params, size):
+        """Mean rate of every source (1/s of the backend's time), for the program-size check."""
+        return np.broadcast_to(np.asarray(params["rate"], dtype=float), (size,)).copy()
+
+    @staticmethod
     def trains(params, size, t0, t1, seed, speedup):
         """The spikes in [t0, t1) (ms), one sorted array per neuron (vectorised over neurons)."""
         rate = np.broadcast_to(np.asarray(params["rate"], dtype=float), (size,))
@@ -238,6 +244,142 @@ class SpikeSourcePoisson(ExternalNeuron, cells.SpikeSourcePoisson):
         order = np.lexsort((t, n))
         t, n = t[order], n[order]
         return np.split(t, np.cumsum(np.bincount(n, minlength=size))[:-1])
+
+
+def _check_source_times(cls_name, name, arr):
+    """ValueError for a ``start`` that is not finite or a ``duration`` < 0 or NaN (ms)."""
+    if name == "duration":
+        bad = np.isnan(arr) | (arr < 0)
+        rule = "duration must be >= 0 ms (inf: until the end)"
+    else:
+        bad = ~np.isfinite(arr)
+        rule = f"{name} must be finite (ms)"
+    if bad.any():
+        raise ValueError(f"{cls_name} {name} = {arr[bad][0]:g}: {rule}")
+
+
+# renewal trains drawn so far: (stream key) -> (spike times, generator); bounded, cleared when full
+_RENEWAL_TRAINS = {}
+_RENEWAL_CACHE_MAX = 4096
+# intervals are drawn in blocks of this size: the stream does not depend on the windows asked for
+_RENEWAL_BLOCK = 256
+
+
+class _RenewalSource(ExternalNeuron):
+    """Mixin of the host spike sources whose inter-spike intervals are independent draws of one
+    distribution (a renewal process; ``_intervals``).  Each neuron's train is one stream from its
+    ``start`` (the first spike one interval after it), seeded by setup(rng_seed=...), the population
+    and the neuron's parameters: frozen, and the spikes of a window do not depend on how the time
+    was split into runs."""
+
+    @classmethod
+    def _parameter_arrays(cls, params, size):
+        return {k: np.broadcast_to(np.asarray(params[k], dtype=float), (size,)) for k in cls.default_parameters}
+
+    @classmethod
+    def mean_rates(cls, params, size):
+        """Mean rate of every source (1/s of the backend's time), for the program-size check."""
+        raise NotImplementedError
+
+    @classmethod
+    def trains(cls, params, size, t0, t1, seed, speedup):
+        """The spikes in [t0, t1) (ms), one sorted array per neuron."""
+        p = cls._parameter_arrays(params, size)
+        start, stop = p["start"], p["start"] + p["duration"]
+        rates = cls.mean_rates(params, size)
+        out = []
+        for i in range(size):
+            lo, hi = max(t0, start[i]), min(t1, stop[i])
+            if rates[i] <= 0 or hi <= lo:
+                out.append(np.zeros(0))
+                continue
+            own = tuple(float(p[k][i]) for k in cls.default_parameters)
+            key = (cls.__name__, *seed, i, own)
+            times, rng = _RENEWAL_TRAINS.get(key, (None, None))
+            if times is None:
+                times, rng = np.zeros(0), np.random.default_rng(
+                    [*seed, i, zlib.crc32(np.asarray(own).tobytes()), zlib.crc32(cls.__name__.encode())])
+            while not len(times) or times[-1] < hi:
+                base = times[-1] if len(times) else start[i]
+                times = np.concatenate([times, base + np.cumsum(cls._intervals(rng, _RENEWAL_BLOCK,
+                                                                               {k: p[k][i] for k in p}))])
+            if len(_RENEWAL_TRAINS) >= _RENEWAL_CACHE_MAX:
+                _RENEWAL_TRAINS.clear()
+            _RENEWAL_TRAINS[key] = (times, rng)
+            out.append(times[(times >= lo) & (times < hi)])
+        return out
+
+
+class SpikeSourceGamma(_RenewalSource, cells.SpikeSourceGamma):
+    __doc__ = ("Spikes with Gamma-distributed inter-spike intervals, generated on the host: shape ``alpha`` "
+               "(> 0; 1 is Poisson), rate parameter ``beta`` (1/s: intervals of mean alpha / beta), ``start`` and "
+               "``duration`` (ms), of hardware time, or of biological time with setup(units='biological'); "
+               "the mean rate is beta / alpha.  Frozen per population, parameter set and setup(rng_seed=...).")
+    translations = build_translations(("alpha", "alpha"), ("beta", "beta"), ("start", "start"),
+                                      ("duration", "duration"))
+
+    @staticmethod
+    def check_values(name, values):
+        """ValueError for alpha <= 0 or beta < 0 or not finite, a start that is not finite, a
+        duration < 0 or NaN."""
+        arr = np.asarray(values, dtype=float).reshape(-1)
+        if name == "alpha" and (~np.isfinite(arr) | (arr <= 0)).any():
+            bad = arr[~np.isfinite(arr) | (arr <= 0)][0]
+            raise ValueError(f"SpikeSourceGamma alpha = {bad:g}: the shape must be finite and > 0")
+        if name == "beta" and (~np.isfinite(arr) | (arr < 0)).any():
+            bad = arr[~np.isfinite(arr) | (arr < 0)][0]
+            raise ValueError(f"SpikeSourceGamma beta = {bad:g}: the rate parameter must be finite and >= 0 Hz")
+        if name in ("start", "duration"):
+            _check_source_times("SpikeSourceGamma", name, arr)
+
+    @classmethod
+    def mean_rates(cls, params, size):
+        p = cls._parameter_arrays(params, size)
+        return p["beta"] / p["alpha"]
+
+    @staticmethod
+    def _intervals(rng, n, p):
+        return rng.gamma(p["alpha"], 1000.0 / p["beta"], n)
+
+
+class SpikeSourcePoissonRefractory(_RenewalSource, cells.SpikeSourcePoissonRefractory):
+    __doc__ = ("Poisson spikes with a dead time, generated on the host: mean ``rate`` (1/s, the dead time "
+               "included), dead time ``tau_refrac``, ``start`` and ``duration`` (ms), of hardware time, or of "
+               "biological time with setup(units='biological'); an interval is tau_refrac plus an exponential "
+               "draw of mean 1000 / rate - tau_refrac ms.  Frozen per population, parameter set and "
+               "setup(rng_seed=...).")
+    translations = build_translations(("rate", "rate"), ("tau_refrac", "tau_refrac"), ("start", "start"),
+                                      ("duration", "duration"))
+
+    @staticmethod
+    def check_values(name, values):
+        """ValueError for a rate < 0 or not finite, tau_refrac < 0 or not finite, a start that is not
+        finite, a duration < 0 or NaN (rate and tau_refrac together: check_population)."""
+        arr = np.asarray(values, dtype=float).reshape(-1)
+        if name in ("rate", "tau_refrac") and (~np.isfinite(arr) | (arr < 0)).any():
+            bad = arr[~np.isfinite(arr) | (arr < 0)][0]
+            unit = "Hz" if name == "rate" else "ms"
+            raise ValueError(f"SpikeSourcePoissonRefractory {name} = {bad:g}: must be finite and >= 0 {unit}")
+        if name in ("start", "duration"):
+            _check_source_times("SpikeSourcePoissonRefractory", name, arr)
+
+    @classmethod
+    def check_population(cls, population):
+        """ValueError when the dead time leaves no room for the mean rate (tau_refrac >= 1000 / rate)."""
+        p = cls._parameter_arrays(population._parameters, population.size)
+        bad = (p["rate"] > 0) & (p["tau_refrac"] * p["rate"] >= 1000.0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"SpikeSourcePoissonRefractory neuron {i}: tau_refrac = {p['tau_refrac'][i]:g} ms must "
+                             f"be below the mean interval 1000 / rate = {1000.0 / p['rate'][i]:g} ms")
+
+    @classmethod
+    def mean_rates(cls, params, size):
+        return cls._parameter_arrays(params, size)["rate"].copy()
+
+    @staticmethod
+    def _intervals(rng, n, p):
+        return p["tau_refrac"] + rng.exponential(1000.0 / p["rate"] - p["tau_refrac"], n)
 
 
 BACKGROUND_CLOCK_HZ = 250e6     # BackgroundSpikeSource period ticks (250 MHz)
@@ -344,4 +486,5 @@ class CalibHXNeuronCoba(CalibNeuronBase):
 from ..biological import EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp  # noqa: E402
 
 __all__ = ["HXNeuron", "CalibHXNeuronCuba", "CalibHXNeuronCoba", "SpikeSourceArray", "SpikeSourcePoisson",
+           "SpikeSourceGamma", "SpikeSourcePoissonRefractory",
            "SpikeSourcePoissonOnChip", "IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista"]
