@@ -142,14 +142,18 @@ def test_a_clean_staircase_that_circles_the_closed_chain(sliders):
     step = np.median(np.diff(first))
     ring = first[-1] - first[0] + step
     assert ring < 0.5 * runtime * 1e3                            # several rounds in 0.3 ms
-    # one spike per neuron and round: nearly every neuron fires equally often, none more than
-    # once extra (the kicked group may answer the strong kick twice)
-    counts = np.array([len(s) for trains in spikes["exc"] for s in neuron_spikes(trains)])
-    rounds = np.bincount(counts).argmax()
-    assert rounds >= 3 and np.mean(counts == rounds) >= 0.9 and counts.max() <= rounds + 1
+    # one spike per neuron and round: nearly every neuron of a group fires equally often (the
+    # kicked group may answer the strong kick twice); the run ends inside a round, so along the
+    # chain the groups' counts step down by one at most once, where the last round was cut off
+    counts = np.array([[len(s) for s in neuron_spikes(trains)] for trains in spikes["exc"]])
+    per_group = np.array([np.bincount(c).argmax() for c in counts])
+    rounds = per_group.min()
+    assert rounds >= 3 and np.mean(counts == per_group[:, None]) >= 0.9
+    assert counts.max() <= rounds + 2 and np.all(np.diff(per_group[1:]) <= 0)
+    assert np.all(per_group[1:] - rounds <= 1)
     for k, trains in enumerate(spikes["exc"]):
         # each round the five fire together, within a fraction of a step, one ring apart
-        per_neuron = [s for s in neuron_spikes(trains) if len(s) == rounds]
+        per_neuron = [s for s in neuron_spikes(trains) if len(s) == per_group[k]]
         times = np.array(per_neuron).T                           # (round, neuron)
         assert np.all(np.ptp(times, axis=1) < 0.5 * step), k
         assert np.allclose(np.diff(np.median(times, axis=1)), ring, rtol=0.05), k
