@@ -21,7 +21,7 @@ default (``hxsim.Emulator(noise=...)`` is opt-in), so the 200-run histogram of t
 collapses to one height where the chip shows a spread of a few LSB.  And with
 ``i_bias_tau`` 1 (the normalisation's setting, a synaptic time constant of ~0.8 ms) the
 synaptic current of one run is still flowing when the next run starts: between segments the
-emulator idles 0.2 ms (pynn ``RELAX_MS``), the chip for the host's turnaround (milliseconds), so
+emulator idles 1 ms (pynn ``RELAX_MS``), the chip for the host's turnaround (milliseconds), so
 there the runs start at rest; here the repeated runs start ever higher (the normalisation's
 range, reset to threshold, is the same).
 """

@@ -59,7 +59,12 @@ def test_append_snippets_give_one_train_and_signal_per_snippet():
     assert np.allclose(bounds, expected)
     for t in seg.spiketrains:                       # times from the segment start, inside the snippet
         assert np.all((np.asarray(t) >= float(t.t_start)) & (np.asarray(t) <= float(t.t_stop)))
-    assert len(seg.spiketrains[2]) == 0 and len(seg.spiketrains[0]) > 3    # weight 0 in snippet 2
+    assert len(seg.spiketrains[0]) > 3
+    # weight 0 in snippet 2: the membrane carries on from snippet 1, so at most the input just
+    # before the boundary may still fire it; nothing after one input interval
+    for t in seg.spiketrains[2:4]:
+        assert len(t) <= 1 and np.all(np.asarray(t) < 0.11)
+    assert len(seg.spiketrains[4]) > 1                                  # weight 63 again
     sigs = seg.irregularlysampledsignals
     assert len(sigs) == 3 and all(s.annotations["source_ids"] == [1] for s in sigs)
     assert [round(float(s.times[0]), 2) for s in sigs] == [0.0, 0.1, 0.15]
