@@ -166,3 +166,24 @@ def test_random_feed_forward_networks_match_reference(seed, n_in, n_out, p):
     keep = ref_cycles < RUNTIME_MS * 125_000
     np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
     np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
+
+
+def test_a_run_does_not_depend_on_the_phase_of_its_start():
+    """The same network after idles that differ by fractions of a step (12.5 cycles): the step
+    grid is anchored at the run's time origin, so spikes and MADC codes are identical."""
+    network, inp, out, _, times = feed_forward(11)
+    gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
+    results, phases = [], []
+    for wait_ms in (0.1, 0.1 + 3 / 125_000, 0.1 + 7 / 125_000):
+        with hxcomm.EmulatorConnection(ideal=True) as conn:
+            res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=wait_ms)
+            phases.append((conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)) % CYCLES_PER_STEP)
+            grenade.forget(conn)
+        results.append((res.spikes(out), res.madc(out, 0)))
+    assert len(set(phases)) == 3                          # three different phases of the old grid
+    spikes0, madc0 = results[0]
+    assert len(spikes0) > 5
+    for spikes, madc in results[1:]:
+        np.testing.assert_array_equal(spikes["time"], spikes0["time"])
+        np.testing.assert_array_equal(spikes["neuron"], spikes0["neuron"])
+        np.testing.assert_array_equal(madc["value"], madc0["value"])
