@@ -1526,6 +1526,23 @@ void ChipCore::advance(uint64_t from, uint64_t to, ConfigView const& config, Eve
 	}
 }
 
+void ChipCore::on_time_origin(uint64_t cycle)
+{
+	// Move the step grid back by less than one step so that a step boundary
+	// falls on `cycle`: the state (and the last step, which the MADC
+	// interpolates over) is relabelled to a time up to one step earlier.
+	// Before an experiment's origin nothing is recorded and the chip has
+	// relaxed, so the shift is unobservable; after it, every input and sample
+	// meets the grid at the same phase in every run.
+	Impl& x = *m;
+	double shift = std::fmod(x.t_next() - double(cycle), x.dt_cycles);
+	if (shift < 0.0)
+		shift += x.dt_cycles;
+	x.t0 -= shift;
+	x.last_step_t -= shift;
+	x.last_step_end -= shift;
+}
+
 void ChipCore::on_padi_event(uint64_t cycle, uint32_t hemisphere, uint32_t bus, uint32_t label)
 {
 	if (hemisphere > 1 || bus > 3)

@@ -69,6 +69,7 @@ public:
 	void reset(uint64_t cycle, ConfigView const& config) override;
 	void advance(uint64_t from, uint64_t to, ConfigView const& config, EventSink& sink) override;
 	void on_padi_event(uint64_t cycle, uint32_t hemisphere, uint32_t bus, uint32_t label) override;
+	void on_time_origin(uint64_t cycle) override;
 	void on_trigger(
 	    uint64_t cycle,
 	    RegisterId reg,

@@ -71,6 +71,12 @@ public:
 	    uint64_t /*cycle*/, uint32_t /*hemisphere*/, uint32_t /*bus*/, uint32_t /*label*/)
 	{}
 
+	// SYSTIME_INIT with reset at `cycle`: the host's time origin of the
+	// experiment that follows. A core integrating on a time grid aligns it to
+	// this cycle, so what an experiment gives does not depend on when (at
+	// which phase of the grid) it started.
+	virtual void on_time_origin(uint64_t /*cycle*/) {}
+
 	// A write to a TRIGGER register the digital part does not handle itself
 	// (NeuronReset, BlockPostPulse, PADIEvent, MADCControl, CorrelationReset,
 	// NeuronResetQuad, ...): `data` is the written word (byte enables applied).

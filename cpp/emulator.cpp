@@ -290,8 +290,10 @@ bool Emulator::run(Deadline deadline)
 				break;
 			}
 			case Op::systime_init:
-				if (m_wire.systime_reset.get(payload))
+				if (m_wire.systime_reset.get(payload)) {
 					m_systime_origin = m_now;
+					m_core->on_time_origin(m_now);
+				}
 				break;
 			case Op::loopback: {
 				uint64_t const halt = m_wire.loopback_halt.get(payload);

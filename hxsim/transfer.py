@@ -162,10 +162,23 @@ def _cadc_coefficients() -> Tuple[float, float]:
 
 
 _CADC_C0, _CADC_C1 = _cadc_coefficients()
-#: CUBA current jump per weight LSB and gm LSB (nA, full synapse DAC bias): 0.686 pA, so that
-#: a PSP spans as many CADC LSB as calix's synaptic ranges (i_synin_gm 30..800, tau_syn
-#: drives) are sized for: 1 pA per 4 mV CADC step before the CADC had its public scale
-_SYNIN_GM_NA = 1e-3 * _CADC_C1 / 4.0
+#: The synaptic strength, anchored on the chip: with the default spiking calibration
+#: (tau_mem = tau_syn = 10 us, membrane capacitor 63 = 2.3 pF, i_synin_gm 500, synapse DAC
+#: bias 600) one input of weight w lifts the membrane by about 0.78 w MADC LSB = mV, linearly
+#: up to weight 288 (the solution figure of brainscales2-demos ts_06-dynamic_range.rst: +226 at
+#: 288; the calibrated DAC biases sit a few percent below 600, as calix matches the quadrants
+#: to the weakest, hence 0.80 nominal). The tutorials' networks need that strength: four
+#: coincident weight-63 inputs fire a calibrated neuron (gs_06's OR gate), five of weight 30
+#: fire the synfire chain's inhibitory groups (gs_04-1), the sudoku's noise drives its
+#: winner-take-all (fp_sudoku).
+PSP_ANCHOR = dict(mv_per_weight=0.80, tau_us=10.0, capacitance_pf=2.3, i_synin_gm=500.0, dac_bias=600.0)
+#: CUBA current jump per weight LSB and gm LSB (nA, full synapse DAC bias): a CUBA PSP with
+#: tau_syn = tau_mem = tau peaks at I0 tau / (e C), so I0 = e C PSP / tau (1.70 pA)
+_SYNIN_GM_NA = (np.e * PSP_ANCHOR["capacitance_pf"] * PSP_ANCHOR["mv_per_weight"] / PSP_ANCHOR["tau_us"]
+                / (PSP_ANCHOR["i_synin_gm"] * PSP_ANCHOR["dac_bias"] / 1022.0))
+#: COBA conductance jump per weight LSB and COBA-bias LSB (uS): the CUBA jump's charge at a
+#: driving force of 274 mV (the ratio calix's COBA ranges are sized for)
+_SYNIN_COBA_US = _SYNIN_GM_NA / 274.3
 _V_DIRECT = dict(form="affine", c0=CAPMEM_MV_AT_ZERO, c1=CAPMEM_MV_PER_LSB, gain_sigma=0.02,
                  offset_sigma=15.0, unit="mV")
 _V_BUFFERED = dict(_V_DIRECT, c0=CAPMEM_MV_AT_ZERO - CAPMEM_MV_PER_LSB * BUFFER_DROP_LSB,
@@ -208,11 +221,11 @@ TRANSFERS: Tuple[Transfer, ...] = (
     Transfer("i_bias_synin_inh_gm", "capmem", "i_bias_synin_inh_gm", "cuba_gain_inh", "nA",
              "linear", 0.0, _SYNIN_GM_NA, gain_sigma=0.05, doc="CUBA inhibitory (as excitatory)"),
     Transfer("i_bias_synin_exc_coba", "capmem", "i_bias_synin_exc_coba", "coba_gain_exc", "uS",
-             "linear", 0.0, 2.5e-6, gain_sigma=0.05,
+             "linear", 0.0, _SYNIN_COBA_US, gain_sigma=0.05,
              doc="COBA: conductance jump per weight LSB at full synapse DAC bias (x0.25 "
              "without small capacitance)"),
     Transfer("i_bias_synin_inh_coba", "capmem", "i_bias_synin_inh_coba", "coba_gain_inh", "uS",
-             "linear", 0.0, 2.5e-6, gain_sigma=0.05, doc="COBA inhibitory (as excitatory)"),
+             "linear", 0.0, _SYNIN_COBA_US, gain_sigma=0.05, doc="COBA inhibitory (as excitatory)"),
     Transfer("i_bias_adapt_tau", "capmem", "i_bias_adapt_tau", "tau_w", "us", "reciprocal",
              0.2222, 10222.0, gain_sigma=0.05,
              doc="adaptation time constant (10 us at 1022, 1000 us at 10)"),

@@ -102,6 +102,20 @@ class ModelMapping:
         return (c_hw_pf / (1000.0 * np.asarray(cm_nf, float))) * self.speedup * np.asarray(g_model_us, float)
 
 
+#: relative slack of the range checks: a target that lies on a bound computes to it through a
+#: float round trip (model unit -> hardware unit) only to within a few ulp; it is the bound
+BOUND_SLACK = 1e-9
+
+
+def clip_to_range(value, lo: float, hi: float):
+    """``(value clipped into [lo, hi], mask of entries outside it)``; an entry within
+    ``BOUND_SLACK`` (relative to the larger bound) of a bound counts as on it, NaN as outside."""
+    v = np.asarray(value, float)
+    slack = BOUND_SLACK * max(abs(lo), abs(hi))
+    outside = ~((v >= lo - slack) & (v <= hi + slack))
+    return np.clip(v, lo, hi), outside
+
+
 @register
 @dataclass
 class NeuronModelTarget:
@@ -145,12 +159,13 @@ class NeuronModelTarget:
         gain = t["i_bias_synin_exc_gm"].c1 * self.synapse_dac_bias / 1022.0
         gm = np.asarray(i_hw_na, float) / gain
         lo, hi, unit = FEASIBLE_RANGES["i_synin_gm"]
-        if np.any(~((gm >= lo) & (gm <= hi))):
+        clipped, outside = clip_to_range(gm, lo, hi)
+        if np.any(outside):
             raise InfeasibleTargetError(
-                name, np.asarray(i_hw_na, float) / gm * gm, (lo * gain, hi * gain), "nA (hardware)",
-                detail=f"needs i_synin_gm = {np.ravel(gm)[0]:.4g} CapMem LSB outside [{lo}, {hi}]; "
+                name, np.asarray(i_hw_na, float), (lo * gain, hi * gain), "nA (hardware)",
+                detail=f"needs i_synin_gm = {np.ravel(gm[outside])[0]:.7g} CapMem LSB outside [{lo}, {hi}]; "
                        "change the weight unit, cm or synapse_dac_bias")
-        return gm
+        return clipped
 
     def to_hardware(self) -> NeuronCalibTarget:
         """The equivalent hardware-unit target (nominal mapping). Raises
@@ -171,19 +186,22 @@ class NeuronModelTarget:
         out = {}
         for key, (model_name, value, unit) in hw.items():
             lo, hi, _ = FEASIBLE_RANGES[key]
-            if np.any(~((value >= lo) & (value <= hi))):
+            clipped, outside = clip_to_range(value, lo, hi)
+            if np.any(outside):
                 if unit == "mV":
                     flo, fhi = m.cadc_to_voltage(lo), m.cadc_to_voltage(hi)
                 else:
                     flo, fhi = lo * 1e3 * m.speedup, hi * 1e3 * m.speedup
                 raise InfeasibleTargetError(model_name, getattr(self, model_name), (flo, fhi), unit)
+            value = clipped if np.ndim(value) else float(clipped)
             # potentials (LSB) to 1e-6 LSB, times (s) to 1 ps: a float-noise-free, exact target
             digits = 6 if unit == "mV" else 12
             out[key] = np.round(value, digits) if np.ndim(value) else float(np.round(value, digits))
         tau_syn = np.stack(np.broadcast_arrays(m.time_to_hw_s(self.tau_syn_E), m.time_to_hw_s(self.tau_syn_I)))
         lo, hi, _ = FEASIBLE_RANGES["tau_syn"]
         for i, name in enumerate(("tau_syn_E", "tau_syn_I")):
-            if np.any(~((tau_syn[i] >= lo) & (tau_syn[i] <= hi))):
+            tau_syn[i], outside = clip_to_range(tau_syn[i], lo, hi)
+            if np.any(outside):
                 raise InfeasibleTargetError(name, getattr(self, name), (lo * 1e3 * m.speedup, hi * 1e3 * m.speedup),
                                             "ms")
         coba = self.e_rev_E is not None or self.e_rev_I is not None

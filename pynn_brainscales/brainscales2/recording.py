@@ -129,6 +129,16 @@ class Recorder(recording.Recorder):
         if device not in DEVICES + PAD_DEVICES + ("auto",):
             raise ValueError(f"unknown recording device {device!r}; supported: {', '.join(DEVICES)}, "
                              f"pad_0 / pad_1 (optionally _buffered or _unbuffered)")
+        if device in PAD_DEVICES:
+            # a pad is a wire to a pin, not a data channel: it takes no place among the recorded
+            # variables, so the same membrane may also go to the MADC (before or after), as public
+            names = [variables] if isinstance(variables, str) else list(variables)
+            analog = [n for n in names if n != "spikes"]
+            for name in analog:
+                self._record_pad(name, [i for i in ids if i.local], device)
+            if "spikes" in names:
+                super().record(["spikes"], ids, sampling_interval=None, locations=locations)
+            return
         if self._biological and sampling_interval is not None:
             # PyNN's rule: one recording grid per population (spikes aside)
             self._check_sampling_interval(float(sampling_interval))
@@ -191,17 +201,16 @@ class Recorder(recording.Recorder):
                              f"{', '.join(simulator.RECORDABLE_ANALOG)}")
         if device == "auto":
             device = self._auto_device(name, new_ids)
-        if device.startswith("pad_"):
-            device = self._record_pad(name, new_ids, device)
         previous = self._device.get(name)
         location = getattr(variable, "location", None)
         if previous is not None and previous != device and \
                 len(self._sites(name) - {(int(i), location) for i in new_ids}):
             raise ValueError(f"{name!r} of this population is already recorded on the {previous.upper()}; one "
                              f"device per variable and population")
-        if device == "pad":
-            self._device[name] = "pad"
-            return
+        for pad, (cell, var, _) in self.pad_recordings.items():
+            if var != name and cell in {int(i) for i in new_ids}:
+                raise ValueError(f"neuron id {cell} sends {var!r} to analog pad {pad}; a neuron's readout carries "
+                                 f"one analog variable, record {var!r} or move the pad")
         if interval is not None:
             interval = float(interval)
             step_min = simulator.state.speedup / simulator.FPGA_CYCLES_PER_MS
@@ -242,6 +251,9 @@ class Recorder(recording.Recorder):
         """Connect ``name`` of the neurons ``new_ids`` to an analog output pad (public
         ``device="pad_[0|1][_buffered|_unbuffered]"``): one neuron per pad over the whole network.
         The emulated chip has no physical pins, so, as on hardware, the recording returns no data."""
+        if name not in simulator.RECORDABLE_ANALOG:
+            raise ValueError(f"a pad carries an analog variable ({', '.join(simulator.RECORDABLE_ANALOG)}), "
+                             f"got {name!r}")
         pad = int(device.split("_")[1])
         buffered = not device.endswith("_unbuffered")
         ids = sorted(int(i) for i in new_ids)
@@ -253,8 +265,13 @@ class Recorder(recording.Recorder):
         if len(ids) != 1:
             raise ValueError(f"device {device!r}: a pad records one neuron, got {len(ids)} (record a "
                              f"PopulationView such as pop[0:1])")
+        other = next((v.name for v, rec in self.recorded.items()
+                      if v.name in simulator.RECORDABLE_ANALOG and v.name != name and ids[0] in {int(i) for i in rec}),
+                     None)
+        if other is not None:
+            raise ValueError(f"neuron id {ids[0]} already records {other!r}; a neuron's readout carries one analog "
+                             f"variable, so pad {pad} can take {other!r} of it only")
         self.pad_recordings[pad] = (ids[0], name, buffered)
-        return "pad"
 
     def _madc_neurons(self, extra=()):
         """{neuron id: column} of all MADC recordings (plus ``extra`` ids of this population)."""
@@ -477,7 +494,7 @@ class Recorder(recording.Recorder):
 
     # -- multicompartment neurons: locations ------------------------------------------------------
     def _localize_variables(self, variables, locations):
-        """PyNN ``Variable``\ s of a record() call.  For multicompartment neurons a location is a
+        """PyNN Variables of a record() call.  For multicompartment neurons a location is a
         compartment label: one Variable per compartment it names (location = compartment index,
         label = the label); no locations = compartment 0; spikes leave from compartment 0 and
         keep no location.  Point neurons take no locations (ValueError)."""

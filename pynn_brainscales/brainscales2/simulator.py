@@ -39,8 +39,9 @@ RECORDABLE_ANALOG = ("v", "exc_synin", "inh_synin", "adaptation")
 MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_synin",
                "adaptation": "adaptation"}
 # hardware ms the chip idles before the first program of a segment (membranes, synaptic
-# currents and adaptation relax to rest; a resting chip skips this time at no cost)
-RELAX_MS = 0.2
+# currents and adaptation relax to rest; a resting chip skips this time at no cost): 50 membrane
+# time constants of 20 us, so a repeated segment reads the same MADC codes as the first
+RELAX_MS = 1.0
 MAX_PROGRAM_WORDS = hxcomm.MAX_PROGRAM_WORDS      # FPGA program memory (words)
 # host input spikes one program can carry at best (3 spikes per FPGA program word)
 HOST_SPIKES_MAX = 3 * MAX_PROGRAM_WORDS

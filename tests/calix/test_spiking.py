@@ -175,3 +175,23 @@ def test_model_target_keeps_sub_millisecond_times():
     t = NeuronModelTarget(tau_m=9.37, tau_refrac=0.1).to_hardware()
     assert t.tau_mem == pytest.approx(9.37e-6, rel=1e-9)
     assert t.refractory_time == pytest.approx(0.1e-6, rel=1e-9)
+
+
+def _weight_unit_at_gm(gm):
+    """The CUBA weight unit (model nA) whose hardware current needs exactly ``gm`` CapMem LSB,
+    computed forward through the mapping as a caller would (so with float rounding)."""
+    from calix.spiking.model_units import _transfers
+    m = sp.NeuronModelTarget()
+    i_hw = _transfers()["i_bias_synin_exc_gm"].c1 * m.synapse_dac_bias / 1022.0 * gm
+    c_hw = float(m.mapping.capacitance_hw_pf(m.membrane_capacitance))
+    return i_hw / float(m.mapping.current_to_hw_na(1.0, m.cm, c_hw))
+
+
+@pytest.mark.parametrize("bound", [30, 800])
+def test_weight_unit_on_a_bound_of_the_synaptic_range_is_feasible(bound):
+    w = _weight_unit_at_gm(bound)
+    hw = sp.NeuronModelTarget(w_exc=w, w_inh=w).to_hardware()
+    np.testing.assert_array_equal(np.asarray(hw.i_synin_gm), bound)          # the bound itself, clipped
+    beyond = 1.0 + 1e-6 if bound == 800 else 1.0 - 1e-6                       # far beyond float noise
+    with pytest.raises(calix.InfeasibleTargetError, match=r"w_exc/w_inh .*needs i_synin_gm = (800\.00|29\.99)\d* CapMem LSB outside \[30, 800\]"):
+        sp.NeuronModelTarget(w_exc=w * beyond, w_inh=w * beyond).to_hardware()

@@ -29,11 +29,16 @@ PUBLIC_SOURCES = {
     f"{DEMOS}:common_task_adex_complex_dynamics.rst": "AdEx firing patterns (adaptation, bursting)",
     f"{DEMOS}:fp_synapticInput.rst": "synaptic input: PSP sign, height over tau bias and weight, "
                                       "synapse fixed-pattern spread, stacking, Poisson input",
-    f"{DEMOS}:fp_synfireChain.rst": "a synfire chain propagates activity",
-    f"{DEMOS}:gs_04-1_multiple_neurons_feuerkette.rst": "a synfire chain propagates activity",
-    f"{DEMOS}:fp_sudoku.rst": "a spiking network solves a sudoku",
-    f"{DEMOS}:gs_04-2_multiple_neurons_sudoku.rst": "a spiking network solves a sudoku",
-    f"{DEMOS}:gs_06_logik_operationen.rst": "logic gates from spiking neurons",
+    f"{DEMOS}:fp_synfireChain.rst": "a synfire chain: activity travels group after group and ends with the open "
+                                    "chain, more spikes without inhibition, stops with weak chain weights, "
+                                    "circles the closed loop; membrane on pad 0 and the MADC",
+    f"{DEMOS}:gs_04-1_multiple_neurons_feuerkette.rst": "a closed synfire chain: a clean staircase, one spike per "
+                                                        "neuron and round; the three weights' effects (a)-(c)",
+    f"{DEMOS}:fp_sudoku.rst": "a spiking network solves a sudoku (no constraints: no sudoku; constraints: "
+                              "solved; no clues: a valid sudoku)",
+    f"{DEMOS}:gs_04-2_multiple_neurons_sudoku.rst": "a spiking network solves a sudoku; more clues, more "
+                                                    "correct fields",
+    f"{DEMOS}:gs_06_logik_operationen.rst": "logic gates from spiking neurons: OR, NOT, AND truth tables",
     f"{DEMOS}:fp_calibration.rst": "characterising the MADC and neuron potentials, calibrating "
                                     "neurons by hand (membrane2dac, leak conductance to a rate)",
     f"{DEMOS}:ts_06-dynamic_range.rst": "membrane extremes grow linearly with the weight (0..288)",

@@ -6,10 +6,11 @@ infrastructure, ``get_nightly_calibration()`` is the demos' helper outside the c
 
 What it shows (the same network as gs_02, whose solution figure has it): five EPSPs that
 stack, each rising within a few microseconds and decaying with the membrane time constant
-(the raw ``leak_i_bias`` 200), the neuron staying below its threshold.  The emulator's trace
-matches the figure within a few tens of LSB (rest ~165 vs ~190, first peak ~250 vs ~290,
-stacked peaks ~285 vs ~325); it spiked once before calix switched the leak divider only where
-the public calix does (the calibrated divider made ``leak_i_bias`` 200 a 31 us membrane).
+(the raw ``leak_i_bias`` 200), the neuron staying below its threshold.  The emulator: rest
+166 vs ~190, first peak 375 vs ~290, stacked peaks 465 vs ~325, below its threshold (~545).
+Its EPSPs are twice the figure's at the synaptic strength of the later figures (ts_00, ts_06,
+0.75 LSB per weight LSB): the figure's decay to a quarter within 13 us shows a synaptic time
+constant of ~3 us where the nightly calibration has 10 us (docs/hxsim-raw-behaviour.md).
 """
 import numpy as np
 

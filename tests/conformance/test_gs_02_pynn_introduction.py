@@ -6,7 +6,10 @@ infrastructure, ``get_nightly_calibration()`` the demos' helper outside the coll
 
 The solution figure (girlsday_pynn_output.png): "Das Neuron hat 0 mal gefeuert", five EPSPs
 from a rest of ~190, the first to ~290, the later ones stacking to ~325, each decaying by
-~75 LSB before the next.  The emulator: rest ~165, first peak ~250, stacked ~285, no spike.
+~75 LSB before the next.  The emulator: rest 166, first peak 375, stacked 465, no spike (its
+threshold 400 reads ~545); its EPSPs are twice the figure's: the figure's peak ~6 us after
+the input and fall to a quarter before the next, a synaptic time constant of ~3 us, where
+the nightly calibration has 10 us (docs/hxsim-raw-behaviour.md, synaptic input).
 """
 import numpy as np
 

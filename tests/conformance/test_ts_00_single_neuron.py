@@ -15,9 +15,8 @@ values where the point is a trend; plots left out):
 
 What differs from the solution figures: the emulator has no readout noise (the traces are
 flat where the chip's show a few LSB of noise); its fixed-pattern spread of thresholds and
-resets is about twice the figure's; the calibrated PSPs of the external stimulation are
-~20 LSB for 2 x weight 31 where the figure shows ~45 (the height per weight differs between
-the public figures too: gs_02's figure has ~0.3 LSB per weight unit, as here).
+resets is about twice the figure's.  The calibrated PSPs of the external stimulation are
+46 LSB for 2 x weight 31, as in the figure (~45).
 """
 import numpy as np
 import pytest
@@ -250,6 +249,7 @@ def test_external_stimulation_psps(calib):
     rest, deflections = psp_extrema(times, v, spiketimes, 0.05)
     assert n_spikes == 0
     assert np.all(deflections[excitatory] > 5)            # five EPSPs ...
+    assert 30 < deflections[0] < 60                       # the figure's first: ~45 LSB
     assert deflections[~excitatory][0] < -5               # ... and the inhibitory one
     assert abs(np.median(v[times > 0.4]) - rest) <= 2     # back at rest after the inputs
 

@@ -5,7 +5,8 @@ functions (hxsim.transfer) give for the CapMem values grenade wrote, the same
 weights (weight x synapse DAC x neuron gain) and the chip's event timing.
 
 Timing of the chip core (docs/hxsim-analog.md, "Time on the chip"): the neurons
-integrate in steps of dt = 12.5 FPGA cycles on the emulator's internal clock; a
+integrate in steps of dt = 12.5 FPGA cycles, the grid anchored at the run's time
+origin (SystimeSync); a
 host spike injected at timer T reaches its PADI bus at T + 1 and acts from the
 first step starting at or after that; a neuron spike is reported at the start
 cycle of its step.  The reference runs on the same step grid.
@@ -101,13 +102,14 @@ def feed_forward(seed: int, n_in=6, n_out=10, p=0.6):
 def run_reference(conn_start_cycle: int, conn_shape, times, n_out):
     pre, post, w, exc = conn_shape
     n_in = len(times)
-    k0 = int(conn_start_cycle // CYCLES_PER_STEP) - 2         # reference step 0 = chip step k0
+    # the chip's step grid is anchored at the run's time origin (SystimeSync at conn_start_cycle)
+    k0 = -2                                                   # reference step 0 = chip step k0
     in_t, in_s = [], []
     for i, t in enumerate(times):
         cycles = np.rint(np.asarray(t) * 125_000).astype(np.int64)
         # chip step that first feels the event; ModelSimulator: emitted in step j, delay 1 step,
         # added after the update of step j + 1, acts from step j + 2
-        k = np.ceil((conn_start_cycle + cycles + 1) / CYCLES_PER_STEP).astype(np.int64)
+        k = np.ceil((cycles + 1) / CYCLES_PER_STEP).astype(np.int64)
         in_t.append((k - k0 - 2) * DT_US + 1e-6)
         in_s.append(np.full(len(k), i))
     sim = hxsim.ModelSimulator(n_neurons=n_out, n_inputs=n_in, dt=DT_US)
@@ -115,7 +117,7 @@ def run_reference(conn_start_cycle: int, conn_shape, times, n_out):
     sim.connect(pre=pre + n_out, post=post, weight=w * weight_gain(), receptor=(~exc).astype(int), delay=DT_US)
     duration = RUNTIME_MS * 1000 + 3 * DT_US
     res = sim.run(duration, input_times=np.concatenate(in_t), input_sources=np.concatenate(in_s), record_v=[0])
-    to_cycles = lambda steps: k0 * CYCLES_PER_STEP + steps * CYCLES_PER_STEP - conn_start_cycle  # noqa: E731
+    to_cycles = lambda steps: k0 * CYCLES_PER_STEP + steps * CYCLES_PER_STEP  # noqa: E731
     return res, k0, to_cycles
 
 
@@ -140,7 +142,7 @@ def test_feed_forward_network_matches_reference(seed):
 
     # the MADC trace of neuron 0 follows the reference membrane (linear within a step)
     madc = res.madc(out, 0)
-    x = (start + madc["time"] * 125_000) / CYCLES_PER_STEP - k0      # position in reference steps
+    x = madc["time"] * 125_000 / CYCLES_PER_STEP - k0                # position in reference steps
     v = np.interp(x, np.arange(ref.v.shape[1]), ref.v[0])
     err = np.abs(madc["value"] - (v - 100.0))
     spikes0 = ref.spike_times[ref.spike_neurons == 0] / DT_US
@@ -164,3 +166,24 @@ def test_random_feed_forward_networks_match_reference(seed, n_in, n_out, p):
     keep = ref_cycles < RUNTIME_MS * 125_000
     np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
     np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
+
+
+def test_a_run_does_not_depend_on_the_phase_of_its_start():
+    """The same network after idles that differ by fractions of a step (12.5 cycles): the step
+    grid is anchored at the run's time origin, so spikes and MADC codes are identical."""
+    network, inp, out, _, times = feed_forward(11)
+    gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
+    results, phases = [], []
+    for wait_ms in (0.1, 0.1 + 3 / 125_000, 0.1 + 7 / 125_000):
+        with hxcomm.EmulatorConnection(ideal=True) as conn:
+            res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=wait_ms)
+            phases.append((conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)) % CYCLES_PER_STEP)
+            grenade.forget(conn)
+        results.append((res.spikes(out), res.madc(out, 0)))
+    assert len(set(phases)) == 3                          # three different phases of the old grid
+    spikes0, madc0 = results[0]
+    assert len(spikes0) > 5
+    for spikes, madc in results[1:]:
+        np.testing.assert_array_equal(spikes["time"], spikes0["time"])
+        np.testing.assert_array_equal(spikes["neuron"], spikes0["neuron"])
+        np.testing.assert_array_equal(madc["value"], madc0["value"])

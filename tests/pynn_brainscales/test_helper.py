@@ -102,7 +102,7 @@ def test_public_workflow_hxneurons_take_the_calibration(path):
     chip = pynn.helper.chip_from_nightly()
     assert chip == pynn.helper.chip_from_file(path)
     pynn.setup(initial_config=chip)
-    src = pynn.Population(4, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
+    src = pynn.Population(1, pynn.SpikeSourceArray(spike_times=list(np.arange(0.01, 0.19, 0.005))))
     n = pynn.Population(2, pynn.HXNeuron())
     m = pynn.Population(1, pynn.HXNeuron(threshold_v_threshold=1000))
     for k, a in enumerate((0, 1)):
