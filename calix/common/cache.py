@@ -3,9 +3,11 @@
 The key is the sha256 of the canonical JSON of (kind, target, options, the
 connection's unique identifier, calix version, cache format, and the digest of
 the nominal chip model, :func:`hxsim.transfer.chip_model_digest`, so that a
-change of the emulated physics never reuses a calibration of the old one, and of
+change of the emulated physics never reuses a calibration of the old one, of
 the ``lola.Chip`` array layout, so that a renamed or resized container field
-never meets an old result); the file is ``<kind>-<key>.npz`` in the first cache
+never meets an old result, and of the calibration and emulator code,
+:func:`code_digest`, so that a changed calibration step or emulator never meets
+an entry of the old code); the file is ``<kind>-<key>.npz`` in the first cache
 directory. Lookups go through all directories in order (e.g. a shared read-only
 one first); a hit is checked against its metadata and against the chip layout
 (every value a ``lola.Chip`` array of the right size, all finite) before it is
@@ -32,7 +34,7 @@ from lola.fileio import clean_stale_temps
 from . import serial
 from .result import CalibResult
 
-__all__ = ["default_cache_dir", "cache_key", "CalibCache", "chip_layout_digest", "layout_problem"]
+__all__ = ["default_cache_dir", "cache_key", "code_digest", "CalibCache", "chip_layout_digest", "layout_problem"]
 
 log = logging.getLogger("calix.cache")
 
@@ -101,12 +103,34 @@ def layout_problem(result: CalibResult) -> Optional[str]:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def code_digest() -> str:
+    """sha256 (hex) of the code a calibration result depends on: the sources of the calix and
+    hxsim packages and, in a source checkout, of the emulator's C++ core (``cpp/``). A result
+    made by other code is another entry: a changed step that keeps the cache format would
+    otherwise hand out results of the old one."""
+    import hashlib
+
+    import hxsim
+    calix_dir = Path(__file__).resolve().parents[1]
+    hxsim_dir = Path(hxsim.__file__).resolve().parent
+    cpp_dir = calix_dir.parent / "cpp"
+    files = sorted(calix_dir.rglob("*.py")) + sorted(hxsim_dir.rglob("*.py"))
+    if cpp_dir.is_dir():
+        files += sorted(f for f in cpp_dir.iterdir() if f.suffix in (".cpp", ".h"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def cache_key(kind: str, target, options, chip_id: str, version: str) -> str:
     """Cache key of a calibration (sha256 hex, see the module doc)."""
     from hxsim.transfer import chip_model_digest
     return serial.digest({"kind": kind, "target": target, "options": options, "chip_id": chip_id,
                           "version": version, "cache_format": CACHE_FORMAT,
-                          "chip_model": chip_model_digest(), "chip_layout": chip_layout_digest()})
+                          "chip_model": chip_model_digest(), "chip_layout": chip_layout_digest(),
+                          "code": code_digest()})
 
 
 class CalibCache:

@@ -38,3 +38,27 @@ def test_cache_key_changes_with_the_chip_model(monkeypatch):
     assert _key() == before
     monkeypatch.setattr(transfer, "chip_model_digest", lambda: "another model")
     assert _key() != before
+
+
+def test_cache_key_changes_with_the_calibration_code(monkeypatch, tmp_path):
+    """A calibration step changed without a new cache format is another entry (entries made by
+    the old code once survived such a change and handed out its results)."""
+    from calix.common import cache
+    before = _key()
+    digest = cache.code_digest()
+    assert len(digest) == 64 and cache.code_digest() == digest
+    monkeypatch.setattr(cache, "code_digest", lambda: "other code")
+    assert _key() != before
+    monkeypatch.undo()
+    # the digest reads the sources: one changed byte in a calix module changes it
+    import calix.spiking.calibrate as step
+    src = step.__file__
+    monkeypatch.setattr(cache.Path, "read_bytes",
+                        lambda self, _orig=cache.Path.read_bytes: _orig(self) + (b"#" if str(self) == src else b""))
+    cache.code_digest.cache_clear()
+    try:
+        assert cache.code_digest() != digest
+    finally:
+        monkeypatch.undo()
+        cache.code_digest.cache_clear()
+    assert cache.code_digest() == digest
