@@ -39,6 +39,8 @@ class _Collector:
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
+            if item.nodeid.split("::")[0].endswith("test_inventory.py"):
+                continue                      # checks the inventory itself, ports nothing
             doc = " ".join(filter(None, [getattr(item.module, "__doc__", None),
                                          getattr(getattr(item, "function", None), "__doc__", None)]))
             sources = sorted({f"{m.group(1)}:{m.group(2)}" for m in SOURCE_RE.finditer(doc)})
