@@ -63,7 +63,7 @@ def test_node_table_is_the_hx_crossbar():
 
 
 def _diagram_crossbar_nodes():
-    """The 76 nodes of the HX crossbar diagram (reference 8.2), written out independently:
+    """The 76 nodes of the HX v3 event crossbar, written out independently of halco:
     neuron event output i (inputs 0-7) reaches PADI buses i % 4 and 4 + i % 4 and L2 output
     i % 4; L2 input j (inputs 8-11) every PADI bus and its own L2 output; background source s
     (inputs 12-19) PADI bus s and L2 output s % 4 (crossbar outputs 8-11 are the L2 outputs)."""
