@@ -20,7 +20,7 @@ from .network import (BackgroundSourcePopulation, CADCRecording, DuplicateConnec
 from . import common  # noqa: F401
 from .inputs import InputData, InputGenerator  # noqa: F401
 from .chip import build_chip  # noqa: F401
-from .execution import Snippet, believed_chip, forget, run  # noqa: F401
+from .execution import JITGraphExecutor, Snippet, believed_chip, executor_for, forget, run  # noqa: F401
 from .results import ExecutionTimeInfo, Results  # noqa: F401
 from .timed_writes import TimedWrites  # noqa: F401
 from .routing import (LabelGroup, PlacedConnection, RoutingError, RoutingResult, RoutingStatistics,  # noqa: F401
@@ -28,7 +28,7 @@ from .routing import (LabelGroup, PlacedConnection, RoutingError, RoutingResult,
 
 __all__ = [
     "BackgroundSourcePopulation", "ExecutionTimeInfo", "InputData", "InputGenerator", "Results", "Snippet",
-    "believed_chip", "build_chip", "forget", "run", "CADCRecording", "DuplicateConnectionError", "ExternalSourcePopulation",
+    "JITGraphExecutor", "believed_chip", "build_chip", "executor_for", "forget", "run", "CADCRecording", "DuplicateConnectionError", "ExternalSourcePopulation",
     "IndexOutOfRangeError", "LabelGroup", "MADCRecording", "MADCSource", "Network", "NetworkBuilder",
     "NetworkError", "PlacedConnection", "PlacementError", "Population", "PopulationDescriptor", "Projection",
     "ProjectionDescriptor", "Receptor", "RecordingDescriptor", "RecordingError", "ReceptorError", "RoutingError",

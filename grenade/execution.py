@@ -1,7 +1,8 @@
 """Execution: network + routing + inputs -> playback programs -> results.
 
-``run`` keeps, per connection, the chip configuration it believes is on the
-chip (:class:`grenade.chip.ChipState`).  The first run on a connection sends
+A :class:`JITGraphExecutor` owns a connection and the chip configuration it
+believes is on that chip (:class:`grenade.chip.ChipState`); ``run(connection, ...)``
+uses the connection's default executor.  The first run on a connection sends
 ``SystemInit`` and the whole configuration; later runs send only the words that
 differ.  Each batch entry is one playback program:
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -49,42 +50,95 @@ class Snippet:
     timed_writes: Optional[TimedWrites] = None
 
 
-class _ConnectionState:
-    def __init__(self):
-        self.chip: Optional[ChipState] = None
-        self.base_obj = None
-        self.initialized = False
+class JITGraphExecutor:
+    """Runs networks on one connection and owns the chip configuration it believes is there.
+
+    The first :meth:`run` initialises the chip (``SystemInit``) and writes the whole
+    configuration; later runs write only the words that differ from the believed
+    configuration (``enable_differential_config=False`` always writes everything).
+    Programs run on the connection by other means invalidate the belief: call
+    :meth:`forget` afterwards.  The module-level :func:`run`, :func:`forget` and
+    :func:`believed_chip` use one default executor per connection
+    (:func:`executor_for`).
+    """
+
+    def __init__(self, connection, enable_differential_config: bool = True):
+        self._connection = connection
+        self.enable_differential_config = bool(enable_differential_config)
+        self._chip: Optional[ChipState] = None      # configuration believed on the chip
+        self._base_obj = None                       # the initial_config it was built on
+        self._initialized = False                   # SystemInit has run on the chip
+
+    @property
+    def connection(self):
+        """The connection this executor runs on."""
+        if isinstance(self._connection, weakref.ref):   # a default executor (executor_for)
+            return self._connection()
+        return self._connection
+
+    @property
+    def believed_chip(self):
+        """The ``lola.Chip`` this executor believes is on the chip (None before a run)."""
+        return None if self._chip is None else self._chip.chip
+
+    def forget(self) -> None:
+        """Drop the believed configuration: the next run initialises the chip and
+        writes the whole configuration."""
+        self._chip = None
+        self._base_obj = None
+        self._initialized = False
+
+    def run(self, network, routing: Optional[RoutingResult] = None, inputs=None, initial_config=None,
+            runtime: Optional[float] = None, *, read_spike_counters: bool = False,
+            differential: Optional[bool] = None, inter_batch_entry_wait: float = 0.0,
+            hooks=None) -> Results:
+        """Run ``network`` on this executor's connection; arguments as :func:`run`
+        (``differential=None`` follows ``enable_differential_config``)."""
+        if differential is None:
+            differential = self.enable_differential_config
+        return _run(self, network, routing, inputs, initial_config, runtime, read_spike_counters,
+                    differential, inter_batch_entry_wait, hooks)
+
+    def __repr__(self):
+        state = "uninitialised" if not self._initialized else "chip configured"
+        return f"JITGraphExecutor({type(self.connection).__name__}, {state})"
 
 
-_STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_STATES_BY_ID: Dict[int, _ConnectionState] = {}
+_DEFAULT_EXECUTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _state(connection) -> _ConnectionState:
+def executor_for(connection) -> JITGraphExecutor:
+    """The default :class:`JITGraphExecutor` of ``connection`` (created on first use,
+    dropped with the connection); an executor is returned as it is.
+
+    Raises TypeError for a connection that cannot be weakly referenced (create a
+    ``JITGraphExecutor(connection)`` and keep it instead)."""
+    if isinstance(connection, JITGraphExecutor):
+        return connection
     try:
-        st = _STATES.get(connection)
-        if st is None:
-            st = _STATES[connection] = _ConnectionState()
-        return st
-    except TypeError:       # not weak-referenceable
-        return _STATES_BY_ID.setdefault(id(connection), _ConnectionState())
+        executor = _DEFAULT_EXECUTORS.get(connection)
+        if executor is None:
+            executor = JITGraphExecutor(connection)
+            # held weakly: the connection's entry (and executor) go when the connection goes
+            executor._connection = weakref.ref(connection)
+            _DEFAULT_EXECUTORS[connection] = executor
+    except TypeError:
+        raise TypeError(f"{type(connection).__name__} cannot hold a default grenade executor (not weakly "
+                        "referenceable); run through an explicit grenade.JITGraphExecutor(connection)") from None
+    return executor
 
 
 def forget(connection) -> None:
-    """Drop what grenade believes is on ``connection``'s chip: the next run
-    initialises the chip and writes the whole configuration (use this after
-    running other programs on the connection)."""
-    try:
-        _STATES.pop(connection, None)
-    except TypeError:
-        pass
-    _STATES_BY_ID.pop(id(connection), None)
+    """Drop what grenade believes is on ``connection``'s chip (a connection or a
+    :class:`JITGraphExecutor`): the next run initialises the chip and writes the whole
+    configuration (use this after running other programs on the connection)."""
+    executor_for(connection).forget()
 
 
 def believed_chip(connection):
-    """The ``lola.Chip`` grenade believes is on ``connection`` (None before a run)."""
-    st = _state(connection)
-    return None if st.chip is None else st.chip.chip
+    """The ``lola.Chip`` grenade believes is on ``connection`` (a connection or a
+    :class:`JITGraphExecutor`; None before a run)."""
+    return executor_for(connection).believed_chip
 
 
 # ------------------------------------------------------------------------------------------
@@ -141,9 +195,20 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
     reset that starts it, before the first input spike), ``inside_realtime_end``
     (at its end, before the MADC stops), ``post_realtime`` (after it).
 
+    ``connection`` may be a :class:`JITGraphExecutor`; a plain connection runs
+    through its default executor (:func:`executor_for`), which keeps the configuration
+    believed on its chip between runs.
+
     Raises ValueError for inconsistent arguments, ``RoutingError`` when routing
     fails, and the connection's errors (``hxcomm.ExecutorError``, ...).
     """
+    return executor_for(connection).run(network, routing, inputs, initial_config, runtime,
+                                        read_spike_counters=read_spike_counters, differential=differential,
+                                        inter_batch_entry_wait=inter_batch_entry_wait, hooks=hooks)
+
+
+def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, runtime, read_spike_counters,
+         differential, inter_batch_entry_wait, hooks) -> Results:
     import stadls
     t_start = time.perf_counter()
     snippets = _normalize(network, routing, inputs, runtime)
@@ -200,34 +265,33 @@ def run(connection, network, routing: Optional[RoutingResult] = None, inputs=Non
 
     # -- configuration state ------------------------------------------------------------------
     t_build = time.perf_counter()
-    state = _state(connection)
-    if state.chip is None or state.base_obj is not initial_config:
+    if executor._chip is None or executor._base_obj is not initial_config:
         base = default_chip() if initial_config is None else _as_chip(initial_config).copy()
-        old = state.chip
-        state.chip = ChipState(base)
+        old = executor._chip
+        executor._chip = ChipState(base)
         if old is not None:
-            state.chip.words = old.words          # the chip still holds the old words
-        state.base_obj = initial_config
-    cs = state.chip
+            executor._chip.words = old.words          # the chip still holds the old words
+        executor._base_obj = initial_config
+    cs = executor._chip
     specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
-    full = not state.initialized or not differential
+    full = not executor._initialized or not differential
     try:
         programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
-                                                        full, state.initialized, read_spike_counters,
+                                                        full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
                                                         [s.timed_writes for s in snippets])
     except BaseException:
-        forget(connection)
+        executor.forget()
         raise
     build_s = time.perf_counter() - t_build
 
     t_run = time.perf_counter()
     try:
-        stadls.run(connection, programs)
+        stadls.run(executor.connection, programs)
     except BaseException:
-        forget(connection)
+        executor.forget()
         raise
-    state.initialized = True
+    executor._initialized = True
     run_s = time.perf_counter() - t_run
 
     t_dec = time.perf_counter()

@@ -25,7 +25,7 @@ import numpy as np
 
 import halco
 
-from .network import (NEURONS_ON_CHIP, BackgroundSourcePopulation, PlacementError, Population, Projection, _atoms)
+from .elements import NEURONS_ON_CHIP, BackgroundSourcePopulation, PlacementError, Population, Projection, _atoms
 
 COLUMNS = halco.NeuronColumnOnDLS.size
 ROWS = halco.NeuronRowOnDLS.size

@@ -1,7 +1,13 @@
-"""Which container lives at which coordinate type (for ``builder.read(coord)``)."""
+"""Which container lives at which coordinate type (for ``builder.read(coord)``).
+
+stadls sits above lola (docs/stadls.md, "Place in the layers"): the table holds haldls' leaf
+and composite containers and lola's logical containers from the start; layers above add their
+own readable containers with :func:`register_container`.
+"""
 from __future__ import annotations
 
 import haldls
+import lola
 
 _COMPOSITES = {"SynapseQuadOnDLS": haldls.SynapseQuad, "CapMemBlockOnDLS": haldls.CapMemBlock,
                "PPUMemoryOnDLS": haldls.PPUMemory, "PPUMemoryBlockOnDLS": haldls.PPUMemoryBlock}
@@ -11,11 +17,13 @@ _COMPOSITES = {"SynapseQuadOnDLS": haldls.SynapseQuad, "CapMemBlockOnDLS": haldl
 _BY_COORDINATE = {getattr(haldls, reg.name).coordinate_type().__name__: getattr(haldls, reg.name)
                   for reg in haldls.REGISTERS}
 _BY_COORDINATE.update(_COMPOSITES)
+for _name, _cls in lola.containers_by_coordinate().items():
+    _BY_COORDINATE.setdefault(_name, _cls)   # a haldls container keeps its coordinate
 
 
 def register_container(coordinate_name: str, cls) -> None:
     """Make ``builder.read`` find ``cls`` for coordinates of type ``coordinate_name``
-    (used by lola for its logical containers)."""
+    (used by calix for its measurement containers)."""
     _BY_COORDINATE[coordinate_name] = cls
 
 
@@ -26,15 +34,3 @@ def container_for_coordinate(coord):
         return _BY_COORDINATE[name]
     except KeyError:
         raise TypeError(f"no readable container lives at {name}") from None
-
-
-def _register_lola() -> None:
-    # lola sits below stadls: its logical containers (AtomicNeuron, SynapseMatrix, Chip, ...)
-    # are read like any container
-    import lola
-
-    for name, cls in lola.containers_by_coordinate().items():
-        _BY_COORDINATE.setdefault(name, cls)
-
-
-_register_lola()

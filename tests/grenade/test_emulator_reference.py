@@ -23,15 +23,10 @@ import lola
 import grenade
 
 
-def _analog_core_available() -> bool:
-    try:
-        return hxsim.Emulator().core_name != "digital-only"
-    except Exception:  # pragma: no cover
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _analog_core_available(),
-                                reason="pending: the emulator's analog core is not available")
+def test_the_emulator_connection_runs_the_analog_core():
+    """The comparisons below need neuron dynamics: the connection's emulator has the AdEx core."""
+    with hxcomm.EmulatorConnection(ideal=True) as conn:
+        assert conn.emulator.core_name == "adex"
 
 # CapMem / digital settings of the neurons (raw DAC values)
 # (the threshold cell is the CapMem voltage; leak and reset sit ~320 LSB lower: 320 is ~48 mV above leak 600)

@@ -279,3 +279,40 @@ def test_hooks_and_inter_batch_entry_wait(conn):
     # two entries of 0.05 ms, each after a 0.01 ms wait
     assert conn.emulator.systime == 0.05 * 125000
     assert res.timing.program_words > 0
+
+
+def test_executor_owns_its_connection_and_believed_chip():
+    """Two executors on one connection believe independently; the module functions use the
+    connection's default executor, and it goes away with the connection."""
+    import gc
+    import weakref
+
+    net, inp, _, _ = small()
+    gen = InputGenerator(net, runtime=0.05).add([[0.01], [0.02]], inp)
+    conn = hxcomm.EmulatorConnection()
+    explicit = grenade.JITGraphExecutor(conn)
+    assert explicit.connection is conn and explicit.believed_chip is None
+    assert grenade.executor_for(conn) is grenade.executor_for(conn) is not explicit
+    assert grenade.executor_for(explicit) is explicit
+    assert explicit.run(net, None, gen).timing.config_words == FULL_CHIP_WORDS
+    assert explicit.run(net, None, gen).timing.config_words == 0
+    assert grenade.believed_chip(explicit) == explicit.believed_chip is not None
+    assert grenade.believed_chip(conn) is None            # the default executor has not run
+    assert grenade.run(conn, net, None, gen).timing.config_words == FULL_CHIP_WORDS
+    assert grenade.run(explicit, net, None, gen).timing.config_words == 0
+    grenade.forget(explicit)
+    assert explicit.believed_chip is None and grenade.believed_chip(conn) is not None
+    assert grenade.JITGraphExecutor(conn, enable_differential_config=False).run(
+        net, None, gen).timing.config_words == FULL_CHIP_WORDS
+    default = weakref.ref(grenade.executor_for(conn))
+    del conn, explicit
+    gc.collect()
+    assert default() is None
+
+
+def test_a_connection_without_weak_references_needs_an_explicit_executor():
+    class Slotted:
+        __slots__ = ()
+
+    with pytest.raises(TypeError, match="JITGraphExecutor"):
+        grenade.executor_for(Slotted())

@@ -1,15 +1,13 @@
 """Shared helpers of the haldls tests: hypothesis strategies built from the
-register map, and coordinate types (halco's, or stand-ins while halco lacks one)."""
+register map, and halco's coordinate types."""
 from __future__ import annotations
 
 import enum
-import operator
 
 import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-import haldls
 from haldls import REGISTERS
 
 REGISTER_IDS = [r.name for r in REGISTERS]
@@ -78,77 +76,17 @@ def other_value(f, v):
     return f.lo if v != f.lo else f.hi
 
 
-class _StandIn:
-    """Minimal coordinate: what haldls needs of a halco type (``size``,
-    ``from_enum``, ``toEnum``)."""
-
-    __slots__ = ("_enum",)
-    size = 1
-
-    def __init__(self, value=0):
-        v = operator.index(value)
-        if not 0 <= v < self.size:
-            raise ValueError(f"{type(self).__name__}({v}) out of range [0, {self.size - 1}]")
-        self._enum = v
-
-    @classmethod
-    def from_enum(cls, value):
-        return cls(value)
-
-    def toEnum(self):
-        return self._enum
-
-    def __index__(self):
-        return self._enum
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other._enum == self._enum
-
-    def __hash__(self):
-        return hash((type(self).__name__, self._enum))
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self._enum})"
-
-
-def stand_in(name, size):
-    return type(name, (_StandIn,), {"size": size, "__slots__": ()})
-
-
+#: Coordinates of the composite containers (not in the register map), with their sizes.
 COMPOSITE_COORDINATES = {"SynapseQuadOnDLS": 2 * 256 * 64, "CapMemBlockOnDLS": 4, "PPUMemoryOnDLS": 2}
 
 
 @pytest.fixture
-def coords(monkeypatch):
-    """name -> coordinate type for every coordinate haldls uses.
-
-    halco's own type when halco defines it; otherwise a stand-in is put into
-    the halco module for the duration of the test (halco is written in
-    parallel), so haldls' coordinate logic is tested either way.
-    ``coords.stand_ins`` lists the names that were stood in for."""
+def coords():
+    """name -> halco coordinate type, for every coordinate haldls uses."""
     import halco
 
-    wanted = {r.coordinate: r.size for r in REGISTERS}
-    wanted.update(COMPOSITE_COORDINATES)
-    out = {}
-    stand_ins = []
-    for name, size in wanted.items():
-        if hasattr(halco, name):
-            out[name] = getattr(halco, name)
-        else:
-            out[name] = stand_in(name, size)
-            monkeypatch.setattr(halco, name, out[name], raising=False)
-            stand_ins.append(name)
-    for cls in haldls.container_types().values():
-        if isinstance(cls, type) and issubclass(cls, haldls.Container):
-            monkeypatch.setattr(cls, "_coordinate_type", None)  # forget cached types
-
-    class Coords(dict):
-        pass
-
-    result = Coords(out)
-    result.stand_ins = stand_ins
-    return result
+    wanted = [r.coordinate for r in REGISTERS] + list(COMPOSITE_COORDINATES)
+    return {name: getattr(halco, name) for name in wanted}
 
 
 def make_coord(ctype, enum_value):

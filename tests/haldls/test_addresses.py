@@ -8,7 +8,7 @@ import pytest
 import haldls
 from haldls import REGISTERS, REGISTERS_BY_NAME, Access
 
-from .conftest import REGISTER_IDS, make_coord
+from .conftest import COMPOSITE_COORDINATES, REGISTER_IDS, make_coord
 
 by_register = pytest.mark.parametrize("reg", REGISTERS, ids=REGISTER_IDS)
 FPGA_SIDE = 0x8000_0000
@@ -56,10 +56,7 @@ def test_register_names_and_coordinates_unique():
 def test_size_matches_halco_coordinate(reg):
     import halco
 
-    ctype = getattr(halco, reg.coordinate, None)
-    if ctype is None:
-        pytest.skip(f"halco does not define {reg.coordinate} yet")
-    assert ctype.size == reg.size
+    assert getattr(halco, reg.coordinate).size == reg.size
 
 
 @pytest.mark.parametrize("name,enum_value,expected", [
@@ -165,28 +162,24 @@ def test_wrong_coordinate_type_raises(reg, coords):
                 cls().write_plan(bad)
 
 
-def test_halco_defines_every_register_coordinate():
+def test_halco_defines_every_coordinate_haldls_uses():
     import halco
 
-    missing = [r.coordinate for r in REGISTERS if not hasattr(halco, r.coordinate)]
-    if missing:
-        pytest.skip(f"halco does not define yet: {', '.join(missing)}")
+    wanted = [r.coordinate for r in REGISTERS] + list(COMPOSITE_COORDINATES)
+    missing = [name for name in wanted if not isinstance(getattr(halco, name, None), type)]
+    assert not missing, f"halco lacks the coordinate types {missing}"
+    for name, size in COMPOSITE_COORDINATES.items():
+        assert getattr(halco, name).size == size, name
 
 
 # -- address arithmetic against halco's coordinate structure ----------------------------------
 
 def _halco_parts(name, enum_value, *conversions):
-    """Integer parts of a halco coordinate via its conversions; skip while halco lacks them."""
+    """Integer parts of a halco coordinate via its named conversions."""
     import halco
 
-    ctype = getattr(halco, name, None)
-    if ctype is None:
-        pytest.skip(f"halco does not define {name} yet")
-    c = ctype.from_enum(enum_value)
-    try:
-        return [int(getattr(c, conv)().toEnum()) for conv in conversions]
-    except AttributeError as e:
-        pytest.skip(f"halco {name} lacks a conversion: {e}")
+    c = getattr(halco, name).from_enum(enum_value)
+    return [int(getattr(c, conv)().toEnum()) for conv in conversions]
 
 
 @pytest.mark.parametrize("e", [0, 1, 127, 128, 200, 511])

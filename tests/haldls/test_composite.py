@@ -41,9 +41,6 @@ def leaf_plans(composite, coord):
 def test_synapse_quad_plans(weights, labels, time_calibs, amp_calibs, e):
     import halco
 
-    if not all(hasattr(halco, n) for n in ("SynapseQuadOnDLS", "SynapseWeightQuadOnDLS",
-                                           "SynapseLabelQuadOnDLS", "SynapseCorrelationCalibQuadOnDLS")):
-        pytest.skip("halco lacks the synapse quad coordinates")
     q = haldls.SynapseQuad(weights=weights, labels=labels, time_calibs=time_calibs, amp_calibs=amp_calibs)
     coord = halco.SynapseQuadOnDLS.from_enum(e)
     addrs, words = q.write_plan(coord)
@@ -271,8 +268,6 @@ def test_simple_fpga_containers():
 def test_spike_packs():
     import halco
 
-    if not hasattr(halco, "SpikeLabel"):
-        pytest.skip("halco does not define SpikeLabel yet")
     p = haldls.SpikePack3ToChip([1, 2, halco.SpikeLabel(3)])
     assert [int(x) for x in p.labels] == [1, 2, 3]
     assert all(isinstance(x, halco.SpikeLabel) for x in p.labels)

@@ -66,10 +66,5 @@ def test_minimal_example_runs():
 
 
 def test_coordinate_example_runs():
-    import halco
-
-    for name in ("NeuronConfigOnDLS", "SpikeCounterReadOnDLS"):
-        if not hasattr(halco, name):
-            pytest.skip(f"halco does not define {name} yet")
     out = _run(_python_blocks()[1])
     assert out.split() == ["['0x168012',", "'0x168013']", "True", "0"]

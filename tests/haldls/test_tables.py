@@ -9,6 +9,8 @@ import haldls
 from haldls import REGISTERS
 from haldls.tables import MAX_RADICES, flat_register_map
 
+from .conftest import reference_encode
+
 
 def test_shapes_are_consistent():
     t = flat_register_map()
@@ -44,11 +46,16 @@ def test_register_rows():
         np.testing.assert_array_equal(addr, reg.addresses(enums)[:, 0].astype(np.int64))
 
 
-def test_defaults_equal_container_defaults():
+def test_defaults_are_the_map_defaults_at_their_bit_positions():
+    """The default words follow from each field's declared default and bit position
+    (computed here without haldls.container), and the containers' defaults agree."""
     t = flat_register_map()
     for rid, reg in enumerate(REGISTERS):
         off = t["default_offsets"][rid]
-        np.testing.assert_array_equal(t["defaults"][off:off + reg.words], getattr(haldls, reg.name)().encode())
+        declared = {f.name: [f.default] * f.count if f.count > 1 else f.default for f in reg.fields}
+        expected = reference_encode(reg, declared)
+        np.testing.assert_array_equal(t["defaults"][off:off + reg.words], expected, err_msg=reg.name)
+        np.testing.assert_array_equal(getattr(haldls, reg.name)().encode(), expected, err_msg=reg.name)
 
 
 def test_fields_and_lanes():

@@ -60,5 +60,9 @@ def test_bench_pynn_latency_result_line():
     assert last.startswith("RESULT ")
     res = json.loads(last[len("RESULT "):])
     assert res["spikes"] > 20
-    assert set(res["stages_ms"]) >= {"setup", "create", "run", "get_data", "end"}
-    assert res["pynn_e2e_ms"] > 0 and res["target_ms"] == 20       # figures are printed, not asserted
+    assert set(res["stages_ms"]) == {"setup", "create", "projection", "record", "run", "get_data", "end"}
+    assert 0 < res["pynn_e2e_min_ms"] <= res["pynn_e2e_ms"]
+    # grenade's execution happens inside each run(), so (medians keep a per-repetition
+    # order) its median total is at most the run stage's; figures themselves are not asserted
+    assert 0 < res["grenade_ms"]["total_s"] <= res["stages_ms"]["run"] + 1e-3
+    assert res["grenade_ms"]["run_s"] <= res["grenade_ms"]["total_s"] + 1e-3
