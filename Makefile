@@ -44,6 +44,7 @@ $(STAMP): $(PYTHON) pyproject.toml CMakeLists.txt $(CPP_SRC)
 install: $(STAMP)
 
 test: $(STAMP)
+	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 	HXCOMM_BACKEND=sim $(PYTHON) -m pytest $(PYTEST_ARGS) $(SIM_TESTS)
 

@@ -77,7 +77,7 @@ def run_pynn(net, cache=None):
 
 def run_brian2(net):
     import brian2 as b2
-    from brian2 import ms, mV, nA, nF
+    from brian2 import ms, mV, nF
     t0 = time.perf_counter()
     tmp = tempfile.mkdtemp(prefix="pynn_cuba_b2_")
     b2.set_device("cpp_standalone", directory=tmp, build_on_run=False)
@@ -142,24 +142,24 @@ def main(argv=None):
               "time_to_result_s": round(ttr, 4), "pynn_run_s": round(run_s, 4),
               "first_time_to_result_s": round(cold["time_to_result_s"], 3),
               "wall_per_bio": round(run_s / (T_MS / 1000.0), 4)}
-    brian2 = None
+    brian2_result = None
     if not args.no_brian2:
         try:
             import brian2  # noqa: F401
-            brian2 = run_brian2(net)
+            brian2_result = run_brian2(net)
         except ImportError:
             print("  brian2: not importable (pip install '.[validation]')")
-    if brian2 is not None:
-        rb_e, rb_i, cb = rates(brian2["trains"])
+    if brian2_result is not None:
+        rb_e, rb_i, cb = rates(brian2_result["trains"])
         corr = float(np.corrcoef(ce, cb)[0, 1]) if ce.std() and cb.std() else float("nan")
-        print(f"  brian2 {brian2['version']} cpp_standalone 1t: exc {rb_e:.2f} Hz, inh {rb_i:.2f} Hz, "
-              f"{int(cb.sum())} spikes; time to result {brian2['time_to_result_s']:.2f} s (loop "
-              f"{brian2['loop_s']:.3f} s)")
+        print(f"  brian2 {brian2_result['version']} cpp_standalone 1t: exc {rb_e:.2f} Hz, inh {rb_i:.2f} Hz, "
+              f"{int(cb.sum())} spikes; time to result {brian2_result['time_to_result_s']:.2f} s (loop "
+              f"{brian2_result['loop_s']:.3f} s)")
         print(f"  same run: rate ratio emulator/brian2 exc {re_ / rb_e:.3f}, inh {ri_ / rb_i:.3f}; per-neuron "
-              f"spike-count correlation {corr:.3f}; time to result x{brian2['time_to_result_s'] / ttr:.1f} faster")
+              f"spike-count correlation {corr:.3f}; time to result x{brian2_result['time_to_result_s'] / ttr:.1f} faster")
         result.update(brian2_rate_exc_hz=round(rb_e, 3), brian2_rate_inh_hz=round(rb_i, 3),
-                      brian2_spikes=int(cb.sum()), brian2_time_to_result_s=round(brian2["time_to_result_s"], 3),
-                      brian2_loop_s=round(brian2["loop_s"], 4), rate_ratio_exc=round(re_ / rb_e, 4),
+                      brian2_spikes=int(cb.sum()), brian2_time_to_result_s=round(brian2_result["time_to_result_s"], 3),
+                      brian2_loop_s=round(brian2_result["loop_s"], 4), rate_ratio_exc=round(re_ / rb_e, 4),
                       rate_ratio_inh=round(ri_ / rb_i, 4), count_corr=round(corr, 4))
     print("RESULT " + json.dumps(result))
 

@@ -45,7 +45,7 @@ import haldls
 
 from . import drivers as drv
 from .network import (MAX_SYNAPSE_WEIGHT, BackgroundSourcePopulation, ExternalSourcePopulation, Network,
-                      Population, Projection, ProjectionDescriptor, Receptor)
+                      Population, ProjectionDescriptor, Receptor)
 
 ROWS_PER_SYNRAM = 256
 COLUMNS = 256
@@ -670,7 +670,6 @@ class _Router:
 
     # -- codes and drivers ------------------------------------------------------------------------
     def allocate_drivers(self):
-        c = self.conn
         n = len(self.g_h)
         rows = self.group_rows(self.group >= 0) if n else np.zeros((0, 2), np.int64)
         self.rows = rows

@@ -1,7 +1,6 @@
 """Plasticity processing units (one per hemisphere) and their memory."""
 from __future__ import annotations
 
-import halco as _h
 
 from ._base import Interval, Mixin, Ranged
 

@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import numpy as np
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .channel import Channel, SocketChannel
 from .connection import CHUNK_SECONDS, Connection, program_duration_cycles, software_state
-from .errors import ConnectionError, HxcommError, ProtocolError  # noqa: A004
+from .errors import ConnectionError, ProtocolError  # noqa: A004
 from .framing import (
     MAX_PAYLOAD, Kind, RunState, json_payload, payload_json, payload_words, progress_payload,
     split_words, words_payload,

@@ -198,6 +198,6 @@ class Emulator(_core.Emulator):
                 f"core={self.core_name!r})")
 
 
-from .connection import EmulatorConnection  # noqa: E402  (registers the hxcomm backend)
+from .connection import EmulatorConnection  # noqa: E402,F401  (registers the hxcomm backend)
 
 __all__.append("EmulatorConnection")

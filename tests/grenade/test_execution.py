@@ -211,10 +211,10 @@ def test_initial_config_and_population_config(conn):
     base = lola.Chip()
     base.neuron_block.atomic_neurons.set_field("leak.v_leak", 611)
     b = NetworkBuilder()
-    p0 = b.add(Population(2))
+    b.add(Population(2))
     neuron = lola.AtomicNeuron()
     neuron.leak.v_leak = 622
-    p1 = b.add(Population(2, config=neuron))
+    b.add(Population(2, config=neuron))
     net = b.done()
     grenade.run(conn, net, None, None, initial_config=base, runtime=0.01)
     chip = grenade.believed_chip(conn)
@@ -272,7 +272,6 @@ def test_hooks_and_inter_batch_entry_wait(conn):
     warm(conn, net, InputGenerator(net, runtime=0.05))
     pre = stadls.PlaybackProgramBuilder()
     ticket = pre.read(halco.AtomicNeuronOnDLS.from_enum(int(net.placement[1][0])))
-    t0 = conn.emulator.systime
     res = grenade.run(conn, net, None, InputGenerator(net, batch_size=2, runtime=0.05),
                       hooks={"pre_realtime": pre}, inter_batch_entry_wait=0.01)
     assert ticket.valid() and ticket.get().event_routing.enable_digital

@@ -13,7 +13,7 @@ import hxcomm
 import lola
 import stadls
 import grenade
-from grenade import ExternalSourcePopulation, InputGenerator, NetworkBuilder, Population, Projection
+from grenade import NetworkBuilder, Population
 from grenade.timed_writes import append_realtime
 
 ATOM = halco.AtomicNeuronOnDLS.from_enum(0)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import halco
-import haldls
 
 from .test_analog_chip import Setup, atomic, padi_label
 
