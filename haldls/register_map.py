@@ -4,7 +4,7 @@ Every leaf container: coordinate, base address, how the coordinate enum
 spreads over the address space (mixed-radix ``radices`` x ``strides``), word
 count, access kind and bit fields.  Python containers, their encode/decode,
 the address lists and the C++ emulator's register file all come from this
-table.  Base addresses follow the public omnibus regions (reference 2.2);
+table.  Base addresses follow the public omnibus regions (haldls and fisch address maps);
 where the public layout is not known, the layout here is our own and is
 documented in docs/haldls.md.
 """

@@ -35,7 +35,7 @@ _COLUMNS_PER_EVENT_OUTPUT = 32
 
 
 def _reference_crossbar_nodes() -> np.ndarray:
-    """The 76 existing nodes by the HX crossbar diagram (reference 8.2), input-major.
+    """The 76 existing nodes by the public HX crossbar diagram, input-major.
 
     Only used while halco has no ``CrossbarNodeOnDLS``.
     """

@@ -619,8 +619,8 @@ def calibration_target(pops_atoms, projections, keep=None):
         kw.update(w_exc=float(w[0]), w_inh=float(w[1]))
     hw = NeuronModelTarget(**kw).to_hardware()
     # NeuronModelTarget.to_hardware rounds tau_mem / refractory_time to 1e-6 s (1 ms biological:
-    # tau_refrac 0.1 -> 0 (infeasible), tau_m 9.3667 -> 9): placeholders above, the exact times
-    # (same mapping, ranges checked by check_values) here
+    # tau_refrac 0.1 -> 0 (infeasible), tau_m 9.3667 -> 9), so the exact times (same mapping,
+    # ranges checked by check_values) replace its two values here
     hw.tau_mem = np.round(m.time_to_hw_s(arrays["tau_m"]), 12)
     hw.refractory_time = np.round(m.time_to_hw_s(arrays["tau_refrac"]), 12)
     hw.check()

@@ -1,4 +1,4 @@
-"""Bit layouts pinned by hand-computed words (reference: bss2-lower-stack.md 2.4)."""
+"""Bit layouts pinned by hand-computed words (the public container bit layouts of haldls)."""
 from __future__ import annotations
 
 import numpy as np
