@@ -75,7 +75,7 @@ KNOWN_CYCLES = {
     # package facade (``import halco as _h``; ``import haldls`` / ``from . import Emulator``
     # inside functions) while the facade imports them
     ("halco", "halco.background", "halco.cadc", "halco.capmem", "halco.correlation", "halco.event",
-     "halco.hemisphere", "halco.neuron", "halco.padi", "halco.ppu", "halco.routing_crossbar", "halco.synapse",
+     "halco.hemisphere", "halco.neuron", "halco.padi", "halco.routing_crossbar", "halco.synapse",
      "halco.synapse_driver"): "issue 14 item 3",
     ("haldls", "haldls.composite"): "issue 14 item 3",
     ("hxsim", "hxsim.connection"): "issue 14 item 3",
