@@ -181,14 +181,21 @@ class NIRImport:
     def calib_target(self, refractory_time: float = 40e-9):
         """The calix ``SpikingCalibTarget`` (hardware units) whose per-neuron ``leak``,
         ``reset``, ``threshold``, ``tau_mem`` and ``tau_syn`` are the groups' targets at their
-        placed circuits (calix defaults on unused circuits), with this import's
+        placed circuits (unused circuits: calix's default voltages and the groups' median time
+        constants, since calix matches synaptic strengths to the median neuron), with this import's
         ``i_synin_gm``/``synapse_dac_bias``.  ``refractory_time`` (hardware s): NIR neurons
         have none, so the default is the chip's shortest."""
         from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
         d = NeuronCalibTarget()
         n = 512
-        arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold", "tau_mem")}
-        tau_syn = np.full((2, n), float(np.ravel(d.tau_syn)[0]))
+        arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold")}
+        # unused circuits take the groups' median time constants: calix matches every neuron's
+        # synaptic strength to the median response, which grows with tau_syn * tau_mem
+        used = list(self.groups.values())
+        arrays["tau_mem"] = np.full(n, float(np.median(np.concatenate([g.hardware["tau_mem"] for g in used])))
+                                    if used else float(d.tau_mem))
+        tau_syn = np.full((2, n), float(np.median(np.concatenate([g.hardware["tau_syn"] for g in used])))
+                          if used else float(np.ravel(d.tau_syn)[0]))
         for g in self.groups.values():
             atoms = np.asarray(self.network.placement[g.population.index], int)
             for k in arrays:
