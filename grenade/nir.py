@@ -218,7 +218,11 @@ class NIRImport:
             if name not in self.inputs:
                 raise KeyError(f"no Input node {name!r} in the imported graph (inputs: {sorted(self.inputs)})")
             gen.add([self.to_hardware_ms(t) for t in times], self.inputs[name][0])
-        results = run(connection, self.network, inputs=gen, initial_config=calibration)
+        # idle ten of the longest membrane time constants after the configuration, so every
+        # membrane starts the run at its leak potential, not where earlier programs left it
+        settle_ms = 10 * max((float(g.hardware["tau_mem"].max()) for g in self.groups.values()), default=0.0) * 1e3
+        results = run(connection, self.network, inputs=gen, initial_config=calibration,
+                      inter_batch_entry_wait=settle_ms)
         return {name: [self.from_hardware_ms(results.spike_times(g.population, i)) for i in range(g.size)]
                 for name, g in self.groups.items()}
 
@@ -396,8 +400,9 @@ def from_nir(graph, *, time_unit: Optional[float] = None, dt: Optional[float] = 
                                              f"(the chip has no bias current per synapse)")
                     biases[nxt] = biases.get(nxt, 0) + offset
             elif is_sink(nxt):
-                if path:
-                    raise NIRImportError(f"Output {nxt!r} is fed through {path}: an Output must take the spikes of "
+                weighted = [n for n in path if n not in boundary]
+                if weighted:
+                    raise NIRImportError(f"Output {nxt!r} is fed through {weighted}: an Output must take the spikes of "
                                          f"a neuron node directly (the chip records neurons, not weighted sums)")
                 if nxt in outputs and outputs[nxt] != origin:
                     raise NIRImportError(f"Output {nxt!r} is fed by {outputs[nxt]!r} and {origin!r}: one node per "
