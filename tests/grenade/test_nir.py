@@ -328,3 +328,20 @@ def test_imported_network_runs_on_the_emulated_chip(tmp_path, monkeypatch):
     assert model.tolist() == (sweep_w[:, 0] > 4.0).tolist()
     # the chip's onset lies within one sweep step (0.5) of the model's
     assert np.count_nonzero(fired != model) <= 1 and fired[-1] and not fired[0]
+
+
+def test_docs_nir_example_runs(tmp_path, monkeypatch):
+    """The example of docs/grenade.md's NIR section runs and prints what its comments say."""
+    import contextlib
+    import io
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grenade.md").read_text()
+    start = text.index("```python\n", text.index("\n## NIR\n")) + len("```python\n")
+    code = text[start:text.index("```", start)]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CALIX_CACHE_DIR", str(tmp_path / "calix"))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/grenade.md", "exec"), {})
+    expected = [line.split("# ")[-1].strip() for line in code.splitlines() if line.startswith("print(")]
+    assert out.getvalue().splitlines() == expected
