@@ -104,6 +104,8 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 			spec.y_min = t[5].cast<double>();
 			spec.y_max = t[6].cast<double>();
 		}
+		if (t.size() >= 8)
+			spec.capmem_row = t[7].cast<int>();
 		su.transfers[item.first.cast<std::string>()] = std::move(spec);
 	}
 	for (auto item : d["constants"].cast<py::dict>())

@@ -1,5 +1,7 @@
 #include "analog_chip.h"
 
+#include "chip_neuron_config.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -69,6 +71,7 @@ struct Transfer
 	double y_min = -std::numeric_limits<double>::infinity();
 	double y_max = std::numeric_limits<double>::infinity();
 	std::vector<double> gain, offset;
+	int capmem_row = -1; // CapMemRowOnCapMemBlock of a per-neuron cell, -1: none
 
 	double nominal(double x) const
 	{
@@ -127,7 +130,8 @@ struct ChipCore::Impl
 	};
 	std::vector<NeuronGeo> geo;
 	uint32_t neuron_at[2][num_columns];
-	std::vector<int64_t> cells; // 512 x 24
+	std::vector<int64_t> cells; // 512 x capmem_rows: CapMemCellOnDLS by (neuron, row)
+	uint32_t capmem_rows = 0;
 	struct DriverGeo
 	{
 		uint32_t hemisphere, local, bus, index, row_top, row_bottom;
@@ -139,12 +143,7 @@ struct ChipCore::Impl
 	bool resolved = false;
 	struct Fields
 	{
-		FieldId nc_leak_div, nc_leak_mul, nc_inh_coba, nc_exc_coba, nc_readout_source,
-		    nc_enable_readout, nc_invert_b, nc_invert_a, nc_adapt, nc_exp, nc_inh_small_cap,
-		    nc_exc_small_cap, nc_inh_high_res, nc_exc_high_res, nc_mem_offset, nc_cap_size,
-		    nc_invert_offset, nc_fire, nc_thresh, nc_syn_inh, nc_syn_exc, nc_byp_inh,
-		    nc_byp_exc, nc_soma_right, nc_bottom, nc_mc_cond, nc_membrane_right, nc_soma,
-		    nc_mc_mul, nc_mc_div;
+		NeuronConfigFields nc;
 		FieldId be_refractory, be_holdoff, be_clock, be_adapt_pulse;
 		FieldId cbe_clocks, cbe_slow, cbe_fast;
 		FieldId capmem_value, capmem_enable;
@@ -368,7 +367,7 @@ struct ChipCore::Impl
 	void resolve(RegisterMap const& map);
 	bool refresh(ConfigView const& v, uint64_t now);
 	void decode_neurons(ConfigView const& v);
-	void decode_mc(ConfigView const& v, std::vector<int64_t> const* ncf);
+	void decode_mc(ConfigView const& v, NeuronConfigTable const& ncf);
 	void decode_synapses(ConfigView const& v);
 	void decode_drivers(ConfigView const& v);
 	void decode_background(ConfigView const& v, uint64_t now);
@@ -399,6 +398,7 @@ Transfer ChipCore::Impl::transfer(std::string const& name, size_t instances)
 	t.offset = it->second.offset;
 	t.y_min = it->second.y_min;
 	t.y_max = it->second.y_max;
+	t.capmem_row = it->second.capmem_row;
 	if (t.gain.size() != instances || t.offset.size() != instances)
 		fail("transfer '" + name + "' needs " + std::to_string(instances) + " mismatch values");
 	return t;
@@ -477,7 +477,9 @@ ChipCore::Impl::Impl(ChipSetup su) : setup(std::move(su))
 	// geometry
 	if (setup.neuron_columns < 11 || setup.neurons.size() != num_neurons * setup.neuron_columns)
 		fail("neuron table must have 512 rows of >= 11 columns");
-	if (setup.capmem_cells.size() != num_neurons * 24 || setup.dac_cells.size() != 4 ||
+	capmem_rows = uint32_t(setup.capmem_cells.size() / num_neurons);
+	if (capmem_rows == 0 || setup.capmem_cells.size() != num_neurons * capmem_rows ||
+	    setup.dac_cells.size() != 4 ||
 	    setup.quad_columns.size() != 256 || setup.synapse_quad_strides.size() != 3 ||
 	    setup.column_quad_strides.size() != 2 || setup.cadc_sample_strides.size() != 5 ||
 	    setup.cadc_channel_strides.size() != 3 || setup.drivers.size() != num_drivers * 6 ||
@@ -496,6 +498,13 @@ ChipCore::Impl::Impl(ChipSetup su) : setup(std::move(su))
 		neuron_at[g.hemisphere][g.column] = n;
 	}
 	cells = setup.capmem_cells;
+	for (Transfer const* t : {&T_v_leak, &T_v_reset, &T_v_threshold, &T_e_exc, &T_e_inh, &T_v_exp,
+	                          &T_v_adapt_ref, &T_g_leak, &T_tau_exc, &T_tau_inh, &T_cuba_exc,
+	                          &T_cuba_inh, &T_coba_exc, &T_coba_inh, &T_tau_w, &T_a, &T_b, &T_exp,
+	                          &T_i_offset, &T_g_mc})
+		if (t->capmem_row < 0 || uint32_t(t->capmem_row) >= capmem_rows)
+			fail("transfer of a per-neuron CapMem cell has row " + std::to_string(t->capmem_row) +
+			     ", valid rows are 0.." + std::to_string(capmem_rows - 1));
 	for (uint32_t q = 0; q < 64; ++q)
 		for (uint32_t e = 0; e < 4; ++e) {
 			int64_t const col = setup.quad_columns[q * 4 + e];
@@ -540,36 +549,7 @@ ChipCore::Impl::Impl(ChipSetup su) : setup(std::move(su))
 void ChipCore::Impl::resolve(RegisterMap const& map)
 {
 	auto F = [&](char const* name) { return map.field_id(name); };
-	f.nc_leak_div = F("NeuronConfig.enable_leak_division");
-	f.nc_leak_mul = F("NeuronConfig.enable_leak_multiplication");
-	f.nc_inh_coba = F("NeuronConfig.enable_synaptic_input_inhibitory_coba_mode");
-	f.nc_exc_coba = F("NeuronConfig.enable_synaptic_input_excitatory_coba_mode");
-	f.nc_readout_source = F("NeuronConfig.readout_source");
-	f.nc_enable_readout = F("NeuronConfig.enable_readout");
-	f.nc_invert_b = F("NeuronConfig.invert_adaptation_b");
-	f.nc_invert_a = F("NeuronConfig.invert_adaptation_a");
-	f.nc_adapt = F("NeuronConfig.enable_adaptation");
-	f.nc_exp = F("NeuronConfig.enable_exponential");
-	f.nc_inh_small_cap = F("NeuronConfig.enable_synaptic_input_inhibitory_small_capacitance");
-	f.nc_exc_small_cap = F("NeuronConfig.enable_synaptic_input_excitatory_small_capacitance");
-	f.nc_inh_high_res = F("NeuronConfig.enable_synaptic_input_inhibitory_high_resistance");
-	f.nc_exc_high_res = F("NeuronConfig.enable_synaptic_input_excitatory_high_resistance");
-	f.nc_mem_offset = F("NeuronConfig.enable_membrane_offset");
-	f.nc_cap_size = F("NeuronConfig.membrane_capacitor_size");
-	f.nc_invert_offset = F("NeuronConfig.invert_membrane_offset");
-	f.nc_fire = F("NeuronConfig.enable_fire");
-	f.nc_thresh = F("NeuronConfig.enable_threshold_comparator");
-	f.nc_syn_inh = F("NeuronConfig.enable_synaptic_input_inhibitory");
-	f.nc_syn_exc = F("NeuronConfig.enable_synaptic_input_excitatory");
-	f.nc_byp_inh = F("NeuronConfig.enable_bypass_inhibitory");
-	f.nc_byp_exc = F("NeuronConfig.enable_bypass_excitatory");
-	f.nc_soma_right = F("NeuronConfig.connect_soma_right");
-	f.nc_bottom = F("NeuronConfig.connect_bottom");
-	f.nc_mc_cond = F("NeuronConfig.enable_multicomp_conductance");
-	f.nc_membrane_right = F("NeuronConfig.connect_membrane_right");
-	f.nc_soma = F("NeuronConfig.connect_soma");
-	f.nc_mc_mul = F("NeuronConfig.enable_multicomp_conductance_multiplication");
-	f.nc_mc_div = F("NeuronConfig.enable_multicomp_conductance_division");
+	f.nc.resolve(map);
 	f.be_refractory = F("NeuronBackendConfig.refractory_time");
 	f.be_holdoff = F("NeuronBackendConfig.reset_holdoff");
 	f.be_clock = F("NeuronBackendConfig.select_input_clock");
@@ -719,23 +699,9 @@ void ChipCore::Impl::decode_neurons(ConfigView const& v)
 		v.get_all(id, 0, out.data());
 		return out;
 	};
-	// NeuronConfig fields by NeuronConfig instance
-	std::vector<int64_t> ncf[30];
-	FieldId const ids[30] = {
-	    f.nc_leak_div,   f.nc_leak_mul,      f.nc_inh_coba,      f.nc_exc_coba,      f.nc_invert_b,
-	    f.nc_invert_a,   f.nc_adapt,         f.nc_exp,           f.nc_inh_small_cap, f.nc_exc_small_cap,
-	    f.nc_inh_high_res, f.nc_exc_high_res, f.nc_mem_offset,   f.nc_cap_size,      f.nc_invert_offset,
-	    f.nc_fire,       f.nc_thresh,        f.nc_syn_inh,       f.nc_syn_exc,       f.nc_byp_inh,
-	    f.nc_byp_exc,    f.nc_soma_right,    f.nc_bottom,        f.nc_mc_cond,       f.nc_membrane_right,
-	    f.nc_soma,       f.nc_mc_mul,        f.nc_mc_div,        f.nc_enable_readout, f.nc_readout_source};
-	for (int i = 0; i < 30; ++i)
-		ncf[i] = all(ids[i]);
-	enum
-	{
-		LEAK_DIV, LEAK_MUL, INH_COBA, EXC_COBA, INV_B, INV_A, ADAPT, EXPO, INH_SMALL, EXC_SMALL,
-		INH_HIGH, EXC_HIGH, MEM_OFF, CAP, INV_OFF, FIRE, THRESH, SYN_INH, SYN_EXC, BYP_INH,
-		BYP_EXC, SOMA_RIGHT, BOTTOM, MC_COND, MEM_RIGHT, SOMA, MC_MUL, MC_DIV
-	};
+	NeuronConfigTable ncf;
+	ncf.read(v, f.nc);
+	using NC = NeuronConfigFields;
 	std::vector<int64_t> const refractory = all(f.be_refractory), holdoff = all(f.be_holdoff),
 	                           clock = all(f.be_clock), pulse = all(f.be_adapt_pulse);
 	std::vector<int64_t> const clocks = all(f.cbe_clocks), slow = all(f.cbe_slow),
@@ -751,8 +717,8 @@ void ChipCore::Impl::decode_neurons(ConfigView const& v)
 		v.get_all_lanes(f.cc_inh, o.data());
 		return o;
 	}();
-	auto cell = [&](uint32_t n, int row) -> double {
-		int64_t const c = cells[n * 24 + row];
+	auto cell = [&](uint32_t n, Transfer const& t) -> double {
+		int64_t const c = cells[n * capmem_rows + uint32_t(t.capmem_row)];
 		if (!capmem_on[geo[n].block])
 			return 0.0;
 		int64_t const x = v.get(f.capmem_value, uint32_t(c));
@@ -767,60 +733,60 @@ void ChipCore::Impl::decode_neurons(ConfigView const& v)
 	any_exp = false;
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		NeuronGeo const& g = geo[n];
-		auto nc = [&](int field) { return ncf[field][g.nc] != 0; };
-		double const Cn = T_C(double(ncf[CAP][g.nc]), n);
+		auto nc = [&](NC::Index field) { return ncf.on(field, g.nc); };
+		double const Cn = T_C(double(ncf.get(NC::cap_size, g.nc)), n);
 		C[n] = Cn;
-		double gL = T_g_leak(cell(n, 8), n);
-		if (nc(LEAK_DIV))
+		double gL = T_g_leak(cell(n, T_g_leak), n);
+		if (nc(NC::leak_div))
 			gL *= k_leak_div;
-		if (nc(LEAK_MUL))
+		if (nc(NC::leak_mul))
 			gL *= k_leak_mul;
-		EL[n] = T_v_leak(cell(n, 0), n);
+		EL[n] = T_v_leak(cell(n, T_v_leak), n);
 		double Ioff = 0.0;
-		if (nc(MEM_OFF))
-			Ioff = (nc(INV_OFF) ? -1.0 : 1.0) * T_i_offset(cell(n, 22), n);
+		if (nc(NC::mem_offset))
+			Ioff = (nc(NC::invert_offset) ? -1.0 : 1.0) * T_i_offset(cell(n, T_i_offset), n);
 		k[kernel::P_kC][n] = dt / Cn;
 		k[kernel::P_gL][n] = gL;
 		k[kernel::P_c0][n] = gL * EL[n] + Ioff;
-		bool const expo = nc(EXPO);
+		bool const expo = nc(NC::expo);
 		any_exp |= expo;
 		double const dT = T_delta_T(0.0, n);
-		k[kernel::P_VT][n] = T_v_exp(cell(n, 6), n);
+		k[kernel::P_VT][n] = T_v_exp(cell(n, T_v_exp), n);
 		k[kernel::P_invDT][n] = dT > 0 ? 1.0 / dT : 1.0;
-		k[kernel::P_expc][n] = expo && dT > 0 ? T_exp(cell(n, 21), n) : 0.0;
-		bool const fire = nc(FIRE);
-		Vth[n] = fire && nc(THRESH) ? T_v_threshold(cell(n, 2), n) : inf;
-		Vreset[n] = T_v_reset(cell(n, 1), n);
+		k[kernel::P_expc][n] = expo && dT > 0 ? T_exp(cell(n, T_exp), n) : 0.0;
+		bool const fire = nc(NC::fire);
+		Vth[n] = fire && nc(NC::threshold) ? T_v_threshold(cell(n, T_v_threshold), n) : inf;
+		Vreset[n] = T_v_reset(cell(n, T_v_reset), n);
 		k[kernel::P_Vth][n] = Vth[n];
 		k[kernel::P_Vreset][n] = Vreset[n];
-		bool const adapt = nc(ADAPT);
-		k[kernel::P_a][n] = adapt ? (nc(INV_A) ? -1.0 : 1.0) * T_a(cell(n, 19), n) : 0.0;
-		k[kernel::P_Ew][n] = T_v_adapt_ref(cell(n, 7), n);
-		k[kernel::P_kw][n] = adapt ? std::min(1.0, dt / T_tau_w(cell(n, 18), n)) : 0.0;
+		bool const adapt = nc(NC::adapt);
+		k[kernel::P_a][n] = adapt ? (nc(NC::invert_a) ? -1.0 : 1.0) * T_a(cell(n, T_a), n) : 0.0;
+		k[kernel::P_Ew][n] = T_v_adapt_ref(cell(n, T_v_adapt_ref), n);
+		k[kernel::P_kw][n] = adapt ? std::min(1.0, dt / T_tau_w(cell(n, T_tau_w), n)) : 0.0;
 		k[kernel::P_wf][n] = adapt ? 1.0 : 0.0;
-		b[n] = adapt && pulse[g.backend] ? (nc(INV_B) ? -1.0 : 1.0) * T_b(cell(n, 20), n) : 0.0;
+		b[n] = adapt && pulse[g.backend] ? (nc(NC::invert_b) ? -1.0 : 1.0) * T_b(cell(n, T_b), n) : 0.0;
 		k[kernel::P_b][n] = b[n];
 		// synaptic inputs
-		bool const coba_e = nc(EXC_COBA), coba_i = nc(INH_COBA);
+		bool const coba_e = nc(NC::exc_coba), coba_i = nc(NC::inh_coba);
 		k[kernel::P_cfe][n] = coba_e ? 1.0 : 0.0;
 		k[kernel::P_cfi][n] = coba_i ? 1.0 : 0.0;
-		k[kernel::P_Ee][n] = coba_e ? T_e_exc(cell(n, 3), n) : 1.0;
-		k[kernel::P_Ei][n] = coba_i ? T_e_inh(cell(n, 4), n) : -1.0;
-		double const tau_e = T_tau_exc(cell(n, 10), n) * (nc(EXC_HIGH) ? k_high_res : 1.0);
-		double const tau_i = T_tau_inh(cell(n, 14), n) * (nc(INH_HIGH) ? k_high_res : 1.0);
+		k[kernel::P_Ee][n] = coba_e ? T_e_exc(cell(n, T_e_exc), n) : 1.0;
+		k[kernel::P_Ei][n] = coba_i ? T_e_inh(cell(n, T_e_inh), n) : -1.0;
+		double const tau_e = T_tau_exc(cell(n, T_tau_exc), n) * (nc(NC::exc_high_res) ? k_high_res : 1.0);
+		double const tau_i = T_tau_inh(cell(n, T_tau_inh), n) * (nc(NC::inh_high_res) ? k_high_res : 1.0);
 		k[kernel::P_de][n] = 1.0 - std::min(1.0, dt / tau_e);
 		k[kernel::P_di][n] = 1.0 - std::min(1.0, dt / tau_i);
-		double ge = coba_e ? T_coba_exc(cell(n, 11), n) : T_cuba_exc(cell(n, 13), n);
-		double gi = coba_i ? T_coba_inh(cell(n, 15), n) : T_cuba_inh(cell(n, 17), n);
-		ge *= nc(EXC_SMALL) ? 1.0 : k_large_cap;
-		gi *= nc(INH_SMALL) ? 1.0 : k_large_cap;
+		double ge = coba_e ? T_coba_exc(cell(n, T_coba_exc), n) : T_cuba_exc(cell(n, T_cuba_exc), n);
+		double gi = coba_i ? T_coba_inh(cell(n, T_coba_inh), n) : T_cuba_inh(cell(n, T_cuba_inh), n);
+		ge *= nc(NC::exc_small_cap) ? 1.0 : k_large_cap;
+		gi *= nc(NC::inh_small_cap) ? 1.0 : k_large_cap;
 		double const d = dac[g.block];
-		gain_e[n] = nc(SYN_EXC) && cc_e[g.ccq * 4 + g.entry] ? ge * d : 0.0;
-		gain_i[n] = nc(SYN_INH) && cc_i[g.ccq * 4 + g.entry] ? gi * d : 0.0;
+		gain_e[n] = nc(NC::syn_exc) && cc_e[g.ccq * 4 + g.entry] ? ge * d : 0.0;
+		gain_i[n] = nc(NC::syn_inh) && cc_i[g.ccq * 4 + g.entry] ? gi * d : 0.0;
 		readout_scale_e[n] = coba_e ? k_syn_mv_us : k_syn_mv_na;
 		readout_scale_i[n] = coba_i ? k_syn_mv_us : k_syn_mv_na;
-		bypass_e[n] = fire && nc(BYP_EXC) && cc_e[g.ccq * 4 + g.entry];
-		bypass_i[n] = fire && nc(BYP_INH) && cc_i[g.ccq * 4 + g.entry];
+		bypass_e[n] = fire && nc(NC::bypass_exc) && cc_e[g.ccq * 4 + g.entry];
+		bypass_i[n] = fire && nc(NC::bypass_inh) && cc_i[g.ccq * 4 + g.entry];
 		// backend: refractory counter on the selected clock (select_input_clock 1 = fast,
 		// 0 = slow, as calix assigns them)
 		double const scale = double(clock[g.backend] ? fast[g.common_backend] : slow[g.common_backend]);
@@ -843,30 +809,27 @@ void ChipCore::Impl::decode_neurons(ConfigView const& v)
 	decode_mc(v, ncf);
 }
 
-void ChipCore::Impl::decode_mc(ConfigView const& v, std::vector<int64_t> const* ncf)
+void ChipCore::Impl::decode_mc(ConfigView const& v, NeuronConfigTable const& ncf)
 {
-	enum
-	{
-		SOMA_RIGHT = 21, BOTTOM, MC_COND, MEM_RIGHT, SOMA, MC_MUL, MC_DIV
-	};
+	using NC = NeuronConfigFields;
 	UnionFind uf(2 * num_neurons);
 	bool any = false;
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		NeuronGeo const& g = geo[n];
-		auto nc = [&](int field) { return ncf[field][g.nc] != 0; };
-		if (nc(MEM_RIGHT) && g.column + 1 < num_columns) {
+		auto nc = [&](NC::Index field) { return ncf.on(field, g.nc); };
+		if (nc(NC::membrane_right) && g.column + 1 < num_columns) {
 			uf.unite(n, neuron_at[g.hemisphere][g.column + 1]);
 			any = true;
 		}
-		if (nc(BOTTOM)) {
+		if (nc(NC::bottom)) {
 			uf.unite(neuron_at[0][g.column], neuron_at[1][g.column]);
 			any = true;
 		}
-		if (nc(SOMA)) {
+		if (nc(NC::soma)) {
 			uf.unite(n, num_neurons + n);
 			any = true;
 		}
-		if (nc(SOMA_RIGHT) && g.column + 1 < num_columns) {
+		if (nc(NC::soma_right) && g.column + 1 < num_columns) {
 			uf.unite(num_neurons + n, num_neurons + neuron_at[g.hemisphere][g.column + 1]);
 			any = true;
 		}
@@ -904,18 +867,19 @@ void ChipCore::Impl::decode_mc(ConfigView const& v, std::vector<int64_t> const* 
 	std::vector<int32_t> alg_index(2 * num_neurons, -1);
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		NeuronGeo const& g = geo[n];
-		auto nc = [&](int field) { return ncf[field][g.nc] != 0; };
-		if (!nc(MC_COND) || nc(SOMA))
+		auto nc = [&](NC::Index field) { return ncf.on(field, g.nc); };
+		if (!nc(NC::mc_cond) || nc(NC::soma))
 			continue;
 		double gc = T_g_mc([&] {
 			if (!v.get(f.capmem_enable, geo[n].block))
 				return 0.0;
-			int64_t const x = v.get(f.capmem_value, uint32_t(cells[n * 24 + 23]));
+			int64_t const x =
+			    v.get(f.capmem_value, uint32_t(cells[n * capmem_rows + uint32_t(T_g_mc.capmem_row)]));
 			return x > 1022 ? 0.0 : double(x);
 		}(), n);
-		if (nc(MC_MUL))
+		if (nc(NC::mc_mul))
 			gc *= k_mc_mul;
-		if (nc(MC_DIV))
+		if (nc(NC::mc_div))
 			gc *= k_mc_div;
 		uint32_t const sr = uf.find(num_neurons + n);
 		if (sr == uf.find(n))
@@ -1070,10 +1034,10 @@ void ChipCore::Impl::decode_readout(ConfigView const& v)
 	}
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		NeuronGeo const& g = geo[n];
-		if (!v.get(f.nc_enable_readout, g.nc))
+		if (!v.get(f.nc.id[NeuronConfigFields::enable_readout], g.nc))
 			continue;
 		line_neurons[g.line].push_back(n);
-		line_source[g.line].push_back(uint8_t(v.get(f.nc_readout_source, g.nc)));
+		line_source[g.line].push_back(uint8_t(v.get(f.nc.id[NeuronConfigFields::readout_source], g.nc)));
 	}
 	for (uint32_t m_ = 0; m_ < 2; ++m_)
 		mux_lines[m_] = (v.get(f.rss_even, 0, m_) ? 1u : 0u) | (v.get(f.rss_odd, 0, m_) ? 2u : 0u);

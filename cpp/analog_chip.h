@@ -34,6 +34,9 @@ struct ChipSetup
 		// output saturation (a buffer's rails), applied after the mismatch
 		double y_min = -std::numeric_limits<double>::infinity();
 		double y_max = std::numeric_limits<double>::infinity();
+		// the CapMemRowOnCapMemBlock that sets a per-neuron input (halco's numbering,
+		// passed from Python); -1: the input is not a per-neuron CapMem cell
+		int capmem_row = -1;
 	};
 	std::unordered_map<std::string, TransferSpec> transfers;
 	std::unordered_map<std::string, double> constants;
@@ -42,7 +45,7 @@ struct ChipSetup
 	// Geometry (analog_geometry()).
 	std::vector<int64_t> neurons; // 512 x neuron_columns
 	size_t neuron_columns = 0;
-	std::vector<int64_t> capmem_cells; // 512 x 24
+	std::vector<int64_t> capmem_cells; // 512 x rows: CapMemCellOnDLS by (neuron, row)
 	std::vector<int64_t> dac_cells;    // syn_i_bias_dac per quadrant (4)
 	std::vector<int64_t> quad_columns; // 64 x 4
 	std::vector<int64_t> synapse_quad_strides, column_quad_strides, cadc_sample_strides,

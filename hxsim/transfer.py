@@ -406,17 +406,23 @@ def constants_table_markdown() -> str:
 @lru_cache(maxsize=8)
 def setup_tables(chip_id: int, ideal: bool = False):
     """(Coefficients, constants and mismatch in the shape the C++ core loads,
-    the mismatch dict). Cached per chip: the arrays are read-only."""
+    the mismatch dict). Each transfer is (form, c0, c1, gain, offset, y_min, y_max,
+    CapMem row or -1). Cached per chip: the arrays are read-only."""
+    from halco import CapMemRowOnCapMemBlock
+
     mm = draw_mismatch(chip_id, ideal)
     for a in mm.values():
         a.setflags(write=False)
     forms = {"affine": 0, "linear": 1, "reciprocal": 2}
     transfers = {}
     for t in TRANSFERS:
+        # the CapMem row of a per-neuron cell, named by halco (the one source of the rows);
+        # -1 for every other source
+        row = int(getattr(CapMemRowOnCapMemBlock, t.cell)) if t.source == "capmem" else -1
         transfers[t.name] = (forms[t.form], float(t.c0), float(t.c1),
                              np.ascontiguousarray(mm[f"{t.name}.gain"], dtype=np.float64),
                              np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64),
-                             float(t.y_min), float(t.y_max))
+                             float(t.y_min), float(t.y_max), row)
     extra = {name: np.ascontiguousarray(mm[name], dtype=np.float64).ravel()
              for name, *_ in MISMATCH_EXTRA}
     return {"transfers": transfers, "constants": dict(CONSTANTS), "mismatch": extra}, mm
