@@ -92,18 +92,17 @@ Geometry::Geometry(ChipSetup const& setup)
 	    setup.dac_cells.size() != 4 || setup.quad_columns.size() != 256 ||
 	    setup.synapse_quad_strides.size() != 3 || setup.column_quad_strides.size() != 2 ||
 	    setup.cadc_sample_strides.size() != 5 || setup.cadc_channel_strides.size() != 3 ||
-	    setup.drivers.size() != num_drivers * 6 || setup.neuron_reset_atomic.size() != num_neurons ||
-	    setup.neuron_reset_quad.size() != 512)
+	    setup.drivers.size() != num_drivers * 6 ||
+	    setup.neuron_reset_atomic.size() != num_neurons || setup.neuron_reset_quad.size() != 512)
 		fail("geometry tables have unexpected sizes");
 	neurons.resize(num_neurons);
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		int64_t const* r = &setup.neurons[n * setup.neuron_columns];
 		Neuron& g = neurons[n];
-		g = {uint32_t(r[0]), uint32_t(r[1]), uint32_t(r[2]), uint32_t(r[3]), uint32_t(r[4]),
-		     uint32_t(r[5]), uint32_t(r[6]), uint32_t(r[7]), uint32_t(r[8]), uint32_t(r[9]),
-		     uint32_t(r[10])};
-		if (g.hemisphere > 1 || g.column >= num_columns || g.block > 3 || g.entry > 3 ||
-		    g.line > 1)
+		g = {uint32_t(r[0]), uint32_t(r[1]), uint32_t(r[2]), uint32_t(r[3]),
+		     uint32_t(r[4]), uint32_t(r[5]), uint32_t(r[6]), uint32_t(r[7]),
+		     uint32_t(r[8]), uint32_t(r[9]), uint32_t(r[10])};
+		if (g.hemisphere > 1 || g.column >= num_columns || g.block > 3 || g.entry > 3 || g.line > 1)
 			fail("neuron table out of range");
 		neuron_at[g.hemisphere][g.column] = n;
 	}
@@ -122,8 +121,8 @@ Geometry::Geometry(ChipSetup const& setup)
 	drivers.resize(num_drivers);
 	for (uint32_t d = 0; d < num_drivers; ++d) {
 		int64_t const* r = &setup.drivers[d * 6];
-		drivers[d] = {uint32_t(r[0]), uint32_t(r[1]), uint32_t(r[2]), uint32_t(r[3]), uint32_t(r[4]),
-		              uint32_t(r[5])};
+		drivers[d] = {uint32_t(r[0]), uint32_t(r[1]), uint32_t(r[2]),
+		              uint32_t(r[3]), uint32_t(r[4]), uint32_t(r[5])};
 		if (drivers[d].hemisphere > 1 || drivers[d].bus > 3 || drivers[d].index > 31 ||
 		    drivers[d].row_top >= num_rows || drivers[d].row_bottom >= num_rows)
 			fail("driver table out of range");
@@ -180,7 +179,8 @@ struct ChipCore::Impl
 	}
 	bool config_changed(ConfigView const& v) const
 	{
-		for (Watch const* w : {&w_neurons, &w_synapses, &w_drivers, &w_background, &w_readout, &w_corr})
+		for (Watch const* w :
+		     {&w_neurons, &w_synapses, &w_drivers, &w_background, &w_readout, &w_corr})
 			if (w->changed_peek(v))
 				return true;
 		return false;
@@ -256,15 +256,19 @@ void ChipCore::Impl::resolve(RegisterMap const& map)
 	r_madc_control = map.register_id("MADCControl");
 	r_cadc_sample = map.register_id("CADCSampleQuad");
 
-	w_neurons = Watch(map, {"NeuronConfig", "NeuronBackendConfig", "CommonNeuronBackendConfig",
-	                        "CapMemCell", "CapMemBlockConfig", "ColumnCurrentQuad"});
-	w_synapses = Watch(map, {"SynapseWeightQuad", "SynapseLabelQuad", "SynapseCorrelationCalibQuad"});
+	w_neurons = Watch(
+	    map, {"NeuronConfig", "NeuronBackendConfig", "CommonNeuronBackendConfig", "CapMemCell",
+	          "CapMemBlockConfig", "ColumnCurrentQuad"});
+	w_synapses =
+	    Watch(map, {"SynapseWeightQuad", "SynapseLabelQuad", "SynapseCorrelationCalibQuad"});
 	w_drivers = Watch(map, {"SynapseDriverConfig", "CommonSTPConfig"});
 	w_background = Watch(map, {"BackgroundSpikeSource"});
-	w_readout = readout.board
-	                ? Watch(map, {"NeuronConfig", "ReadoutSourceSelection", "MADCConfig",
-	                              "PadMultiplexerConfig", "ShiftRegister", "DACChannel", "DACControl"})
-	                : Watch(map, {"NeuronConfig", "ReadoutSourceSelection", "MADCConfig"});
+	w_readout =
+	    readout.board
+	        ? Watch(
+	              map, {"NeuronConfig", "ReadoutSourceSelection", "MADCConfig",
+	                    "PadMultiplexerConfig", "ShiftRegister", "DACChannel", "DACControl"})
+	        : Watch(map, {"NeuronConfig", "ReadoutSourceSelection", "MADCConfig"});
 	w_corr = Watch(map, {"ColumnCorrelationQuad"});
 	resolved = true;
 }
@@ -394,8 +398,9 @@ void ChipCore::reset(uint64_t cycle, ConfigView const& config)
 	m->compare_next = false;
 	if (!m->resolved)
 		m->resolve(config.map());
-	for (auto* w : {&m->w_neurons, &m->w_synapses, &m->w_drivers, &m->w_background,
-	                &m->w_readout, &m->w_corr})
+	for (auto* w :
+	     {&m->w_neurons, &m->w_synapses, &m->w_drivers, &m->w_background, &m->w_readout,
+	      &m->w_corr})
 		w->invalidate();
 	m->backgrounds.invalidate();
 	m->synapses.weight_words.clear();
@@ -506,8 +511,8 @@ void ChipCore::on_trigger(
 			x.neurons.s.v[n] = x.neurons.Vreset[n];
 		}
 	} else if (reg == x.r_padi_event) {
-		uint32_t const label = uint32_t((v.get(x.padi_row_select, instance) << 6) |
-		                                v.get(x.padi_address, instance));
+		uint32_t const label =
+		    uint32_t((v.get(x.padi_row_select, instance) << 6) | v.get(x.padi_address, instance));
 		for (uint32_t bus = 0; bus < 4; ++bus)
 			if (v.get(x.padi_fire, instance, bus))
 				x.drivers.pending.push_back({cycle, instance, bus, label});
@@ -580,7 +585,9 @@ std::unordered_map<std::string, std::vector<double>> ChipCore::inspect(ConfigVie
 	put("C", [&](uint32_t n) { return x.neurons.C[n]; });
 	put("g_leak", [&](uint32_t n) { return x.neurons.k[kernel::P_gL][n]; });
 	put("E_leak", [&](uint32_t n) { return x.neurons.EL[n]; });
-	put("I_offset", [&](uint32_t n) { return x.neurons.k[kernel::P_c0][n] - x.neurons.k[kernel::P_gL][n] * x.neurons.EL[n]; });
+	put("I_offset", [&](uint32_t n) {
+		return x.neurons.k[kernel::P_c0][n] - x.neurons.k[kernel::P_gL][n] * x.neurons.EL[n];
+	});
 	put("V_threshold", [&](uint32_t n) { return x.neurons.Vth[n]; });
 	put("V_reset", [&](uint32_t n) { return x.neurons.Vreset[n]; });
 	put("V_T", [&](uint32_t n) { return x.neurons.k[kernel::P_VT][n]; });

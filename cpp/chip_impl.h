@@ -157,9 +157,10 @@ struct Geometry
 	uint32_t quad_of(uint32_t idx) const
 	{
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
-		return uint32_t(int64_t(hr / num_rows) * synapse_quad_strides[0] +
-		                int64_t(hr % num_rows) * synapse_quad_strides[1] +
-		                int64_t(col_quad[col]) * synapse_quad_strides[2]);
+		return uint32_t(
+		    int64_t(hr / num_rows) * synapse_quad_strides[0] +
+		    int64_t(hr % num_rows) * synapse_quad_strides[1] +
+		    int64_t(col_quad[col]) * synapse_quad_strides[2]);
 	}
 };
 
@@ -168,11 +169,10 @@ struct Geometry
 // (analog_kernel_impl.h): V to V_reset, w += b, refractory counter to R.
 struct Neurons
 {
-	Transfer T_v_leak, T_v_reset, T_v_threshold, T_e_exc, T_e_inh, T_v_exp, T_v_adapt_ref,
-	    T_g_leak, T_tau_exc, T_tau_inh, T_cuba_exc, T_cuba_inh, T_coba_exc, T_coba_inh, T_tau_w,
-	    T_a, T_b, T_exp, T_i_offset, T_g_mc, T_C, T_delta_T, T_dac;
-	double k_leak_div, k_leak_mul, k_large_cap, k_high_res, k_backend_mhz, k_syn_mv_na,
-	    k_syn_mv_us;
+	Transfer T_v_leak, T_v_reset, T_v_threshold, T_e_exc, T_e_inh, T_v_exp, T_v_adapt_ref, T_g_leak,
+	    T_tau_exc, T_tau_inh, T_cuba_exc, T_cuba_inh, T_coba_exc, T_coba_inh, T_tau_w, T_a, T_b,
+	    T_exp, T_i_offset, T_g_mc, T_C, T_delta_T, T_dac;
+	double k_leak_div, k_leak_mul, k_large_cap, k_high_res, k_backend_mhz, k_syn_mv_na, k_syn_mv_us;
 	double dt;
 	FieldId be_refractory, be_holdoff, be_clock, be_adapt_pulse;
 	FieldId cbe_clocks, cbe_slow, cbe_fast;
@@ -239,8 +239,11 @@ struct Multicomp
 	double k_mc_mul, k_mc_div;
 
 	explicit Multicomp(Tables const& t);
-	void decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable const& ncf,
-	            Neurons const& neurons);
+	void decode(
+	    ConfigView const& v,
+	    Geometry const& geo,
+	    NeuronConfigTable const& ncf,
+	    Neurons const& neurons);
 	// one step of the coupled circuits (iext: noise or zeros); true if any spiked
 	bool step(Neurons& neurons, bool noise);
 };
@@ -279,9 +282,9 @@ struct Correlation
 	std::vector<double> last_pre, causal, acausal;           // per synapse (us / LSB)
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
 	FieldRef calib_time_ref, calib_amp_ref;
-	std::vector<double> last_post;                // per neuron (us)
-	std::vector<uint8_t> column_has_pre;          // per (hemisphere, column)
-	std::vector<uint8_t> neuron_readout[2];       // per (hemisphere, column): causal/acausal
+	std::vector<double> last_post;          // per neuron (us)
+	std::vector<uint8_t> column_has_pre;    // per (hemisphere, column)
+	std::vector<uint8_t> neuron_readout[2]; // per (hemisphere, column): causal/acausal
 
 	explicit Correlation(Tables const& t);
 	void resolve(RegisterMap const& map);
@@ -324,8 +327,12 @@ struct Drivers
 	void decode(ConfigView const& v, Geometry const& geo);
 	void reset_state();
 	// an event on a PADI bus: through the drivers that accept it to the synapses
-	void deliver(Pending const& e, Geometry const& geo, Synapses const& syn, Correlation& corr,
-	             Neurons& neurons);
+	void deliver(
+	    Pending const& e,
+	    Geometry const& geo,
+	    Synapses const& syn,
+	    Correlation& corr,
+	    Neurons& neurons);
 };
 
 struct Readout
@@ -362,8 +369,8 @@ struct Readout
 
 	explicit Readout(Tables const& t);
 	void resolve(RegisterMap const& map, NeuronConfigFields const& nc, ChipSetup const& setup);
-	void decode(ConfigView const& v, Geometry const& geo, Neurons const& neurons,
-	            ChipSetup const& setup);
+	void decode(
+	    ConfigView const& v, Geometry const& geo, Neurons const& neurons, ChipSetup const& setup);
 	void decode_pads(ConfigView const& v, ChipSetup const& setup);
 	void reset_state();
 	double line_value(uint32_t line, Neurons const& neurons) const;

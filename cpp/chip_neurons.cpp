@@ -58,20 +58,21 @@ Neurons::Neurons(Tables const& t, Geometry const& geo, double dt_us) : dt(dt_us)
 	k_backend_mhz = t.constant("backend_clock_mhz");
 	k_syn_mv_na = t.constant("readout_synin_mv_per_na");
 	k_syn_mv_us = t.constant("readout_synin_mv_per_us");
-	for (Transfer const* x : {&T_v_leak, &T_v_reset, &T_v_threshold, &T_e_exc, &T_e_inh, &T_v_exp,
-	                          &T_v_adapt_ref, &T_g_leak, &T_tau_exc, &T_tau_inh, &T_cuba_exc,
-	                          &T_cuba_inh, &T_coba_exc, &T_coba_inh, &T_tau_w, &T_a, &T_b, &T_exp,
-	                          &T_i_offset, &T_g_mc})
+	for (Transfer const* x : {&T_v_leak,   &T_v_reset,     &T_v_threshold, &T_e_exc,    &T_e_inh,
+	                          &T_v_exp,    &T_v_adapt_ref, &T_g_leak,      &T_tau_exc,  &T_tau_inh,
+	                          &T_cuba_exc, &T_cuba_inh,    &T_coba_exc,    &T_coba_inh, &T_tau_w,
+	                          &T_a,        &T_b,           &T_exp,         &T_i_offset, &T_g_mc})
 		if (x->capmem_row < 0 || uint32_t(x->capmem_row) >= geo.capmem_rows)
-			fail("transfer of a per-neuron CapMem cell has row " + std::to_string(x->capmem_row) +
-			     ", valid rows are 0.." + std::to_string(geo.capmem_rows - 1));
+			fail(
+			    "transfer of a per-neuron CapMem cell has row " + std::to_string(x->capmem_row) +
+			    ", valid rows are 0.." + std::to_string(geo.capmem_rows - 1));
 
 	k.resize(num_neurons);
 	s.resize(num_neurons);
 	spiked.assign(num_neurons, 0);
 	iext.assign(num_neurons, 0.0);
-	for (auto* vec : {&C, &EL, &gain_e, &gain_i, &Vth, &Vreset, &R, &H, &b, &readout_scale_e,
-	                  &readout_scale_i})
+	for (auto* vec :
+	     {&C, &EL, &gain_e, &gain_i, &Vth, &Vreset, &R, &H, &b, &readout_scale_e, &readout_scale_i})
 		vec->assign(num_neurons, 0.0);
 	bypass_e.assign(num_neurons, 0);
 	bypass_i.assign(num_neurons, 0);
@@ -106,8 +107,7 @@ void Neurons::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable
 	};
 	std::vector<int64_t> const refractory = all(be_refractory), holdoff = all(be_holdoff),
 	                           clock = all(be_clock), pulse = all(be_adapt_pulse);
-	std::vector<int64_t> const clocks = all(cbe_clocks), slow = all(cbe_slow),
-	                           fast = all(cbe_fast);
+	std::vector<int64_t> const clocks = all(cbe_clocks), slow = all(cbe_slow), fast = all(cbe_fast);
 	std::vector<int64_t> const capmem_on = all(capmem_enable);
 	std::vector<int64_t> const cc_e = [&] {
 		std::vector<int64_t> o(v.instances(cc_exc) * 4);
@@ -166,7 +166,8 @@ void Neurons::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable
 		k[kernel::P_Ew][n] = T_v_adapt_ref(cell(n, T_v_adapt_ref), n);
 		k[kernel::P_kw][n] = adapt ? std::min(1.0, dt / T_tau_w(cell(n, T_tau_w), n)) : 0.0;
 		k[kernel::P_wf][n] = adapt ? 1.0 : 0.0;
-		b[n] = adapt && pulse[g.backend] ? (nc(NC::invert_b) ? -1.0 : 1.0) * T_b(cell(n, T_b), n) : 0.0;
+		b[n] = adapt && pulse[g.backend] ? (nc(NC::invert_b) ? -1.0 : 1.0) * T_b(cell(n, T_b), n)
+		                                 : 0.0;
 		k[kernel::P_b][n] = b[n];
 		// synaptic inputs
 		bool const coba_e = nc(NC::exc_coba), coba_i = nc(NC::inh_coba);
@@ -174,12 +175,16 @@ void Neurons::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable
 		k[kernel::P_cfi][n] = coba_i ? 1.0 : 0.0;
 		k[kernel::P_Ee][n] = coba_e ? T_e_exc(cell(n, T_e_exc), n) : 1.0;
 		k[kernel::P_Ei][n] = coba_i ? T_e_inh(cell(n, T_e_inh), n) : -1.0;
-		double const tau_e = T_tau_exc(cell(n, T_tau_exc), n) * (nc(NC::exc_high_res) ? k_high_res : 1.0);
-		double const tau_i = T_tau_inh(cell(n, T_tau_inh), n) * (nc(NC::inh_high_res) ? k_high_res : 1.0);
+		double const tau_e =
+		    T_tau_exc(cell(n, T_tau_exc), n) * (nc(NC::exc_high_res) ? k_high_res : 1.0);
+		double const tau_i =
+		    T_tau_inh(cell(n, T_tau_inh), n) * (nc(NC::inh_high_res) ? k_high_res : 1.0);
 		k[kernel::P_de][n] = 1.0 - std::min(1.0, dt / tau_e);
 		k[kernel::P_di][n] = 1.0 - std::min(1.0, dt / tau_i);
-		double ge = coba_e ? T_coba_exc(cell(n, T_coba_exc), n) : T_cuba_exc(cell(n, T_cuba_exc), n);
-		double gi = coba_i ? T_coba_inh(cell(n, T_coba_inh), n) : T_cuba_inh(cell(n, T_cuba_inh), n);
+		double ge =
+		    coba_e ? T_coba_exc(cell(n, T_coba_exc), n) : T_cuba_exc(cell(n, T_cuba_exc), n);
+		double gi =
+		    coba_i ? T_coba_inh(cell(n, T_coba_inh), n) : T_cuba_inh(cell(n, T_cuba_inh), n);
 		ge *= nc(NC::exc_small_cap) ? 1.0 : k_large_cap;
 		gi *= nc(NC::inh_small_cap) ? 1.0 : k_large_cap;
 		double const d = dac[g.block];
@@ -191,11 +196,11 @@ void Neurons::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable
 		bypass_i[n] = fire && nc(NC::bypass_inh) && cc_i[g.ccq * 4 + g.entry];
 		// backend: refractory counter on the selected clock (select_input_clock 1 = fast,
 		// 0 = slow, as calix assigns them)
-		double const scale = double(clock[g.backend] ? fast[g.common_backend] : slow[g.common_backend]);
+		double const scale =
+		    double(clock[g.backend] ? fast[g.common_backend] : slow[g.common_backend]);
 		double const tick_us = std::pow(2.0, scale + 1.0) / k_backend_mhz;
 		double const t_ref = double(refractory[g.backend]) * tick_us;
-		double const release =
-		    std::max(0.0, 31.0 - 2.0 * double(holdoff[g.backend])) * tick_us;
+		double const release = std::max(0.0, 31.0 - 2.0 * double(holdoff[g.backend])) * tick_us;
 		if (clocks[g.common_backend]) {
 			R[n] = t_ref / dt;
 			H[n] = std::min(R[n], release / dt);
@@ -248,8 +253,8 @@ Multicomp::Multicomp(Tables const& t)
 	v_start.assign(num_neurons, 0.0);
 }
 
-void Multicomp::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable const& ncf,
-                       Neurons const& neurons)
+void Multicomp::decode(
+    ConfigView const& v, Geometry const& geo, NeuronConfigTable const& ncf, Neurons const& neurons)
 {
 	using NC = NeuronConfigFields;
 	UnionFind uf(2 * num_neurons);
@@ -310,12 +315,14 @@ void Multicomp::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTab
 		auto nc = [&](NC::Index field) { return ncf.on(field, g.nc); };
 		if (!nc(NC::mc_cond) || nc(NC::soma))
 			continue;
-		double gc = neurons.T_g_mc([&] {
-			if (!v.get(neurons.capmem_enable, g.block))
-				return 0.0;
-			int64_t const x = v.get(neurons.capmem_value, geo.cell(n, neurons.T_g_mc));
-			return x > 1022 ? 0.0 : double(x);
-		}(), n);
+		double gc = neurons.T_g_mc(
+		    [&] {
+			    if (!v.get(neurons.capmem_enable, g.block))
+				    return 0.0;
+			    int64_t const x = v.get(neurons.capmem_value, geo.cell(n, neurons.T_g_mc));
+			    return x > 1022 ? 0.0 : double(x);
+		    }(),
+		    n);
 		if (nc(NC::mc_mul))
 			gc *= k_mc_mul;
 		if (nc(NC::mc_div))

@@ -48,8 +48,8 @@ void Readout::resolve(RegisterMap const& map, NeuronConfigFields const& nc, Chip
 	}
 }
 
-void Readout::decode(ConfigView const& v, Geometry const& geo, Neurons const& neurons,
-                     ChipSetup const& setup)
+void Readout::decode(
+    ConfigView const& v, Geometry const& geo, Neurons const& neurons, ChipSetup const& setup)
 {
 	for (uint32_t l = 0; l < 2; ++l) {
 		line_neurons[l].clear();
@@ -90,16 +90,19 @@ void Readout::decode_pads(ConfigView const& v, ChipSetup const& setup)
 	double line = nan_value;
 	if (dac >= 0) {
 		uint32_t const channels = v.lanes(dac_enable);
-		bool const enabled = v.get(dac_enable, uint32_t(dac) / channels, uint32_t(dac) % channels) != 0;
+		bool const enabled =
+		    v.get(dac_enable, uint32_t(dac) / channels, uint32_t(dac) % channels) != 0;
 		double const full = setup.board_dac_full_scale_mv[size_t(dac)];
 		if (enabled && full > 0.0)
-			line = full * double(v.get(dac_value, uint32_t(dac))) / double(v.map().field(dac_value).mask);
+			line = full * double(v.get(dac_value, uint32_t(dac))) /
+			       double(v.map().field(dac_value).mask);
 	}
 	// chip: a pad reaches its debug line only through PadMultiplexerConfig.debug_to_pad
 	for (uint32_t p = 0; p < 2; ++p)
 		debug_mv[p] = (int64_t(p) == pad && v.get(pad_debug, p)) ? line : nan_value;
 	for (uint32_t m = 0; m < 2; ++m)
-		mux_debug[m] = (v.get(rss_debug_plus, 0, m) ? 1u : 0u) | (v.get(rss_debug_minus, 0, m) ? 2u : 0u);
+		mux_debug[m] =
+		    (v.get(rss_debug_plus, 0, m) ? 1u : 0u) | (v.get(rss_debug_minus, 0, m) ? 2u : 0u);
 }
 
 void Readout::reset_state()
@@ -184,8 +187,7 @@ void Readout::emit_samples(double limit, EventSink& sink)
 				code = 0;
 			} else {
 				double const mv = sum / count;
-				double const x =
-				    (mv - T_madc.c0) / T_madc.c1 * madc_gain + madc_offset;
+				double const x = (mv - T_madc.c0) / T_madc.c1 * madc_gain + madc_offset;
 				code = uint32_t(std::clamp(std::round(x), 0.0, 1023.0));
 			}
 		}

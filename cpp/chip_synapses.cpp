@@ -70,8 +70,9 @@ void Synapses::decode(ConfigView const& v, Geometry const& geo)
 			row.syn.resize(num_columns);
 			for (uint32_t col = 0; col < num_columns; ++col) {
 				uint32_t const idx = (h * num_rows + r) * num_columns + col;
-				row.syn[count[lab_of[col]]++] = {uint16_t(col), uint16_t(geo.neuron_at[h][col]),
-				                                 float(double(w_of[col]) * syn_gain[idx]), idx};
+				row.syn[count[lab_of[col]]++] = {
+				    uint16_t(col), uint16_t(geo.neuron_at[h][col]),
+				    float(double(w_of[col]) * syn_gain[idx]), idx};
 			}
 		}
 	weight_words = std::move(wwords);
@@ -130,8 +131,10 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 	v.get_all_lanes(neuron_acausal, na.data());
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		Geometry::Neuron const& g = geo.neurons[n];
-		neuron_readout[0][g.hemisphere * num_columns + g.column] = uint8_t(nc[g.corrq * 4 + g.entry]);
-		neuron_readout[1][g.hemisphere * num_columns + g.column] = uint8_t(na[g.corrq * 4 + g.entry]);
+		neuron_readout[0][g.hemisphere * num_columns + g.column] =
+		    uint8_t(nc[g.corrq * 4 + g.entry]);
+		neuron_readout[1][g.hemisphere * num_columns + g.column] =
+		    uint8_t(na[g.corrq * 4 + g.entry]);
 	}
 }
 
@@ -258,8 +261,8 @@ void Drivers::reset_state()
 	}
 }
 
-void Drivers::deliver(Pending const& e, Geometry const& geo, Synapses const& syn, Correlation& corr,
-                      Neurons& neurons)
+void Drivers::deliver(
+    Pending const& e, Geometry const& geo, Synapses const& syn, Correlation& corr, Neurons& neurons)
 {
 	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
 	double const t_us = double(e.cycle) * cycle_us;
@@ -271,7 +274,8 @@ void Drivers::deliver(Pending const& e, Geometry const& geo, Synapses const& syn
 		double m = 1.0;
 		if (dr.stp) {
 			if (dr.recovery && dr.t_last > -inf)
-				dr.resources = 1.0 - (1.0 - dr.resources) * std::exp(-(t_us - dr.t_last) / dr.tau_rec);
+				dr.resources =
+				    1.0 - (1.0 - dr.resources) * std::exp(-(t_us - dr.t_last) / dr.tau_rec);
 			m = dr.resources + (1.0 - dr.resources) * dr.offset;
 			dr.resources -= dr.U * dr.resources;
 			dr.t_last = t_us;

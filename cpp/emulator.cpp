@@ -63,8 +63,9 @@ Emulator::Emulator(
 	m_ro_kind[m_crossbar.drop_counter_register()] = ReadOnlyKind::drop_counter;
 	m_ro_kind[m_crossbar.output_counter_register()] = ReadOnlyKind::output_counter;
 	m_ro_kind[m_timer_reg] = ReadOnlyKind::timer;
-	for (RegisterId r : {m_spike_counter_read, m_crossbar.drop_counter_register(),
-	                     m_crossbar.output_counter_register(), m_timer_reg})
+	for (RegisterId r :
+	     {m_spike_counter_read, m_crossbar.drop_counter_register(),
+	      m_crossbar.output_counter_register(), m_timer_reg})
 		if (map.reg(r).access != Access::ReadOnly || map.reg(r).words != 1)
 			fail(map.reg(r).name + " must be a one-word read-only register");
 
@@ -275,7 +276,8 @@ bool Emulator::run(Deadline deadline)
 					emit_error(Error::data_without_address, i);
 				} else {
 					p.pending = false;
-					omnibus_write(p.pending_address, uint32_t(m_wire.data_word.get(payload)), p.pending_be);
+					omnibus_write(
+					    p.pending_address, uint32_t(m_wire.data_word.get(payload)), p.pending_be);
 				}
 				break;
 			case Op::spike_pack_1:
@@ -284,8 +286,9 @@ bool Emulator::run(Deadline deadline)
 				auto const& fields = m_wire.pack_labels[size_t(op) - size_t(Op::spike_pack_1)];
 				for (Bits const& b : fields) {
 					uint32_t const label = uint32_t(b.get(payload));
-					route(m_geometry.l2_inputs[label >> spike_label_spl1_shift],
-					      label & neuron_label_mask, m_now);
+					route(
+					    m_geometry.l2_inputs[label >> spike_label_spl1_shift],
+					    label & neuron_label_mask, m_now);
 				}
 				break;
 			}
@@ -477,8 +480,7 @@ void Emulator::drain_core_events(uint64_t from, uint64_t to)
 				route(m_geometry.background_inputs[e.a], e.b & neuron_label_mask, cycle);
 		} else if (recording_enabled()) {
 			record(
-			    cycle,
-			    m_wire.h_madc | m_wire.madc_value.put(e.a) | m_wire.madc_channel.put(e.b),
+			    cycle, m_wire.h_madc | m_wire.madc_value.put(e.a) | m_wire.madc_channel.put(e.b),
 			    m_wire.madc_timestamp);
 		}
 	}
@@ -641,8 +643,8 @@ void Emulator::debug_schedule_madc_sample(uint64_t cycle, uint32_t value, uint32
 	std::lock_guard<std::mutex> lock(m_mutex);
 	if (value > m_wire.madc_value.mask || channel > m_wire.madc_channel.mask)
 		throw std::invalid_argument(
-		    "MADC sample value " + std::to_string(value) + " / channel " +
-		    std::to_string(channel) + " out of range");
+		    "MADC sample value " + std::to_string(value) + " / channel " + std::to_string(channel) +
+		    " out of range");
 	m_stimuli.push({{internal_cycle(cycle), 1, value, channel}, m_seq++});
 }
 

@@ -53,12 +53,12 @@ struct EmulatorOptions
 struct Stats
 {
 	uint64_t programs = 0;
-	uint64_t instructions = 0;   // valid instruction words executed
-	uint64_t words_written = 0;  // successful omnibus writes (incl. triggers)
-	uint64_t words_read = 0;     // successful omnibus reads
-	uint64_t errors = 0;         // ERROR responses
-	uint64_t events_routed = 0;  // events that entered the crossbar
-	uint64_t padi_events = 0;    // events handed to the analog core's PADI buses
+	uint64_t instructions = 0;    // valid instruction words executed
+	uint64_t words_written = 0;   // successful omnibus writes (incl. triggers)
+	uint64_t words_read = 0;      // successful omnibus reads
+	uint64_t errors = 0;          // ERROR responses
+	uint64_t events_routed = 0;   // events that entered the crossbar
+	uint64_t padi_events = 0;     // events handed to the analog core's PADI buses
 	uint64_t events_recorded = 0; // SPIKE / MADC_SAMPLE words sent to the host
 	uint64_t events_dropped = 0;  // recorded events lost to max_response_words
 	uint64_t neuron_spikes = 0;   // spikes of on-chip neurons
@@ -129,7 +129,8 @@ public:
 	void debug_schedule_neuron_spike(uint32_t neuron, uint64_t cycle);
 	void debug_schedule_madc_sample(uint64_t cycle, uint32_t value, uint32_t channel);
 
-private:	struct Record
+private:
+	struct Record
 	{
 		uint64_t due;       // internal cycle it reaches the FPGA
 		uint64_t fpga_time; // systime at that moment
