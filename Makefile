@@ -45,6 +45,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m ruff check .
+	$(VENV)/bin/clang-format --dry-run -Werror cpp/*.cpp cpp/*.h
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 	HXCOMM_BACKEND=sim $(PYTHON) -m pytest $(PYTEST_ARGS) $(SIM_TESTS)
 
