@@ -57,15 +57,14 @@ class NIRImportError(ValueError):
 
 
 def _ranges():
-    # the calibration's feasible ranges are the chip's; one table, owned by calix
-    from calix.spiking.targets import FEASIBLE_RANGES
+    from chipmodel.ranges import FEASIBLE_RANGES
     return FEASIBLE_RANGES
 
 
 def _drive_per_weight_lsb(tau_mem_hw, i_synin_gm, synapse_dac_bias):
     """Membrane drive (CADC LSB of ``R * I``) of one weight LSB at the nominal transfers:
     the current jump ``gain * dac / 1022 * i_synin_gm`` (nA) times ``tau_mem / C``."""
-    from hxsim import transfer
+    from chipmodel import transfer
     t = transfer.TRANSFERS_BY_NAME
     current_na = t["i_bias_synin_exc_gm"].c1 * synapse_dac_bias / 1022.0 * i_synin_gm
     c_pf = t["membrane_capacitor_size"].nominal(_MEMBRANE_CAPACITANCE)

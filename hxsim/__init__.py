@@ -138,7 +138,7 @@ class Emulator(_core.Emulator):
     """One emulated HX v3 chip behind its FPGA executor.
 
     ``chip_id`` (uint64) is the chip's identity: it fixes the fixed-pattern
-    mismatch of the analog core (:func:`hxsim.transfer.draw_mismatch`).
+    mismatch of the analog core (:func:`chipmodel.transfer.draw_mismatch`).
 
     Analog options (see docs/hxsim-analog.md):
 
@@ -165,7 +165,7 @@ class Emulator(_core.Emulator):
             raise ValueError(f"chip_id {chip_id} must lie in [0, 2**64 - 1]")
         if max_response_words < 1:
             raise ValueError(f"max_response_words {max_response_words} must be >= 1")
-        from .transfer import CONSTANTS, setup_tables
+        from chipmodel.transfer import CONSTANTS
         if noise is True:
             noise = CONSTANTS["default_noise_mv_per_sqrt_us"]
         noise = float(noise or 0.0)
@@ -180,8 +180,8 @@ class Emulator(_core.Emulator):
         setup = None
         self._mismatch = {}
         if analog:
-            from .analog import analog_geometry
-            tables, self._mismatch = setup_tables(chip_id, bool(ideal))
+            from .analog import analog_geometry, transfer_tables
+            tables, self._mismatch = transfer_tables(chip_id, bool(ideal))
             setup = dict(tables, dt=dt, noise=noise, noise_seed=int(noise_seed),
                          geometry=analog_geometry())
         self.options = dict(ideal=bool(ideal), noise=noise, noise_seed=int(noise_seed), dt=dt,
@@ -190,7 +190,7 @@ class Emulator(_core.Emulator):
 
     def mismatch(self) -> Dict[str, np.ndarray]:
         """The fixed-pattern mismatch of this chip (copies): ``"<transfer>.gain"``,
-        ``"<transfer>.offset"`` and the extra arrays (see hxsim.transfer)."""
+        ``"<transfer>.offset"`` and the extra arrays (see chipmodel.transfer)."""
         return {k: v.copy() for k, v in self._mismatch.items()}
 
     def __repr__(self) -> str:

@@ -78,7 +78,7 @@ RESULT_NEURON_FIELDS = (
 
 _SYNIN = ("excitatory_input", "inhibitory_input")
 _ANALOG_NORMAL = int(lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal)
-#: the transfer (hxsim.transfer) of the CapMem cell behind each searched voltage
+#: the transfer (chipmodel.transfer) of the CapMem cell behind each searched voltage
 _VOLTAGE_CELL = {"leak.v_leak": "v_leak", "reset.v_reset": "v_reset", "threshold.v_threshold": "v_threshold"}
 
 #: tau_syn step: resting level (CADC LSB) and aimed-for PSP height (80 LSB, in mV) of the

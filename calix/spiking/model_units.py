@@ -4,7 +4,7 @@
 ``tau_m = 20`` ms of biological time, ...) and converts them into a
 :class:`~calix.spiking.targets.NeuronCalibTarget` in hardware units through
 the emulator's documented nominal transfer functions
-(:mod:`hxsim.transfer`, docs/hxsim-analog.md) and one documented mapping
+(:mod:`chipmodel.transfer`, docs/hxsim-analog.md) and one documented mapping
 between model and hardware quantities (:class:`ModelMapping`):
 
 * **time**: hardware time = model time / ``speedup`` (default 1000: 20 ms of
@@ -53,8 +53,8 @@ __all__ = ["ModelMapping", "NeuronModelTarget"]
 
 
 def _transfers():
-    from hxsim import transfer
-    return transfer.TRANSFERS_BY_NAME
+    from chipmodel.transfer import TRANSFERS_BY_NAME
+    return TRANSFERS_BY_NAME
 
 
 @register

@@ -19,6 +19,9 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from chipmodel.ranges import FEASIBLE_RANGES
+from chipmodel.transfer import NUM_NEURONS, TRANSFERS_BY_NAME
+
 from ..common.exceptions import InfeasibleTargetError
 from ..common.serial import register
 
@@ -26,37 +29,13 @@ __all__ = ["NeuronCalibTarget", "NeuronCalibOptions", "CADCCalibTarget", "CADCCa
            "STPCalibTarget", "STPCalibOptions", "SpikingCalibTarget", "SpikingCalibOptions",
            "FEASIBLE_RANGES", "N_NEURONS", "coba_min_distance"]
 
-N_NEURONS = 512
-
-#: field -> (low, high, unit): the feasible ranges checked before a calibration
-#: (public calix ``check_target`` and ccalix; reference section 4.5).
-FEASIBLE_RANGES = {
-    "leak": (50, 160, "CADC LSB"),
-    "reset": (50, 160, "CADC LSB"),
-    "threshold": (50, 220, "CADC LSB"),
-    "tau_mem": (0.5e-6, 60e-6, "s"),
-    # public 0.3..30 us; the emulator's synaptic time constant bottoms out at ~1 us
-    # (CapMem 1022, nominal), 1.2 us is reachable for every neuron within 3 sigma of mismatch
-    "tau_syn": (1.2e-6, 30e-6, "s"),
-    "i_synin_gm": (30, 800, "CapMem LSB"),
-    # the reversal cells reach 164..1332 mV, i.e. CADC -9..415 LSB (nominal); 3 sigma of
-    # mismatch (45 mV offset, 6 % gain) lifts the bottom to ~11 LSB; the top is what the
-    # CADC can read (with room for its channel offsets)
-    "e_coba_reversal": (12, 245, "CADC LSB"),
-    "e_coba_reference": (60, 160, "CADC LSB"),
-    "membrane_capacitance": (0, 63, "LSB"),
-    "refractory_time": (40e-9, 32e-6, "s"),
-    "holdoff_time": (0.0, 4e-6, "s"),
-    "synapse_dac_bias": (30, 1022, "CapMem LSB"),
-}
-
+N_NEURONS = NUM_NEURONS
 
 def coba_min_distance(i_synin_gm) -> np.ndarray:
     """Smallest |e_coba_reversal - e_coba_reference| (CADC LSB, (exc, inh)) at
     which the COBA conductance cell can match the CUBA strength of ``i_synin_gm``
     (nominal transfers; the cell's 5 % gain mismatch taken at 3 sigma)."""
-    from hxsim import transfer
-    t = transfer.TRANSFERS_BY_NAME
+    t = TRANSFERS_BY_NAME
     g_max = t["i_bias_synin_exc_coba"].c1 * 1022 / (1 + 3 * t["i_bias_synin_exc_coba"].gain_sigma)
     i_cuba = t["i_bias_synin_exc_gm"].c1 * np.broadcast_to(np.asarray(i_synin_gm, float), (2,))
     return np.maximum(5.0, i_cuba / g_max / t["cadc"].c1)

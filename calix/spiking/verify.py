@@ -23,7 +23,7 @@ nothing is taken from a search's last probe:
   ``coba_rest`` / ``coba_psp`` (level, receptor, neuron) hold the points.
 
 Potentials are reported in CADC LSB of the nominal CADC transfer
-(``hxsim.transfer``: a CapMem voltage of 70 reads 20, of 550 reads 220), so they compare directly to the targets.
+(``chipmodel.transfer``: a CapMem voltage of 70 reads 20, of 550 reads 220), so they compare directly to the targets.
 """
 from __future__ import annotations
 

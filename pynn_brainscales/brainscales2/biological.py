@@ -77,7 +77,7 @@ def _mapping():
 
 
 def _t(name):
-    from hxsim import transfer
+    from chipmodel import transfer
     return transfer.TRANSFERS_BY_NAME[name]
 
 

@@ -29,7 +29,7 @@ _CC = ("constant_current.enable", "constant_current.i_offset", "constant_current
 
 
 def _transfer():
-    from hxsim import transfer
+    from chipmodel import transfer
     return transfer.TRANSFERS_BY_NAME["i_mem_offset"]
 
 

@@ -4,7 +4,7 @@ import dataclasses
 
 from calix.common.cache import cache_key
 from calix.spiking import SpikingCalibOptions, SpikingCalibTarget
-from hxsim import transfer
+from chipmodel import transfer
 
 
 def _key():
