@@ -127,8 +127,10 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
 
 def _calibrated_neurons(options):
     import numpy as np
+
+    import halco
     neurons = getattr(options, "neurons", None)
-    return np.arange(512) if neurons is None else np.asarray(neurons, dtype=np.int64)
+    return np.arange(halco.AtomicNeuronOnDLS.size) if neurons is None else np.asarray(neurons, dtype=np.int64)
 
 
 def default_calibration_file(chip_id: int, cache_dir: Optional[Union[str, os.PathLike]] = None) -> Path:

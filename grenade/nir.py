@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import nir as _nir
 
-from .network import ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
+from .network import NEURONS_ON_CHIP, ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
 
 __all__ = ["NIRImportError", "NIRImport", "NeuronGroup", "Quantisation", "from_nir", "to_nir", "graphs_equal",
            "SPEEDUP", "MAX_WEIGHT"]
@@ -186,7 +186,7 @@ class NIRImport:
         have none, so the default is the chip's shortest."""
         from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
         d = NeuronCalibTarget()
-        n = 512
+        n = NEURONS_ON_CHIP
         arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold")}
         # unused circuits take the groups' median time constants: calix matches every neuron's
         # synaptic strength to the median response, which grows with tau_syn * tau_mem

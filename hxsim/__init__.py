@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Dict
 
 import numpy as np
+from halco import (AtomicNeuronOnDLS, BackgroundSpikeSourceOnDLS, CrossbarNodeOnDLS, CrossbarOutputOnDLS,
+                   SPL1Address, iter_all)
 
 from . import _core
 from .model import ModelSimulator, RunResult
@@ -27,66 +29,42 @@ L2_LATENCY_CYCLES: int = _core.L2_LATENCY_CYCLES
 #: Cycles from an event entering the crossbar to its arrival on a PADI bus.
 PADI_LATENCY_CYCLES: int = _core.PADI_LATENCY_CYCLES
 
-_NUM_CROSSBAR_INPUTS = 20
-_NUM_CROSSBAR_OUTPUTS = 12
-_NUM_NEURONS = 512
-_NEURON_COLUMNS = 256
-_COLUMNS_PER_EVENT_OUTPUT = 32
-
-
-def _reference_crossbar_nodes() -> np.ndarray:
-    """The 76 existing nodes by the public HX crossbar diagram, input-major.
-
-    Only used while halco has no ``CrossbarNodeOnDLS``.
-    """
-    nodes = []
-    for i in range(_NUM_CROSSBAR_INPUTS):
-        if i < 8:  # neuron event output i
-            outs = [i % 4, 4 + i % 4, 8 + i % 4]
-        elif i < 12:  # L2 input: all PADI buses and its own L2 output
-            outs = list(range(8)) + [8 + (i - 8)]
-        else:  # background source s: PADI bus s (top 0-3, bottom 4-7) and L2 output s % 4
-            s = i - 12
-            outs = [s, 8 + s % 4]
-        nodes += [(i, o) for o in sorted(outs)]
-    return np.array(nodes, dtype=np.int64)
-
-
 def crossbar_nodes() -> np.ndarray:
     """(input, output) of every crossbar node, int64 array (76, 2), in
     ``CrossbarNodeOnDLS`` enum order (= CrossbarNode register instance index)."""
-    try:
-        import halco
-        node_type = halco.CrossbarNodeOnDLS
-        rows = [(int(n.toCrossbarInputOnDLS().toEnum()), int(n.toCrossbarOutputOnDLS().toEnum()))
-                for n in halco.iter_all(node_type)]
-        return np.array(rows, dtype=np.int64).reshape(-1, 2)
-    except (ImportError, AttributeError):
-        return _reference_crossbar_nodes()
+    rows = [(int(n.toCrossbarInputOnDLS().toEnum()), int(n.toCrossbarOutputOnDLS().toEnum()))
+            for n in iter_all(CrossbarNodeOnDLS)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
 def _neuron_table() -> np.ndarray:
     """Per AtomicNeuronOnDLS: event output, its crossbar input, NeuronBackendConfig
     instance, SpikeCounterRead instance (int64 array (512, 4))."""
-    try:
-        import halco
-        rows = []
-        for n in halco.iter_all(halco.AtomicNeuronOnDLS):
-            out = n.toNeuronEventOutputOnDLS()
-            rows.append((int(out.toEnum()), int(out.toCrossbarInputOnDLS().toEnum()),
-                         int(n.toNeuronBackendConfigOnDLS().toEnum()),
-                         int(n.toSpikeCounterReadOnDLS().toEnum())))
-        return np.array(rows, dtype=np.int64).reshape(-1, 4)
-    except (ImportError, AttributeError):
-        # Enum = row * 256 + column; one event output per 32 columns of both rows;
-        # per-neuron registers use the AtomicNeuronOnDLS enum.
-        n = np.arange(_NUM_NEURONS, dtype=np.int64)
-        out = (n % _NEURON_COLUMNS) // _COLUMNS_PER_EVENT_OUTPUT
-        return np.stack([out, out, n, n], axis=1)
+    rows = []
+    for n in iter_all(AtomicNeuronOnDLS):
+        out = n.toNeuronEventOutputOnDLS()
+        rows.append((int(out.toEnum()), int(out.toCrossbarInputOnDLS().toEnum()),
+                     int(n.toNeuronBackendConfigOnDLS().toEnum()),
+                     int(n.toSpikeCounterReadOnDLS().toEnum())))
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def _crossbar_output_table() -> np.ndarray:
+    """Per CrossbarOutputOnDLS: is_l2, hemisphere (0 for L2), bus on its hemisphere or L2 index."""
+    rows = []
+    for o in iter_all(CrossbarOutputOnDLS):
+        l2 = o.toCrossbarL2OutputOnDLS()
+        if l2 is not None:
+            rows.append((1, 0, int(l2.toEnum())))
+        else:
+            bus = o.toPADIBusOnDLS()
+            rows.append((0, int(bus.toHemisphereOnDLS().toEnum()), int(bus.toPADIBusOnPADIBusBlock().toEnum())))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def chip_geometry() -> Dict[str, np.ndarray]:
-    """Where things sit on the chip, as the C++ core needs it (numeric arrays).
+    """Where things sit on the chip, as the C++ core needs it (numeric arrays, all from
+    halco's conversions).
 
     - ``crossbar_nodes`` (76, 2): input, output per node (see :func:`crossbar_nodes`);
     - ``crossbar_outputs`` (12, 3): is_l2, hemisphere, bus or L2 index per output
@@ -95,15 +73,13 @@ def chip_geometry() -> Dict[str, np.ndarray]:
     - ``background_inputs`` (8,): crossbar input of each background source (12 + i);
     - ``neurons`` (512, 4): event output, crossbar input, backend and spike counter instance.
     """
-    o = np.arange(_NUM_CROSSBAR_OUTPUTS, dtype=np.int64)
-    is_l2 = (o >= 8).astype(np.int64)
-    outputs = np.stack([is_l2, np.where(is_l2 == 1, 0, o // 4),
-                        np.where(is_l2 == 1, o - 8, o % 4)], axis=1)
     return {
         "crossbar_nodes": crossbar_nodes(),
-        "crossbar_outputs": outputs,
-        "l2_inputs": np.arange(8, 12, dtype=np.int64),
-        "background_inputs": np.arange(12, 20, dtype=np.int64),
+        "crossbar_outputs": _crossbar_output_table(),
+        "l2_inputs": np.array([int(a.toCrossbarInputOnDLS().toEnum()) for a in iter_all(SPL1Address)],
+                              dtype=np.int64),
+        "background_inputs": np.array([int(b.toCrossbarInputOnDLS().toEnum())
+                                       for b in iter_all(BackgroundSpikeSourceOnDLS)], dtype=np.int64),
         "neurons": _neuron_table(),
     }
 

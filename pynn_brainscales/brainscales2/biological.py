@@ -39,22 +39,24 @@ from typing import Dict
 import numpy as np
 from pyNN.standardmodels import build_translations, cells
 
+from chipmodel.ranges import FEASIBLE_RANGES
+from grenade.network import MAX_SYNAPSE_WEIGHT, NEURONS_ON_CHIP
+
 from . import simulator
 
 __all__ = ["IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista", "calibration_target", "hardware_weights",
            "to_model_units", "model_ranges", "BioScale", "BiologicalWeightWarning", "BiologicalCalibrationWarning"]
 
-NEURONS_ON_CHIP = 512
-SYNAPSE_MAX = 63                      # 6-bit weight of one synapse
+SYNAPSE_MAX = MAX_SYNAPSE_WEIGHT      # 6-bit weight of one synapse
 MAX_SYNAPSES_PER_CONNECTION = 16      # several synapses (rows) per connection for very large weights
 MEMBRANE_CAPACITANCE = 63             # hardware capacitance of every biological neuron (LSB; 2.3 pF)
 DEFAULT_SYNAPSE_DAC_BIAS = 600
-GM_RANGE = (30, 800)                  # calix FEASIBLE_RANGES["i_synin_gm"]
+GM_RANGE = FEASIBLE_RANGES["i_synin_gm"][:2]
 # largest i_synin_gm * synapse_dac_bias / 1022 used; stronger weights use several synapses per
 # connection (chosen when calix's tau_syn step failed above ~560 with unequal receptors; calix now
 # calibrates the whole range, so this cap could be raised to 800)
 GM_EFF_MAX = 500.0
-DAC_RANGE = (30, 1022)                # calix FEASIBLE_RANGES["synapse_dac_bias"]
+DAC_RANGE = FEASIBLE_RANGES["synapse_dac_bias"][:2]
 # i_synin_gm values used: geometric grid (ratio 2**(1/8)): the largest weight maps to 52..56 (headroom)
 GM_GRID = np.unique(np.concatenate([np.rint(GM_RANGE[0] * 2.0 ** (np.arange(0, 64) / 8.0)),
                                     [GM_RANGE[1]]]))

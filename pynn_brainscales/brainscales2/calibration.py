@@ -7,8 +7,8 @@ import time
 import numpy as np
 
 import grenade
+from grenade.network import NEURONS_ON_CHIP
 
-NEURONS_ON_CHIP = 512
 _MEMO = {}          # (connection id, target key, base id) -> (CalibResult, lola.Chip)
 
 
