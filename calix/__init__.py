@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from .common.algorithms import (BinarySearch, LinearPrediction, LinearSearch, NoisyBinarySearch,  # noqa: E402
                                 PolynomialPrediction, SecantSearch)
@@ -28,6 +28,7 @@ from .common.cache import CalibCache, cache_key, default_cache_dir  # noqa: E402
 from .common.exceptions import (AlgorithmError, CalibError, CalibNotSuccessful, CalibNotSupported,  # noqa: E402
                                 ExcessiveNoiseError, HardwareError, InfeasibleTargetError, TooFewSamplesError)
 from .common.result import CalibResult, result_from_file  # noqa: E402
+from . import hagen, spiking  # noqa: E402 - also registers their targets, results and calibrations
 
 __all__ = ["calibrate", "default_calibration", "default_calibration_file", "CalibResult", "result_from_file",
            "CalibError", "CalibNotSuccessful", "CalibNotSupported", "InfeasibleTargetError", "TooFewSamplesError",
@@ -42,7 +43,6 @@ DEFAULT_ALLOWED_FAILURES = 0.02
 
 
 def _kind_and_options(target, options):
-    from . import hagen, spiking
     if isinstance(target, (hagen.HagenCalibTarget, hagen.HagenSyninCalibTarget)):
         expected = hagen.HagenCalibOptions if isinstance(target, hagen.HagenCalibTarget) \
             else hagen.HagenSyninCalibOptions
@@ -135,7 +135,6 @@ def _calibrated_neurons(options):
 
 def default_calibration_file(chip_id: int, cache_dir: Optional[Union[str, os.PathLike]] = None) -> Path:
     """Where the default calibration of ``chip_id`` is (or will be) cached."""
-    from . import spiking
     target, options = spiking.SpikingCalibTarget(), spiking.SpikingCalibOptions()
     key = cache_key("spiking", target, options, f"emulator-chip-{int(chip_id)}", __version__)
     return Path(cache_dir or default_cache_dir()) / CalibCache.filename("spiking", key)
@@ -149,7 +148,6 @@ def default_calibration(chip_id: int, cache_dir: Optional[Union[str, os.PathLike
     and cached (``cache_dir``, default ``$CALIX_CACHE_DIR`` or
     ``~/.cache/openhx/calix``); later calls load the file."""
     import hxcomm
-    from . import spiking
     with hxcomm.EmulatorConnection(chip_id=int(chip_id)) as conn:
         return calibrate(spiking.SpikingCalibTarget(), spiking.SpikingCalibOptions(),
                          cache_paths=[cache_dir or default_cache_dir()], connection=conn, progress=progress)

@@ -58,25 +58,12 @@ KNOWN_VIOLATIONS = {
 #: import cycles inside a package (the modules of one strongly connected component, sorted),
 #: with the issue-14 item removing them.
 KNOWN_CYCLES = {
-    # item 3: calix/spiking calibrate <-> coba <-> targets, joined through the package
-    # facades (calix, calix.spiking, calix.hagen) and the cache/session modules
-    ("calix", "calix.common.cache", "calix.common.result", "calix.common.serial", "calix.common.session",
-     "calix.hagen", "calix.hagen.calibrate", "calix.hagen.targets", "calix.spiking", "calix.spiking.calibrate",
-     "calix.spiking.coba", "calix.spiking.model_units", "calix.spiking.targets"): "issue 14 item 3",
     # item 3: pynn simulator <-> standardmodels <-> calibration <-> biological
     ("pynn_brainscales.brainscales2.biological", "pynn_brainscales.brainscales2.calibration",
      "pynn_brainscales.brainscales2.constant_current", "pynn_brainscales.brainscales2.partitioning",
      "pynn_brainscales.brainscales2.simulator", "pynn_brainscales.brainscales2.standardmodels",
      "pynn_brainscales.brainscales2.standardmodels.cells",
      "pynn_brainscales.brainscales2.standardmodels.synapses"): "issue 14 item 3",
-    # item 3 (not among the cycles it names): submodules reach sibling types through the
-    # package facade (``import halco as _h``; ``import haldls`` / ``from . import Emulator``
-    # inside functions) while the facade imports them
-    ("halco", "halco.background", "halco.cadc", "halco.capmem", "halco.correlation", "halco.event",
-     "halco.hemisphere", "halco.neuron", "halco.padi", "halco.routing_crossbar", "halco.synapse",
-     "halco.synapse_driver"): "issue 14 item 3",
-    ("haldls", "haldls.composite"): "issue 14 item 3",
-    ("hxsim", "hxsim.connection"): "issue 14 item 3",
 }
 
 

@@ -43,6 +43,7 @@ import stadls
 from ..common import measure
 from ..common.progress import StepRunner
 from ..common.result import CalibResult
+from ..common.runners import runs
 from ..spiking import setup as S
 from ..spiking.calibrate import SpikingCalibration
 from ..spiking.targets import NeuronCalibTarget, SpikingCalibOptions, SpikingCalibTarget, per_neuron, per_synin
@@ -79,6 +80,7 @@ class HagenCalibResult(CalibResult, kind="hagen"):
                                   "by the emulated chip (to_hagen_synin_result)")
 
 
+@runs(HagenCalibTarget)
 def calibrate(connection, target: Optional[HagenCalibTarget] = None, options: Optional[HagenCalibOptions] = None,
               progress: Optional[bool] = None) -> HagenCalibResult:
     """Calibrate the chip on ``connection`` for hagen mode (no cache; see

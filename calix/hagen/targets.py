@@ -18,6 +18,7 @@ from typing import Optional
 import numpy as np
 
 from ..common.exceptions import InfeasibleTargetError
+from ..common.runners import runner_for
 from ..common.serial import register
 from ..spiking.targets import CADCCalibOptions, CADCCalibTarget, N_NEURONS, NeuronCalibOptions
 
@@ -128,8 +129,7 @@ class HagenCalibTarget:
 
     def calibrate(self, connection, options=None, progress=None):
         """Run the hagen calibration on ``connection`` (no cache; see :func:`calix.calibrate`)."""
-        from .calibrate import calibrate as _calibrate
-        return _calibrate(connection, self, options, progress=progress)
+        return runner_for(self)(connection, self, options, progress=progress)
 
 
 @register

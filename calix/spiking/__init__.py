@@ -8,6 +8,7 @@ from .targets import (CADCCalibOptions, CADCCalibTarget, FEASIBLE_RANGES, Neuron
                       NeuronCalibTarget, SpikingCalibOptions, SpikingCalibTarget, STPCalibOptions,
                       STPCalibTarget)
 from .model_units import ModelMapping, NeuronModelTarget  # noqa: F401
+from . import calibrate as _steps  # noqa: F401,E402 - registers the calibration of SpikingCalibTarget
 
 __all__ = ["SpikingCalibTarget", "SpikingCalibOptions", "NeuronCalibTarget", "NeuronCalibOptions",
            "CADCCalibTarget", "CADCCalibOptions", "STPCalibTarget", "STPCalibOptions", "NeuronModelTarget",

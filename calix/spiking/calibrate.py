@@ -52,6 +52,7 @@ from ..common.exceptions import TooFewSamplesError, format_indices
 from ..common.fit import fit_exponential
 from ..common.progress import StepRunner
 from ..common.result import NEURON_PREFIX, CalibResult
+from ..common.runners import runs
 from ..common.session import ChipSession
 from . import setup as S
 from .targets import N_NEURONS, SpikingCalibOptions, SpikingCalibTarget, per_neuron, per_synin
@@ -171,6 +172,7 @@ def synin_drive(gm, dac_bias, c_pf: float, tau_syn_us, tau_mem_us: float):
     return out
 
 
+@runs(SpikingCalibTarget)
 def calibrate(connection, target: SpikingCalibTarget, options: Optional[SpikingCalibOptions] = None,
               progress: Optional[bool] = None) -> CalibResult:
     """Calibrate the chip on ``connection`` (no cache; see :func:`calix.calibrate`)."""

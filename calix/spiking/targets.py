@@ -23,6 +23,7 @@ from chipmodel.ranges import FEASIBLE_RANGES
 from chipmodel.transfer import NUM_NEURONS, TRANSFERS_BY_NAME
 
 from ..common.exceptions import InfeasibleTargetError
+from ..common.runners import runner_for
 from ..common.serial import register
 
 __all__ = ["NeuronCalibTarget", "NeuronCalibOptions", "CADCCalibTarget", "CADCCalibOptions",
@@ -265,8 +266,8 @@ class SpikingCalibTarget:
         self.stp_target.check()
 
     def calibrate(self, connection, options=None, progress=None):
-        from .calibrate import calibrate as _calibrate
-        return _calibrate(connection, self, options, progress=progress)
+        """Run the spiking calibration on ``connection`` (no cache; see :func:`calix.calibrate`)."""
+        return runner_for(self)(connection, self, options, progress=progress)
 
 
 @register
