@@ -57,14 +57,7 @@ KNOWN_VIOLATIONS = {
 
 #: import cycles inside a package (the modules of one strongly connected component, sorted),
 #: with the issue-14 item removing them.
-KNOWN_CYCLES = {
-    # item 3: pynn simulator <-> standardmodels <-> calibration <-> biological
-    ("pynn_brainscales.brainscales2.biological", "pynn_brainscales.brainscales2.calibration",
-     "pynn_brainscales.brainscales2.constant_current", "pynn_brainscales.brainscales2.partitioning",
-     "pynn_brainscales.brainscales2.simulator", "pynn_brainscales.brainscales2.standardmodels",
-     "pynn_brainscales.brainscales2.standardmodels.cells",
-     "pynn_brainscales.brainscales2.standardmodels.synapses"): "issue 14 item 3",
-}
+KNOWN_CYCLES: dict = {}
 
 
 def _module_name(path: Path) -> str:
