@@ -1,7 +1,7 @@
 """Spiking-mode calibration of all 512 neurons (public ``calix.spiking``).
 
 ``calix.calibrate(SpikingCalibTarget(...))`` is the entry; the steps are in
-:mod:`calix.spiking.calibrate`, targets in :mod:`calix.spiking.targets`,
+:mod:`calix.spiking.steps` (run by :mod:`calix.spiking.calibrate`), targets in :mod:`calix.spiking.targets`,
 model-unit targets in :mod:`calix.spiking.model_units`.
 """
 from .targets import (CADCCalibOptions, CADCCalibTarget, FEASIBLE_RANGES, NeuronCalibOptions,  # noqa: F401
