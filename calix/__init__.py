@@ -80,26 +80,26 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
               allowed_failures: float = DEFAULT_ALLOWED_FAILURES) -> CalibResult:
     """Calibrate the chip behind ``connection`` for ``target``; cached.
 
-    :param target: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
-        a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
-        :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
-        :class:`calix.hagen.HagenCalibResult`)
-    :param options: the matching options (default: default options)
-    :param cache_paths: cache directories, searched in order, the first one
-        written; None = ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``;
-        ``[]`` = no cache
-    :param connection: an hxcomm connection; None opens
-        ``hxcomm.ManagedConnection()`` (the emulator, ``HXCOMM_CHIP_ID``) for
-        the call
-    :param cache_read_only: look up, but never write the cache
-    :param progress: show a tqdm bar (None: when stderr is a terminal)
-    :param allowed_failures: fraction of the calibrated neurons that may miss
-        their targets; the result marks them in ``success`` and the log lists
-        them. More failures raise :class:`CalibNotSuccessful` (its ``result``
-        holds the partial calibration; it is not cached).
-    :raises InfeasibleTargetError: a target outside its feasible range (before
-        anything is measured)
-    :raises CalibNotSuccessful: too many neurons failed (names them and why)
+    - ``target``: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
+      a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
+      :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
+      :class:`calix.hagen.HagenCalibResult`)
+    - ``options``: the matching options (default: default options)
+    - ``cache_paths``: cache directories, searched in order, the first one
+      written; None = ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``;
+      ``[]`` = no cache
+    - ``connection``: an hxcomm connection; None opens
+      ``hxcomm.ManagedConnection()`` (the emulator, ``HXCOMM_CHIP_ID``) for
+      the call
+    - ``cache_read_only``: look up, but never write the cache
+    - ``progress``: show a tqdm bar (None: when stderr is a terminal)
+    - ``allowed_failures``: fraction of the calibrated neurons that may miss
+      their targets; the result marks them in ``success`` and the log lists
+      them. More failures raise :class:`CalibNotSuccessful` (its ``result``
+      holds the partial calibration; it is not cached).
+    - raises ``InfeasibleTargetError``: a target outside its feasible range (before
+      anything is measured)
+    - raises ``CalibNotSuccessful``: too many neurons failed (names them and why)
     """
     kind, target, options = _kind_and_options(target, options)
     target.check()

@@ -25,7 +25,7 @@ def runs(target_type: type):
 def runner_for(target) -> Callable:
     """The registered calibration of ``type(target)`` (or of its nearest registered base).
 
-    :raises TypeError: no calibration is registered for the target's type.
+    - raises ``TypeError``: no calibration is registered for the target's type.
     """
     for cls in type(target).__mro__:
         if cls in _RUNNERS:

@@ -121,16 +121,16 @@ def clip_to_range(value, lo: float, hi: float):
 class NeuronModelTarget:
     """Neuron calibration target in model units (PyNN names).
 
-    :ivar v_rest, v_reset, v_thresh: mV
-    :ivar tau_m, tau_syn_E, tau_syn_I, tau_refrac: ms (biological)
-    :ivar cm: model membrane capacitance, nF (only scales currents, see module doc)
-    :ivar w_exc, w_inh: CUBA current jump per weight LSB, nA (model)
-    :ivar e_rev_E, e_rev_I: reversal potentials, mV; set both for COBA
-    :ivar g_exc, g_inh: COBA conductance jump per weight LSB, uS (model; default 0.2 nS);
-        with COBA they set the strength (``w_*`` are then ignored)
-    :ivar membrane_capacitance: hardware capacitance, LSB 0..63
-    :ivar synapse_dac_bias: CapMem LSB
-    :ivar mapping: :class:`ModelMapping`
+    - ``v_rest``, ``v_reset``, ``v_thresh``: mV
+    - ``tau_m``, ``tau_syn_E``, ``tau_syn_I``, ``tau_refrac``: ms (biological)
+    - ``cm``: model membrane capacitance, nF (only scales currents, see module doc)
+    - ``w_exc``, ``w_inh``: CUBA current jump per weight LSB, nA (model)
+    - ``e_rev_E``, ``e_rev_I``: reversal potentials, mV; set both for COBA
+    - ``g_exc``, ``g_inh``: COBA conductance jump per weight LSB, uS (model; default 0.2 nS);
+      with COBA they set the strength (``w_*`` are then ignored)
+    - ``membrane_capacitance``: hardware capacitance, LSB 0..63
+    - ``synapse_dac_bias``: CapMem LSB
+    - ``mapping``: :class:`ModelMapping`
     """
 
     v_rest: object = -65.0

@@ -82,23 +82,23 @@ def per_synin(value) -> np.ndarray:
 class NeuronCalibTarget:
     """Targets of the neuron calibration (public ``calix.spiking.neuron.NeuronCalibTarget``).
 
-    :ivar leak: resting potential, CADC LSB
-    :ivar reset: reset potential, CADC LSB
-    :ivar threshold: spike threshold, CADC LSB
-    :ivar tau_mem: membrane time constant, s (hardware)
-    :ivar tau_syn: synaptic time constant, s; (2,) = (exc, inh), or per neuron
-    :ivar i_synin_gm: synaptic input OTA bias (sets the synaptic strength),
-        CapMem LSB, (exc, inh); the CUBA strengths of all neurons are matched
-        to the median neuron at this bias
-    :ivar e_coba_reversal: COBA reversal potentials (exc, inh), CADC LSB, or
-        None for current-based synapses
-    :ivar e_coba_reference: potential at which the COBA strength equals the
-        CUBA one (exc, inh), CADC LSB; None: the midpoint of leak and threshold
-    :ivar membrane_capacitance: LSB 0..63 (63 ~ 2.2 pF)
-    :ivar refractory_time: s
-    :ivar synapse_dac_bias: synapse DAC bias (scales all weights), CapMem LSB
-    :ivar holdoff_time: time the reset is held after the refractory period
-        ends (public "holdoff"), s
+    - ``leak``: resting potential, CADC LSB
+    - ``reset``: reset potential, CADC LSB
+    - ``threshold``: spike threshold, CADC LSB
+    - ``tau_mem``: membrane time constant, s (hardware)
+    - ``tau_syn``: synaptic time constant, s; (2,) = (exc, inh), or per neuron
+    - ``i_synin_gm``: synaptic input OTA bias (sets the synaptic strength),
+      CapMem LSB, (exc, inh); the CUBA strengths of all neurons are matched
+      to the median neuron at this bias
+    - ``e_coba_reversal``: COBA reversal potentials (exc, inh), CADC LSB, or
+      None for current-based synapses
+    - ``e_coba_reference``: potential at which the COBA strength equals the
+      CUBA one (exc, inh), CADC LSB; None: the midpoint of leak and threshold
+    - ``membrane_capacitance``: LSB 0..63 (63 ~ 2.2 pF)
+    - ``refractory_time``: s
+    - ``synapse_dac_bias``: synapse DAC bias (scales all weights), CapMem LSB
+    - ``holdoff_time``: time the reset is held after the refractory period
+      ends (public "holdoff"), s
     """
 
     leak: object = 80
@@ -175,13 +175,13 @@ class NeuronCalibTarget:
 class NeuronCalibOptions:
     """Options of the neuron calibration.
 
-    :ivar readout_neuron: neuron whose membrane goes to the readout pads
-        (public option; no effect on the emulator)
-    :ivar refine_potentials: repeat leak/reset/threshold after the others
-    :ivar tolerance_potential: |error| above this (CADC LSB) marks a neuron failed
-    :ivar tolerance_time: relative error of tau_mem/tau_syn above this fails
-    :ivar tolerance_synin: relative deviation of the synaptic strength above this fails
-    :ivar reads: CADC reads averaged per potential measurement
+    - ``readout_neuron``: neuron whose membrane goes to the readout pads
+      (public option; no effect on the emulator)
+    - ``refine_potentials``: repeat leak/reset/threshold after the others
+    - ``tolerance_potential``: |error| above this (CADC LSB) marks a neuron failed
+    - ``tolerance_time``: relative error of tau_mem/tau_syn above this fails
+    - ``tolerance_synin``: relative deviation of the synaptic strength above this fails
+    - ``reads``: CADC reads averaged per potential measurement
     """
 
     readout_neuron: Optional[int] = None
@@ -275,10 +275,10 @@ class SpikingCalibTarget:
 class SpikingCalibOptions:
     """Options of the spiking calibration (public names).
 
-    :ivar refine_potentials: None = as the public stack (refine unless COBA)
-    :ivar neurons: calibrate only these neurons (indices; None = all 512). The
-        others keep uncalibrated defaults and count as failed. For tests.
-    :ivar calibrate_stp: run the STP offset step
+    - ``refine_potentials``: None = as the public stack (refine unless COBA)
+    - ``neurons``: calibrate only these neurons (indices; None = all 512). The
+      others keep uncalibrated defaults and count as failed. For tests.
+    - ``calibrate_stp``: run the STP offset step
     """
 
     cadc_options: CADCCalibOptions = field(default_factory=CADCCalibOptions)

@@ -47,13 +47,13 @@ class BiologicalWeightWarning(UserWarning):
 class BioScale:
     """The weight scale of one calibration (``simulator.state.bio_scale``).
 
-    :ivar coba: conductance-based target
-    :ivar synapses: (2,) synapses per connection the largest weights need (excitatory, inhibitory)
-    :ivar i_synin_gm, synapse_dac_bias: the chip-wide calix settings chosen
-    :ivar factor: population -> (2, size) hardware nA per model weight unit (nA or uS) per neuron
-    :ivar lsb_current: population -> (2, size) hardware nA of one weight LSB at each neuron
-        (CUBA-equivalent): the nominal prediction, replaced by calix's measurement (``measure``)
-    :ivar source: "nominal" or "measured"
+    - ``coba``: conductance-based target
+    - ``synapses``: (2,) synapses per connection the largest weights need (excitatory, inhibitory)
+    - ``i_synin_gm``, ``synapse_dac_bias``: the chip-wide calix settings chosen
+    - ``factor``: population -> (2, size) hardware nA per model weight unit (nA or uS) per neuron
+    - ``lsb_current``: population -> (2, size) hardware nA of one weight LSB at each neuron
+      (CUBA-equivalent): the nominal prediction, replaced by calix's measurement (``measure``)
+    - ``source``: "nominal" or "measured"
     """
 
     coba: bool
