@@ -2,7 +2,8 @@
 // shared kernel, synapse drivers with STP, the two synapse arrays, neuron
 // backends, background spike sources, MADC, CADC, correlation sensors and
 // multi-compartment switches. Parameters come from the register file through
-// the transfer table of hxsim/transfer.py (loaded at construction) plus
+// the transfer table (chipmodel/transfer.py via hxsim.analog.transfer_tables,
+// loaded at construction) plus
 // fixed-pattern mismatch; see docs/hxsim-analog.md.
 #pragma once
 
@@ -19,7 +20,7 @@
 
 namespace hxsim {
 
-// Everything the core is built from (see hxsim/analog.py, hxsim/transfer.py).
+// Everything the core is built from (see hxsim/analog.py, chipmodel/transfer.py).
 struct ChipSetup
 {
 	double dt_us = 0.1;

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import nir as _nir
 
-from .network import ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
+from .network import NEURONS_ON_CHIP, ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
 
 __all__ = ["NIRImportError", "NIRImport", "NeuronGroup", "Quantisation", "from_nir", "to_nir", "graphs_equal",
            "SPEEDUP", "MAX_WEIGHT"]
@@ -57,15 +57,14 @@ class NIRImportError(ValueError):
 
 
 def _ranges():
-    # the calibration's feasible ranges are the chip's; one table, owned by calix
-    from calix.spiking.targets import FEASIBLE_RANGES
+    from chipmodel.ranges import FEASIBLE_RANGES
     return FEASIBLE_RANGES
 
 
 def _drive_per_weight_lsb(tau_mem_hw, i_synin_gm, synapse_dac_bias):
     """Membrane drive (CADC LSB of ``R * I``) of one weight LSB at the nominal transfers:
     the current jump ``gain * dac / 1022 * i_synin_gm`` (nA) times ``tau_mem / C``."""
-    from hxsim import transfer
+    from chipmodel import transfer
     t = transfer.TRANSFERS_BY_NAME
     current_na = t["i_bias_synin_exc_gm"].c1 * synapse_dac_bias / 1022.0 * i_synin_gm
     c_pf = t["membrane_capacitor_size"].nominal(_MEMBRANE_CAPACITANCE)
@@ -187,7 +186,7 @@ class NIRImport:
         have none, so the default is the chip's shortest."""
         from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
         d = NeuronCalibTarget()
-        n = 512
+        n = NEURONS_ON_CHIP
         arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold")}
         # unused circuits take the groups' median time constants: calix matches every neuron's
         # synaptic strength to the median response, which grows with tau_syn * tau_mem

@@ -17,11 +17,12 @@ from pyNN.connectors import AllToAllConnector, OneToOneConnector
 from pyNN.space import Space
 
 import grenade
+from grenade.network import MAX_SYNAPSE_WEIGHT
 
 from . import biological, short_term_plasticity, simulator
 from .standardmodels import StaticSynapse, TsodyksMarkramSynapse
 
-SYNAPSE_MAX = 63
+SYNAPSE_MAX = MAX_SYNAPSE_WEIGHT
 # the synapses of one connection sit in rows of one PADI bus (64 rows: the label group of a source
 # lives on one bus), so one connection takes at most 64 synapses of 63
 MAX_CONNECTION_WEIGHT = 64 * SYNAPSE_MAX

@@ -26,14 +26,13 @@ from pyNN import common
 
 import grenade
 import hxcomm
-from grenade.inputs import ms_to_cycles
+from grenade.inputs import FPGA_CYCLES_PER_MS, ms_to_cycles
+from grenade.network import NEURONS_ON_CHIP  # noqa: F401 - simulator.NEURONS_ON_CHIP for the backend modules
 
 from . import constant_current, short_term_plasticity
 
 name = "BrainScaleS-2 (openhx emulator)"
 
-NEURONS_ON_CHIP = 512
-FPGA_CYCLES_PER_MS = 125_000
 MAX_RUNTIME_MS = (2 ** 32 - 1) / FPGA_CYCLES_PER_MS  # 32-bit FPGA timer, ~34.36 s hardware
 RECORDABLE_ANALOG = ("v", "exc_synin", "inh_synin", "adaptation")
 MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_synin",

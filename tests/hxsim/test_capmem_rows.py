@@ -1,6 +1,6 @@
 """The analog core reads each per-neuron CapMem cell at the row halco names for it.
 
-The rows come from Python (hxsim.transfer.setup_tables, from halco.CapMemRowOnCapMemBlock);
+The rows come from Python (hxsim.analog.transfer_tables, from halco.CapMemRowOnCapMemBlock);
 the C++ core holds no row numbers of its own.
 """
 import pytest
@@ -9,11 +9,12 @@ import halco
 import hxsim
 from hxsim import _core
 from hxsim.analog import analog_geometry
-from hxsim.transfer import TRANSFERS, setup_tables
+from chipmodel.transfer import TRANSFERS
+from hxsim.analog import transfer_tables
 
 
 def _setup(**rows):
-    tables, _ = setup_tables(0, True)
+    tables, _ = transfer_tables(0, True)
     transfers = dict(tables["transfers"])
     for name, row in rows.items():
         transfers[name] = transfers[name][:7] + (row,)
@@ -22,12 +23,12 @@ def _setup(**rows):
 
 
 def _core_emulator(setup):
-    regmap, wire, geometry = hxsim._tables()
+    regmap, wire, geometry = hxsim.emulator._tables()
     return _core.Emulator(regmap, wire, geometry, 0, 1 << 20, setup)
 
 
 def test_rows_are_halcos():
-    tables, _ = setup_tables(0, True)
+    tables, _ = transfer_tables(0, True)
     for t in TRANSFERS:
         row = tables["transfers"][t.name][7]
         if t.source == "capmem":
