@@ -28,7 +28,7 @@ __all__ = ["LavaParameterError", "FixedPopulation", "FixedProjection", "FixedSou
 RANGES = {
     "du": (0, 4095), "dv": (0, 4095), "vth": (0, 2 ** 17 - 1),
     "bias_mant": (-4096, 4095), "bias_exp": (0, 7),
-    "weights": (-255, 255), "weight_exp": (0, 7), "delays": (0, 63),
+    "v_init": (-2 ** 23 + 1, 2 ** 23 - 1), "weights": (-255, 255), "weight_exp": (0, 7), "delays": (0, 63),
 }
 #: largest |activation| one neuron may receive per step (16-bit dendritic accumulator): checked
 #: for the worst case (every presynaptic neuron of one sign spiking at once)
@@ -52,7 +52,8 @@ class FixedSource:
 
 @dataclass
 class FixedPopulation:
-    """One Lava ``LIF`` process: scalar ``du``, ``dv``, ``vth``; per-neuron ``bias_mant``, ``bias_exp``."""
+    """One Lava ``LIF`` process: scalar ``du``, ``dv``, ``vth``; per-neuron ``bias_mant``, ``bias_exp``
+    and initial membrane ``v_init`` (None: 0)."""
     name: str
     size: int
     du: int
@@ -60,6 +61,7 @@ class FixedPopulation:
     vth: int
     bias_mant: np.ndarray
     bias_exp: np.ndarray
+    v_init: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -94,7 +96,8 @@ class FixedPointNetwork:
             d.update({f"pop{i}_name": np.array(p.name), f"pop{i}_size": np.array(p.size),
                       f"pop{i}_scalars": np.array([p.du, p.dv, p.vth], np.int64),
                       f"pop{i}_bias_mant": np.asarray(p.bias_mant, np.int64),
-                      f"pop{i}_bias_exp": np.asarray(p.bias_exp, np.int64)})
+                      f"pop{i}_bias_exp": np.asarray(p.bias_exp, np.int64),
+                      f"pop{i}_v_init": np.asarray(p.v_init if p.v_init is not None else np.zeros(p.size), np.int64)})
         for i, c in enumerate(self.projections):
             d.update({f"proj{i}_pre": np.array(c.pre), f"proj{i}_post": np.array(c.post),
                       f"proj{i}_weights": np.asarray(c.weights, np.int64),
@@ -119,7 +122,8 @@ def _in_range(name, key, value, shape=None):
     bad = (a < lo) | (a > hi)
     if np.any(bad):
         i = np.unravel_index(int(np.flatnonzero(bad)[0]), a.shape) if a.ndim else ()
-        raise LavaParameterError(f"{name}{list(i) if a.ndim else ''} = {int(a[i])} outside {lo}..{hi} "
+        where = "[" + ", ".join(str(int(x)) for x in i) + "]" if a.ndim else ""
+        raise LavaParameterError(f"{name}{where} = {int(a[i])} outside {lo}..{hi} "
                                  f"(Lava would wrap or truncate it silently)")
     return a
 
@@ -151,6 +155,8 @@ def validate(net: FixedPointNetwork) -> None:
             _in_range(f"population {p.name!r}: {key}", key, getattr(p, key), ())
         _in_range(f"population {p.name!r}: bias_mant", "bias_mant", p.bias_mant, (p.size,))
         _in_range(f"population {p.name!r}: bias_exp", "bias_exp", p.bias_exp, (p.size,))
+        if p.v_init is not None:
+            _in_range(f"population {p.name!r}: v_init", "v_init", p.v_init, (p.size,))
     pops = {p.name for p in net.populations}
     pos: Dict[str, np.ndarray] = {p.name: np.zeros(p.size, np.int64) for p in net.populations}
     neg: Dict[str, np.ndarray] = {p.name: np.zeros(p.size, np.int64) for p in net.populations}
@@ -185,7 +191,9 @@ def reference_run(net: FixedPointNetwork, validate_first: bool = True) -> Dict[s
         spikes[s.name] = r
     for p in net.populations:
         spikes[p.name] = np.zeros((T, p.size), bool)
-    state = {p.name: (np.zeros(p.size, np.int64), np.zeros(p.size, np.int64)) for p in net.populations}
+    state = {p.name: (np.zeros(p.size, np.int64),
+                      np.zeros(p.size, np.int64) if p.v_init is None else np.asarray(p.v_init, np.int64))
+             for p in net.populations}
     bias = {p.name: np.asarray(p.bias_mant, np.int64) << np.asarray(p.bias_exp, np.int64) for p in net.populations}
     conns = [(c, np.asarray(c.weights, np.int64), None if c.delays is None else np.asarray(c.delays, np.int64))
              for c in net.projections]

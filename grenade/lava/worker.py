@@ -26,7 +26,7 @@ def _load(path):
     srcs = [(str(d[f"src{i}_name"]), int(d[f"src{i}_size"]), d[f"src{i}_steps"], d[f"src{i}_neurons"])
             for i in range(int(d["n_src"]))]
     pops = [(str(d[f"pop{i}_name"]), int(d[f"pop{i}_size"]), [int(x) for x in d[f"pop{i}_scalars"]],
-             d[f"pop{i}_bias_mant"], d[f"pop{i}_bias_exp"]) for i in range(int(d["n_pop"]))]
+             d[f"pop{i}_bias_mant"], d[f"pop{i}_bias_exp"], d[f"pop{i}_v_init"]) for i in range(int(d["n_pop"]))]
     projs = [(str(d[f"proj{i}_pre"]), str(d[f"proj{i}_post"]), d[f"proj{i}_weights"], int(d[f"proj{i}_weight_exp"]),
               d.get(f"proj{i}_delays"), bool(d[f"proj{i}_sparse"])) for i in range(int(d["n_proj"]))]
     return T, srcs, pops, projs, str(d.get("mode", np.array("fixed_pt")))
@@ -52,13 +52,14 @@ def run(path):
         data[neurons, steps] = 1
         ports[name] = RingBuffer(data=data).s_out
     lifs, exts = {}, []
-    for name, size, (du, dv, vth), mant, exp in pops:
+    for name, size, (du, dv, vth), mant, exp, v0 in pops:
         if fixed:
             lif = LIF(shape=(size,), du=du, dv=dv, vth=vth, bias_mant=mant.astype(np.int32),
-                      bias_exp=exp.astype(np.int32), name=name)
+                      bias_exp=exp.astype(np.int32), v=v0.astype(np.int32), name=name)
         else:   # the same model in floating point (debug): decays and scales as the fixed model applies them
             lif = LIF(shape=(size,), du=(du + 1) / 4096.0, dv=dv / 4096.0, vth=float(vth << 6),
-                      bias_mant=(mant.astype(float) * 2.0 ** exp), bias_exp=np.zeros(size), name=name)
+                      bias_mant=(mant.astype(float) * 2.0 ** exp), bias_exp=np.zeros(size), v=v0.astype(float),
+                      name=name)
         lifs[name], ports[name] = lif, lif.s_out
         ext = Extractor(shape=(size,), buffer_size=max(T, 1))
         lif.s_out.connect(ext.in_port)
