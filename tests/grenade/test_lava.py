@@ -1,6 +1,5 @@
 """grenade.lava: validation, the numpy reference of Lava's fixed-point LIF+Dense, the worker
 process (errors, tracebacks, timeouts) and Lava == reference bit for bit (bounded: few examples)."""
-import os
 import sys
 import time
 
