@@ -4,9 +4,7 @@ grenade :class:`~grenade.results.Results` (the chip's result type).
 The source of a lowering is a :class:`grenade.nir.NIRImport`: a grenade network whose populations
 carry CUBA LIF model parameters (NIR units) and whose projections carry the chip's 6-bit weights.
 Lava gets the weights the chip has (``w_hw / weight_scale``), re-quantised to Lava's 8-bit
-mantissa and exponent, so the same quantised network runs on both.  A PyNN network in biological
-units becomes one through :func:`pynn_to_nir` (PyNN's ``IF_curr_exp`` parameters and weights,
-the one documented option of docs/lava.md).
+mantissa and exponent, so the same quantised network runs on both.
 
 Fixed-point mapping per population (docs/lava.md, "Mapping"): the membrane is measured from
 ``v_reset`` (Lava resets to 0), ``du = round(4096 (1 - exp(-dt/tau_syn))) - 1``,
