@@ -291,10 +291,16 @@ def _model_params(name, node, time_unit, dt, approximations):
     if isinstance(node, (_nir.CubaLIF, _nir.CubaLI)):
         p = {k: _param(node, k, n) for k in ("tau_syn", "tau_mem", "r", "v_leak", "w_in")}
     else:
+        # an instantaneous input adds dt / tau * r * W per spike in the discrete model; a current
+        # jumping by w_in * W and decaying with tau_syn adds tau_syn / tau * r * w_in * W in total:
+        # with dt known, w_in = dt / tau_syn keeps each spike's total effect
+        w_in = dt / tau_syn_min if dt is not None else 1.0
         p = {"tau_syn": np.full(n, tau_syn_min), "tau_mem": _param(node, "tau", n), "r": _param(node, "r", n),
-             "v_leak": _param(node, "v_leak", n), "w_in": np.ones(n)}
+             "v_leak": _param(node, "v_leak", n), "w_in": np.full(n, w_in)}
         approximations.append(f"{name}: {type(node).__name__} has no synaptic current; the chip's shortest "
-                              f"tau_syn ({tau_syn_min:g} in time_unit) stands in for the instantaneous input")
+                              f"tau_syn ({tau_syn_min:g} in time_unit) stands in for the instantaneous input"
+                              + (f", with w_in = dt / tau_syn = {w_in:g} so that a spike's total effect on the "
+                                 f"membrane stays that of the discrete model" if dt is not None else ""))
     spiking = isinstance(node, (_nir.CubaLIF, _nir.LIF))
     if spiking:
         p["v_threshold"] = _param(node, "v_threshold", n)
