@@ -660,8 +660,11 @@ class AtomicNeuron:
 
     def copy(self):
         """An independent standalone copy."""
-        new = type(self)()
-        _copy_row(new._t, 0, self._t, self._r)
+        # one slice copy per field (a default row and a row copy would be two)
+        new = object.__new__(type(self))
+        r, t = self._r, self._t
+        object.__setattr__(new, "_t", {p: t[p][r:r + 1].copy() for p in _DEFAULT_ROW})
+        object.__setattr__(new, "_r", 0)
         return new
 
     __copy__ = copy
@@ -685,7 +688,7 @@ class AtomicNeuron:
         for p in paths:
             if p not in FIELDS_BY_PATH:
                 raise KeyError(f"AtomicNeuron has no field {p!r}")
-            out[p] = np.array([n._t[p][n._r] for n in neurons], dtype=np.int64)
+            out[p] = np.fromiter((n._t[p][n._r] for n in neurons), dtype=np.int64, count=len(neurons))
         return out
 
     def to_dict(self) -> dict:
