@@ -121,10 +121,13 @@ class Projection(common.Projection):
         del self._stp_parts
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
+            # checked once over all connections (the connectors add them target by target)
             self._pre = np.concatenate(self._pre_parts)
             self._post = np.concatenate(self._post_parts)
-            self._weight = np.concatenate(self._w_parts)
-            self._delay = np.concatenate(self._d_parts)
+            delay = np.concatenate(self._d_parts)
+            self._check_delays(self._pre, delay)
+            self._weight = self._check_weights(np.concatenate(self._w_parts)).copy()
+            self._delay = delay.copy()
         del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
@@ -218,29 +221,21 @@ class Projection(common.Projection):
         return True
 
     def _append_connections(self, pre, post, delay, weight):
+        """Connections (pre, post indices, delays, weights as given), checked in ``__init__`` once all
+        are there."""
         n = len(pre)
-        d = np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,))
-        self._check_delays(pre, d)
-        self._d_parts.append(d.copy())
-        w = self._check_weights(np.broadcast_to(np.asarray(weight, dtype=float), (n,)))
         self._pre_parts.append(pre)
         self._post_parts.append(post)
-        self._w_parts.append(w.copy())
+        self._d_parts.append(np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,)))
+        self._w_parts.append(np.broadcast_to(np.asarray(weight, dtype=float), (n,)))
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
                             **connection_parameters):
         del location_selector       # the connector's; resolved once in __init__ (_post_compartment)
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
         n = len(pre)
-        delay = connection_parameters.get("delay", 0.0)
-        d = np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,))
-        self._check_delays(pre, d)
-        self._d_parts.append(d.copy())
-        w = np.broadcast_to(np.asarray(connection_parameters.get("weight", 0.0), dtype=float), (n,))
-        w = self._check_weights(w)
-        self._pre_parts.append(pre)
-        self._post_parts.append(np.full(n, int(postsynaptic_index), np.int64))
-        self._w_parts.append(w.copy())
+        self._append_connections(pre, np.full(n, int(postsynaptic_index), np.int64),
+                                 connection_parameters.get("delay", 0.0), connection_parameters.get("weight", 0.0))
         for name, parts in self._stp_parts.items():
             value = short_term_plasticity.check(self, name, connection_parameters[name])
             parts.append(np.broadcast_to(value, (n,)).astype(float))
