@@ -26,7 +26,6 @@ import tempfile
 import time
 import warnings
 
-import numpy as np
 
 N_EXC, N_INH, N_BG, K_BG = 205, 51, 64, 16
 CELL = dict(tau_m=20.0, tau_syn_E=5.0, tau_syn_I=5.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-50.0,
