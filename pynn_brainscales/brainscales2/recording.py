@@ -440,15 +440,23 @@ class Recorder(recording.Recorder):
         location = self._spike_location_annotations()
         empty = np.zeros(0)
         for k, t0, t1 in parts:
-            trains, part = [], by_part.get(k, {})
-            t_start, t_stop = t0 * pq.ms, t1 * pq.ms
-            for i, index in zip(spike_ids, spike_index.tolist()):
+            part, per_neuron = by_part.get(k, {}), []
+            for i in spike_ids:
                 times = part.get(int(i), empty)
                 if len(times) and (times[0] < t0 - 1e-12 or times[-1] > t1):
                     times = times[(times >= t0 - 1e-12) & (times <= t1)]
-                train = neo.SpikeTrain(pq.Quantity(times, "ms"), t_start=t_start, t_stop=t_stop,
-                                       source_population=label, source_id=int(i), channel_id=int(i),
-                                       source_index=index, **location)
+                per_neuron.append(times)
+            # one SpikeTrain checked by neo, one slice of it per neuron (a SpikeTrain each, with
+            # its own annotations, t_start and t_stop; neo checks each new train, ~25x longer)
+            bounds = np.concatenate([[0], np.cumsum([len(t) for t in per_neuron], dtype=np.int64)]).tolist()
+            base = neo.SpikeTrain(np.concatenate(per_neuron) if per_neuron else empty, t_start=t0, t_stop=t1,
+                                  units="ms", dtype=np.float64)
+            trains = []
+            for j, (i, index) in enumerate(zip(spike_ids, spike_index.tolist())):
+                train = base[bounds[j]:bounds[j + 1]]
+                train.t_start, train.t_stop = base.t_start.copy(), base.t_stop.copy()
+                train.annotations = dict(source_population=label, source_id=int(i), channel_id=int(i),
+                                         source_index=index, **location)
                 train.segment = segment
                 trains.append(train)
             _extend(segment.spiketrains, trains)
