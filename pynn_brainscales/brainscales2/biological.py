@@ -39,11 +39,12 @@ from typing import Dict
 import numpy as np
 from pyNN.standardmodels import build_translations, cells
 
-from . import simulator
+from . import biological_weights, simulator
 from .biological_weights import (BiologicalCalibrationWarning, BiologicalWeightWarning, BioScale,  # noqa: F401
                                  calibration_target, check_calibration, check_model_weights,
                                  is_biological_projection)
 from .biological_weights import hardware_weights as _hardware_weights
+from .celltype import CalibratedNeuron
 from .biological_units import (_LIMIT_CELLS, _limits, _t, _v_hw, c_hw_pf, conductance_factor, current_factor,
                                model_ranges, to_model_units)
 
@@ -51,12 +52,11 @@ __all__ = ["IF_curr_exp", "IF_cond_exp", "EIF_cond_exp_isfa_ista", "calibration_
            "to_model_units", "model_ranges", "BioScale", "BiologicalWeightWarning", "BiologicalCalibrationWarning"]
 
 # -- the cell types --------------------------------------------------------------------------------
-class _BiologicalCell:
+class _BiologicalCell(CalibratedNeuron):
     """Mixin of the biological standard cells (see the module doc)."""
 
-    is_on_chip = True
-    is_calibrated = True
     is_biological = True
+    calibration_family = "biological standard cells (IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista)"
     injectable = True           # current sources add to i_offset (docs/pynn.md "Current sources")
     # gsyn_exc/gsyn_inh/w: the chip's synaptic-input and adaptation readouts are uncalibrated
     # circuit nodes (on hardware an OTA output of unknown gain and offset), not offered in model
@@ -132,8 +132,19 @@ class _BiologicalCell:
                                  f"{_t(_LIMIT_CELLS[name]).range()[1]:g} {_t(_LIMIT_CELLS[name]).unit} on the chip; "
                                  f"the range scales with cm)")
 
+    def calibration_target(self, populations_atoms, state):
+        """The calix NeuronModelTarget of the populations' parameters and the weight scale chosen for
+        the weights of the projections onto them (kept while APPEND snippets are pending)."""
+        keep = getattr(state, "bio_scale", None) if state.pending else None
+        return biological_weights.calibration_target(populations_atoms, state.projections, keep=keep)
+
+    def check_calibration(self, result, populations_atoms):
+        """Warn about neurons the calibration left off their targets."""
+        biological_weights.check_calibration(result, populations_atoms)
+
     @classmethod
     def calix_threshold(cls, params):
+        """The threshold calix calibrates (model mV)."""
         return params["v_thresh"]
 
     @classmethod

@@ -137,7 +137,7 @@ def _post_root_set(projection):
 def is_biological_projection(projection) -> bool:
     """True if the projection targets biological cells (all its post populations); ValueError if it
     mixes biological and other cells."""
-    kinds = {bool(getattr(r.celltype, "is_biological", False)) for r in _post_root_set(projection)}
+    kinds = {bool(r.celltype.is_biological) for r in _post_root_set(projection)}
     if len(kinds) > 1:
         raise ValueError("a projection cannot target biological standard cells and other cells at once (different "
                          "weight units)")

@@ -1,6 +1,8 @@
-"""Calibration on run for CalibHXNeuronCuba / CalibHXNeuronCoba populations and the biological standard cells
-(biological.py) (calix). It knows the cell types only through their parameters and flags, so the cell
-modules (standardmodels, biological) may import the simulator without a cycle."""
+"""Calibration on run (calix) of the populations whose cell types name a ``calibration_family``
+(CalibHXNeuronCuba / CalibHXNeuronCoba, the biological standard cells of biological.py). It knows
+the cell types only through the cell type protocol (celltype.py): each family names its calix
+target (``calibration_target``); this module runs calix, caches the result and builds the
+CalibHXNeuron target (``build_target``) and archives (``archive_hwparams``) for cells_base."""
 from __future__ import annotations
 
 import time
@@ -11,10 +13,6 @@ import grenade
 from grenade.network import NEURONS_ON_CHIP
 
 _MEMO = {}          # (connection id, target key, base id) -> (CalibResult, lola.Chip)
-
-
-def calibrated_populations(populations):
-    return [p for p in populations if getattr(p.celltype, "is_calibrated", False)]
 
 
 # CalibHXNeuron parameter -> (NeuronCalibTarget field, receptor row or None, factor to calix units)
@@ -94,9 +92,6 @@ def archive_hwparams(population, atoms, result, chip):
     adjust).  Regenerated only when the calibration or the placement changed, so adjustments made
     after ``run(None, RunCommand.PREPARE)`` reach the next run."""
     from pyNN.parameters import ParameterSpace
-    from .standardmodels.cells_base import CalibNeuronBase
-    if not isinstance(population.celltype, CalibNeuronBase):
-        return
     source = (id(result), tuple(int(a) for a in atoms))
     if getattr(population, "_calib_source", None) == source:
         return
@@ -133,18 +128,12 @@ def calibrate(state, pops_atoms, connection):
     """(CalibResult, calibrated lola.Chip on top of setup()'s initial_config, seconds spent)."""
     import calix
     t0 = time.perf_counter()
-    bio = [p for p, _ in pops_atoms if getattr(p.celltype, "is_biological", False)]
-    scale = None
-    if bio and len(bio) != len(pops_atoms):
-        raise ValueError("biological standard cells (IF_curr_exp, IF_cond_exp, EIF_cond_exp_isfa_ista) and "
-                         "CalibHXNeuronCuba/CalibHXNeuronCoba populations cannot be mixed in one network: the chip "
-                         "is calibrated with one target")
-    if bio:
-        from . import biological_weights as biological
-        keep = getattr(state, "bio_scale", None) if getattr(state, "pending", None) else None
-        target, scale = biological.calibration_target(pops_atoms, state.projections, keep=keep)
-    else:
-        target = build_target(pops_atoms, getattr(state, "injected_calib_target", None))
+    families = sorted({p.celltype.calibration_family for p, _ in pops_atoms})
+    if len(families) > 1:
+        raise ValueError(f"{' and '.join(families)} populations cannot be mixed in one network: the chip is "
+                         f"calibrated with one target")
+    celltype = pops_atoms[0][0].celltype
+    target, scale = celltype.calibration_target(pops_atoms, state)
     options = getattr(state, "injected_calib_options", None)
     key = (id(connection), _key(target), repr(options), str(state.calibration_cache))
     if getattr(state, "pending", None) and getattr(state, "_calib_key", None) not in (None, key):
@@ -170,8 +159,7 @@ def calibrate(state, pops_atoms, connection):
         if len(_MEMO) >= 8:
             _MEMO.pop(next(iter(_MEMO)))
         hit = _MEMO[key] = (result, chip, state.initial_config)
-        if scale is not None:
-            biological.check_calibration(result, pops_atoms)
+        celltype.check_calibration(result, pops_atoms)
     if scale is not None:
         scale.measure(hit[0])           # the weight LSB calix measured (else nominal)
     return hit[0], hit[1], time.perf_counter() - t0

@@ -41,7 +41,7 @@ def reach() -> float:
 def hardware_factor(population) -> np.ndarray:
     """Hardware nA per source nA for each neuron of ``population``: the biological standard cells
     scale with their ``cm`` (as ``i_offset``), the other cells take hardware nA (1)."""
-    if getattr(population.celltype, "is_biological", False):
+    if population.celltype.is_biological:
         from .biological_units import current_factor
         cm = np.broadcast_to(np.asarray(population._parameters["cm"], dtype=float), (population.size,))
         return np.asarray(current_factor(cm), dtype=float)
@@ -206,4 +206,4 @@ def _check_reach(hw, times, total, factor, population, i, parts, units):
         + (f" plus its own {own:g} nA" if own else "")
         + f" is beyond the chip's constant current: the sum must lie in [{-limit / factor:.4g}, {limit / factor:.4g}] nA "
         f"for this neuron (i_mem_offset reaches {limit:g} nA of hardware current"
-        + (", scaled by cm" if getattr(population.celltype, "is_biological", False) else "") + ")")
+        + (", scaled by cm" if population.celltype.is_biological else "") + ")")

@@ -80,13 +80,13 @@ def plan(state) -> Optional[Plan]:
     total = sum(p.size for p in on_chip)
     if total <= cap:
         return None
-    calibrated = [p.label for p in on_chip if getattr(p.celltype, "is_calibrated", False)]
+    calibrated = [p.label for p in on_chip if p.celltype.calibration_family is not None]
     if calibrated:
         raise NotImplementedError(
             f"partitioning a network of {total} on-chip neurons (the chip takes {cap}) with calibrated "
             f"populations ({', '.join(map(repr, calibrated))}): each execution would need its own "
             f"calibration; use HXNeuron populations (with setup(initial_config=...)) or at most {cap} neurons")
-    multicompartment = [p.label for p in on_chip if getattr(p.celltype, "is_multicompartment", False)]
+    multicompartment = [p.label for p in on_chip if p.celltype.is_multicompartment]
     if multicompartment:
         raise NotImplementedError(
             f"partitioning a network of {total} on-chip neurons (the chip takes {cap}) with multicompartment "

@@ -129,8 +129,6 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         if self.size < 1:       # PyNN accepts any int; 0 or < 0 would fail deep in numpy / grenade
             raise ValueError(f"Population size must be at least 1, got {self.size} "
                              f"({type(self.celltype).__name__})")
-        if getattr(self.celltype, "is_background", False):
-            self.celltype.check_size(self.size)
         id_range = np.arange(simulator.state.id_counter, simulator.state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)
         self._mask_local = np.ones(self.size, dtype=bool)
@@ -144,7 +142,7 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         ps.evaluate(simplify=False)
         self._parameters = ps.as_dict()
         self._parameters_from_initial_config()
-        getattr(self.celltype, "check_population", lambda population: None)(self)   # biological cells: units, ranges
+        self.celltype.check_population(self)       # e.g. the biological cells: units, ranges
         for name, value in self._parameters.items():
             self._check(name, value)
         for i in self.all_cells:
@@ -153,30 +151,14 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         simulator.state.populations.append(self)
 
     def _parameters_from_initial_config(self):
-        """HXNeuron parameters not given explicitly take the initial_config's neuron values at the
-        circuits this population will be placed on (public behaviour)."""
+        """Parameters not given explicitly take the initial_config's neuron values at the circuits
+        this population will be placed on (public behaviour; the cell type's ``apply_initial_config``)."""
         init = simulator.state.initial_config
-        user = getattr(self.celltype, "user_parameters", None)
-        if init is not None and hasattr(self.celltype, "apply_initial_config"):     # multicompartment neurons
+        if init is not None and self.celltype.is_on_chip:
             self.celltype.apply_initial_config(self, init if hasattr(init, "neuron_block") else init.to_chip())
-            return
-        if init is None or user is None or not hasattr(self.celltype, "from_lola"):
-            return
-        chip = init if hasattr(init, "neuron_block") else init.to_chip()
-        atoms = simulator.state.next_atoms(self.size)
-        if len(atoms) != self.size or np.any(atoms >= simulator.NEURONS_ON_CHIP):
-            # beyond one chip: the network is partitioned at run time, which takes these defaults
-            # at the circuits each slice is placed on (simulator._slice_config)
-            return
-        values = self.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms])
-        for name, arr in values.items():
-            if name not in user and name in self._parameters:
-                self._parameters[name] = arr
 
     def _check(self, name, value):
-        check = getattr(self.celltype, "check_values", None)
-        if check is not None:
-            check(name, value)
+        self.celltype.check_values(name, value)
 
     def _set_initial_value_array(self, variable, initial_values):
         pass

@@ -95,7 +95,7 @@ class Projection(common.Projection):
                                  f"before the last setup() (setup() starts a new network); create it again")
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         for root in self._post_map[0]:
-            if not getattr(root.celltype, "is_on_chip", False):
+            if not root.celltype.is_on_chip:
                 raise TypeError(f"projection target must be on-chip neurons (HXNeuron or a calibrated cell), got "
                                 f"{type(root.celltype).__name__} population {root.label!r}")
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
@@ -449,7 +449,7 @@ def _location_compartment(connector, post_roots) -> int:
     chosen = set()
     for root in post_roots:
         celltype = root.celltype
-        if not getattr(celltype, "is_multicompartment", False):
+        if not celltype.is_multicompartment:
             raise ValueError(f"location_selector {selector!r}: the post-synaptic neurons of population {root.label!r} "
                              f"({type(celltype).__name__}) have no compartments; location selectors apply to "
                              "multicompartment neurons (pynn.morphology.create_mc_neuron)")
@@ -479,7 +479,6 @@ def _endpoint_map(pop):
             idx = np.asarray(p.index_in_grandparent(idx))
         root_of.append(np.full(p.size, roots.index(root), np.int64))
         index.append(np.asarray(idx, np.int64))
-        on_chip.append(np.full(p.size, bool(getattr(root.celltype, "is_on_chip", False)
-                                            or getattr(root.celltype, "is_background", False))))
+        on_chip.append(np.full(p.size, not root.celltype.sends_from_host))
     cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt))
     return roots, cat(root_of, np.int64), cat(index, np.int64), cat(on_chip, bool)

@@ -126,7 +126,7 @@ class Recorder(recording.Recorder):
 
     @property
     def _biological(self):
-        return bool(getattr(self.population.celltype, "is_biological", False))
+        return bool(self.population.celltype.is_biological)
 
     # -- what is recorded -------------------------------------------------------------------
     def record(self, variables, ids, sampling_interval=None, locations=None, device=None):
@@ -357,7 +357,7 @@ class Recorder(recording.Recorder):
     def _store_signal(self, variable, index, times, values, part=0, compartment=None):
         """Append samples of ``variable`` of neuron ``index`` (``compartment``: of a multicompartment
         neuron, None for point neurons)."""
-        if getattr(self.population.celltype, "is_biological", False):
+        if self.population.celltype.is_biological:
             from . import biological
             values = biological.to_model_units(variable, values, self.population, index)
         self._signal_parts.setdefault((variable, int(index), compartment), []).append((int(part), times, values))
@@ -536,7 +536,7 @@ class Recorder(recording.Recorder):
         if isinstance(locations, str):
             locations = [locations]
         celltype = self.population.celltype
-        if not getattr(celltype, "is_multicompartment", False):
+        if not celltype.is_multicompartment:
             if locations is not None:
                 raise ValueError(f"record(..., locations={locations!r}): {type(celltype).__name__} neurons have no "
                                  "compartments; locations select compartments of multicompartment neurons "
@@ -577,7 +577,7 @@ class Recorder(recording.Recorder):
     def _spike_location_annotations(self) -> dict:
         """Spike trains of multicompartment neurons name their source compartment (compartment 0)."""
         celltype = self.population.celltype
-        if not getattr(celltype, "is_multicompartment", False):
+        if not celltype.is_multicompartment:
             return {}
         return {"source_location": celltype.get_labels()[0], "source_compartment": 0}
 

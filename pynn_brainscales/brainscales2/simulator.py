@@ -30,6 +30,7 @@ from grenade.inputs import FPGA_CYCLES_PER_MS, ms_to_cycles
 from grenade.network import NEURONS_ON_CHIP  # noqa: F401 - simulator.NEURONS_ON_CHIP for the backend modules
 
 from . import constant_current, short_term_plasticity
+from .celltype import NeuronSite
 
 name = "BrainScaleS-2 (openhx emulator)"
 
@@ -98,16 +99,6 @@ def release_connections():
 
 
 atexit.register(release_connections)
-
-
-def _neuron_copies(neurons):
-    """Copies of ``neurons`` with the analog output of each enabled (one bulk copy)."""
-    import lola
-    out = lola.AtomicNeuron.copies(neurons)
-    normal = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
-    for n in out:
-        n.event_routing.analog_output = normal
-    return out
 
 
 @dataclass
@@ -345,10 +336,10 @@ class State(common.control.BaseState):
         3 spikes per FPGA program word): the trains alone would take gigabytes of host memory."""
         expected = []
         for pop in self.populations:
-            if pop.celltype.is_on_chip or not hasattr(pop.celltype, "mean_rates"):
+            rate = pop.celltype.mean_rates(pop._parameters, pop.size) if pop.celltype.sends_from_host else None
+            if rate is None:
                 continue
-            getattr(pop.celltype, "check_population", lambda population: None)(pop)  # set() may mix values
-            rate = pop.celltype.mean_rates(pop._parameters, pop.size)
+            pop.celltype.check_population(pop)      # set() may mix values
             p = {k: np.broadcast_to(np.asarray(pop._parameters[k], float), (pop.size,)) for k in ("start", "duration")}
             span = np.clip(np.minimum(p["start"] + p["duration"], t1) - np.maximum(p["start"], t0), 0, None)
             expected.append((float(np.sum(rate * span) / 1000.0), pop))
@@ -585,7 +576,7 @@ class State(common.control.BaseState):
     def _calibrate(self):
         """Calibrate (calix, cached) when calibrated populations exist; the calibrated lola.Chip or None."""
         from . import calibration
-        pops_atoms = [(p, a) for p, a in self._on_chip_atoms() if getattr(p.celltype, "is_calibrated", False)]
+        pops_atoms = [(p, a) for p, a in self._on_chip_atoms() if p.celltype.calibration_family is not None]
         if not pops_atoms:
             self.calib_result, self.calib_seconds, self._calib_chip = None, 0.0, None
             return None
@@ -593,7 +584,7 @@ class State(common.control.BaseState):
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
         self.calib_result, self.calib_seconds, self._calib_chip = result, seconds, chip
         for pop, atoms in pops_atoms:
-            calibration.archive_hwparams(pop, atoms, result, chip)
+            pop.celltype.archive_calibration(pop, atoms, result, chip)
         return chip
 
     # -- network ------------------------------------------------------------------------
@@ -619,75 +610,13 @@ class State(common.control.BaseState):
             for prj in self.projections:
                 prj._reset_reservation()
             self._reservations_stale = False
-        b = grenade.NetworkBuilder()
-        descr = {}
-        madc, cadc = [], []
-        timed = []              # grenade.TimedWrites of the current sources
-        held_after = {}         # population -> constant current each neuron holds at t1
-        madc_map = []                   # (population, variable, index, compartment): what this snippet records
-        placed = 0
-        offsets, sizes = {}, {}         # on-chip population -> first neuron / size of its slice here
+        net = _NetworkBuild(self, calib_chip, t0, t1, plan, instance)
         for pop in self.populations:
-            if pop.celltype.is_on_chip:
-                lo, hi = (0, pop.size) if plan is None else (plan.range_in(pop, instance) or (0, 0))
-                if hi <= lo:
-                    continue
-                placement = None
-                if self.neuron_permutation is not None:
-                    placement = list(self.neuron_permutation[placed:placed + hi - lo])
-                placed += hi - lo
-                if getattr(pop.celltype, "is_calibrated", False):
-                    atoms = placement if placement is not None else range(placed - pop.size, placed)
-                    actual = getattr(pop, "_actual_hwparams", None)
-                    if actual is not None:          # CalibHXNeuron*: the user may have adjusted them
-                        config = _neuron_copies(actual)
-                    else:
-                        neurons = calib_chip.neuron_block.atomic_neurons
-                        config = _neuron_copies([neurons[int(a)] for a in atoms])
-                    tweak = getattr(pop.celltype, "adjust_lola", None)
-                    if tweak is not None:
-                        config = tweak(config, pop._parameters, pop.size)
-                elif plan is not None:
-                    config = self._slice_config(pop, lo, hi, placement, placed - (hi - lo))
-                else:
-                    config = pop._lola_neurons()
-                if self.enable_neuron_bypass:
-                    # as lola.Chip.default_neuron_bypass: fire on every synaptic input event
-                    for n in config:
-                        n.event_routing.enable_bypass_excitatory = True
-                        n.event_routing.enable_bypass_inhibitory = True
-                        n.threshold.enable = False
-                # the current sources: what the chip holds from the previous run of the segment
-                # (executed or pending); each execution of a partitioned network starts from rest
-                held = {}
-                if plan is None:
-                    held = dict(self.constant_current_held.get(pop, {}))
-                    for pending in self.pending:
-                        held.update(pending.constant_current_held.get(pop, {}))
-                config, writes, cc_held = constant_current.plan(
-                    self, pop, placement if placement is not None else np.arange(placed - (hi - lo), placed),
-                    config, t0, t1, held, lo)
-                if plan is None:
-                    held_after[pop] = cc_held
-                if writes is not None:
-                    timed.append(writes)
-                d = b.add(grenade.Population(hi - lo, placement=placement, config=config))
-                for var, i, comp in pop.recorder.madc_sites():
-                    if lo <= i < hi:
-                        madc.append((d, i - lo, MADC_SOURCE[var], comp or 0))
-                        madc_map.append((pop, var, i, comp))
-                for i, comp in pop.recorder.cadc_sites():
-                    if lo <= i < hi:
-                        cadc.append((pop, i, comp))
-                descr[pop] = d
-                offsets[pop], sizes[pop] = lo, hi - lo
-            elif getattr(pop.celltype, "is_background", False):
-                rate = float(np.asarray(pop._parameters["rate"], dtype=float).reshape(-1)[0]) * self.speedup
-                seed = int(np.asarray(pop._parameters["seed"], dtype=float).reshape(-1)[0])
-                period, reg = pop.celltype.registers(rate, pop.size)
-                descr[pop] = b.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=reg, seed=seed,
-                                                                      enable_random=True,
-                                                                      placement=self._background_bus(pop)))
+            d = pop.celltype.add_to_network(net, pop)
+            if d is not None:
+                net.descr[pop] = d
+        b, descr, madc, cadc, madc_map = net.builder, net.descr, net.madc, net.cadc, net.madc_map
+        offsets, sizes, timed, held_after = net.offsets, net.sizes, net.timed, net.held_after
         # external sources: one grenade population per (source population, delay); a delay from
         # the host is realised exactly by sending the spikes later
         sources = {}
@@ -704,7 +633,7 @@ class State(common.control.BaseState):
                     lo = offsets[post_root]
                     here = (post >= lo) & (post < lo + sizes[post_root])
                     pre, post, w = pre[here], post[here] - offsets[post_root], w[here]
-                on_chip = pre_root.celltype.is_on_chip or getattr(pre_root.celltype, "is_background", False)
+                on_chip = not pre_root.celltype.sends_from_host
                 if on_chip and stp is not None and len(pre):
                     raise NotImplementedError(
                         f"{prj._describe()}: TsodyksMarkramSynapse from on-chip neurons ({type(pre_root.celltype).__name__} "
@@ -772,7 +701,7 @@ class State(common.control.BaseState):
         source_trains = {}
         host_spikes = 0
         for pop in self.populations:
-            if not pop.celltype.is_on_chip and not getattr(pop.celltype, "is_background", False):
+            if pop.celltype.sends_from_host:
                 source_trains[pop] = [t[(self._cycle(t) >= c0) & (self._cycle(t) < c1)]
                                       for t in pop._spike_trains(t0 - pad, t1 + pad)]
         for (pop, delay), d in sources.items():
@@ -796,37 +725,6 @@ class State(common.control.BaseState):
                         timed_writes=grenade.TimedWrites.concatenate(timed) if timed else None,
                         source_samples=samples, constant_current_held=held_after,
                         projection_sources=projection_sources)
-
-    def _slice_config(self, pop, lo, hi, placement, first):
-        """lola neurons of the slice [lo, hi) of an uncalibrated population in an execution of a
-        partitioned network: as ``_lola_neurons``, with the HXNeuron parameters not given
-        explicitly taken from setup(initial_config=...) at the circuits the slice is placed on."""
-        params = {}
-        for name, value in pop._parameters.items():
-            v = np.asarray(value)
-            params[name] = v[lo:hi] if v.ndim and len(v) == pop.size else v
-        init, user = self.initial_config, getattr(pop.celltype, "user_parameters", None)
-        if init is not None and user is not None and hasattr(pop.celltype, "from_lola"):
-            chip = init if hasattr(init, "neuron_block") else init.to_chip()
-            atoms = placement if placement is not None else range(first, first + hi - lo)
-            for name, arr in pop.celltype.from_lola([chip.neuron_block.atomic_neurons[int(a)] for a in atoms]).items():
-                if name not in user and name in params:
-                    params[name] = arr
-        return pop.celltype.to_lola(params, hi - lo)
-
-    def _background_bus(self, pop):
-        """setup(backgroundPermutation=...): {hemisphere: PADI bus} of background population ``pop``
-        (the k-th SpikeSourcePoissonOnChip population takes bus permutation[k] in both hemispheres,
-        as public); None: grenade's automatic placement."""
-        if self.background_permutation is None:
-            return None
-        k = [p for p in self.populations if getattr(p.celltype, "is_background", False)].index(pop)
-        if k >= len(self.background_permutation):
-            raise ValueError(f"setup(backgroundPermutation={self.background_permutation}) lists "
-                             f"{len(self.background_permutation)} PADI bus(es), the network has more "
-                             f"SpikeSourcePoissonOnChip populations ({pop.label!r} is number {k})")
-        bus = self.background_permutation[k]
-        return {0: bus, 1: bus}
 
     @staticmethod
     def _duplicate_error(err, names):
@@ -864,6 +762,87 @@ class State(common.control.BaseState):
         if end:
             cycles = np.append(cycles, runtime - 1)
         return cycles / FPGA_CYCLES_PER_MS, bool(end)
+
+
+class _NetworkBuild:
+    """The grenade network of one span under construction (``State._build_network``): the cell
+    types add their populations to it (celltype.BackendCellType.add_to_network) through
+    ``add_neurons`` and ``add_background``; it collects the descriptors, the recording sites, the
+    current sources' writes and, for a partitioned network (``plan``), execution ``instance``'s
+    slices."""
+
+    def __init__(self, state, calib_chip, t0, t1, plan=None, instance=0):
+        self.state, self.calib_chip, self.t0, self.t1 = state, calib_chip, t0, t1
+        self.plan, self.instance = plan, instance
+        self.speedup = state.speedup
+        self.builder = grenade.NetworkBuilder()
+        self.descr = {}                 # population -> grenade descriptor
+        self.madc, self.cadc = [], []
+        self.madc_map = []              # (population, variable, index, compartment): what this snippet records
+        self.timed = []                 # grenade.TimedWrites of the current sources
+        self.held_after = {}            # population -> constant current each neuron holds at t1
+        self.placed = 0                 # neurons placed so far (index into the neuron permutation)
+        self.offsets, self.sizes = {}, {}   # on-chip population -> first neuron / size of its slice here
+        self.backgrounds = 0            # background generators added so far
+
+    def add_neurons(self, pop):
+        """Add on-chip population ``pop`` (its slice in this execution of a partitioned network) with
+        the lola neurons its cell type gives (``lola_neurons``); its grenade descriptor, or None
+        when no neuron of it runs in this execution."""
+        st, plan = self.state, self.plan
+        lo, hi = (0, pop.size) if plan is None else (plan.range_in(pop, self.instance) or (0, 0))
+        if hi <= lo:
+            return None
+        placement = None
+        if st.neuron_permutation is not None:
+            placement = list(st.neuron_permutation[self.placed:self.placed + hi - lo])
+        self.placed += hi - lo
+        atoms = placement if placement is not None else np.arange(self.placed - (hi - lo), self.placed)
+        config = pop.celltype.lola_neurons(pop, NeuronSite(lo, hi, atoms, self.calib_chip, st.initial_config,
+                                                           partitioned=plan is not None))
+        if st.enable_neuron_bypass:
+            # as lola.Chip.default_neuron_bypass: fire on every synaptic input event
+            for n in config:
+                n.event_routing.enable_bypass_excitatory = True
+                n.event_routing.enable_bypass_inhibitory = True
+                n.threshold.enable = False
+        # the current sources: what the chip holds from the previous run of the segment
+        # (executed or pending); each execution of a partitioned network starts from rest
+        held = {}
+        if plan is None:
+            held = dict(st.constant_current_held.get(pop, {}))
+            for pending in st.pending:
+                held.update(pending.constant_current_held.get(pop, {}))
+        config, writes, cc_held = constant_current.plan(st, pop, atoms, config, self.t0, self.t1, held, lo)
+        if plan is None:
+            self.held_after[pop] = cc_held
+        if writes is not None:
+            self.timed.append(writes)
+        d = self.builder.add(grenade.Population(hi - lo, placement=placement, config=config))
+        for var, i, comp in pop.recorder.madc_sites():
+            if lo <= i < hi:
+                self.madc.append((d, i - lo, MADC_SOURCE[var], comp or 0))
+                self.madc_map.append((pop, var, i, comp))
+        for i, comp in pop.recorder.cadc_sites():
+            if lo <= i < hi:
+                self.cadc.append((pop, i, comp))
+        self.offsets[pop], self.sizes[pop] = lo, hi - lo
+        return d
+
+    def add_background(self, pop, period, rate, seed):
+        """Add an on-chip background generator for population ``pop`` (registers ``period``, ``rate``,
+        ``seed``); with setup(backgroundPermutation=...) the k-th one takes the permutation's k-th
+        PADI bus in both hemispheres (as public), else grenade places it."""
+        perm, k = self.state.background_permutation, self.backgrounds
+        self.backgrounds += 1
+        bus = None
+        if perm is not None:
+            if k >= len(perm):
+                raise ValueError(f"setup(backgroundPermutation={perm}) lists {len(perm)} PADI bus(es), the "
+                                 f"network has more SpikeSourcePoissonOnChip populations ({pop.label!r} is number {k})")
+            bus = {0: perm[k], 1: perm[k]}
+        return self.builder.add(grenade.BackgroundSourcePopulation(pop.size, period=period, rate=rate, seed=seed,
+                                                                   enable_random=True, placement=bus))
 
 
 state = State()

@@ -14,7 +14,7 @@ from grenade.placement import Placement, place
 
 
 def is_multicompartment(population) -> bool:
-    return getattr(population.celltype, "is_multicompartment", False)
+    return population.celltype.is_multicompartment
 
 
 def _stub(population) -> grenade.Population:

@@ -14,6 +14,8 @@ from pyNN.parameters import Sequence
 
 import lola
 
+from .. import simulator
+from ..celltype import BackendCellType
 from .cells_base import CalibNeuronBase, ExternalNeuron, NeuronCellType
 
 # lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
@@ -104,6 +106,33 @@ class HXNeuron(NeuronCellType):
         values = {name: SPIKING_EXAMPLE[path] for name, path, _, _ in HX_FIELDS if path in SPIKING_EXAMPLE}
         values.update(parameters)
         return cls(**values)
+
+    def apply_initial_config(self, population, chip):
+        """Parameters not given explicitly take ``chip``'s neuron values at the circuits the
+        population will be placed on (public behaviour); a population beyond one chip takes them
+        when the network is partitioned at run time (``lola_neurons``)."""
+        atoms = simulator.state.next_atoms(population.size)
+        if len(atoms) != population.size or np.any(atoms >= simulator.NEURONS_ON_CHIP):
+            return
+        self._overlay_initial_config(population._parameters, [chip.neuron_block.atomic_neurons[int(a)]
+                                                              for a in atoms])
+
+    def _overlay_initial_config(self, params, neurons):
+        """Overwrite in ``params`` the parameters not given explicitly by those of ``neurons``."""
+        for name, arr in self.from_lola(neurons).items():
+            if name not in self.user_parameters and name in params:
+                params[name] = arr
+
+    def lola_neurons(self, population, site):
+        """``to_lola`` of the parameters; in an execution of a partitioned network, the parameters
+        not given explicitly come from setup(initial_config=...) at the circuits the slice is
+        placed on."""
+        params = site.parameters(population)
+        if site.partitioned and site.initial_config is not None:
+            init = site.initial_config
+            chip = init if hasattr(init, "neuron_block") else init.to_chip()
+            self._overlay_initial_config(params, [chip.neuron_block.atomic_neurons[int(a)] for a in site.atoms])
+        return self.to_lola(params, site.size)
 
     @staticmethod
     def from_lola(neurons):
@@ -386,7 +415,7 @@ BACKGROUND_CLOCK_HZ = 250e6     # BackgroundSpikeSource period ticks (250 MHz)
 BACKGROUND_MAX_SIZE = 256       # random label bits of one generator
 
 
-class SpikeSourcePoissonOnChip(StandardCellType):
+class SpikeSourcePoissonOnChip(BackendCellType, StandardCellType):
     """Poisson spikes from an on-chip background spike generator (no host traffic).
 
     ``rate``: mean rate of every source in Hz of *hardware* time (1/s on the chip; the chip is 1000x
@@ -407,12 +436,22 @@ class SpikeSourcePoissonOnChip(StandardCellType):
     receptor_types = ()
     conductance_based = False
     injectable = False
-    is_on_chip = False
-    is_background = True
     translations = build_translations(("rate", "rate"), ("seed", "seed"))
+
+    def check_population(self, population):
+        """ValueError for a size the generator cannot serve (``check_size``)."""
+        self.check_size(population.size)
+
+    def add_to_network(self, network, population):
+        """One on-chip background generator (its registers from the rate in hardware Hz)."""
+        rate = float(np.asarray(population._parameters["rate"], dtype=float).reshape(-1)[0]) * network.speedup
+        seed = int(np.asarray(population._parameters["seed"], dtype=float).reshape(-1)[0])
+        period, reg = self.registers(rate, population.size)
+        return network.add_background(population, period=period, rate=reg, seed=seed)
 
     @staticmethod
     def check_size(size):
+        """ValueError unless ``size`` is a power of two up to the generator's random label bits."""
         if size < 1 or size > BACKGROUND_MAX_SIZE or size & (size - 1):
             raise ValueError(f"SpikeSourcePoissonOnChip population size must be a power of two between 1 "
                              f"and {BACKGROUND_MAX_SIZE} (the random label bits of an on-chip background "

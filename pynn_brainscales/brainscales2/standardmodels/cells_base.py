@@ -1,7 +1,10 @@
 """Bases of the cell types: on-chip neurons (``NeuronCellType``), host spike sources
-(``ExternalNeuron``) and the calibrated neurons (``CalibNeuronBase``)."""
+(``ExternalNeuron``) and the calibrated neurons (``CalibNeuronBase``); each implements the
+backend's cell type protocol (:mod:`..celltype`)."""
 import numpy as np
 from pyNN.standardmodels import StandardCellType
+
+from ..celltype import BackendCellType, CalibratedNeuron, OnChipNeuron
 
 __all__ = ["NeuronCellType", "ExternalNeuron", "CalibNeuronBase", "NotCalibratedError"]
 
@@ -12,7 +15,7 @@ class NotCalibratedError(RuntimeError, AttributeError):
     backend raises here, so scripts written for it keep working."""
 
 
-class NeuronCellType(StandardCellType):
+class NeuronCellType(OnChipNeuron, StandardCellType):
     """Base of the cell types placed on the chip's neuron circuits: spikes and the analog
     variables are recordable, excitatory and inhibitory receptors take projections."""
 
@@ -23,21 +26,21 @@ class NeuronCellType(StandardCellType):
     receptor_types = ("excitatory", "inhibitory")
     conductance_based = False
     injectable = True           # current sources drive the neuron's constant current
-    is_on_chip = True
 
 
-class ExternalNeuron:
-    """Mixin of the spike sources played from the host (FPGA): not on the chip, spikes recordable."""
+class ExternalNeuron(BackendCellType):
+    """Mixin of the spike sources played from the host (FPGA): not on the chip, spikes recordable;
+    subclasses give the spikes (``trains``) and, for random ones, their ``mean_rates``."""
 
-    is_on_chip = False
+    sends_from_host = True
 
 
-class CalibNeuronBase(NeuronCellType):
+class CalibNeuronBase(CalibratedNeuron, NeuronCellType):
     """Base of the calibrated cell types: parameters are calix targets (hardware units); running a
     network containing them calibrates the chip with calix (cached) and writes the calibrated
     neuron configuration of each neuron's circuit."""
 
-    is_calibrated = True
+    calibration_family = "CalibHXNeuronCuba/CalibHXNeuronCoba"
     # public name -> (feasible range, unit); equal across all calibrated populations if "global"
     RANGES = {
         "v_rest": (50, 160), "v_reset": (50, 160), "v_thresh": (50, 220),
@@ -70,8 +73,21 @@ class CalibNeuronBase(NeuronCellType):
                                doc="The lola.AtomicNeuron of every neuron the runs use; adjust them in "
                                    "place after run(None, RunCommand.PREPARE).")
 
+    def calibration_target(self, populations_atoms, state):
+        """The calix target of the calibrated populations (their parameters at their circuits,
+        the rest from setup(injected_calib_target=...) or the cell type's defaults); no weight scale."""
+        from .. import calibration
+        return calibration.build_target(populations_atoms, state.injected_calib_target), None
+
+    def archive_calibration(self, population, atoms, result, chip):
+        """The public ``calib_target`` / ``calib_hwparams`` / ``actual_hwparams``."""
+        from .. import calibration
+        calibration.archive_hwparams(population, atoms, result, chip)
+
     @classmethod
     def check_values(cls, name, values):
+        """Raise ValueError for values outside the feasible range (``RANGES``), a chip-wide
+        parameter that differs between neurons, or a non-integer ``cm``."""
         arr = np.asarray(values, dtype=float)
         if arr.size and not np.all(np.isfinite(arr)):
             raise ValueError(f"{cls.__name__} parameter {name}: values must be finite")

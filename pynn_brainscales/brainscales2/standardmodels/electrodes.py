@@ -105,7 +105,7 @@ class _ChipCurrentSource(StandardCurrentSource):
                                       "locations of multi-compartment neurons is not supported; the current "
                                       "goes into a whole neuron")
         for root, idx in _resolve(cells):
-            if not getattr(root.celltype, "is_on_chip", False) or not getattr(root.celltype, "injectable", False):
+            if not root.celltype.is_on_chip or not root.celltype.injectable:
                 raise TypeError(f"Can't inject current into a spike source ({type(root.celltype).__name__} "
                                 f"population {root.label!r}): current sources need neurons on the chip")
             self._targets.append((root, np.asarray(idx, dtype=np.int64)))
