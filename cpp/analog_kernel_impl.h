@@ -8,6 +8,7 @@
 #pragma once
 
 #include "analog_kernel_raw.h"
+#include "spike_rule.h"
 
 #include <cstring>
 
@@ -123,6 +124,16 @@ static inline vd vexp(vd x)
 	return p * scale;
 }
 
+// The vector policy of the spike rule (spike_rule.h).
+struct VecOps
+{
+	typedef vd value;
+	typedef vi mask;
+	static vd splat(double x) { return kernel::HXSIM_KERNEL_NS::splat(x); }
+	static vd select(vi m, vd a, vd b) { return kernel::HXSIM_KERNEL_NS::select(m, a, b); }
+	static vd max(vd a, vd b) { return vmax(a, b); }
+};
+
 // Local copy of the step's pointers: the stores of the loop (memcpy, which may
 // alias anything) then cannot force the compiler to reload them.
 struct Ptrs
@@ -143,7 +154,7 @@ static inline vi block(Ptrs const& a, vd const* u, size_t i)
 	vd const w = load(a.w + i);
 	vd const ge = load(a.ge + i);
 	vd const gi = load(a.gi + i);
-	vd const refc = vmax(load(a.refc + i) - splat(1.0), splat(0.0));
+	vd refc = spike_rule::count_down<VecOps>(load(a.refc + i));
 	vd I = K(P_c0) - K(P_gL) * v;
 	if constexpr (EXP)
 		I = I + K(P_expc) * vexp((v - K(P_VT)) * K(P_invDT));
@@ -152,14 +163,15 @@ static inline vi block(Ptrs const& a, vd const* u, size_t i)
 	I = I - K(P_wf) * w;
 	if constexpr (EXT)
 		I = I + load(a.iext + i);
-	vd vn = select(refc <= K(P_H), v + K(P_kC) * I, v);
+	vd vn = select(spike_rule::integrating<VecOps>(refc, K(P_H)), v + K(P_kC) * I, v);
 	vd wn = w + K(P_kw) * (K(P_a) * (v - K(P_Ew)) - w);
 	store(a.ge + i, flush(ge * K(P_de)));
 	store(a.gi + i, flush(gi * K(P_di)));
-	vi const spk = (refc <= splat(0.0)) & (vn >= K(P_Vth));
-	store(a.v + i, select(spk, K(P_Vreset), vn));
-	store(a.w + i, flush(select(spk, wn + K(P_b), wn)));
-	store(a.refc + i, select(spk, K(P_R), refc));
+	vi const spk = spike_rule::spikes<VecOps>(refc, vn, K(P_Vth));
+	spike_rule::reset<VecOps>(spk, vn, wn, refc, K(P_Vreset), K(P_b), K(P_R));
+	store(a.v + i, vn);
+	store(a.w + i, flush(wn));
+	store(a.refc + i, refc);
 	std::memcpy(a.spiked + i, &spk, sizeof spk);
 	return spk;
 }

@@ -14,6 +14,7 @@
 
 #include "analog_chip.h"
 #include "chip_neuron_config.h"
+#include "spike_rule.h"
 
 #include <cmath>
 #include <deque>
@@ -164,9 +165,9 @@ struct Geometry
 	}
 };
 
-// The 512 neuron circuits: their decoded parameters and state. fire() is the
-// scalar form of the spike rule that the vector kernel applies per lane
-// (analog_kernel_impl.h): V to V_reset, w += b, refractory counter to R.
+// The 512 neuron circuits: their decoded parameters and state. fire() applies
+// the reset of the spike rule (spike_rule.h, which the vector kernel applies
+// per lane) to one neuron: V to V_reset, w += b, refractory counter to R.
 struct Neurons
 {
 	Transfer T_v_leak, T_v_reset, T_v_threshold, T_e_exc, T_e_inh, T_v_exp, T_v_adapt_ref, T_g_leak,
@@ -197,9 +198,8 @@ struct Neurons
 	void fire(uint32_t n)
 	{
 		spiked[n] = -1;
-		s.v[n] = Vreset[n];
-		s.w[n] += b[n];
-		s.refc[n] = R[n];
+		spike_rule::reset<spike_rule::ScalarOps>(
+		    true, s.v[n], s.w[n], s.refc[n], Vreset[n], b[n], R[n]);
 	}
 	// an input event through the bypass of a neuron makes it fire at the next step
 	void force_fire(uint32_t n)

@@ -233,7 +233,7 @@ bool Neurons::fire_forced()
 	bool any = false;
 	for (uint32_t n : forced) {
 		force[n] = 0;
-		if (!spiked[n] && s.refc[n] <= 0.0) {
+		if (!spiked[n] && spike_rule::ready<spike_rule::ScalarOps>(s.refc[n])) {
 			fire(n);
 			any = true;
 		}
@@ -385,14 +385,15 @@ bool Multicomp::step(Neurons& x, bool noise)
 	a.exponential = x.any_exp;
 	kernel::step(a); // no thresholds, no clamping: done per node below
 	// clamped circuits hold their node; merged nodes share one membrane
+	using Ops = spike_rule::ScalarOps;
 	for (uint32_t n = 0; n < num_neurons; ++n)
-		if (node_of[n] < 0 && s.refc[n] > x.H[n])
+		if (node_of[n] < 0 && !spike_rule::integrating<Ops>(s.refc[n], x.H[n]))
 			s.v[n] = v_start[n];
 	for (Node const& node : nodes) {
 		double vn = 0.0;
 		bool clamped = false;
 		for (uint32_t n : node.members) {
-			clamped |= s.refc[n] > x.H[n];
+			clamped |= !spike_rule::integrating<Ops>(s.refc[n], x.H[n]);
 			vn += x.C[n] * s.v[n];
 		}
 		vn = clamped ? v_start[node.members[0]] : vn / node.C;
@@ -402,7 +403,7 @@ bool Multicomp::step(Neurons& x, bool noise)
 	bool any = false;
 	for (uint32_t n = 0; n < num_neurons; ++n) {
 		x.spiked[n] = 0;
-		if (s.refc[n] <= 0.0 && s.v[n] >= x.Vth[n]) {
+		if (spike_rule::spikes<Ops>(s.refc[n], s.v[n], x.Vth[n])) {
 			x.fire(n);
 			any = true;
 			// the whole node follows its circuit to the reset potential
