@@ -446,14 +446,17 @@ class Recorder(recording.Recorder):
                 if len(times) and (times[0] < t0 - 1e-12 or times[-1] > t1):
                     times = times[(times >= t0 - 1e-12) & (times <= t1)]
                 per_neuron.append(times)
-            # one SpikeTrain checked by neo, one slice of it per neuron (a SpikeTrain each, with
-            # its own annotations, t_start and t_stop; neo checks each new train, ~25x longer)
+            # one SpikeTrain checked by neo, then per neuron a SpikeTrain viewing a Quantity of its own
+            # times, as neo's constructor makes it (``train.base``: the neuron's times; a slice of the
+            # checked train would have all neurons' times as its base), with its own annotations,
+            # t_start and t_stop (neo's constructor checks each new train, ~25x longer)
             bounds = np.concatenate([[0], np.cumsum([len(t) for t in per_neuron], dtype=np.int64)]).tolist()
             base = neo.SpikeTrain(np.concatenate(per_neuron) if per_neuron else empty, t_start=t0, t_stop=t1,
                                   units="ms", dtype=np.float64)
+            times_q = base.view(pq.Quantity)
             trains = []
             for j, (i, index) in enumerate(zip(spike_ids, spike_index.tolist())):
-                train = base[bounds[j]:bounds[j + 1]]
+                train = times_q[bounds[j]:bounds[j + 1]].copy().view(neo.SpikeTrain)
                 train.t_start, train.t_stop = base.t_start.copy(), base.t_stop.copy()
                 train.annotations = dict(source_population=label, source_id=int(i), channel_id=int(i),
                                          source_index=index, **location)

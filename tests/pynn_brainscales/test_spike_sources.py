@@ -105,3 +105,20 @@ def test_dead_time_set_beyond_the_rate_is_refused_at_run():
     src.set(rate=400.0)
     with pytest.raises(ValueError, match="tau_refrac = 5 ms must be below the mean interval 1000 / rate = 2.5 ms"):
         pynn.run(10.0)
+
+
+def test_each_recorded_train_holds_its_own_times():
+    """As neo's constructor makes them: ``train.base`` is the neuron's times only (the tutorial
+    ts_09 reads spike times through it), and each train has its own annotations and bounds."""
+    pynn.setup()
+    times = [[0.1, 0.3], [0.2], []]
+    src = pynn.Population(3, pynn.cells.SpikeSourceArray(spike_times=times))
+    src.record("spikes")
+    pynn.run(0.5)
+    trains = src.get_data("spikes").segments[0].spiketrains
+    pynn.end()
+    for k, train in enumerate(trains):
+        np.testing.assert_allclose(np.asarray(train.base, float), times[k], atol=1e-4)
+        np.testing.assert_allclose(np.asarray(train.magnitude, float), times[k], atol=1e-4)
+        assert train.annotations["source_index"] == k
+        assert float(train.t_start) == 0.0 and float(train.t_stop) == 0.5
