@@ -11,13 +11,16 @@ namespace kernel {
 
 namespace avx512 {
 bool step(RawStep const& a);
-}
+void exp_n(double const* x, double* y, size_t n);
+} // namespace avx512
 namespace avx2 {
 bool step(RawStep const& a);
-}
+void exp_n(double const* x, double* y, size_t n);
+} // namespace avx2
 namespace sse2 {
 bool step(RawStep const& a);
 double fast_exp(double x);
+void exp_n(double const* x, double* y, size_t n);
 } // namespace sse2
 
 namespace {
@@ -78,6 +81,18 @@ bool step(StepArgs const& x)
 double fast_exp(double x)
 {
 	return sse2::fast_exp(x);
+}
+
+void exp_n(double const* x, double* y, size_t n)
+{
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return avx512::exp_n(x, y, n);
+		case Isa::avx2:
+			return avx2::exp_n(x, y, n);
+		default:
+			return sse2::exp_n(x, y, n);
+	}
 }
 
 char const* isa()

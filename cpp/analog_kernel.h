@@ -129,6 +129,9 @@ bool step(StepArgs const& args);
 // [-700, 700] (the argument is clamped to that range).
 double fast_exp(double x);
 
+// y[i] = fast_exp(x[i]) for n values, vectorised (same results in every build).
+void exp_n(double const* x, double* y, size_t n);
+
 // Name of the kernel build in use ("avx512", "avx2" or "sse2").
 char const* isa();
 

@@ -220,6 +220,19 @@ double fast_exp(double x)
 	return vexp(splat(x))[0];
 }
 
+void exp_n(double const* x, double* y, size_t n)
+{
+	size_t i = 0;
+	for (; i + W <= n; i += W)
+		store(y + i, vexp(load(x + i)));
+	if (i < n) {
+		double in[W] = {}, out[W];
+		std::memcpy(in, x + i, (n - i) * sizeof(double));
+		store(out, vexp(load(in)));
+		std::memcpy(y + i, out, (n - i) * sizeof(double));
+	}
+}
+
 } // namespace HXSIM_KERNEL_NS
 } // namespace kernel
 } // namespace hxsim

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "analog_chip.h"
+#include "analog_kernel.h"
 #include "chip_neuron_config.h"
 
 #include <cmath>
@@ -284,8 +285,13 @@ struct Correlation
 	// Per-synapse state, column-major (sensor index ci = (hemisphere * 256 + column) * 256 +
 	// row: a post spike walks one contiguous column). Allocated at the first pre spike (most
 	// experiments never read them).
-	std::vector<double> last_pre, causal, acausal; // us / LSB
-	std::vector<double> tau, amp; // the kernel of each sensor (us, LSB per pair), from the calib
+	struct Sensor
+	{
+		double last_pre;        // us
+		double tau, amp;        // its kernel (us, LSB per pair), from the calibration
+		double causal, acausal; // accumulated (LSB)
+	};
+	std::vector<Sensor> sensors;  // one cache line or less per pair
 	std::vector<uint64_t> active; // per (hemisphere, column): 4 words, rows that saw a pre spike
 	bool kernel_stale = true;     // tau/amp need recomputing from the calibration words
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
@@ -306,25 +312,43 @@ struct Correlation
 	// accumulated correlation of synapse (h, row, column): causal (ct 0) or acausal (ct 1)
 	double accumulated(uint32_t h, uint32_t row, uint32_t column, uint32_t ct) const
 	{
-		if (causal.empty())
+		if (sensors.empty())
 			return 0.0;
-		uint32_t const ci = sensor(h, row, column);
-		return ct == 0 ? causal[ci] : acausal[ci];
+		Sensor const& x = sensors[sensor(h, row, column)];
+		return ct == 0 ? x.causal : x.acausal;
 	}
 	// a pre spike at synapse sy (row on hemisphere h) of neuron n
 	void pre(Geometry const& geo, uint32_t h, uint32_t row, Synapses::Syn const& sy, double t_us)
 	{
-		if (last_pre.empty() || kernel_stale)
+		if (sensors.empty() || kernel_stale)
 			alloc(geo);
 		uint32_t const ci = sensor(h, row, sy.column);
+		Sensor& x = sensors[ci];
 		double const tp = last_post[sy.neuron];
 		if (tp > -inf)
-			acausal[ci] += amp[ci] * std::exp(-(t_us - tp) / tau[ci]);
-		last_pre[ci] = t_us;
+			pair(ci | acausal_bit, -(t_us - tp) / x.tau);
+		x.last_pre = t_us;
 		active[(h * num_columns + sy.column) * 4 + row / 64] |= uint64_t(1) << (row % 64);
 	}
 	void post(Geometry const& geo, uint32_t n, double t_us);
 	void reset_quad(ChipSetup const& setup, uint32_t instance);
+	// adds the pairs found since the last flush to the accumulators, in their order
+	void flush();
+
+private:
+	// Pairs wait here (sensor | acausal_bit, exponent -dt/tau) so that their exponentials are
+	// taken many at a time (kernel::exp_n, vectorised); flush() adds amp * exp in order.
+	static constexpr uint32_t acausal_bit = uint32_t(1) << 31;
+	static constexpr size_t pair_batch = 4096;
+	std::vector<uint32_t> pair_sensor;
+	std::vector<double> pair_exponent, pair_value;
+	void pair(uint32_t which, double exponent)
+	{
+		pair_sensor.push_back(which);
+		pair_exponent.push_back(exponent);
+		if (pair_sensor.size() >= pair_batch)
+			flush();
+	}
 };
 
 // The correlation sensors only observe the dynamics (nothing they hold acts back on the

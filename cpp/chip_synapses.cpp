@@ -147,27 +147,24 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 
 void Correlation::reset_state()
 {
+	pair_sensor.clear();
+	pair_exponent.clear();
 	std::fill(last_post.begin(), last_post.end(), -inf);
-	last_pre.clear();
-	causal.clear();
-	acausal.clear();
+	sensors.clear();
+	kernel_stale = true;
 	active.clear();
 }
 
 void Correlation::alloc(Geometry const& geo)
 {
 	size_t const nsyn = 2 * num_rows * num_columns;
-	if (last_pre.empty()) {
-		last_pre.assign(nsyn, -inf);
-		causal.assign(nsyn, 0.0);
-		acausal.assign(nsyn, 0.0);
+	if (sensors.empty()) {
+		sensors.assign(nsyn, Sensor{-inf, 0.0, 0.0, 0.0, 0.0});
 		active.assign(2 * num_columns * 4, 0);
 	}
 	if (!kernel_stale)
 		return;
 	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
-	tau.resize(nsyn);
-	amp.resize(nsyn);
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
 		uint32_t const ci = sensor(hr / num_rows, hr % num_rows, col);
@@ -176,8 +173,8 @@ void Correlation::alloc(Geometry const& geo)
 		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
 		double const ct = double((calib_time_words[q] >> lt.shift) & calib_time_ref.mask);
 		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
-		tau[ci] = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
-		amp[ci] = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		sensors[ci].tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
+		sensors[ci].amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
 	}
 	kernel_stale = false;
 }
@@ -185,7 +182,7 @@ void Correlation::alloc(Geometry const& geo)
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 {
 	last_post[n] = t_us;
-	if (last_pre.empty())
+	if (sensors.empty())
 		return;
 	if (kernel_stale)
 		alloc(geo);
@@ -195,13 +192,31 @@ void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 	for (uint32_t k = 0; k < 4; ++k)
 		for (uint64_t bits = active[hc * 4 + k]; bits; bits &= bits - 1) {
 			uint32_t const ci = base + k * 64 + uint32_t(__builtin_ctzll(bits));
-			causal[ci] += amp[ci] * std::exp(-(t_us - last_pre[ci]) / tau[ci]);
+			pair(ci, -(t_us - sensors[ci].last_pre) / sensors[ci].tau);
 		}
+}
+
+void Correlation::flush()
+{
+	size_t const n = pair_sensor.size();
+	if (n == 0)
+		return;
+	pair_value.resize(n);
+	kernel::exp_n(pair_exponent.data(), pair_value.data(), n);
+	for (size_t i = 0; i < n; ++i) {
+		uint32_t const ci = pair_sensor[i] & ~acausal_bit;
+		// below exp(-700) (the vector exp's clamp) a pair adds nothing
+		double const e = pair_exponent[i] < -700.0 ? 0.0 : pair_value[i];
+		Sensor& x = sensors[ci];
+		(pair_sensor[i] & acausal_bit ? x.acausal : x.causal) += x.amp * e;
+	}
+	pair_sensor.clear();
+	pair_exponent.clear();
 }
 
 void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 {
-	if (causal.empty())
+	if (sensors.empty())
 		return;
 	int64_t const* st = setup.synapse_quad_strides.data();
 	uint32_t const h = uint32_t(instance / st[0]);
@@ -209,7 +224,7 @@ void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 	uint32_t const q = uint32_t((instance % st[1]) / st[2]);
 	for (uint32_t e = 0; e < 4; ++e) {
 		uint32_t const ci = sensor(h, r, uint32_t(setup.quad_columns[q * 4 + e]));
-		causal[ci] = acausal[ci] = 0.0;
+		sensors[ci].causal = sensors[ci].acausal = 0.0;
 	}
 }
 
@@ -251,6 +266,7 @@ void CorrelationLog::apply(std::vector<Event> const& events)
 		for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j)
 			corr.pre(geo, h, row, rw.syn[j], e.t_us);
 	}
+	corr.flush();
 }
 
 void CorrelationLog::run()
