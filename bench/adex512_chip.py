@@ -32,7 +32,7 @@ Figures (per biological second; 1 s of biology = 1 ms on the chip):
   against ModelSimulator (the chip has calibrated, mismatched neurons and 6-bit weights, so this is
   a statistical agreement; delays are the chip's latency, not 1 ms).
 
-    python bench/adex512_chip.py [--reps 3] [--T 1.0] [--no-brian2] [--quick]
+    python bench/adex512_chip.py [--reps 3] [--T 1.0] [--no-brian2] [--brian2-python PY] [--quick]
 """
 from __future__ import annotations
 
@@ -128,6 +128,21 @@ def run_grenade(g, reps, relax_ms=0.0):
     return dict(spike_i=first, run_s=statistics.median(times), time_to_result_s=statistics.median(ttr))
 
 
+def brian2_elsewhere(python, seed, T_s):
+    """Brian2 cpp_standalone (one thread) on the same workload in another interpreter (one whose
+    numpy Brian2 supports: Brian2 2.9 does not import with numpy >= 2.4); its figures and spikes."""
+    import subprocess
+    code = ("import sys, json; sys.path.insert(0, %r); import _workloads as W; "
+            "net = W.adex512_network(seed=%d, T_ms=%r); "
+            "r = W.run_brian2(net, dt_ms=0.1, target='cpp_standalone', threads=1); "
+            "print(json.dumps(dict(run_s=r['run_s'], time_to_result_s=r['time_to_result_s'], "
+            "spike_i=r['spike_i'].tolist())))") % (os.path.dirname(os.path.abspath(__file__)), seed, T_s * 1000.0)
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    r["spike_i"] = np.asarray(r["spike_i"], np.int64)
+    return r
+
+
 def count_corr(a, b, n):
     ca, cb = np.bincount(a, minlength=n), np.bincount(b, minlength=n)
     if ca.std() == 0 or cb.std() == 0:
@@ -140,6 +155,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--T", type=float, default=1.0, help="biological seconds")
     ap.add_argument("--no-brian2", action="store_true")
+    ap.add_argument("--brian2-python", default=os.environ.get("BRIAN2_PYTHON"),
+                    help="run Brian2 in this interpreter (env BRIAN2_PYTHON) instead of this process")
     ap.add_argument("--quick", action="store_true", help="0.2 s of biology, 1 rep, no Brian2")
     ap.add_argument("--seed", type=int, default=W.ADEX512_SEED)
     ap.add_argument("--chip-relax-ms", type=float, default=0.0,
@@ -169,7 +186,9 @@ def main(argv=None) -> int:
     model = models[0]
 
     b2 = None
-    if not args.no_brian2 and W.brian2_available():
+    if not args.no_brian2 and args.brian2_python:
+        b2 = brian2_elsewhere(args.brian2_python, args.seed, args.T)
+    elif not args.no_brian2 and W.brian2_available():
         b2 = W.run_brian2(net, dt_ms=0.1, target="cpp_standalone", threads=1)
 
     chip_wpb = chip["run_s"] / T_s

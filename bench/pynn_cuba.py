@@ -58,7 +58,10 @@ def run_pynn(net, cache=None):
     cells.record("spikes")
 
     def conns(pairs, w):
-        return sim.FromListConnector([(int(a), int(b), w, LATENCY_MS) for a, b in pairs],
+        # one array (pre, post, weight, delay), as FromListConnector takes it: a list of tuples
+        # built in Python here would cost this script more than the emulator's run
+        pairs = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+        return sim.FromListConnector(np.column_stack([pairs, np.full(len(pairs), w), np.full(len(pairs), LATENCY_MS)]),
                                      column_names=["weight", "delay"])
     sim.Projection(src, cells, conns(net["ext"], W_EXT), sim.StaticSynapse(), receptor_type="excitatory")
     sim.Projection(exc, cells, conns(net["exc"], W_EXC), sim.StaticSynapse(), receptor_type="excitatory")

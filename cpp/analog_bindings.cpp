@@ -148,7 +148,9 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 
 void bind_analog(py::module_& m)
 {
-	m.def("kernel_isa", &kernel::isa, "Instruction set of the neuron kernel in use (avx2/sse2).");
+	m.def(
+	    "kernel_isa", &kernel::isa,
+	    "Instruction set of the neuron kernel in use (avx512/avx2/sse2).");
 	m.def(
 	    "kernel_exp",
 	    [](carray<double> x) {

@@ -151,6 +151,7 @@ struct ChipCore::Impl
 	Drivers drivers;
 	Readout readout;
 	Backgrounds backgrounds;
+	CorrelationLog corr_log{corr, geo, synapses}; // after what it uses: stops first
 	Watch w_neurons, w_synapses, w_drivers, w_background, w_readout, w_corr;
 
 	// CADC: membrane or correlation readout on demand
@@ -196,7 +197,7 @@ struct ChipCore::Impl
 	bool refresh(ConfigView const& v, uint64_t now);
 	void reset_state();
 	bool step(uint64_t from, EventSink& sink);
-	void post_spike(uint32_t n, double t_us) { corr.post(geo, n, t_us); }
+	void post_spike(uint32_t n, double t_us) { corr_log.post(t_us, n); }
 };
 
 namespace {
@@ -286,6 +287,7 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 		any = true;
 	}
 	if (w_synapses.changed(v)) {
+		corr_log.sync(); // the worker reads the rows and the calibration
 		synapses.decode(v, geo);
 		corr.decode_calib(v);
 		any = true;
@@ -315,6 +317,7 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 
 void ChipCore::Impl::reset_state()
 {
+	corr_log.sync();
 	neurons.reset_state();
 	corr.reset_state();
 	drivers.reset_state();
@@ -326,7 +329,7 @@ bool ChipCore::Impl::step(uint64_t from, EventSink& sink)
 	double const t = t_next();
 	// events that arrived up to the start of this step act on it
 	while (!drivers.pending.empty() && double(drivers.pending.front().cycle) <= t) {
-		drivers.deliver(drivers.pending.front(), geo, synapses, corr, neurons);
+		drivers.deliver(drivers.pending.front(), geo, synapses, corr_log, neurons);
 		drivers.pending.pop_front();
 	}
 	for (uint32_t l = 0; l < 2; ++l)
@@ -519,6 +522,7 @@ void ChipCore::on_trigger(
 	} else if (reg == x.r_madc_control) {
 		x.readout.control(cycle, v);
 	} else if (reg == x.r_correlation_reset) {
+		x.corr_log.sync();
 		x.corr.reset_quad(x.setup, instance);
 	} else if (reg == x.r_post_pulse) {
 		double const t_us = double(cycle) * cycle_us;
@@ -558,9 +562,8 @@ uint32_t ChipCore::read_only_word(
 			double const mv = x.neurons.s.v[x.geo.neuron_at[h][col]];
 			code = (mv - x.T_cadc.c0) / x.T_cadc.c1 * x.cadc_gain[mm] + x.cadc_offset[mm];
 		} else {
-			uint32_t const idx = (h * num_rows + r) * num_columns + col;
-			std::vector<double> const& causal = x.corr.causal;
-			double const acc = causal.empty() ? 0.0 : ct == 0 ? causal[idx] : x.corr.acausal[idx];
+			x.corr_log.sync();
+			double const acc = x.corr.accumulated(h, r, col, ct);
 			code = (x.corr.k_corr_reset - acc) * x.cadc_gain[mm] + x.cadc_offset[mm];
 		}
 		code += double(v.get(x.cadc_offset_field, ch));

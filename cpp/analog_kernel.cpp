@@ -9,29 +9,45 @@
 namespace hxsim {
 namespace kernel {
 
+namespace avx512 {
+bool step(RawStep const& a);
+void exp_n(double const* x, double* y, size_t n);
+} // namespace avx512
 namespace avx2 {
 bool step(RawStep const& a);
-}
+void exp_n(double const* x, double* y, size_t n);
+} // namespace avx2
 namespace sse2 {
 bool step(RawStep const& a);
 double fast_exp(double x);
+void exp_n(double const* x, double* y, size_t n);
 } // namespace sse2
 
 namespace {
-bool use_avx2()
+enum class Isa
+{
+	sse2,
+	avx2,
+	avx512
+};
+
+Isa isa_in_use()
 {
 #if defined(__x86_64__) || defined(__i386__)
-	// HXSIM_KERNEL_ISA=sse2 forces the baseline build (tests compare both).
-	static bool const yes = [] {
+	// HXSIM_KERNEL_ISA=sse2 / avx2 caps the build (tests compare them).
+	static Isa const best = [] {
 		char const* env = std::getenv("HXSIM_KERNEL_ISA");
-		if (env && std::string(env) == "sse2")
-			return false;
+		std::string const cap = env ? env : "";
 		__builtin_cpu_init();
-		return __builtin_cpu_supports("avx2") != 0;
+		if (cap == "sse2" || !__builtin_cpu_supports("avx2"))
+			return Isa::sse2;
+		if (cap == "avx2" || !__builtin_cpu_supports("avx512f"))
+			return Isa::avx2;
+		return Isa::avx512;
 	}();
-	return yes;
+	return best;
 #else
-	return false;
+	return Isa::sse2;
 #endif
 }
 } // namespace
@@ -52,7 +68,14 @@ bool step(StepArgs const& x)
 	r.iext = x.iext;
 	r.spiked = x.spiked;
 	r.exponential = x.exponential;
-	return use_avx2() ? avx2::step(r) : sse2::step(r);
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return avx512::step(r);
+		case Isa::avx2:
+			return avx2::step(r);
+		default:
+			return sse2::step(r);
+	}
 }
 
 double fast_exp(double x)
@@ -60,9 +83,28 @@ double fast_exp(double x)
 	return sse2::fast_exp(x);
 }
 
+void exp_n(double const* x, double* y, size_t n)
+{
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return avx512::exp_n(x, y, n);
+		case Isa::avx2:
+			return avx2::exp_n(x, y, n);
+		default:
+			return sse2::exp_n(x, y, n);
+	}
+}
+
 char const* isa()
 {
-	return use_avx2() ? "avx2" : "sse2";
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return "avx512";
+		case Isa::avx2:
+			return "avx2";
+		default:
+			return "sse2";
+	}
 }
 
 void NeuronConstants::resize(size_t n)

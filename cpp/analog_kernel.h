@@ -121,15 +121,18 @@ struct StepArgs
 };
 
 // One Euler step; returns true if any neuron spiked. Dispatches at run time
-// to an AVX2 build when the CPU has it, else to the SSE2 baseline build
-// (both bit-identical).
+// to the widest build the CPU has (AVX-512, AVX2, else the SSE2 baseline; all
+// bit-identical).
 bool step(StepArgs const& args);
 
 // Vectorisable exp used by the kernel, for tests: relative error < 2e-16 on
 // [-700, 700] (the argument is clamped to that range).
 double fast_exp(double x);
 
-// Name of the kernel build in use ("avx2" or "sse2").
+// y[i] = fast_exp(x[i]) for n values, vectorised (same results in every build).
+void exp_n(double const* x, double* y, size_t n);
+
+// Name of the kernel build in use ("avx512", "avx2" or "sse2").
 char const* isa();
 
 } // namespace kernel

@@ -13,15 +13,19 @@
 #pragma once
 
 #include "analog_chip.h"
+#include "analog_kernel.h"
 #include "chip_neuron_config.h"
 #include "spike_rule.h"
 
 #include <cmath>
+#include <condition_variable>
 #include <deque>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hxsim {
@@ -278,12 +282,21 @@ struct Correlation
 	double k_corr_tau, k_corr_lsb, k_corr_reset, k_corr_step;
 	std::vector<double> corr_gain;
 	FieldId time_calibs, amp_calibs, neuron_causal, neuron_acausal;
-	// allocated at the first pre spike (most experiments never read them)
-	std::vector<double> last_pre, causal, acausal;           // per synapse (us / LSB)
+	// Per-synapse state, column-major (sensor index ci = (hemisphere * 256 + column) * 256 +
+	// row: a post spike walks one contiguous column). Allocated at the first pre spike (most
+	// experiments never read them).
+	struct Sensor
+	{
+		double last_pre;        // us
+		double tau, amp;        // its kernel (us, LSB per pair), from the calibration
+		double causal, acausal; // accumulated (LSB)
+	};
+	std::vector<Sensor> sensors;  // one cache line or less per pair
+	std::vector<uint64_t> active; // per (hemisphere, column): 4 words, rows that saw a pre spike
+	bool kernel_stale = true;     // tau/amp need recomputing from the calibration words
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
 	FieldRef calib_time_ref, calib_amp_ref;
 	std::vector<double> last_post;          // per neuron (us)
-	std::vector<uint8_t> column_has_pre;    // per (hemisphere, column)
 	std::vector<uint8_t> neuron_readout[2]; // per (hemisphere, column): causal/acausal
 
 	explicit Correlation(Tables const& t);
@@ -291,14 +304,105 @@ struct Correlation
 	void decode_calib(ConfigView const& v); // with the synapses
 	void decode(ConfigView const& v, Geometry const& geo);
 	void reset_state();
-	void alloc();
-	// correlation kernel of synapse idx: time constant (us) and LSB per pair
-	double tau_of(Geometry const& geo, uint32_t idx) const;
-	double amp_of(Geometry const& geo, uint32_t idx) const;
-	// a pre spike at synapse sy (column on hemisphere h) of neuron n
-	void pre(Geometry const& geo, uint32_t h, Synapses::Syn const& sy, double t_us);
+	void alloc(Geometry const& geo);
+	static uint32_t sensor(uint32_t h, uint32_t row, uint32_t column)
+	{
+		return (h * num_columns + column) * num_rows + row;
+	}
+	// accumulated correlation of synapse (h, row, column): causal (ct 0) or acausal (ct 1)
+	double accumulated(uint32_t h, uint32_t row, uint32_t column, uint32_t ct) const
+	{
+		if (sensors.empty())
+			return 0.0;
+		Sensor const& x = sensors[sensor(h, row, column)];
+		return ct == 0 ? x.causal : x.acausal;
+	}
+	// a pre spike at synapse sy (row on hemisphere h) of neuron n
+	void pre(Geometry const& geo, uint32_t h, uint32_t row, Synapses::Syn const& sy, double t_us)
+	{
+		if (sensors.empty() || kernel_stale)
+			alloc(geo);
+		uint32_t const ci = sensor(h, row, sy.column);
+		Sensor& x = sensors[ci];
+		double const tp = last_post[sy.neuron];
+		if (tp > -inf)
+			pair(ci | acausal_bit, -(t_us - tp) / x.tau);
+		x.last_pre = t_us;
+		active[(h * num_columns + sy.column) * 4 + row / 64] |= uint64_t(1) << (row % 64);
+	}
 	void post(Geometry const& geo, uint32_t n, double t_us);
 	void reset_quad(ChipSetup const& setup, uint32_t instance);
+	// adds the pairs found since the last flush to the accumulators, in their order
+	void flush();
+
+private:
+	// Pairs wait here (sensor | acausal_bit, exponent -dt/tau) so that their exponentials are
+	// taken many at a time (kernel::exp_n, vectorised); flush() adds amp * exp in order.
+	static constexpr uint32_t acausal_bit = uint32_t(1) << 31;
+	static constexpr size_t pair_batch = 4096;
+	std::vector<uint32_t> pair_sensor;
+	std::vector<double> pair_exponent, pair_value;
+	void pair(uint32_t which, double exponent)
+	{
+		pair_sensor.push_back(which);
+		pair_exponent.push_back(exponent);
+		if (pair_sensor.size() >= pair_batch)
+			flush();
+	}
+};
+
+// The correlation sensors only observe the dynamics (nothing they hold acts back on the
+// neurons), so their work runs beside the step loop: the step loop logs pre spikes (per row
+// and label, as delivered) and post spikes in order, and a worker thread applies them to
+// Correlation in that same order, in batches. Everything that reads or changes what the worker
+// uses (a CADC read of a sensor, a CorrelationReset, new synapse weights, labels or
+// calibration, a reset of the core) first calls sync(), which waits for the worker and applies
+// the rest: results are exactly those of applying every spike at once. Without a second
+// thread (HXSIM_CORRELATION_THREAD=0, or after a fork) the batches are applied in place.
+struct CorrelationLog
+{
+	struct Event
+	{
+		double t_us;
+		uint32_t what; // post: bit 31 | neuron; pre: hemisphere << 14 | row << 6 | address
+	};
+	Correlation& corr;
+	Geometry const& geo;
+	Synapses const& syn;
+
+	CorrelationLog(Correlation& c, Geometry const& g, Synapses const& s);
+	~CorrelationLog();
+	CorrelationLog(CorrelationLog const&) = delete;
+	CorrelationLog& operator=(CorrelationLog const&) = delete;
+
+	void pre(double t_us, uint32_t h, uint32_t row, uint32_t address)
+	{
+		push({t_us, (h << 14) | (row << 6) | address});
+	}
+	void post(double t_us, uint32_t n) { push({t_us, (uint32_t(1) << 31) | n}); }
+	// all logged spikes applied to Correlation; the worker idle
+	void sync();
+
+private:
+	static constexpr size_t batch = 8192;
+	std::vector<Event> filling, inflight;
+	bool threaded;
+	std::thread worker;
+	std::mutex m;
+	std::condition_variable cv;
+	bool busy = false, stop = false;
+	long owner = 0; // process that started the worker
+
+	void push(Event const& e)
+	{
+		filling.push_back(e);
+		if (filling.size() >= batch)
+			hand_off();
+	}
+	void hand_off();
+	void wait_idle();
+	void apply(std::vector<Event> const& events);
+	void run();
 };
 
 struct Drivers
@@ -331,7 +435,7 @@ struct Drivers
 	    Pending const& e,
 	    Geometry const& geo,
 	    Synapses const& syn,
-	    Correlation& corr,
+	    CorrelationLog& corr,
 	    Neurons& neurons);
 };
 

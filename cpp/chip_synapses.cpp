@@ -3,6 +3,10 @@
 #include "chip_impl.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include <unistd.h>
 
 namespace hxsim {
 namespace chip {
@@ -89,7 +93,6 @@ Correlation::Correlation(Tables const& t)
 	k_corr_step = t.constant("correlation_calib_step");
 	corr_gain = t.mismatch("correlation_gain", 2 * num_rows * num_columns);
 	last_post.assign(num_neurons, 0.0);
-	column_has_pre.assign(2 * num_columns, 0);
 	for (auto& c : neuron_readout)
 		c.assign(2 * num_columns, 0);
 }
@@ -111,16 +114,20 @@ void Correlation::resolve(RegisterMap const& map)
 
 void Correlation::decode_calib(ConfigView const& v)
 {
-	// correlation calibration bits (decoded when used)
+	// the calibration bits, turned into per-sensor kernels when next used (alloc)
 	RegisterId const reg = v.map().field(time_calibs).reg;
 	RegisterInfo const& ri = v.map().reg(reg);
 	uint32_t const* words = v.words(reg);
-	calib_time_words.resize(ri.size);
-	calib_amp_words.resize(ri.size);
+	std::vector<uint32_t> tw(ri.size), aw(ri.size);
 	uint32_t const wt = calib_time_ref.lanes[0].word, wa = calib_amp_ref.lanes[0].word;
 	for (uint32_t q = 0; q < ri.size; ++q) {
-		calib_time_words[q] = words[q * ri.words + wt];
-		calib_amp_words[q] = words[q * ri.words + wa];
+		tw[q] = words[q * ri.words + wt];
+		aw[q] = words[q * ri.words + wa];
+	}
+	if (tw != calib_time_words || aw != calib_amp_words) {
+		calib_time_words = std::move(tw);
+		calib_amp_words = std::move(aw);
+		kernel_stale = true;
 	}
 }
 
@@ -140,72 +147,187 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 
 void Correlation::reset_state()
 {
+	pair_sensor.clear();
+	pair_exponent.clear();
 	std::fill(last_post.begin(), last_post.end(), -inf);
-	last_pre.clear();
-	causal.clear();
-	acausal.clear();
-	std::fill(column_has_pre.begin(), column_has_pre.end(), 0);
+	sensors.clear();
+	kernel_stale = true;
+	active.clear();
 }
 
-void Correlation::alloc()
+void Correlation::alloc(Geometry const& geo)
 {
-	if (!last_pre.empty())
-		return;
 	size_t const nsyn = 2 * num_rows * num_columns;
-	last_pre.assign(nsyn, -inf);
-	causal.assign(nsyn, 0.0);
-	acausal.assign(nsyn, 0.0);
-}
-
-double Correlation::tau_of(Geometry const& geo, uint32_t idx) const
-{
-	FieldLane const& l = calib_time_ref.lanes[geo.col_entry[idx % num_columns]];
-	double const c = double((calib_time_words[geo.quad_of(idx)] >> l.shift) & calib_time_ref.mask);
-	return k_corr_tau * (1.0 + k_corr_step * (c - 1.5));
-}
-
-double Correlation::amp_of(Geometry const& geo, uint32_t idx) const
-{
-	FieldLane const& l = calib_amp_ref.lanes[geo.col_entry[idx % num_columns]];
-	double const c = double((calib_amp_words[geo.quad_of(idx)] >> l.shift) & calib_amp_ref.mask);
-	return k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (c - 1.5));
-}
-
-void Correlation::pre(Geometry const& geo, uint32_t h, Synapses::Syn const& sy, double t_us)
-{
-	alloc();
-	double const tp = last_post[sy.neuron];
-	if (tp > -inf)
-		acausal[sy.index] += amp_of(geo, sy.index) * std::exp(-(t_us - tp) / tau_of(geo, sy.index));
-	last_pre[sy.index] = t_us;
-	column_has_pre[h * num_columns + sy.column] = 1;
+	if (sensors.empty()) {
+		sensors.assign(nsyn, Sensor{-inf, 0.0, 0.0, 0.0, 0.0});
+		active.assign(2 * num_columns * 4, 0);
+	}
+	if (!kernel_stale)
+		return;
+	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
+	for (uint32_t idx = 0; idx < nsyn; ++idx) {
+		uint32_t const col = idx % num_columns, hr = idx / num_columns;
+		uint32_t const ci = sensor(hr / num_rows, hr % num_rows, col);
+		uint32_t const q = geo.quad_of(idx);
+		FieldLane const& lt = calib_time_ref.lanes[geo.col_entry[col]];
+		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
+		double const ct = double((calib_time_words[q] >> lt.shift) & calib_time_ref.mask);
+		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
+		sensors[ci].tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
+		sensors[ci].amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+	}
+	kernel_stale = false;
 }
 
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 {
 	last_post[n] = t_us;
-	Geometry::Neuron const& g = geo.neurons[n];
-	if (!column_has_pre[g.hemisphere * num_columns + g.column])
+	if (sensors.empty())
 		return;
-	for (uint32_t r = 0; r < num_rows; ++r) {
-		uint32_t const idx = (g.hemisphere * num_rows + r) * num_columns + g.column;
-		if (last_pre[idx] > -inf)
-			causal[idx] += amp_of(geo, idx) * std::exp(-(t_us - last_pre[idx]) / tau_of(geo, idx));
+	if (kernel_stale)
+		alloc(geo);
+	Geometry::Neuron const& g = geo.neurons[n];
+	uint32_t const hc = g.hemisphere * num_columns + g.column;
+	uint32_t const base = hc * num_rows;
+	for (uint32_t k = 0; k < 4; ++k)
+		for (uint64_t bits = active[hc * 4 + k]; bits; bits &= bits - 1) {
+			uint32_t const ci = base + k * 64 + uint32_t(__builtin_ctzll(bits));
+			pair(ci, -(t_us - sensors[ci].last_pre) / sensors[ci].tau);
+		}
+}
+
+void Correlation::flush()
+{
+	size_t const n = pair_sensor.size();
+	if (n == 0)
+		return;
+	pair_value.resize(n);
+	kernel::exp_n(pair_exponent.data(), pair_value.data(), n);
+	for (size_t i = 0; i < n; ++i) {
+		uint32_t const ci = pair_sensor[i] & ~acausal_bit;
+		// below exp(-700) (the vector exp's clamp) a pair adds nothing
+		double const e = pair_exponent[i] < -700.0 ? 0.0 : pair_value[i];
+		Sensor& x = sensors[ci];
+		(pair_sensor[i] & acausal_bit ? x.acausal : x.causal) += x.amp * e;
 	}
+	pair_sensor.clear();
+	pair_exponent.clear();
 }
 
 void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 {
+	if (sensors.empty())
+		return;
 	int64_t const* st = setup.synapse_quad_strides.data();
 	uint32_t const h = uint32_t(instance / st[0]);
 	uint32_t const r = uint32_t((instance % st[0]) / st[1]);
 	uint32_t const q = uint32_t((instance % st[1]) / st[2]);
 	for (uint32_t e = 0; e < 4; ++e) {
-		uint32_t const col = uint32_t(setup.quad_columns[q * 4 + e]);
-		uint32_t const idx = (h * num_rows + r) * num_columns + col;
-		if (!causal.empty())
-			causal[idx] = acausal[idx] = 0.0;
+		uint32_t const ci = sensor(h, r, uint32_t(setup.quad_columns[q * 4 + e]));
+		sensors[ci].causal = sensors[ci].acausal = 0.0;
 	}
+}
+
+// --- correlation log and its worker ----------------------------------------------------------
+
+CorrelationLog::CorrelationLog(Correlation& c, Geometry const& g, Synapses const& s) :
+    corr(c), geo(g), syn(s)
+{
+	char const* env = std::getenv("HXSIM_CORRELATION_THREAD");
+	threaded = !(env && std::string(env) == "0") && std::thread::hardware_concurrency() > 1;
+	filling.reserve(batch);
+}
+
+CorrelationLog::~CorrelationLog()
+{
+	if (worker.joinable()) {
+		if (long(getpid()) == owner) {
+			{
+				std::lock_guard<std::mutex> lock(m);
+				stop = true;
+			}
+			cv.notify_all();
+			worker.join();
+		} else {
+			worker.detach(); // a forked copy: the thread is not ours
+		}
+	}
+}
+
+void CorrelationLog::apply(std::vector<Event> const& events)
+{
+	for (Event const& e : events) {
+		if (e.what >> 31) {
+			corr.post(geo, e.what & 0x7fffffffu, e.t_us);
+			continue;
+		}
+		uint32_t const h = e.what >> 14, row = (e.what >> 6) & 255, addr = e.what & 63;
+		Synapses::Row const& rw = syn.rows[h * num_rows + row];
+		for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j)
+			corr.pre(geo, h, row, rw.syn[j], e.t_us);
+	}
+	corr.flush();
+}
+
+void CorrelationLog::run()
+{
+	std::unique_lock<std::mutex> lock(m);
+	for (;;) {
+		cv.wait(lock, [&] { return busy || stop; });
+		if (!busy)
+			return;
+		lock.unlock();
+		apply(inflight);
+		lock.lock();
+		busy = false;
+		cv.notify_all();
+	}
+}
+
+void CorrelationLog::wait_idle()
+{
+	if (!worker.joinable())
+		return;
+	if (long(getpid()) != owner) {
+		// forked: the worker did not come along; a batch it held is applied here
+		worker.detach();
+		new (&m) std::mutex();
+		new (&cv) std::condition_variable();
+		if (busy)
+			apply(inflight);
+		busy = stop = false;
+		return;
+	}
+	std::unique_lock<std::mutex> lock(m);
+	cv.wait(lock, [&] { return !busy; });
+}
+
+void CorrelationLog::hand_off()
+{
+	if (!threaded) {
+		apply(filling);
+		filling.clear();
+		return;
+	}
+	wait_idle();
+	if (!worker.joinable()) {
+		owner = long(getpid());
+		worker = std::thread([this] { run(); });
+	}
+	{
+		std::lock_guard<std::mutex> lock(m);
+		std::swap(filling, inflight);
+		busy = true;
+	}
+	cv.notify_all();
+	filling.clear();
+}
+
+void CorrelationLog::sync()
+{
+	wait_idle();
+	apply(filling);
+	filling.clear();
 }
 
 // --- synapse drivers ------------------------------------------------------------------------
@@ -262,7 +384,11 @@ void Drivers::reset_state()
 }
 
 void Drivers::deliver(
-    Pending const& e, Geometry const& geo, Synapses const& syn, Correlation& corr, Neurons& neurons)
+    Pending const& e,
+    Geometry const& geo,
+    Synapses const& syn,
+    CorrelationLog& corr,
+    Neurons& neurons)
 {
 	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
 	double const t_us = double(e.cycle) * cycle_us;
@@ -286,11 +412,13 @@ void Drivers::deliver(
 			if (mode == 0)
 				continue; // no pulse reaches a disabled row
 			Synapses::Row const& rw = syn.rows[e.hemisphere * num_rows + row];
+			if (rw.offsets[addr] == rw.offsets[addr + 1])
+				continue;
+			// the correlation sensors see every pre spike at their synapses
+			corr.pre(t_us, e.hemisphere, row, addr);
 			for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j) {
 				Synapses::Syn const& sy = rw.syn[j];
 				uint32_t const n = sy.neuron;
-				// the correlation sensor sees every pre spike at its synapse
-				corr.pre(geo, e.hemisphere, sy, t_us);
 				if (sy.weight <= 0.0f)
 					continue;
 				double const a = m * double(sy.weight);

@@ -395,8 +395,11 @@ class Projection(common.Projection):
         on_chip = self._pre_map[3][self._pre]
         delay = np.where(on_chip, 0.0, np.round(self._delay * 1e9) / 1e9)
         out = []
-        pairs = np.unique(np.stack([pr, po], 1), axis=0) if len(pr) else np.zeros((0, 2), np.int64)
-        for a, b_ in pairs.tolist():
+        # the (pre root, post root) pairs in lexicographic order; one integer key per pair (np.unique
+        # over rows, axis=0, sorts structured views and cost more than the rest of this method)
+        span = int(po.max()) + 1 if len(po) else 1
+        keys = np.unique(pr.astype(np.int64) * span + po)
+        for a, b_ in zip((keys // span).tolist(), (keys % span).tolist()):
             sel_pair = (pr == a) & (po == b_)
             for dv in np.unique(delay[sel_pair]):
                 for k in np.unique(stp_index[sel_pair & (delay == dv)]):

@@ -362,6 +362,22 @@ class Recorder(recording.Recorder):
             values = biological.to_model_units(variable, values, self.population, index)
         self._signal_parts.setdefault((variable, int(index), compartment), []).append((int(part), times, values))
 
+    def _index_of(self, ids) -> np.ndarray:
+        """Indices in the population of the cell ids ``ids`` (int64 array; ValueError naming the
+        range for an id outside it). PyNN's ``id_to_index`` compares numpy arrays with its ID
+        objects, which asks every ID for numpy attributes through PyNN's parameter lookup (~2 ms
+        per call)."""
+        pop = self.population
+        first, last = getattr(pop, "first_id", None), getattr(pop, "last_id", None)
+        if first is None or last is None:
+            return np.asarray(pop.id_to_index([int(i) for i in ids]), np.int64).reshape(-1) if len(ids) else \
+                np.zeros(0, np.int64)
+        a = np.fromiter((int(i) for i in ids), dtype=np.int64, count=len(ids))
+        first, last = int(first), int(last)
+        if a.size and (a.min() < first or a.max() > last):
+            raise ValueError(f"ids should be in the range [{first},{last}], actually [{a.min()}, {a.max()}]")
+        return a - first
+
     def _spikes_by_part(self, ids):
         """{part: {id: sorted spike times}} of the current segment (ms from the segment start)."""
         out = {}
@@ -373,8 +389,7 @@ class Recorder(recording.Recorder):
         order = np.lexsort((t, part))
         part, idx, t = part[order], idx[order], t[order]
         ids = [int(i) for i in ids]
-        index = np.asarray(self.population.id_to_index(ids), dtype=np.int64).reshape(-1) if ids else \
-            np.zeros(0, np.int64)
+        index = self._index_of(ids)
         for k in np.unique(part):
             sel = part == k
             ti, tt = idx[sel], t[sel]
@@ -435,8 +450,7 @@ class Recorder(recording.Recorder):
         spike_ids = sorted(self.filter_recorded(spikes_var[0], filter_ids)) if spikes_var else []
         by_part = self._spikes_by_part(spike_ids) if spike_ids else {}
         label = self.population.label
-        spike_index = np.asarray(self.population.id_to_index([int(i) for i in spike_ids]), np.int64).reshape(-1) \
-            if spike_ids else np.zeros(0, np.int64)
+        spike_index = self._index_of(spike_ids)
         location = self._spike_location_annotations()
         empty = np.zeros(0)
         for k, t0, t1 in parts:

@@ -516,6 +516,56 @@ def test_correlation_sensors_record_causal_pairs_and_reset():
     assert after.get().samples[e] == reset_code
 
 
+def _correlation_experiment(rng_seed=3):
+    """Many pre/post pairs on 16 columns (more spikes than one batch of the correlation
+    worker), correlation reads in between and at the end; the read samples."""
+    rng = np.random.default_rng(rng_seed)
+    s = Setup()
+    cols = list(range(0, 64, 4))
+    for k, col in enumerate(cols):
+        n = s.neuron(atomic(col), enable_bypass_excitatory=bool(k % 2), enable_threshold_comparator=False)
+        s.column_switch(n)
+    s.dac()
+    s.driver(5)
+    s.driver(6)
+    for col in cols:
+        s.synapse(10, col, 3, 7)
+        s.synapse(12, col, 5, 9)
+    s.b.write(halco.CADCConfigOnDLS(0), haldls.CADCConfig(enable=True))
+
+    def quads(row, ct):
+        return [s.b.read(halco.CADCSampleQuadOnDLS(halco.CADCSampleQuadOnSynram(
+            halco.SynapseQuadOnSynram(halco.SynapseQuadColumnOnDLS(q), halco.SynapseRowOnSynram(row)),
+            halco.CADCChannelType(ct), halco.CADCReadoutType(0)), halco.SynramOnDLS(0))) for q in range(16)]
+    s.start()
+    tickets = []
+    for block in range(9):
+        # long blocks: more logged spikes than one batch, handed to the worker
+        for _ in range(1500 if block % 3 == 0 else 12):
+            s.wait(float(rng.uniform(0.5, 8.0)))
+            s.spike(padi_label(5, 7) if rng.random() < 0.5 else padi_label(6, 9))
+        s.wait(2)
+        tickets += [quads(row, ct) for row in (10, 12) for ct in (0, 1)]
+        for row in (10, 12):
+            for q in range(16):
+                s.b.write(halco.CorrelationResetOnDLS(halco.SynapseQuadOnDLS(halco.SynapseQuadOnSynram(
+                    halco.SynapseQuadColumnOnDLS(q), halco.SynapseRowOnSynram(row)),
+                    halco.SynramOnDLS(0)).toEnum()), haldls.CorrelationReset())
+    s.run(ideal=False)
+    return np.array([[t.get().samples for t in group] for group in tickets])
+
+
+def test_correlation_worker_thread_gives_the_same_samples_as_applying_in_place(monkeypatch):
+    monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "1")
+    threaded = _correlation_experiment()
+    monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "0")
+    in_place = _correlation_experiment()
+    assert np.array_equal(threaded, in_place)
+    reset_code = tr.CONSTANTS["correlation_reset_code"]
+    assert (threaded < reset_code - 5).any()     # the sensors did accumulate
+    assert len(np.unique(threaded)) > 20          # and differ between synapses and reads
+
+
 # --- noise, long waits ---------------------------------------------------------------------------
 
 

@@ -222,7 +222,8 @@ def test_kernel_exp_accuracy():
 
 
 def test_isa_builds_are_bit_identical(tmp_path):
-    if _core.kernel_isa() != "avx2":
+    builds = {"avx512": ["avx512", "avx2", "sse2"], "avx2": ["avx2", "sse2"]}.get(_core.kernel_isa())
+    if builds is None:
         pytest.skip("only the baseline build runs on this CPU")
     code = (
         "import numpy as np, sys\n"
@@ -233,9 +234,10 @@ def test_isa_builds_are_bit_identical(tmp_path):
         "np.save(sys.argv[1], np.concatenate([r.v.ravel(), r.spike_times]))\n"
     ) % os.path.dirname(__file__)
     out = {}
-    for isa in ("avx2", "sse2"):
+    for isa in builds:
         env = dict(os.environ, HXSIM_KERNEL_ISA=isa)
         path = tmp_path / f"{isa}.npy"
         subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True)
         out[isa] = np.load(path)
-    np.testing.assert_array_equal(out["avx2"], out["sse2"])
+    for isa in builds[1:]:
+        np.testing.assert_array_equal(out[builds[0]], out[isa])
