@@ -13,7 +13,7 @@ chunk), and checks that the chip's output in Lava is that raster, ``chunk`` step
 the LIF fired one step after every step with a chip spike.  Prints the figures; ``--out`` plots
 the three rasters into a PNG.
 
-    python examples/lava_bss2.py [--steps 600] [--chunk 100] [--out lava_bss2.png]
+    python examples/lava_bss2.py [--steps 2000] [--chunk 100] [--out lava_bss2.png]
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def run_inside_lava(nir_path, steps, chunk, seed, rate=80.0, dt=1e-4):
     from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
     from lava.proc.io.source import RingBuffer
     from lava.proc.lif.process import LIF
-    from grenade.lava.bss2 import BrainScaleS2
+    from grenade.lava.bss2 import BrainScaleS2, stopping
     from grenade.lava.chunked import ChunkedChip
     from grenade.nir import from_nir
 
@@ -68,7 +68,7 @@ def run_inside_lava(nir_path, steps, chunk, seed, rate=80.0, dt=1e-4):
     t0 = time.perf_counter()
     lif.create_runtime(run_cfg=cfg)
     t1 = time.perf_counter()
-    try:
+    with stopping(lif):          # stops Lava; on an error: traceback, exit (Lava 0.10's stop() would hang)
         lif.run(condition=RunSteps(num_steps=steps, blocking=False))
         chip_r = np.zeros((steps, chip.s_out.shape[0]), bool)
         lif_r = np.zeros(steps, bool)
@@ -78,8 +78,6 @@ def run_inside_lava(nir_path, steps, chunk, seed, rate=80.0, dt=1e-4):
         lif.wait()
         t2 = time.perf_counter()
         chunks_run = int(chip.chunks_run.get()[0])
-    finally:
-        lif.stop()
     # the same input on the chip directly, in one chunk (after Lava: the emulator opens here only now)
     direct = ChunkedChip(imported.network, [d for d, _ in imported.inputs.values()],
                          [g.population for g in imported.groups.values()], calibration,
@@ -92,7 +90,7 @@ def run_inside_lava(nir_path, steps, chunk, seed, rate=80.0, dt=1e-4):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=600, help="Lava time steps (dt = 0.1 ms biological)")
+    ap.add_argument("--steps", type=int, default=2000, help="Lava time steps (dt = 0.1 ms biological)")
     ap.add_argument("--chunk", type=int, default=100, help="time steps run on the chip at once")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=300.0, help="wall-clock limit of the Lava run (s)")

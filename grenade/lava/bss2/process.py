@@ -4,6 +4,9 @@ Lava looks for process models in the module of the process and then executes eve
 its directory: this directory holds only this module, and the module does nothing on import
 but define the two classes.
 """
+import sys
+import traceback
+
 import numpy as np
 
 from lava.magma.core.decorator import implements, requires, tag
@@ -98,7 +101,15 @@ class PyBrainScaleS2Model(PyLoihiProcessModel):
         self._inputs[self._k] = self.s_in.recv() != 0
         self._k += 1
         if self._k == self._chunk:
-            self._pending = self._chip.run_chunk(self._inputs).astype(np.int32)
+            try:
+                self._pending = self._chip.run_chunk(self._inputs).astype(np.int32)
+            except BaseException:
+                # Lava 0.10 reports only "1 Exception(s) occurred. See output above" and its child
+                # process prints the traceback only when it ends, which it may never do: print it now
+                sys.stderr.write(f"BrainScaleS2 process model, time step {self.time_step}:\n"
+                                 f"{traceback.format_exc()}")
+                sys.stderr.flush()
+                raise
             self._inputs[:] = False
             self._k = 0
             self.chunks_run[0] = self._chip.chunks
