@@ -182,3 +182,42 @@ def test_bss2_package_needs_lava():
         pytest.skip("running inside Lava's environment")
     with pytest.raises(ImportError, match=r"grenade.lava.bss2 needs lava-nc 0.10"):
         import grenade.lava.bss2  # noqa: F401
+
+
+SAME_RUN = """
+import json, sys
+import numpy as np
+import calix, hxcomm, nir
+from calix.common.exceptions import CalibNotSuccessful
+from grenade.lava.chunked import ChunkedChip
+from grenade.nir import from_nir
+imported = from_nir(nir.read(sys.argv[1]), time_unit=1.0, dt=1e-4)
+with hxcomm.ManagedConnection() as connection:
+    try:
+        calibration = calix.calibrate(imported.calib_target(), connection=connection)
+    except CalibNotSuccessful as e:
+        calibration = e.result
+chip = ChunkedChip(imported.network, [imported.inputs["input"][0]], [imported.groups["lif"].population],
+                   calibration, step_ms=float(imported.to_hardware_ms(1e-4)), settle_ms=0.1)
+out = chip.run_chunk(np.random.default_rng(2).random((600, 4)) < 0.01)
+chip.close()
+print(json.dumps({"numpy": np.__version__, "python": sys.version_info[:2], "spikes": np.argwhere(out).tolist()}))
+"""
+
+
+@needs_lava
+def test_the_project_in_lavas_environment_gives_the_same_chip_spikes(imported_and_calibration, tmp_path):
+    """.venv-lava holds the project (Python 3.10, numpy 1.26): the emulated chip there gives the
+    spikes it gives here."""
+    import json
+    import nir
+    imported, calibration = imported_and_calibration
+    nir.write(tmp_path / "graph.nir", small_graph())
+    chip = chunked(imported, calibration)
+    here = chip.run_chunk(np.random.default_rng(2).random((600, 4)) < 0.01)
+    chip.close()
+    script = tmp_path / "same_run.py"
+    script.write_text(textwrap.dedent(SAME_RUN))
+    there = json.loads(run_lava_script(script, [tmp_path / "graph.nir"], timeout=180).strip().splitlines()[-1])
+    assert there["numpy"].startswith("1.") and tuple(there["python"]) == (3, 10)
+    assert here.sum() > 20 and np.argwhere(here).tolist() == there["spikes"]
