@@ -3,7 +3,8 @@
 # editable with its dev extras and build the C++ extension; later calls only
 # rebuild what changed.  `make` / `make test` also create .venv-lava (Python 3.10,
 # found by tools/find_python.sh: lava-nc 0.10 needs < 3.11 and numpy < 2), the
-# environment of the Lava worker process (grenade/lava, docs/lava.md).
+# environment of the Lava worker process, with the project installed in it too (grenade/lava,
+# docs/lava.md).
 
 VENV      := .venv
 PYTHON    := $(VENV)/bin/python
@@ -48,11 +49,14 @@ $(STAMP): $(PYTHON) pyproject.toml CMakeLists.txt $(CPP_SRC)
 
 install: $(STAMP) $(LAVA_STAMP)
 
-# The Lava worker's environment: the worker (grenade/lava/worker.py) is one file that needs numpy
-# and lava only, so the project (and its C++ extension) is not built for 3.10
-$(LAVA_STAMP): tools/find_python.sh
-	"$$(tools/find_python.sh --lava)" -m venv $(LAVA_VENV)
-	$(LAVA_PY) -m pip install --quiet "lava-nc==0.10.0" "numpy<2" "nir>=1.0.8,<1.1"
+# The Lava worker's environment: lava-nc, numpy < 2, nir and the project itself (editable, no dev
+# extras; its C++ extension is built once more for 3.10 in build/cp310-*, incrementally after
+# changes to cpp/), so Lava processes can run networks on the emulated chip (grenade.lava.bss2)
+$(LAVA_STAMP): tools/find_python.sh pyproject.toml CMakeLists.txt $(CPP_SRC)
+	test -x $(LAVA_PY) || "$$(tools/find_python.sh --lava)" -m venv $(LAVA_VENV)
+	$(LAVA_PY) -m pip install --quiet "lava-nc==0.10.0" "numpy<2" "nir>=1.0.8,<1.1" \
+	  "scikit-build-core>=0.9" "pybind11>=2.11" ninja
+	$(LAVA_PY) -m pip install --quiet --no-build-isolation -e .
 	touch $(LAVA_STAMP)
 
 test: $(STAMP)

@@ -14,13 +14,13 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from .fixed import FixedPointNetwork, validate
 
-__all__ = ["LavaError", "LavaTimeoutError", "LavaUnavailableError", "lava_python", "run_worker"]
+__all__ = ["LavaError", "LavaTimeoutError", "LavaUnavailableError", "lava_python", "run_lava_script", "run_worker"]
 
 _WORKER = Path(__file__).with_name("worker.py")
 _ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +66,50 @@ def _kill_session(proc: subprocess.Popen) -> None:
         pass
 
 
+def _run_session(argv, timeout: float, what: str):
+    """Run ``argv`` in a new session with Lava's environment; returns (status, stdout, stderr).
+    After ``timeout`` seconds the session is killed and :class:`LavaTimeoutError` raised (with the
+    end of its stderr); the session is killed in any case when the call returns (Lava's forked
+    children, if any are left)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+                                env={**os.environ, "PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_session(proc)
+            proc.wait()
+            err.seek(0)
+            raise LavaTimeoutError(f"the Lava worker did not finish within {timeout:g} s and was killed {what}",
+                                   err.read().decode(errors="replace")[-4000:])
+        finally:
+            _kill_session(proc)
+        out.seek(0)
+        err.seek(0)
+        return rc, out.read().decode(errors="replace"), err.read().decode(errors="replace")
+
+
+def run_lava_script(script, args: Sequence[str] = (), *, timeout: float = 300.0, python: Optional[str] = None) -> str:
+    """Run the Python file ``script`` with ``args`` in Lava's environment (``.venv-lava``, which
+    holds the project too) and return its standard output.
+
+    For code that builds its own Lava graph (e.g. with :class:`grenade.lava.bss2.BrainScaleS2`):
+    the script runs in a new session, at most ``timeout`` seconds (wall clock), after which the
+    session (the script and Lava's forked children) is killed and :class:`LavaTimeoutError`
+    raised; a non-zero exit raises :class:`LavaError` with the final exception line and the end
+    of the script's stderr (its traceback) as ``worker_traceback``."""
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    script = Path(script)
+    if not script.is_file():
+        raise FileNotFoundError(f"no script {str(script)!r}")
+    py = python or lava_python()
+    rc, out, err = _run_session([py, str(script), *map(str, args)], timeout, f"(script {script.name})")
+    if rc != 0:
+        raise LavaError(f"the Lava script {script.name} failed (status {rc}): {_last_exception(err)}", err[-8000:])
+    return out
+
+
 def run_worker(net: FixedPointNetwork, *, mode: str = "fixed_pt", timeout: float = 120.0,
                python: Optional[str] = None) -> Dict[str, object]:
     """Validate ``net``, run it in a Lava worker and return ``{"spikes": {population: bool
@@ -85,23 +129,8 @@ def run_worker(net: FixedPointNetwork, *, mode: str = "fixed_pt", timeout: float
     with tempfile.TemporaryDirectory(prefix="openhx-lava-") as tmp:
         req, resp = Path(tmp) / "request.npz", Path(tmp) / "response.npz"
         np.savez(req, mode=np.array(mode), **net.to_arrays())
-        with open(Path(tmp) / "stderr", "w+b") as err:
-            proc = subprocess.Popen([py, str(_WORKER), str(req), str(resp)], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-                                    env={**os.environ, "PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_session(proc)
-                proc.wait()
-                err.seek(0)
-                raise LavaTimeoutError(f"the Lava worker did not finish within {timeout:g} s and was killed "
-                                       f"({net.steps} steps, {len(net.populations)} populations)",
-                                       err.read().decode(errors="replace")[-4000:])
-            finally:
-                _kill_session(proc)   # Lava's forked children, if any are left
-            err.seek(0)
-            stderr = err.read().decode(errors="replace")
+        rc, _, stderr = _run_session([py, str(_WORKER), str(req), str(resp)], timeout,
+                                     f"({net.steps} steps, {len(net.populations)} populations)")
         data = dict(np.load(resp, allow_pickle=False)) if resp.exists() else {}
     if "error" in data:
         tb = str(data["error"])

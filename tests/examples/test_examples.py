@@ -51,3 +51,21 @@ def test_nir_lava_example_runs_a_nir_file_on_chip_and_lava(tmp_path, capsys):
     assert a.sum() > 10 and b.sum() > 10
     assert 0.5 < a.sum() / b.sum() < 2.0 and np.corrcoef(a, b)[0, 1] > 0.5
     assert "wrote" in capsys.readouterr().out
+
+
+def test_lava_bss2_example_puts_the_chip_into_a_lava_graph(tmp_path, capsys):
+    """A Lava RingBuffer feeds the BrainScaleS2 process, whose output feeds a Lava LIF (all in
+    .venv-lava, bounded by a timeout): the chip's output in Lava is the direct chip run of the
+    same input, one chunk late, and the LIF fires one step after every step with a chip spike."""
+    pytest.importorskip("matplotlib")
+    from grenade.lava import LavaUnavailableError, lava_python
+    try:
+        lava_python()
+    except LavaUnavailableError:
+        pytest.skip(".venv-lava missing (make install)")
+    png = tmp_path / "lava_bss2.png"
+    r = load("lava_bss2").main(["--steps", "1000", "--chunk", "100", "--timeout", "180", "--out", str(png)])
+    assert r["chip_output_is_direct_run_delayed_by_chunk"] and r["lif_fires_one_step_after_chip"]
+    assert r["chip_spikes_in_lava"] > 20 and r["lif_spikes"] > 20 and r["chunks_run"] == 10
+    assert png.stat().st_size > 5000
+    assert "wrote" in capsys.readouterr().out
