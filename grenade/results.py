@@ -42,6 +42,9 @@ class SnippetResult:
     madc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     cadc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     spike_counts: Dict[int, np.ndarray] = field(default_factory=dict)    # population -> (count, overflow)
+    #: after a run with plasticity rules that read symbols: rule name -> {symbol: bytes}, per PPU
+    #: (``ppu_symbols[ppu][rule][name]``; last snippet only)
+    ppu_symbols: Dict[int, Dict[str, Dict[str, bytes]]] = field(default_factory=dict)
 
 
 class Results:
