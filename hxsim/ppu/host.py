@@ -23,6 +23,7 @@ import select
 import signal
 import subprocess
 import sys
+from functools import lru_cache
 from multiprocessing import shared_memory
 from typing import Dict, List, Optional
 
@@ -58,16 +59,52 @@ def _addresses(name: str, *index) -> np.ndarray:
     return a.astype(np.uint32).ravel()
 
 
+def _enum_addresses(name: str, enums) -> np.ndarray:
+    """Omnibus addresses of register ``name`` at coordinate enums (mixed radix)."""
+    r = REGISTERS_BY_NAME[name]
+    e = np.asarray(enums, dtype=np.int64)
+    a = np.full(e.shape, r.base, dtype=np.int64)
+    for radix, stride in zip(reversed(r.radices), reversed(r.strides)):
+        a += (e % radix) * stride
+        e = e // radix
+    return a.astype(np.uint32).ravel()
+
+
 _LANE_SHIFT = np.array([24, 16, 8, 0], dtype=np.uint32)   # entry 0 in the highest byte
 
 
-def _lanes(words: np.ndarray, mask: int) -> np.ndarray:
-    return ((words[:, None] >> _LANE_SHIFT[None, :]) & mask).astype(np.uint8).ravel()
+@lru_cache(maxsize=1)
+def _quad_columns() -> np.ndarray:
+    """(64, 4): the column of entry e of quad column q (SynapseQuadColumnOnDLS, EntryOnQuad)."""
+    from ..analog import analog_geometry
+    return np.asarray(analog_geometry()["quad_columns"], dtype=np.int64)
 
 
-def _pack(values: np.ndarray) -> np.ndarray:
-    v = values.reshape(-1, 4).astype(np.uint32)
-    return (v << _LANE_SHIFT[None, :]).sum(axis=1).astype(np.uint32)
+@lru_cache(maxsize=1)
+def _spike_counter_enums() -> np.ndarray:
+    """(2, 256): SpikeCounterReadOnDLS enum of the neuron (hemisphere, column)."""
+    import halco
+    out = np.zeros((2, 256), dtype=np.int64)
+    for hh in (0, 1):
+        for c in range(256):
+            out[hh, c] = int(halco.AtomicNeuronOnDLS(halco.NeuronColumnOnDLS(c), halco.NeuronRowOnDLS(hh))
+                             .toSpikeCounterReadOnDLS().toEnum())
+    return out
+
+
+def _rows_of(words: np.ndarray, mask: int) -> np.ndarray:
+    """Quad words (rows x 64) -> (rows, 256) entries by column."""
+    words = words.reshape(-1, 64)
+    lanes = ((words[:, :, None] >> _LANE_SHIFT[None, None, :]) & mask).astype(np.uint8)
+    out = np.zeros((len(words), 256), dtype=np.uint8)
+    out[:, _quad_columns()] = lanes
+    return out
+
+
+def _pack(rows_values: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """Words of quad columns ``quads`` from their rows' entries by column (n, 256)."""
+    lanes = rows_values[np.arange(len(quads))[:, None], _quad_columns()[quads]].astype(np.uint32)
+    return (lanes << _LANE_SHIFT[None, :]).sum(axis=1).astype(np.uint32)
 
 
 class _Rule:
@@ -220,15 +257,15 @@ class PPUHost:
         q = np.arange(64)
         if len(rows):
             w = emulator.bus_read(_addresses("SynapseWeightQuad", h, rows[:, None], q[None, :]))
-            st["weights"][h][rows] = _lanes(w, 0x3f).reshape(len(rows), 256)
+            st["weights"][h][rows] = _rows_of(w, 0x3f)
             if r.needs["correlation"]:
                 for kind, field in ((0, "causal"), (1, "acausal")):
                     c = emulator.bus_read(_addresses("CADCSampleQuad", h, 0, kind, rows[:, None], q[None, :]))
-                    st[field][h][rows] = _lanes(c, 0xff).reshape(len(rows), 256)
+                    st[field][h][rows] = _rows_of(c, 0xff)
         if r.columns[h]:
             cols = np.asarray(r.columns[h], dtype=np.int64)
             if r.needs["rate"]:
-                cnt = emulator.bus_read(_addresses("SpikeCounterRead", h, cols))
+                cnt = emulator.bus_read(_enum_addresses("SpikeCounterRead", _spike_counter_enums()[h, cols]))
                 over = (cnt >> 8) & 1
                 st["rate"][h][cols] = np.where(over, 255, cnt & 0xff)
             if r.needs["cadc"]:
@@ -252,7 +289,7 @@ class PPUHost:
         emulator.bus_write(cq, old | np.uint32(0x10101010))
         v = emulator.bus_read(_addresses("CADCSampleQuad", h, 0, 0, 0, np.arange(64)))
         emulator.bus_write(cq, old)
-        return _lanes(v, 0xff)
+        return _rows_of(v, 0xff)[0]
 
     def _run_python(self, r: _Rule, h: int, t: int) -> None:
         if r.views is None:
@@ -265,18 +302,20 @@ class PPUHost:
 
     def _write_back(self, emulator, r: _Rule, h: int) -> None:
         st = r.state
-        dirty = st["weights_dirty"][h].reshape(256, 64, 4).any(axis=2)
+        qc = _quad_columns()
+        dirty = st["weights_dirty"][h][:, qc].any(axis=2)            # (256 rows, 64 quads)
         rows, quads = np.nonzero(dirty)
         if len(rows):
-            vals = st["weights"][h].reshape(256, 64, 4)[rows, quads] & 0x3f
-            emulator.bus_write(_addresses("SynapseWeightQuad", h, rows, quads), _pack(vals))
-        reset = st["correlation_reset"][h].reshape(256, 64, 4).any(axis=2)
+            vals = st["weights"][h][rows] & 0x3f
+            emulator.bus_write(_addresses("SynapseWeightQuad", h, rows, quads), _pack(vals, quads))
+        reset = st["correlation_reset"][h][:, qc].any(axis=2)
         rows, quads = np.nonzero(reset)
         if len(rows):
             emulator.bus_write(_addresses("CorrelationReset", h, rows, quads), np.zeros(len(rows), np.uint32))
         cols = np.nonzero(st["rate_reset"][h])[0]
         if len(cols):
-            emulator.bus_write(_addresses("SpikeCounterReset", h, cols), np.zeros(len(cols), np.uint32))
+            emulator.bus_write(_enum_addresses("SpikeCounterReset", _spike_counter_enums()[h, cols]),
+                               np.zeros(len(cols), np.uint32))
         if int(st["neuron_reset"]) & (1 << h):
             emulator.bus_write(_addresses("NeuronResetQuad", h, np.arange(64)), np.zeros(64, np.uint32))
 
