@@ -68,8 +68,6 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
         if not value.inside_realtime.is_write_only():
             raise TypeError("injected_config.inside_realtime: the builder has reads (tickets cannot be repeated in "
                             "every program); read through setup(injected_readout=...)")
-    if value.ppu_symbols:
-        raise NotImplementedError("injected_config.ppu_symbols: the emulated chip runs no PPU programs")
     for name in ("pre_non_realtime",) + POINTS:
         _check_entry(name, getattr(value, name))
     return value
@@ -80,8 +78,6 @@ def as_readout(value) -> Optional[InjectedReadout]:
     value = _as(InjectedReadout, value, "injected_readout", set)
     if value is None:
         return None
-    if value.ppu_symbols:
-        raise NotImplementedError("injected_readout.ppu_symbols: the emulated chip runs no PPU programs")
     from stadls.registry import container_for_coordinate
     for name in POINTS:
         for coord in getattr(value, name):

@@ -230,11 +230,28 @@ class Projection(common.Projection):
             self._weight = w
 
     def get_data(self, observable):
-        """Public: observables of a plasticity rule per synapse (recorded by a PPU kernel).  Not
-        emulated: raises NotImplementedError naming the feature."""
-        raise NotImplementedError(f"Projection.get_data({observable!r}): observables are recorded by plasticity "
-                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
-                                  f"does not execute yet")
+        """Public: samples of observable ``observable`` of the plasticity rule of this projection's
+        synapse type recorded in the last run: one ``Sample(time, data)`` per kernel call (time in
+        FPGA cycles from the run start; data: per connection a list of the value).  KeyError for
+        an unknown observable, RuntimeError before a run."""
+        from .plasticity_rules import Sample
+        from .plasticity_run import connection_sites
+        rule = getattr(self.synapse_type, "plasticity_rule", None)
+        if rule is None or observable not in rule.observables:
+            raise KeyError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} has no "
+                           f"plasticity rule with that observable")
+        handles = [i for i, (prj, _) in enumerate(getattr(rule, "_handles", [])) if prj is self]
+        if not handles:
+            raise RuntimeError("observables are available after pynn.run()")
+        out = []
+        sites = {i: connection_sites(simulator.state, self, rule._handles[i][1].index) for i in handles}
+        for time, i, rows, data in rule._recording.get(observable, []):
+            if i not in sites:
+                continue
+            _, r, c = sites[i]
+            pos = np.searchsorted(rows, r)
+            out.append(Sample(int(time) // 2, [[int(v)] for v in data[pos, c]]))
+        return out
 
     def _set_connection_values(self, name, which, values):
         """Set ``weight`` or ``delay`` of the connections ``which`` (indices into this projection),
