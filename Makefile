@@ -1,12 +1,17 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Both create .venv (Python 3.10 when it can be found), install the project
+# Both create .venv (the machine's python3, 3.11), install the project
 # editable with its dev extras and build the C++ extension; later calls only
-# rebuild what changed.
+# rebuild what changed.  `make` / `make test` also create .venv-lava (Python 3.10,
+# found by tools/find_python.sh: lava-nc 0.10 needs < 3.11 and numpy < 2), the
+# environment of the Lava worker process (grenade/lava, docs/lava.md).
 
 VENV      := .venv
 PYTHON    := $(VENV)/bin/python
-BASE_PY   := $(shell tools/find_python.sh)
+BASE_PY   := $(shell command -v python3)
 STAMP     := $(VENV)/.installed
+LAVA_VENV  := .venv-lava
+LAVA_PY    := $(LAVA_VENV)/bin/python
+LAVA_STAMP := $(LAVA_VENV)/.installed
 CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
 PYTEST_ARGS ?= -n 2
 # A representative part of the suite once more through the co-simulation transport
@@ -41,10 +46,19 @@ $(STAMP): $(PYTHON) pyproject.toml CMakeLists.txt $(CPP_SRC)
 	  mv $(PYNN_TESTS).tmp/*-$(PYNN_VERSION)/test $(PYNN_TESTS)/test && rm -rf $(PYNN_TESTS).tmp; }
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(LAVA_STAMP)
+
+# The Lava worker's environment: the worker (grenade/lava/worker.py) is one file that needs numpy
+# and lava only, so the project (and its C++ extension) is not built for 3.10
+$(LAVA_STAMP): tools/find_python.sh
+	"$$(tools/find_python.sh --lava)" -m venv $(LAVA_VENV)
+	$(LAVA_PY) -m pip install --quiet "lava-nc==0.10.0" "numpy<2" "nir>=1.0.8,<1.1"
+	touch $(LAVA_STAMP)
 
 test: $(STAMP)
+test: $(LAVA_STAMP)
 	$(PYTHON) -m ruff check .
+	$(VENV)/bin/clang-format --dry-run -Werror cpp/*.cpp cpp/*.h
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 	HXCOMM_BACKEND=sim $(PYTHON) -m pytest $(PYTEST_ARGS) $(SIM_TESTS)
 
@@ -66,3 +80,4 @@ validate: $(STAMP)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .hypothesis
+	rm -rf $(LAVA_VENV)

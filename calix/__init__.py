@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from .common.algorithms import (BinarySearch, LinearPrediction, LinearSearch, NoisyBinarySearch,  # noqa: E402
                                 PolynomialPrediction, SecantSearch)
@@ -28,6 +28,7 @@ from .common.cache import CalibCache, cache_key, default_cache_dir  # noqa: E402
 from .common.exceptions import (AlgorithmError, CalibError, CalibNotSuccessful, CalibNotSupported,  # noqa: E402
                                 ExcessiveNoiseError, HardwareError, InfeasibleTargetError, TooFewSamplesError)
 from .common.result import CalibResult, result_from_file  # noqa: E402
+from . import hagen, spiking  # noqa: E402 - also registers their targets, results and calibrations
 
 __all__ = ["calibrate", "default_calibration", "default_calibration_file", "CalibResult", "result_from_file",
            "CalibError", "CalibNotSuccessful", "CalibNotSupported", "InfeasibleTargetError", "TooFewSamplesError",
@@ -42,7 +43,6 @@ DEFAULT_ALLOWED_FAILURES = 0.02
 
 
 def _kind_and_options(target, options):
-    from . import hagen, spiking
     if isinstance(target, (hagen.HagenCalibTarget, hagen.HagenSyninCalibTarget)):
         expected = hagen.HagenCalibOptions if isinstance(target, hagen.HagenCalibTarget) \
             else hagen.HagenSyninCalibOptions
@@ -80,26 +80,26 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
               allowed_failures: float = DEFAULT_ALLOWED_FAILURES) -> CalibResult:
     """Calibrate the chip behind ``connection`` for ``target``; cached.
 
-    :param target: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
-        a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
-        :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
-        :class:`calix.hagen.HagenCalibResult`)
-    :param options: the matching options (default: default options)
-    :param cache_paths: cache directories, searched in order, the first one
-        written; None = ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``;
-        ``[]`` = no cache
-    :param connection: an hxcomm connection; None opens
-        ``hxcomm.ManagedConnection()`` (the emulator, ``HXCOMM_CHIP_ID``) for
-        the call
-    :param cache_read_only: look up, but never write the cache
-    :param progress: show a tqdm bar (None: when stderr is a terminal)
-    :param allowed_failures: fraction of the calibrated neurons that may miss
-        their targets; the result marks them in ``success`` and the log lists
-        them. More failures raise :class:`CalibNotSuccessful` (its ``result``
-        holds the partial calibration; it is not cached).
-    :raises InfeasibleTargetError: a target outside its feasible range (before
-        anything is measured)
-    :raises CalibNotSuccessful: too many neurons failed (names them and why)
+    - ``target``: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
+      a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
+      :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
+      :class:`calix.hagen.HagenCalibResult`)
+    - ``options``: the matching options (default: default options)
+    - ``cache_paths``: cache directories, searched in order, the first one
+      written; None = ``$CALIX_CACHE_DIR`` or ``~/.cache/openhx/calix``;
+      ``[]`` = no cache
+    - ``connection``: an hxcomm connection; None opens
+      ``hxcomm.ManagedConnection()`` (the emulator, ``HXCOMM_CHIP_ID``) for
+      the call
+    - ``cache_read_only``: look up, but never write the cache
+    - ``progress``: show a tqdm bar (None: when stderr is a terminal)
+    - ``allowed_failures``: fraction of the calibrated neurons that may miss
+      their targets; the result marks them in ``success`` and the log lists
+      them. More failures raise :class:`CalibNotSuccessful` (its ``result``
+      holds the partial calibration; it is not cached).
+    - raises ``InfeasibleTargetError``: a target outside its feasible range (before
+      anything is measured)
+    - raises ``CalibNotSuccessful``: too many neurons failed (names them and why)
     """
     kind, target, options = _kind_and_options(target, options)
     target.check()
@@ -127,13 +127,14 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
 
 def _calibrated_neurons(options):
     import numpy as np
+
+    import halco
     neurons = getattr(options, "neurons", None)
-    return np.arange(512) if neurons is None else np.asarray(neurons, dtype=np.int64)
+    return np.arange(halco.AtomicNeuronOnDLS.size) if neurons is None else np.asarray(neurons, dtype=np.int64)
 
 
 def default_calibration_file(chip_id: int, cache_dir: Optional[Union[str, os.PathLike]] = None) -> Path:
     """Where the default calibration of ``chip_id`` is (or will be) cached."""
-    from . import spiking
     target, options = spiking.SpikingCalibTarget(), spiking.SpikingCalibOptions()
     key = cache_key("spiking", target, options, f"emulator-chip-{int(chip_id)}", __version__)
     return Path(cache_dir or default_cache_dir()) / CalibCache.filename("spiking", key)
@@ -147,7 +148,6 @@ def default_calibration(chip_id: int, cache_dir: Optional[Union[str, os.PathLike
     and cached (``cache_dir``, default ``$CALIX_CACHE_DIR`` or
     ``~/.cache/openhx/calix``); later calls load the file."""
     import hxcomm
-    from . import spiking
     with hxcomm.EmulatorConnection(chip_id=int(chip_id)) as conn:
         return calibrate(spiking.SpikingCalibTarget(), spiking.SpikingCalibOptions(),
                          cache_paths=[cache_dir or default_cache_dir()], connection=conn, progress=progress)

@@ -104,6 +104,8 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 			spec.y_min = t[5].cast<double>();
 			spec.y_max = t[6].cast<double>();
 		}
+		if (t.size() >= 8)
+			spec.capmem_row = t[7].cast<int>();
 		su.transfers[item.first.cast<std::string>()] = std::move(spec);
 	}
 	for (auto item : d["constants"].cast<py::dict>())
@@ -121,7 +123,8 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 	std::vector<int64_t> shared = vec<int64_t>(g["shared_cells"], "shared_cells");
 	for (size_t i = 0; i < names.size(); ++i)
 		if (names[i].cast<std::string>() == "syn_i_bias_dac")
-			su.dac_cells.assign(shared.begin() + int64_t(4 * i), shared.begin() + int64_t(4 * i + 4));
+			su.dac_cells.assign(
+			    shared.begin() + int64_t(4 * i), shared.begin() + int64_t(4 * i + 4));
 	su.quad_columns = vec<int64_t>(g["quad_columns"], "quad_columns");
 	su.synapse_quad_strides = vec<int64_t>(g["synapse_quad_strides"], "synapse_quad_strides");
 	su.column_quad_strides = vec<int64_t>(g["column_quad_strides"], "column_quad_strides");
@@ -133,7 +136,8 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 	if (g.contains("board_mux1_pad")) {
 		su.board_mux1_pad = vec<int64_t>(g["board_mux1_pad"], "board_mux1_pad");
 		su.board_mux2_dac = vec<int64_t>(g["board_mux2_dac"], "board_mux2_dac");
-		su.board_dac_full_scale_mv = vec<double>(g["board_dac_full_scale_mv"], "board_dac_full_scale_mv");
+		su.board_dac_full_scale_mv =
+		    vec<double>(g["board_dac_full_scale_mv"], "board_dac_full_scale_mv");
 	}
 	try {
 		return std::make_unique<ChipCore>(std::move(su));
@@ -159,8 +163,9 @@ void bind_analog(py::module_& m)
 
 	py::class_<ModelSimulator>(
 	    m, "ModelSimulatorCore", "C++ part of hxsim.ModelSimulator (use that class).")
-	    .def(py::init<uint32_t, uint32_t, double, uint64_t>(), py::arg("n_neurons"),
-	         py::arg("n_inputs"), py::arg("dt"), py::arg("seed"))
+	    .def(
+	        py::init<uint32_t, uint32_t, double, uint64_t>(), py::arg("n_neurons"),
+	        py::arg("n_inputs"), py::arg("dt"), py::arg("seed"))
 	    .def_property_readonly("n_neurons", &ModelSimulator::n_neurons)
 	    .def_property_readonly("n_inputs", &ModelSimulator::n_inputs)
 	    .def_property_readonly("dt", &ModelSimulator::dt)
@@ -227,7 +232,8 @@ void bind_analog(py::module_& m)
 		        carray<int64_t> st = carray<int64_t>::ensure(input_steps);
 		        if (!st || st.ndim() != 1)
 			        throw py::value_error("input_steps: expected a 1-D integer array");
-		        carray<int64_t> src = vec1<int64_t>(input_sources, size_t(st.size()), "input_sources");
+		        carray<int64_t> src =
+		            vec1<int64_t>(input_sources, size_t(st.size()), "input_sources");
 		        ModelRunResult r;
 		        {
 			        py::gil_scoped_release release;

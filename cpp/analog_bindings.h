@@ -11,6 +11,6 @@
 namespace hxsim {
 void bind_analog(pybind11::module_& m);
 // The chip's analog core from the dict hxsim.Emulator builds (hxsim/analog.py,
-// hxsim/transfer.py); None -> the digital-only core.
+// chipmodel/transfer.py); None -> the digital-only core.
 std::unique_ptr<AnalogCore> make_analog_core(pybind11::object setup);
-}
+} // namespace hxsim

@@ -2,7 +2,8 @@
 // shared kernel, synapse drivers with STP, the two synapse arrays, neuron
 // backends, background spike sources, MADC, CADC, correlation sensors and
 // multi-compartment switches. Parameters come from the register file through
-// the transfer table of hxsim/transfer.py (loaded at construction) plus
+// the transfer table (chipmodel/transfer.py via hxsim.analog.transfer_tables,
+// loaded at construction) plus
 // fixed-pattern mismatch; see docs/hxsim-analog.md.
 #pragma once
 
@@ -19,7 +20,7 @@
 
 namespace hxsim {
 
-// Everything the core is built from (see hxsim/analog.py, hxsim/transfer.py).
+// Everything the core is built from (see hxsim/analog.py, chipmodel/transfer.py).
 struct ChipSetup
 {
 	double dt_us = 0.1;
@@ -34,6 +35,9 @@ struct ChipSetup
 		// output saturation (a buffer's rails), applied after the mismatch
 		double y_min = -std::numeric_limits<double>::infinity();
 		double y_max = std::numeric_limits<double>::infinity();
+		// the CapMemRowOnCapMemBlock that sets a per-neuron input (halco's numbering,
+		// passed from Python); -1: the input is not a per-neuron CapMem cell
+		int capmem_row = -1;
 	};
 	std::unordered_map<std::string, TransferSpec> transfers;
 	std::unordered_map<std::string, double> constants;
@@ -42,7 +46,7 @@ struct ChipSetup
 	// Geometry (analog_geometry()).
 	std::vector<int64_t> neurons; // 512 x neuron_columns
 	size_t neuron_columns = 0;
-	std::vector<int64_t> capmem_cells; // 512 x 24
+	std::vector<int64_t> capmem_cells; // 512 x rows: CapMemCellOnDLS by (neuron, row)
 	std::vector<int64_t> dac_cells;    // syn_i_bias_dac per quadrant (4)
 	std::vector<int64_t> quad_columns; // 64 x 4
 	std::vector<int64_t> synapse_quad_strides, column_quad_strides, cadc_sample_strides,

@@ -37,9 +37,7 @@ public:
 	// A background spike source (BackgroundSpikeSourceOnDLS `source`, 0..7)
 	// emits an event with the 14-bit `label`: it enters the crossbar at that
 	// source's input (12 + source) like any other event.
-	virtual void background_spike(
-	    uint64_t /*cycle*/, uint32_t /*source*/, uint32_t /*label*/)
-	{}
+	virtual void background_spike(uint64_t /*cycle*/, uint32_t /*source*/, uint32_t /*label*/) {}
 };
 
 class AnalogCore
@@ -105,7 +103,8 @@ public:
 
 	// Inspection for tests and debugging: named arrays (e.g. the decoded
 	// parameters and the state of every neuron). Default: nothing.
-	virtual std::unordered_map<std::string, std::vector<double>> inspect(ConfigView const& /*config*/)
+	virtual std::unordered_map<std::string, std::vector<double>> inspect(
+	    ConfigView const& /*config*/)
 	{
 		return {};
 	}

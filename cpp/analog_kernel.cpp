@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <limits>
+#include <string>
 
 namespace hxsim {
 namespace kernel {

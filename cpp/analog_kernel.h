@@ -112,12 +112,12 @@ struct NeuronState
 
 struct StepArgs
 {
-	size_t n = 0;                  // padded neuron count (multiple of lane_block)
+	size_t n = 0; // padded neuron count (multiple of lane_block)
 	NeuronConstants const* k = nullptr;
 	NeuronState* s = nullptr;
-	double const* iext = nullptr;  // optional extra current per neuron (nA), e.g. coupling, noise
-	int64_t* spiked = nullptr;     // out: -1 where the neuron spiked this step, else 0
-	bool exponential = true;       // evaluate the exponential term at all
+	double const* iext = nullptr; // optional extra current per neuron (nA), e.g. coupling, noise
+	int64_t* spiked = nullptr;    // out: -1 where the neuron spiked this step, else 0
+	bool exponential = true;      // evaluate the exponential term at all
 };
 
 // One Euler step; returns true if any neuron spiked. Dispatches at run time

@@ -103,11 +103,11 @@ static inline vd vexp(vd x)
 	vd const r2 = r * r;
 	vd const r4 = r2 * r2;
 	vd const r8 = r4 * r4;
-	vd const q0 = splat(1.0) + r;                                  // c0 + c1 r
-	vd const q1 = splat(1.0 / 2) + splat(1.0 / 6) * r;             // c2 + c3 r
-	vd const q2 = splat(1.0 / 24) + splat(1.0 / 120) * r;          // c4 + c5 r
-	vd const q3 = splat(1.0 / 720) + splat(1.0 / 5040) * r;        // c6 + c7 r
-	vd const q4 = splat(1.0 / 40320) + splat(1.0 / 362880) * r;    // c8 + c9 r
+	vd const q0 = splat(1.0) + r;                                   // c0 + c1 r
+	vd const q1 = splat(1.0 / 2) + splat(1.0 / 6) * r;              // c2 + c3 r
+	vd const q2 = splat(1.0 / 24) + splat(1.0 / 120) * r;           // c4 + c5 r
+	vd const q3 = splat(1.0 / 720) + splat(1.0 / 5040) * r;         // c6 + c7 r
+	vd const q4 = splat(1.0 / 40320) + splat(1.0 / 362880) * r;     // c8 + c9 r
 	vd const q5 = splat(1.0 / 3628800) + splat(1.0 / 39916800) * r; // c10 + c11 r
 	vd const s0 = q0 + q1 * r2;
 	vd const s1 = q2 + q3 * r2;

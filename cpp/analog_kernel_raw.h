@@ -53,9 +53,9 @@ struct RawStep
 	size_t n; // padded neuron count, a multiple of 8
 	RawParam k[P_COUNT];
 	double *v, *w, *ge, *gi, *refc;
-	double const* iext;  // optional extra current (nA) per neuron, or null
-	int64_t* spiked;     // out: -1 where the neuron spiked this step, else 0
-	bool exponential;    // evaluate the exponential term at all
+	double const* iext; // optional extra current (nA) per neuron, or null
+	int64_t* spiked;    // out: -1 where the neuron spiked this step, else 0
+	bool exponential;   // evaluate the exponential term at all
 };
 
 } // namespace kernel

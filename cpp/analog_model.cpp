@@ -10,9 +10,9 @@ namespace hxsim {
 
 void ModelParams::resize(size_t n)
 {
-	for (std::vector<double>* p : {&C, &g_leak, &E_leak, &V_T, &delta_T, &V_peak, &V_reset, &t_ref,
-	                               &a, &b, &tau_w, &E_w, &E_exc, &E_inh, &tau_exc, &tau_inh,
-	                               &I_offset})
+	for (std::vector<double>* p :
+	     {&C, &g_leak, &E_leak, &V_T, &delta_T, &V_peak, &V_reset, &t_ref, &a, &b, &tau_w, &E_w,
+	      &E_exc, &E_inh, &tau_exc, &tau_inh, &I_offset})
 		p->assign(n, 0.0);
 	coba.assign(n, 1);
 	exponential.assign(n, 1);
@@ -46,7 +46,8 @@ void derive_constants(
 	k[kernel::P_di][i] = 1.0 - dt / p.tau_inh[i];
 	// Brian2: not_refractory = timestep(t - lastspike) >= timestep(t_ref),
 	// timestep(x) = int((x + 1e-3 dt) / dt).
-	k[kernel::P_R][i] = refractory_steps >= 0.0 ? refractory_steps : std::floor(p.t_ref[i] / dt + 1e-3);
+	k[kernel::P_R][i] =
+	    refractory_steps >= 0.0 ? refractory_steps : std::floor(p.t_ref[i] / dt + 1e-3);
 	k[kernel::P_H][i] = 0.0;
 }
 
@@ -154,15 +155,17 @@ void ModelSimulator::build()
 		}
 	for (size_t j = 0; j < m_pending_pre.size(); ++j) {
 		size_t const p = size_t(m_pending_pre[j]);
-		syn[fill[p]++] = {uint32_t(m_pending_rec[j] * m_np + m_pending_post[j]),
-		                  uint32_t(m_pending_delay[j]), m_pending_weight[j]};
+		syn[fill[p]++] = {
+		    uint32_t(m_pending_rec[j] * m_np + m_pending_post[j]), uint32_t(m_pending_delay[j]),
+		    m_pending_weight[j]};
 	}
 	// Per pre, order by delay then target: consecutive writes hit one slot.
 	for (size_t p = 0; p < n_pre; ++p)
-		std::sort(syn.begin() + int64_t(offsets[p]), syn.begin() + int64_t(offsets[p + 1]),
-		          [](Synapse const& x, Synapse const& y) {
-			          return x.delay != y.delay ? x.delay < y.delay : x.target < y.target;
-		          });
+		std::sort(
+		    syn.begin() + int64_t(offsets[p]), syn.begin() + int64_t(offsets[p + 1]),
+		    [](Synapse const& x, Synapse const& y) {
+			    return x.delay != y.delay ? x.delay < y.delay : x.target < y.target;
+		    });
 	m_syn = std::move(syn);
 	m_offsets = std::move(offsets);
 	for (auto* v : {&m_pending_pre, &m_pending_post, &m_pending_rec, &m_pending_delay})

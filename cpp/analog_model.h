@@ -32,7 +32,10 @@ struct ModelParams
 // Kernel constants of neuron i from its parameters (shared with the chip core).
 // `refractory_steps` overrides floor(t_ref/dt + 1e-3) when >= 0.
 void derive_constants(
-    ModelParams const& p, size_t i, double dt, kernel::NeuronConstants& k,
+    ModelParams const& p,
+    size_t i,
+    double dt,
+    kernel::NeuronConstants& k,
     double refractory_steps = -1.0);
 
 struct ModelRunResult

@@ -20,8 +20,9 @@ Crossbar::Crossbar(RegisterMap const& map, std::vector<CrossbarNode> nodes) :
 {
 	RegisterId const node_reg = map.register_id("CrossbarNode");
 	if (map.reg(node_reg).size != m_nodes.size() || map.reg(node_reg).words != 1)
-		fail("the node table has " + std::to_string(m_nodes.size()) +
-		     " nodes, the CrossbarNode register " + std::to_string(map.reg(node_reg).size));
+		fail(
+		    "the node table has " + std::to_string(m_nodes.size()) +
+		    " nodes, the CrossbarNode register " + std::to_string(map.reg(node_reg).size));
 	m_drop_reg = map.register_id("CrossbarInputDropCounter");
 	m_out_reg = map.register_id("CrossbarOutputEventCounter");
 	uint32_t const inputs = map.reg(m_drop_reg).size;
@@ -51,10 +52,10 @@ Crossbar::Crossbar(RegisterMap const& map, std::vector<CrossbarNode> nodes) :
 	m_by_input.assign(inputs, {});
 	for (uint32_t n = 0; n < m_nodes.size(); ++n) {
 		if (m_nodes[n].input >= inputs || m_nodes[n].output >= m_num_outputs)
-			fail("node " + std::to_string(n) + " outside the " + std::to_string(inputs) + "x" +
-			     std::to_string(m_num_outputs) + " grid");
-		m_by_input[m_nodes[n].input].push_back(
-		    {map.reg(node_reg).slot(n, 0), m_nodes[n].output});
+			fail(
+			    "node " + std::to_string(n) + " outside the " + std::to_string(inputs) + "x" +
+			    std::to_string(m_num_outputs) + " grid");
+		m_by_input[m_nodes[n].input].push_back({map.reg(node_reg).slot(n, 0), m_nodes[n].output});
 	}
 	m_drop_counts.assign(inputs, 0);
 	m_out_counts.assign(m_num_outputs, 0);

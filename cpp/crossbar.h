@@ -75,7 +75,7 @@ private:
 	// Hot-path copies of the field layout (resolved from the map at load).
 	struct NodeRef
 	{
-		uint32_t slot;   // the node's CrossbarNode word
+		uint32_t slot; // the node's CrossbarNode word
 		uint32_t output;
 	};
 	struct OutputRef

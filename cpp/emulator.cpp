@@ -67,8 +67,9 @@ Emulator::Emulator(
 	m_ro_kind[m_crossbar.drop_counter_register()] = ReadOnlyKind::drop_counter;
 	m_ro_kind[m_crossbar.output_counter_register()] = ReadOnlyKind::output_counter;
 	m_ro_kind[m_timer_reg] = ReadOnlyKind::timer;
-	for (RegisterId r : {m_spike_counter_read, m_crossbar.drop_counter_register(),
-	                     m_crossbar.output_counter_register(), m_timer_reg})
+	for (RegisterId r :
+	     {m_spike_counter_read, m_crossbar.drop_counter_register(),
+	      m_crossbar.output_counter_register(), m_timer_reg})
 		if (map.reg(r).access != Access::ReadOnly || map.reg(r).words != 1)
 			fail(map.reg(r).name + " must be a one-word read-only register");
 
@@ -281,7 +282,8 @@ bool Emulator::run(Deadline deadline)
 					emit_error(Error::data_without_address, i);
 				} else {
 					p.pending = false;
-					omnibus_write(p.pending_address, uint32_t(m_wire.data_word.get(payload)), p.pending_be);
+					omnibus_write(
+					    p.pending_address, uint32_t(m_wire.data_word.get(payload)), p.pending_be);
 				}
 				break;
 			case Op::spike_pack_1:
@@ -290,8 +292,9 @@ bool Emulator::run(Deadline deadline)
 				auto const& fields = m_wire.pack_labels[size_t(op) - size_t(Op::spike_pack_1)];
 				for (Bits const& b : fields) {
 					uint32_t const label = uint32_t(b.get(payload));
-					route(m_geometry.l2_inputs[label >> spike_label_spl1_shift],
-					      label & neuron_label_mask, m_now);
+					route(
+					    m_geometry.l2_inputs[label >> spike_label_spl1_shift],
+					    label & neuron_label_mask, m_now);
 				}
 				break;
 			}
@@ -368,7 +371,8 @@ void Emulator::omnibus_write(uint32_t address, uint32_t data, uint32_t byte_enab
 			m_file.set(uint32_t(slot), (m_file.word(uint32_t(slot)) & ~mask) | (data & mask));
 			if (reg == m_ppu_control) {
 				uint32_t const h = uint32_t(slot) - r.first_slot;
-				bool const run = (m_file.word(uint32_t(slot)) >> m_ppu_inhibit_reset.lanes[0].shift) & 1u;
+				bool const run =
+				    (m_file.word(uint32_t(slot)) >> m_ppu_inhibit_reset.lanes[0].shift) & 1u;
 				if (run && !m_ppu_running[h]) {
 					m_ppu_start[h] = m_now;
 					m_ppu_next[h] = 0;
@@ -502,8 +506,7 @@ void Emulator::drain_core_events(uint64_t from, uint64_t to)
 				route(m_geometry.background_inputs[e.a], e.b & neuron_label_mask, cycle);
 		} else if (recording_enabled()) {
 			record(
-			    cycle,
-			    m_wire.h_madc | m_wire.madc_value.put(e.a) | m_wire.madc_channel.put(e.b),
+			    cycle, m_wire.h_madc | m_wire.madc_value.put(e.a) | m_wire.madc_channel.put(e.b),
 			    m_wire.madc_timestamp);
 		}
 	}
@@ -666,8 +669,8 @@ void Emulator::debug_schedule_madc_sample(uint64_t cycle, uint32_t value, uint32
 	std::lock_guard<std::mutex> lock(m_mutex);
 	if (value > m_wire.madc_value.mask || channel > m_wire.madc_channel.mask)
 		throw std::invalid_argument(
-		    "MADC sample value " + std::to_string(value) + " / channel " +
-		    std::to_string(channel) + " out of range");
+		    "MADC sample value " + std::to_string(value) + " / channel " + std::to_string(channel) +
+		    " out of range");
 	m_stimuli.push({{internal_cycle(cycle), 1, value, channel}, m_seq++});
 }
 
@@ -676,7 +679,6 @@ uint64_t Emulator::internal_cycle(uint64_t systime_cycle) const
 	uint64_t const now = systime_at(m_now);
 	return systime_cycle > now ? m_now + (systime_cycle - now) : m_now;
 }
-
 
 // --- PPUs ---------------------------------------------------------------------------
 
@@ -741,8 +743,10 @@ std::vector<uint32_t> Emulator::bus_read(std::vector<uint32_t> const& addresses)
 		RegisterId const reg = m_map->reg_of_slot(uint32_t(slot));
 		Access const a = m_map->reg(reg).access;
 		if (a == Access::Trigger)
-			throw std::out_of_range("bus_read: address " + std::to_string(addresses[i]) + " is write-only");
-		out[i] = a == Access::ReadOnly ? read_only_word(reg, uint32_t(slot)) : m_file.word(uint32_t(slot));
+			throw std::out_of_range(
+			    "bus_read: address " + std::to_string(addresses[i]) + " is write-only");
+		out[i] = a == Access::ReadOnly ? read_only_word(reg, uint32_t(slot))
+		                               : m_file.word(uint32_t(slot));
 	}
 	return out;
 }

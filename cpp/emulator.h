@@ -53,12 +53,12 @@ struct EmulatorOptions
 struct Stats
 {
 	uint64_t programs = 0;
-	uint64_t instructions = 0;   // valid instruction words executed
-	uint64_t words_written = 0;  // successful omnibus writes (incl. triggers)
-	uint64_t words_read = 0;     // successful omnibus reads
-	uint64_t errors = 0;         // ERROR responses
-	uint64_t events_routed = 0;  // events that entered the crossbar
-	uint64_t padi_events = 0;    // events handed to the analog core's PADI buses
+	uint64_t instructions = 0;    // valid instruction words executed
+	uint64_t words_written = 0;   // successful omnibus writes (incl. triggers)
+	uint64_t words_read = 0;      // successful omnibus reads
+	uint64_t errors = 0;          // ERROR responses
+	uint64_t events_routed = 0;   // events that entered the crossbar
+	uint64_t padi_events = 0;     // events handed to the analog core's PADI buses
 	uint64_t events_recorded = 0; // SPIKE / MADC_SAMPLE words sent to the host
 	uint64_t events_dropped = 0;  // recorded events lost to max_response_words
 	uint64_t neuron_spikes = 0;   // spikes of on-chip neurons
@@ -146,7 +146,8 @@ public:
 	std::vector<uint32_t> bus_read(std::vector<uint32_t> const& addresses);
 	void bus_write(std::vector<uint32_t> const& addresses, std::vector<uint32_t> const& words);
 
-private:	struct Record
+private:
+	struct Record
 	{
 		uint64_t due;       // internal cycle it reaches the FPGA
 		uint64_t fpga_time; // systime at that moment
@@ -281,7 +282,7 @@ private:	struct Record
 	size_t m_ppu_next[2] = {0, 0};
 	uint32_t m_ppu_due = 0;
 	uint64_t ppu_next_call() const; // internal cycle of the next call, ~0 none
-	bool ppu_check(); // mark the calls due at m_now; true if any
+	bool ppu_check();               // mark the calls due at m_now; true if any
 
 	Stats m_stats;
 	mutable std::mutex m_mutex;

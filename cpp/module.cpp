@@ -57,8 +57,7 @@ WireSpec wire_from(py::dict d)
 	w.max_program_words = d["max_program_words"].cast<uint64_t>();
 	w.opcodes = d["opcodes"].cast<std::unordered_map<std::string, uint32_t>>();
 	w.to_chip_payload_masks = to_vector<uint64_t>(d["payload_masks"], "payload_masks");
-	w.fields =
-	    d["fields"].cast<std::unordered_map<std::string, std::pair<uint32_t, uint32_t>>>();
+	w.fields = d["fields"].cast<std::unordered_map<std::string, std::pair<uint32_t, uint32_t>>>();
 	w.error_codes = d["error_codes"].cast<std::unordered_map<std::string, uint32_t>>();
 	return w;
 }
@@ -74,16 +73,16 @@ Geometry geometry_from(py::dict d)
 	}
 	auto outs = to_vector<int64_t>(d["crossbar_outputs"], "crossbar_outputs", 3);
 	for (size_t i = 0; i + 2 < outs.size(); i += 3)
-		g.crossbar_outputs.push_back(
-		    {outs[i] != 0, uint32_t(outs[i + 1]), uint32_t(outs[i + 2])});
+		g.crossbar_outputs.push_back({outs[i] != 0, uint32_t(outs[i + 1]), uint32_t(outs[i + 2])});
 	for (int64_t v : to_vector<int64_t>(d["l2_inputs"], "l2_inputs"))
 		g.l2_inputs.push_back(uint32_t(v));
 	for (int64_t v : to_vector<int64_t>(d["background_inputs"], "background_inputs"))
 		g.background_inputs.push_back(uint32_t(v));
 	auto neurons = to_vector<int64_t>(d["neurons"], "neurons", 4);
 	for (size_t i = 0; i + 3 < neurons.size(); i += 4)
-		g.neurons.push_back({uint32_t(neurons[i]), uint32_t(neurons[i + 1]),
-		                     uint32_t(neurons[i + 2]), uint32_t(neurons[i + 3])});
+		g.neurons.push_back(
+		    {uint32_t(neurons[i]), uint32_t(neurons[i + 1]), uint32_t(neurons[i + 2]),
+		     uint32_t(neurons[i + 3])});
 	return g;
 }
 
@@ -112,8 +111,8 @@ PYBIND11_MODULE(_core, m)
 		        EmulatorOptions options;
 		        options.max_response_words = max_response_words;
 		        return std::make_unique<Emulator>(
-		            tables_from(regmap), wire_from(wire), geometry_from(geometry), chip_id,
-		            options, make_analog_core(analog));
+		            tables_from(regmap), wire_from(wire), geometry_from(geometry), chip_id, options,
+		            make_analog_core(analog));
 	        }),
 	        py::arg("regmap"), py::arg("wire"), py::arg("geometry"), py::arg("chip_id"),
 	        py::arg("max_response_words") = EmulatorOptions{}.max_response_words,
@@ -141,8 +140,9 @@ PYBIND11_MODULE(_core, m)
 		        py::array any = py::array::ensure(obj);
 		        if (any && std::string("iub").find(any.dtype().kind()) == std::string::npos &&
 		            any.size() != 0)
-			        throw py::type_error("execute() takes integer words, got dtype " +
-			                             std::string(py::str(any.dtype())));
+			        throw py::type_error(
+			            "execute() takes integer words, got dtype " +
+			            std::string(py::str(any.dtype())));
 		        carray<uint64_t> words = carray<uint64_t>::ensure(obj);
 		        if (!words)
 			        throw py::type_error("execute() takes an array of uint64 words");
@@ -165,8 +165,9 @@ PYBIND11_MODULE(_core, m)
 		        py::array any = py::array::ensure(obj);
 		        if (any && std::string("iub").find(any.dtype().kind()) == std::string::npos &&
 		            any.size() != 0)
-			        throw py::type_error("start() takes integer words, got dtype " +
-			                             std::string(py::str(any.dtype())));
+			        throw py::type_error(
+			            "start() takes integer words, got dtype " +
+			            std::string(py::str(any.dtype())));
 		        carray<uint64_t> words = carray<uint64_t>::ensure(obj);
 		        if (!words)
 			        throw py::type_error("start() takes an array of uint64 words");
@@ -194,9 +195,10 @@ PYBIND11_MODULE(_core, m)
 	    .def(
 	        "take_output", [](Emulator& e) { return to_array(e.take_output()); },
 	        "The response words answered since the last take_output() (uint64).")
-	    .def("abort", &Emulator::abort,
-	         "Drop the rest of the started program (and the events it recorded that are "
-	         "still on their way); the chip keeps its state.")
+	    .def(
+	        "abort", &Emulator::abort,
+	        "Drop the rest of the started program (and the events it recorded that are "
+	        "still on their way); the chip keeps its state.")
 	    .def_property_readonly("running", &Emulator::running, "A started program has not ended.")
 	    .def_property_readonly(
 	        "now", &Emulator::now, "Internal time: FPGA cycles since construction.")
@@ -317,8 +319,8 @@ PYBIND11_MODULE(_core, m)
 	        "counter, then (if NeuronBackendConfig.enable_spike_out) the crossbar. "
 	        "IndexError for a bad neuron.")
 	    .def(
-	        "debug_schedule_madc_sample", &Emulator::debug_schedule_madc_sample,
-	        py::arg("cycle"), py::arg("value"), py::arg("channel"),
+	        "debug_schedule_madc_sample", &Emulator::debug_schedule_madc_sample, py::arg("cycle"),
+	        py::arg("value"), py::arg("channel"),
 	        "TEST HOOK: the MADC delivers `value` (10 bit) of `channel` (0/1) at systime "
 	        "`cycle`, as if the analog core had emitted it; recorded like a spike when event "
 	        "recording is enabled. ValueError for out-of-range arguments.");

@@ -105,8 +105,9 @@ RegisterMap::RegisterMap(RegisterMapTables const& t)
 				}
 				int32_t& entry = m_pages[(size_t(page) << page_bits) | (a & page_mask)];
 				if (entry != unmapped)
-					fail("address " + hex(a) + " of " + r.name + " is already used by " +
-					     m_registers[m_slot_reg[uint32_t(entry)]].name);
+					fail(
+					    "address " + hex(a) + " of " + r.name + " is already used by " +
+					    m_registers[m_slot_reg[uint32_t(entry)]].name);
 				entry = int32_t(s);
 			}
 		}

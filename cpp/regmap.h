@@ -63,7 +63,8 @@ struct FieldInfo
 struct RegisterMapTables
 {
 	std::vector<std::string> names;
-	std::vector<int64_t> registers; // rows of row_width: base, words, access, n, radices.., strides..
+	std::vector<int64_t>
+	    registers; // rows of row_width: base, words, access, n, radices.., strides..
 	size_t row_width = 0;
 	std::vector<uint32_t> defaults;       // words of one default instance per register
 	std::vector<int64_t> default_offsets; // per register, into defaults

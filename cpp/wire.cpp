@@ -54,11 +54,16 @@ Wire::Wire(WireSpec const& s)
 	m_ops.assign(size_t(1) << s.opcode_width, Op::unknown);
 
 	std::pair<char const*, Op> const to_chip[] = {
-	    {"TIMER_RESET", Op::timer_reset},       {"WAIT_UNTIL", Op::wait_until},
-	    {"BARRIER", Op::barrier},               {"OMNIBUS_ADDRESS", Op::omnibus_address},
-	    {"OMNIBUS_DATA", Op::omnibus_data},     {"SPIKE_PACK_1", Op::spike_pack_1},
-	    {"SPIKE_PACK_2", Op::spike_pack_2},     {"SPIKE_PACK_3", Op::spike_pack_3},
-	    {"SYSTIME_INIT", Op::systime_init},     {"LOOPBACK", Op::loopback},
+	    {"TIMER_RESET", Op::timer_reset},
+	    {"WAIT_UNTIL", Op::wait_until},
+	    {"BARRIER", Op::barrier},
+	    {"OMNIBUS_ADDRESS", Op::omnibus_address},
+	    {"OMNIBUS_DATA", Op::omnibus_data},
+	    {"SPIKE_PACK_1", Op::spike_pack_1},
+	    {"SPIKE_PACK_2", Op::spike_pack_2},
+	    {"SPIKE_PACK_3", Op::spike_pack_3},
+	    {"SYSTIME_INIT", Op::systime_init},
+	    {"LOOPBACK", Op::loopback},
 	    {"RESET", Op::reset},
 	};
 	for (auto const& [name, op] : to_chip) {
@@ -78,8 +83,8 @@ Wire::Wire(WireSpec const& s)
 	reset_level = bits(s, "RESET.level");
 	for (int n = 1; n <= 3; ++n)
 		for (int k = 0; k < n; ++k) {
-			Bits const b = bits(
-			    s, "SPIKE_PACK_" + std::to_string(n) + ".label" + std::to_string(k));
+			Bits const b =
+			    bits(s, "SPIKE_PACK_" + std::to_string(n) + ".label" + std::to_string(k));
 			if (b.mask != 0xffff)
 				fail("spike labels must be 16 bit");
 			pack_labels[size_t(n - 1)].push_back(b);
@@ -89,8 +94,7 @@ Wire::Wire(WireSpec const& s)
 		fail("unexpected omnibus/timer field widths");
 
 	auto header = [&](char const* name) {
-		return (uint64_t(opcode(s, name)) << s.opcode_lsb) |
-		       (uint64_t(s.version) << s.version_lsb);
+		return (uint64_t(opcode(s, name)) << s.opcode_lsb) | (uint64_t(s.version) << s.version_lsb);
 	};
 	h_read_data = header("OMNIBUS_READ_DATA");
 	h_systime = header("SYSTIME");

@@ -21,11 +21,11 @@ struct WireSpec
 	uint32_t version = 0;
 	uint32_t payload_width = 0;
 	uint64_t max_program_words = 0;
-	std::unordered_map<std::string, uint32_t> opcodes;               // both directions
-	std::vector<uint64_t> to_chip_payload_masks;                     // by opcode
+	std::unordered_map<std::string, uint32_t> opcodes; // both directions
+	std::vector<uint64_t> to_chip_payload_masks;       // by opcode
 	// "NAME.field" -> (lsb, width)
 	std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> fields;
-	std::unordered_map<std::string, uint32_t> error_codes;           // ErrorCode name -> value
+	std::unordered_map<std::string, uint32_t> error_codes; // ErrorCode name -> value
 };
 
 // One payload field.

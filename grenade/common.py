@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import operator
 
+from haldls.register_map import FPGA_CLOCK_CYCLES_PER_US
+
 __all__ = ["ChipOnConnection", "Time"]
 
 
@@ -60,4 +62,4 @@ class Time(_Index):
         return haldls.Timer.Value(int(self))
 
 
-Time.fpga_clock_cycles_per_us = Time(125)
+Time.fpga_clock_cycles_per_us = Time(FPGA_CLOCK_CYCLES_PER_US)

@@ -334,7 +334,8 @@ def _copy_config(config):
     if config is None:
         return None
     if isinstance(config, (list, tuple)):
-        return tuple(c.copy() for c in config)
+        import lola
+        return tuple(lola.AtomicNeuron.copies(config))
     if hasattr(config, "copy") and not hasattr(config, "to_chip"):
         return config.copy()
     return config

@@ -16,9 +16,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from haldls.register_map import FPGA_CLOCK_CYCLES_PER_US
+
 from .network import ExternalSourcePopulation, Network, NetworkError, PopulationDescriptor
 
-FPGA_CYCLES_PER_MS = 125_000
+FPGA_CYCLES_PER_MS = 1000 * FPGA_CLOCK_CYCLES_PER_US
 
 
 def ms_to_cycles(t_ms) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import nir as _nir
 
-from .network import ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
+from .network import NEURONS_ON_CHIP, ExternalSourcePopulation, NetworkBuilder, Population, Projection, Receptor
 
 __all__ = ["NIRImportError", "NIRImport", "NeuronGroup", "Quantisation", "from_nir", "to_nir", "graphs_equal",
            "SPEEDUP", "MAX_WEIGHT"]
@@ -57,15 +57,14 @@ class NIRImportError(ValueError):
 
 
 def _ranges():
-    # the calibration's feasible ranges are the chip's; one table, owned by calix
-    from calix.spiking.targets import FEASIBLE_RANGES
+    from chipmodel.ranges import FEASIBLE_RANGES
     return FEASIBLE_RANGES
 
 
 def _drive_per_weight_lsb(tau_mem_hw, i_synin_gm, synapse_dac_bias):
     """Membrane drive (CADC LSB of ``R * I``) of one weight LSB at the nominal transfers:
     the current jump ``gain * dac / 1022 * i_synin_gm`` (nA) times ``tau_mem / C``."""
-    from hxsim import transfer
+    from chipmodel import transfer
     t = transfer.TRANSFERS_BY_NAME
     current_na = t["i_bias_synin_exc_gm"].c1 * synapse_dac_bias / 1022.0 * i_synin_gm
     c_pf = t["membrane_capacitor_size"].nominal(_MEMBRANE_CAPACITANCE)
@@ -187,7 +186,7 @@ class NIRImport:
         have none, so the default is the chip's shortest."""
         from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
         d = NeuronCalibTarget()
-        n = 512
+        n = NEURONS_ON_CHIP
         arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold")}
         # unused circuits take the groups' median time constants: calix matches every neuron's
         # synaptic strength to the median response, which grows with tau_syn * tau_mem
@@ -292,10 +291,16 @@ def _model_params(name, node, time_unit, dt, approximations):
     if isinstance(node, (_nir.CubaLIF, _nir.CubaLI)):
         p = {k: _param(node, k, n) for k in ("tau_syn", "tau_mem", "r", "v_leak", "w_in")}
     else:
+        # an instantaneous input adds dt / tau * r * W per spike in the discrete model; a current
+        # jumping by w_in * W and decaying with tau_syn adds tau_syn / tau * r * w_in * W in total:
+        # with dt known, w_in = dt / tau_syn keeps each spike's total effect
+        w_in = dt / tau_syn_min if dt is not None else 1.0
         p = {"tau_syn": np.full(n, tau_syn_min), "tau_mem": _param(node, "tau", n), "r": _param(node, "r", n),
-             "v_leak": _param(node, "v_leak", n), "w_in": np.ones(n)}
+             "v_leak": _param(node, "v_leak", n), "w_in": np.full(n, w_in)}
         approximations.append(f"{name}: {type(node).__name__} has no synaptic current; the chip's shortest "
-                              f"tau_syn ({tau_syn_min:g} in time_unit) stands in for the instantaneous input")
+                              f"tau_syn ({tau_syn_min:g} in time_unit) stands in for the instantaneous input"
+                              + (f", with w_in = dt / tau_syn = {w_in:g} so that a spike's total effect on the "
+                                 f"membrane stays that of the discrete model" if dt is not None else ""))
     spiking = isinstance(node, (_nir.CubaLIF, _nir.LIF))
     if spiking:
         p["v_threshold"] = _param(node, "v_threshold", n)

@@ -80,6 +80,32 @@ def crossbar_node_index() -> Dict[Tuple[int, int], int]:
     return out
 
 
+def _bus_output(hemisphere: int, bus: int) -> int:
+    """Crossbar output driving PADI bus ``bus`` of ``hemisphere``."""
+    padi = halco.PADIBusOnDLS(halco.PADIBusOnPADIBusBlock(int(bus)), halco.PADIBusBlockOnDLS(int(hemisphere)))
+    return padi.toCrossbarOutputOnDLS().value()
+
+
+def _l2_input(spl1: int) -> int:
+    """Crossbar input fed by the L2 channel ``spl1`` (external events)."""
+    return halco.SPL1Address(int(spl1)).toCrossbarInputOnDLS().value()
+
+
+def _background_input(source: int) -> int:
+    """Crossbar input fed by background spike source ``source``."""
+    return halco.BackgroundSpikeSourceOnDLS(int(source)).toCrossbarInputOnDLS().value()
+
+
+@lru_cache(maxsize=None)
+def _l2_output_of(crossbar_input: int) -> int:
+    """The one L2 (towards the FPGA) crossbar output reachable from ``crossbar_input``."""
+    outs = [o for (i, o) in crossbar_node_index()
+            if i == crossbar_input and halco.CrossbarOutputOnDLS(o).toCrossbarL2OutputOnDLS() is not None]
+    if len(outs) != 1:
+        raise ValueError(f"crossbar input {crossbar_input} reaches {len(outs)} L2 outputs, expected 1")
+    return outs[0]
+
+
 class PlacedConnection(NamedTuple):
     """One hardware synapse realising (part of) a logical connection."""
 
@@ -834,18 +860,23 @@ class _Router:
         for g in range(n):
             h, b = self.g_h[g], self.g_b[g]
             padi[h, b] = True
+            out = _bus_output(h, b)
             if self.g_kind[g] == NEURONS:
                 e = self.g_info[g]["event_output"]
-                cb_mask[nodes[(e, 4 * h + b)]], cb_target[nodes[(e, 4 * h + b)]] = PASS_ALL
+                e_in = halco.NeuronEventOutputOnDLS.from_enum(int(e)).toCrossbarInputOnDLS().value()
+                cb_mask[nodes[(e_in, out)]], cb_target[nodes[(e_in, out)]] = PASS_ALL
             elif self.g_kind[g] == EXTERNAL:
-                node = nodes[(8 + b, 4 * h + b)]
+                node = nodes[(_l2_input(b), out)]
                 cb_mask[node], cb_target[node] = EXTERNAL_BUS_MASK, (4 * h + b) << EXTERNAL_BUS_SHIFT
             else:
-                i = 4 * h + b
-                cb_mask[nodes[(12 + i, i)]], cb_target[nodes[(12 + i, i)]] = PASS_ALL
-        for e in range(8):
-            if np.any(recorded[(e_of == e)]):
-                cb_mask[nodes[(e, 8 + e % 4)]], cb_target[nodes[(e, 8 + e % 4)]] = PASS_ALL
+                # background source i reaches PADI bus i (halco.BackgroundSpikeSourceOnDLS)
+                node = nodes[(_background_input(4 * h + b), out)]
+                cb_mask[node], cb_target[node] = PASS_ALL
+        for event_output in halco.iter_all(halco.NeuronEventOutputOnDLS):
+            if np.any(recorded[(e_of == int(event_output.toEnum()))]):
+                e_in = event_output.toCrossbarInputOnDLS().value()
+                node = nodes[(e_in, _l2_output_of(e_in))]
+                cb_mask[node], cb_target[node] = PASS_ALL
 
         # external labels
         ext_labels: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}

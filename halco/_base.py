@@ -996,6 +996,26 @@ def lookup(name: str) -> type:
         raise KeyError(f"no coordinate type named {name!r}") from None
 
 
+class _Types:
+    """The coordinate types by name, looked up when used (``types.PADIBusOnDLS``).
+
+    halco's modules convert into each other's types (a PADI bus knows its crossbar output and
+    the output its bus); they reach their siblings' types through this view of the registry
+    instead of importing each other or the package, and every type exists once the package
+    is imported."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> type:
+        try:
+            return _REGISTRY[name]
+        except KeyError:
+            raise AttributeError(f"no coordinate type named {name!r}") from None
+
+
+types = _Types()
+
+
 def from_dict(d: dict):
     """Rebuild a coordinate from ``c.to_dict()`` (``{"type": ..., "enum": ...}``)."""
     try:

@@ -1,9 +1,7 @@
 """Background spike sources (8 on-chip Poisson/regular generators)."""
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Ranged
+from ._base import Ranged, types as _h
 
 __all__ = ["BackgroundSpikeSourceOnDLS"]
 

@@ -6,9 +6,7 @@ type x readout type x synapse array; enum =
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Mixin, Ranged, Single
+from ._base import Mixin, Ranged, Single, types as _h
 from .synapse import SynapseQuadOnSynram, SynapseRowOnSynram
 from .synram import SynramOnDLS
 

@@ -3,9 +3,7 @@
 quadrant, columns 128 and 129 hold shared ("global") parameters."""
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Grid, Mixin, Ranged, Single
+from ._base import Grid, Mixin, Ranged, Single, types as _h
 from .chip import HemisphereOnDLS
 
 __all__ = [

@@ -1,9 +1,7 @@
 """Column switches (correlation readout, synaptic current) and correlation config."""
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Mixin, Ranged, link_same_enum
+from ._base import Mixin, Ranged, link_same_enum, types as _h
 from .synram import SynramOnDLS
 
 __all__ = [

@@ -11,9 +11,7 @@
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Ranged, Single, _as_int, _setv
+from ._base import Coordinate, Ranged, Single, _as_int, _setv, types as _h
 
 __all__ = [
     "NeuronLabel",
@@ -58,7 +56,7 @@ def _field_value(label, tname, value, width):
     T = getattr(_h, tname)
     if isinstance(value, T):
         return value._v
-    if isinstance(value, _h.Coordinate):
+    if isinstance(value, Coordinate):
         raise TypeError(f"SpikeLabel.{label} takes a {tname}, got {type(value).__name__}")
     v = _as_int(tname, value)
     if not 0 <= v < (1 << width):

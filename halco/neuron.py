@@ -14,9 +14,7 @@ All of these convert into each other and share the derived conversions
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Grid, Mixin, Ranged, Single, link_same_enum
+from ._base import Grid, Mixin, Ranged, Single, link_same_enum, types as _h
 from .chip import HemisphereOnDLS
 from .synapse import EntryOnQuad, SynapseOnSynapseRow, SynapseQuadColumnOnDLS
 from .synram import SynramOnDLS

@@ -2,9 +2,7 @@
 (4 per hemisphere; ``PADIBusOnDLS`` n = crossbar output n)."""
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Mixin, Ranged
+from ._base import Mixin, Ranged, types as _h
 
 __all__ = [
     "PADIBusOnPADIBusBlock",

@@ -10,9 +10,7 @@ top-left to bottom-right reading of the public crossbar diagram).
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Ranged, Single, SparseGrid
+from ._base import Ranged, Single, SparseGrid, types as _h
 
 __all__ = [
     "CrossbarInputOnDLS",

@@ -11,9 +11,7 @@ drives rows ``(2i, 2i+1)``; ``SynapseRowOnSynapseDriver(k)`` is row ``2i + k``.
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Grid, Mixin, Ranged, Single, link_same_enum
+from ._base import Grid, Mixin, Ranged, Single, link_same_enum, types as _h
 from .synram import SynramOnDLS
 
 __all__ = [

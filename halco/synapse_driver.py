@@ -5,9 +5,7 @@ that bus and drives synapse rows ``(2i, 2i+1)`` (pinned order, see docs).
 """
 from __future__ import annotations
 
-import halco as _h
-
-from ._base import Mixin, Ranged
+from ._base import Mixin, Ranged, types as _h
 
 __all__ = [
     "SynapseDriverOnSynapseDriverBlock",

@@ -15,8 +15,9 @@ from .container import (Container, LaneArray, RangedValue, container_types, from
                          iter_leaves, make_container, ranged_value_type, register_type,
                          visit_preorder)
 from .regmap import Access, Field, Register  # noqa: F401
-from .register_map import (REGISTERS, REGISTERS_BY_NAME, AnalogReadoutMux1Input, AnalogReadoutMux2Input,  # noqa: F401
-                           AnalogReadoutMux3Input, ReadoutSource, RowMode)
+from .register_map import (FPGA_CLOCK_CYCLES_PER_US, REGISTERS, REGISTERS_BY_NAME,  # noqa: F401
+                           AnalogReadoutMux1Input, AnalogReadoutMux2Input, AnalogReadoutMux3Input,
+                           ReadoutSource, RowMode)
 from .fpga import (Barrier, ResetChip, SpikePack1ToChip, SpikePack2ToChip,  # noqa: F401
                    SpikePack3ToChip, SystimeSync)
 from .composite import CapMemBlock, Composite, PPUMemory, PPUMemoryBlock, SynapseQuad  # noqa: F401
@@ -49,7 +50,7 @@ def _extras(name):
         return {"Value": value, "DisableRefresh": DisableRefresh}
     if name == "Timer":
         value = ranged_value_type("Timer.Value", 0, 2**32 - 1, 0, "FPGA timer value in 8 ns cycles.")
-        value.fpga_clock_cycles_per_us = 125
+        value.fpga_clock_cycles_per_us = FPGA_CLOCK_CYCLES_PER_US
         return {"Value": value}
     if name == "CrossbarNode":
         return {"drop_all": _ConstantInstance(mask=0, target=1)}

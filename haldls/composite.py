@@ -11,8 +11,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from .container import LaneArray, _checker
+from .container import LaneArray, _checker, container_type
 from .register_map import REGISTERS_BY_NAME
+
+
+def _leaf(name):
+    # the leaf containers are generated from the register map when the package is imported
+    return container_type(name)
 
 
 def _coord(name):
@@ -130,36 +135,30 @@ class SynapseQuad(Composite):
 
     def leaves(self, coord):
         """The weight, label and correlation-calibration quads at ``coord`` (in that order)."""
-        import haldls
-
         e = self._check_coord(coord)
-        yield _coord("SynapseWeightQuadOnDLS").from_enum(e), haldls.SynapseWeightQuad(values=self.weights)
-        yield _coord("SynapseLabelQuadOnDLS").from_enum(e), haldls.SynapseLabelQuad(values=self.labels)
+        yield _coord("SynapseWeightQuadOnDLS").from_enum(e), _leaf("SynapseWeightQuad")(values=self.weights)
+        yield _coord("SynapseLabelQuadOnDLS").from_enum(e), _leaf("SynapseLabelQuad")(values=self.labels)
         yield (_coord("SynapseCorrelationCalibQuadOnDLS").from_enum(e),
-               haldls.SynapseCorrelationCalibQuad(time_calibs=self.time_calibs, amp_calibs=self.amp_calibs))
+               _leaf("SynapseCorrelationCalibQuad")(time_calibs=self.time_calibs, amp_calibs=self.amp_calibs))
 
     @classmethod
     def read_plan(cls, coord):
-        import haldls
-
         e = cls._check_coord(coord)
         return np.concatenate([
-            haldls.SynapseWeightQuad.register.addresses([e])[0],
-            haldls.SynapseLabelQuad.register.addresses([e])[0],
-            haldls.SynapseCorrelationCalibQuad.register.addresses([e])[0]])
+            _leaf("SynapseWeightQuad").register.addresses([e])[0],
+            _leaf("SynapseLabelQuad").register.addresses([e])[0],
+            _leaf("SynapseCorrelationCalibQuad").register.addresses([e])[0]])
 
     @classmethod
     def decode_read(cls, coord, words):
         """SynapseQuad from the 4 words answered for ``read_plan(coord)``."""
-        import haldls
-
         cls._check_coord(coord)
         words = np.asarray(words)
         if words.shape != (4,):
             raise ValueError(f"SynapseQuad.decode_read needs 4 words, got shape {words.shape}")
-        w = haldls.SynapseWeightQuad.decode(words[0:1])
-        lab = haldls.SynapseLabelQuad.decode(words[1:2])
-        c = haldls.SynapseCorrelationCalibQuad.decode(words[2:4])
+        w = _leaf("SynapseWeightQuad").decode(words[0:1])
+        lab = _leaf("SynapseLabelQuad").decode(words[1:2])
+        c = _leaf("SynapseCorrelationCalibQuad").decode(words[2:4])
         return cls(w.values, lab.values, c.time_calibs, c.amp_calibs)
 
 
@@ -224,11 +223,9 @@ class CapMemBlock(Composite):
 
     def leaves(self, coord):
         """(CapMemCellOnDLS, CapMemCell) of every cell, in address order."""
-        import haldls
-
         ctype = _coord("CapMemCellOnDLS")
         for e, v in zip(self._cell_enums(coord), self._values[self._address_order()]):
-            yield ctype.from_enum(int(e)), haldls.CapMemCell(value=int(v))
+            yield ctype.from_enum(int(e)), _leaf("CapMemCell")(value=int(v))
 
     def write_plan(self, coord):
         reg = REGISTERS_BY_NAME["CapMemCell"]
@@ -281,22 +278,16 @@ class PPUMemory(Composite):
 
     def leaves(self, coord):
         """(PPUMemoryWordOnDLS, PPUMemoryWord) of every word, in address order."""
-        import haldls
-
         ctype = _coord("PPUMemoryWordOnDLS")
         for e, v in zip(self._enums(coord), self.words):
-            yield ctype.from_enum(int(e)), haldls.PPUMemoryWord(value=int(v))
+            yield ctype.from_enum(int(e)), _leaf("PPUMemoryWord")(value=int(v))
 
     def write_plan(self, coord):
-        import haldls
-
-        return haldls.PPUMemoryWord.register.addresses(self._enums(coord))[:, 0], self.words.copy()
+        return _leaf("PPUMemoryWord").register.addresses(self._enums(coord))[:, 0], self.words.copy()
 
     @classmethod
     def read_plan(cls, coord):
-        import haldls
-
-        return haldls.PPUMemoryWord.register.addresses(cls()._enums(coord))[:, 0]
+        return _leaf("PPUMemoryWord").register.addresses(cls()._enums(coord))[:, 0]
 
     @classmethod
     def decode_read(cls, coord, words):
@@ -354,22 +345,16 @@ class PPUMemoryBlock(Composite):
         return enums
 
     def leaves(self, coord):
-        import haldls
-
         ctype = _coord("PPUMemoryWordOnDLS")
         for e, v in zip(self._checked_enums(coord), self.words):
-            yield ctype.from_enum(int(e)), haldls.PPUMemoryWord(value=int(v))
+            yield ctype.from_enum(int(e)), _leaf("PPUMemoryWord")(value=int(v))
 
     def write_plan(self, coord):
-        import haldls
-
-        return haldls.PPUMemoryWord.register.addresses(self._checked_enums(coord))[:, 0], self.words.copy()
+        return _leaf("PPUMemoryWord").register.addresses(self._checked_enums(coord))[:, 0], self.words.copy()
 
     @classmethod
     def read_plan(cls, coord):
-        import haldls
-
-        return haldls.PPUMemoryWord.register.addresses(cls._enums(coord))[:, 0]
+        return _leaf("PPUMemoryWord").register.addresses(cls._enums(coord))[:, 0]
 
     @classmethod
     def decode_read(cls, coord, words):

@@ -573,6 +573,14 @@ def register_type(cls):
     return cls
 
 
+def container_type(name: str) -> type:
+    """The container class called ``name``; KeyError naming it if there is none."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no haldls container type {name!r}") from None
+
+
 def container_types() -> Dict[str, type]:
     """All container classes by name."""
     return dict(_REGISTRY)
@@ -615,6 +623,6 @@ def iter_leaves(container, coord) -> Iterator[Tuple[object, Container]]:
     return iter(out)
 
 
-__all__ = ["Access", "Container", "LaneArray", "RangedValue", "container_types",
+__all__ = ["Access", "Container", "LaneArray", "RangedValue", "container_type", "container_types",
            "from_dict", "iter_leaves", "make_container", "ranged_value_type",
            "register_type", "visit_preorder"]

@@ -16,6 +16,10 @@ from .regmap import Access, Field as F, Register as R
 
 RW, RO, TRIGGER = Access.READ_WRITE, Access.READ_ONLY, Access.TRIGGER
 
+#: The FPGA clock (125 MHz, 8 ns per cycle): the executor timer, waits and the chip's systime
+#: count these cycles. Every other layer takes this number from here.
+FPGA_CLOCK_CYCLES_PER_US = 125
+
 # --- omnibus regions --------------------------------------------------------
 PADI_BASE = 0x0011_0000          # + hemisphere * 0x8000
 SYNAPSE_DRIVER_BASE = 0x0011_0400
@@ -357,7 +361,7 @@ REGISTERS = (
         F("sleep", 0, 0),), "A PPU's sleep flag."),
     # --- FPGA and bring-up ----------------------------------------------------------
     R("Timer", "TimerOnDLS", FPGA_EXECUTOR_BASE + 0xc, (), (), 1, RO, (
-        F("value", 0, 0, 32, kind=int, doc="FPGA executor timer, 125 cycles per us"),),
+        F("value", 0, 0, 32, kind=int, doc=f"FPGA executor timer, {FPGA_CLOCK_CYCLES_PER_US} cycles per us"),),
       "FPGA executor timer (read over the omnibus). stadls turns a Timer write into the "
       "TIMER_RESET instruction; Timer.Value is also the block_until condition.", fpga=True),
     R("EventRecordingConfig", "EventRecordingConfigOnFPGA", FPGA_EXECUTOR_BASE + 0x10, (), (), 1, RW, (

@@ -31,7 +31,7 @@ def flat_register_map() -> Dict[str, object]:
       (0 bool, 1 int, 2 enum);
     - ``lanes``: int64 array (k, 2): word, shift of each lane (fields own consecutive rows).
     """
-    import haldls
+    from .container import container_type
 
     names, rows, defaults, offsets = [], [], [], []
     field_names, fields, lanes = [], [], []
@@ -44,7 +44,7 @@ def flat_register_map() -> Dict[str, object]:
         radices = list(reg.radices) + [1] * (MAX_RADICES - n)
         strides = list(reg.strides) + [0] * (MAX_RADICES - n)
         rows.append([reg.base, reg.words, int(reg.access), n] + radices + strides)
-        cls = getattr(haldls, reg.name)
+        cls = container_type(reg.name)
         defaults.append(cls().encode())
         offsets.append(offset)
         offset += reg.words

@@ -28,7 +28,7 @@ from typing import List, Optional
 import numpy as np
 
 from .errors import ConnectionError, RunTimeoutError  # noqa: A004 - the public name
-from .instructions import MAX_PROGRAM_WORDS, OPCODE_LSB, OPCODE_TIMER_RESET, OPCODE_WAIT_UNTIL
+from .instructions import FPGA_CLOCK_CYCLES_PER_US, MAX_PROGRAM_WORDS, OPCODE_LSB, OPCODE_TIMER_RESET, OPCODE_WAIT_UNTIL
 
 #: Wall time one piece of a run may take (s): how late Ctrl-C, a cancel or a time limit is seen.
 CHUNK_SECONDS = 0.05
@@ -97,9 +97,9 @@ class _ProgressBar:
             return
         if self.bar is None:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=round(self.total / 125, 1) or None, unit="chip us", desc="hxcomm run",
+            self.bar = tqdm(total=round(self.total / FPGA_CLOCK_CYCLES_PER_US, 1) or None, unit="chip us", desc="hxcomm run",
                             leave=False, dynamic_ncols=True)
-        self.bar.n = round(min(done_cycles, self.total or done_cycles) / 125, 1)
+        self.bar.n = round(min(done_cycles, self.total or done_cycles) / FPGA_CLOCK_CYCLES_PER_US, 1)
         self.bar.refresh()
 
     def close(self) -> None:

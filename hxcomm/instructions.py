@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from haldls.register_map import FPGA_CLOCK_CYCLES_PER_US
+
 PROTOCOL_VERSION = 1
-FPGA_CLOCK_CYCLES_PER_US = 125
 #: Size of the FPGA playback memory in instructions (words).
 MAX_PROGRAM_WORDS = 4_194_304
 TIMER_MAX = 2**32 - 1

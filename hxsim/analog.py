@@ -1,6 +1,7 @@
-"""What the C++ analog core needs to know about the chip, taken from halco.
+"""What the C++ analog core needs to know about the chip, taken from halco and chipmodel.
 
-Every mapping (neuron -> its registers and CapMem cells, synapse quad entry ->
+The transfer functions, constants and this chip's mismatch come from the nominal chip
+model (:mod:`chipmodel.transfer`, :func:`transfer_tables`). Every mapping (neuron -> its registers and CapMem cells, synapse quad entry ->
 column, driver -> bus and rows, the enum layout of the quad-based
 coordinates) is computed here from halco's conversions and handed to C++ as
 integer tables; the C++ side derives none of it.
@@ -12,7 +13,7 @@ from typing import Dict
 
 import numpy as np
 
-__all__ = ["analog_geometry", "board_tables", "NEURON_COLUMNS"]
+__all__ = ["analog_geometry", "board_tables", "transfer_tables", "NEURON_COLUMNS"]
 
 #: Columns of the per-neuron table (analog_geometry()["neurons"]).
 NEURON_COLUMNS = ("hemisphere", "column", "neuron_config", "backend", "common_backend",
@@ -172,3 +173,28 @@ def board_tables() -> Dict[str, np.ndarray]:
         "board_mux2_dac": mux2,
         "board_dac_full_scale_mv": 1000.0 * np.array(dac_full_scale_table(), dtype=np.float64),
     }
+
+
+@lru_cache(maxsize=8)
+def transfer_tables(chip_id: int, ideal: bool = False):
+    """(Coefficients, constants and mismatch in the shape the C++ core loads,
+    the mismatch dict) of chip ``chip_id`` (:func:`chipmodel.transfer.draw_mismatch`).
+    Each transfer is (form, c0, c1, gain, offset, y_min, y_max, CapMem row or -1).
+    Cached per chip: the arrays are read-only."""
+    from chipmodel.transfer import CONSTANTS, MISMATCH_EXTRA, TRANSFERS, draw_mismatch
+    from halco import CapMemRowOnCapMemBlock
+    mm = draw_mismatch(chip_id, ideal)
+    for a in mm.values():
+        a.setflags(write=False)
+    forms = {"affine": 0, "linear": 1, "reciprocal": 2}
+    transfers = {}
+    for t in TRANSFERS:
+        # a per-neuron cell's CapMem row, named by halco (the one source of the rows); -1 otherwise
+        row = int(getattr(CapMemRowOnCapMemBlock, t.cell)) if t.source == "capmem" else -1
+        transfers[t.name] = (forms[t.form], float(t.c0), float(t.c1),
+                             np.ascontiguousarray(mm[f"{t.name}.gain"], dtype=np.float64),
+                             np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64),
+                             float(t.y_min), float(t.y_max), row)
+    extra = {name: np.ascontiguousarray(mm[name], dtype=np.float64).ravel()
+             for name, *_ in MISMATCH_EXTRA}
+    return {"transfers": transfers, "constants": dict(CONSTANTS), "mismatch": extra}, mm

@@ -31,7 +31,7 @@ class EmulatorConnection(Connection):
     def __init__(self, chip_id: Optional[int] = None, *, run_timeout: Optional[float] = None,
                  progress: Optional[bool] = None, **emulator_options):
         super().__init__(run_timeout=run_timeout, progress=progress)
-        from . import Emulator
+        from .emulator import Emulator
 
         if chip_id is None:
             chip_id = int(os.environ.get("HXCOMM_CHIP_ID", "0"))

@@ -3,7 +3,7 @@ model units, without a chip configuration.
 
 The same C++ kernel integrates the neurons of the emulated chip (there its
 parameters come from the CapMem through the transfer functions of
-:mod:`hxsim.transfer`). Here every parameter is given in model units and the
+:mod:`chipmodel.transfer`). Here every parameter is given in model units and the
 synapses are an arbitrary list, which makes it the reference for validating
 the kernel against Brian2/NEST and a fast network simulator in its own right.
 

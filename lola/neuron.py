@@ -465,6 +465,25 @@ class _Struct:
 
     __copy__ = copy
 
+    @staticmethod
+    def copies(neurons) -> list:
+        """Independent copies of ``neurons`` (a list), made field by field for all of them at once
+        (equal to ``[n.copy() for n in neurons]``; the copies are rows of one new table)."""
+        neurons = list(neurons)
+        if not neurons:
+            return []
+        kind = type(neurons[0])
+        if not isinstance(neurons[0], AtomicNeuron) or any(type(n) is not kind for n in neurons):
+            return [n.copy() for n in neurons]
+        t = neurons[0]._t
+        if all(n._t is t for n in neurons):                 # views of one table (a chip's neurons)
+            rows = np.fromiter((n._r for n in neurons), dtype=np.intp, count=len(neurons))
+            table = {p: t[p][rows] for p in _DEFAULT_ROW}
+        else:
+            table = {p: np.fromiter((n._t[p][n._r] for n in neurons), dtype=a.dtype, count=len(neurons))
+                     for p, a in _DEFAULT_ROW.items()}
+        return [kind._view(table, r) for r in range(len(neurons))]
+
     def __deepcopy__(self, memo):
         return self.copy()
 
@@ -660,11 +679,33 @@ class AtomicNeuron:
 
     def copy(self):
         """An independent standalone copy."""
-        new = type(self)()
-        _copy_row(new._t, 0, self._t, self._r)
+        # one slice copy per field (a default row and a row copy would be two)
+        new = object.__new__(type(self))
+        r, t = self._r, self._t
+        object.__setattr__(new, "_t", {p: t[p][r:r + 1].copy() for p in _DEFAULT_ROW})
+        object.__setattr__(new, "_r", 0)
         return new
 
     __copy__ = copy
+
+    @staticmethod
+    def copies(neurons) -> list:
+        """Independent copies of ``neurons`` (a list), made field by field for all of them at once
+        (equal to ``[n.copy() for n in neurons]``; the copies are rows of one new table)."""
+        neurons = list(neurons)
+        if not neurons:
+            return []
+        kind = type(neurons[0])
+        if not isinstance(neurons[0], AtomicNeuron) or any(type(n) is not kind for n in neurons):
+            return [n.copy() for n in neurons]
+        t = neurons[0]._t
+        if all(n._t is t for n in neurons):                 # views of one table (a chip's neurons)
+            rows = np.fromiter((n._r for n in neurons), dtype=np.intp, count=len(neurons))
+            table = {p: t[p][rows] for p in _DEFAULT_ROW}
+        else:
+            table = {p: np.fromiter((n._t[p][n._r] for n in neurons), dtype=a.dtype, count=len(neurons))
+                     for p, a in _DEFAULT_ROW.items()}
+        return [kind._view(table, r) for r in range(len(neurons))]
 
     def __deepcopy__(self, memo):
         return self.copy()
@@ -681,12 +722,15 @@ class AtomicNeuron:
             if not isinstance(n, AtomicNeuron):
                 raise TypeError(f"field_columns needs AtomicNeurons, got {type(n).__name__}")
         paths = list(FIELDS_BY_PATH) if paths is None else list(paths)
-        out = {}
         for p in paths:
             if p not in FIELDS_BY_PATH:
                 raise KeyError(f"AtomicNeuron has no field {p!r}")
-            out[p] = np.array([n._t[p][n._r] for n in neurons], dtype=np.int64)
-        return out
+        t = neurons[0]._t if neurons else None
+        if neurons and all(n._t is t for n in neurons):        # rows of one table: gathered at once
+            rows = np.fromiter((n._r for n in neurons), dtype=np.intp, count=len(neurons))
+            return {p: t[p][rows].astype(np.int64) for p in paths}
+        return {p: np.fromiter((n._t[p][n._r] for n in neurons), dtype=np.int64, count=len(neurons))
+                for p in paths}
 
     def to_dict(self) -> dict:
         """Nested JSON-able dict: ``{"type": "AtomicNeuron", "leak": {"v_leak": 500, ...}, ...}``."""

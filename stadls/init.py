@@ -23,16 +23,17 @@ from dataclasses import dataclass
 
 import halco
 import haldls
+from haldls.register_map import FPGA_CLOCK_CYCLES_PER_US
 
 from .builder import PlaybackProgramBuilder
 
 #: CapMem settling time after (re)configuration, in FPGA cycles (20 us here:
 #: the emulated CapMem settles at once, the wait keeps real-chip timing habits).
-CAPMEM_SETTLING_CYCLES = 20 * 125
+CAPMEM_SETTLING_CYCLES = 20 * FPGA_CLOCK_CYCLES_PER_US
 
 #: Settling time of the board DACs after they were written, in FPGA cycles (10 us; the
 #: emulated DACs settle at once).
-BOARD_DAC_SETTLING_CYCLES = 10 * 125
+BOARD_DAC_SETTLING_CYCLES = 10 * FPGA_CLOCK_CYCLES_PER_US
 
 # public members of the silicon init that the emulated chip has no use for
 _NOT_EMULATED_CHIP = {

@@ -16,18 +16,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_BELOW_STADLS = {"halco", "haldls", "lola", "hxcomm", "stadls"}
+_BELOW_STADLS = {"halco", "haldls", "chipmodel", "lola", "hxcomm", "stadls"}
 
 #: package -> the top-level packages it may import (README, "Layers", lowest first).
 ALLOWED = {
     "halco": set(),
     "haldls": {"halco"},
+    # the nominal chip model (transfer functions, feasible ranges) shared by the emulator,
+    # calix, grenade and PyNN
+    "chipmodel": {"halco"},
     "lola": {"halco", "haldls"},
     "hxcomm": {"halco", "haldls"},                 # beside stadls: the wire protocol, connections
     "stadls": {"halco", "haldls", "lola", "hxcomm"},
     # the emulated chip: loads the register map, instruction table and geometry, and registers
     # itself as an hxcomm backend; no other package imports it (reached through a connection)
-    "hxsim": {"halco", "haldls", "hxcomm"},
+    "hxsim": {"halco", "haldls", "chipmodel", "hxcomm"},
     "grenade": _BELOW_STADLS,
     "calix": _BELOW_STADLS,
     "pylogging": set(),
@@ -47,43 +50,14 @@ PACKAGES = sorted(ALLOWED)
 
 #: (file, imported package) pairs that break ALLOWED today, with the issue-14 item removing them.
 KNOWN_VIOLATIONS = {
-    # item 2: the nominal chip model (hxsim.transfer) moves to a neutral module below calix/pynn
-    ("calix/common/cache.py", "hxsim"): "issue 14 item 2",
-    ("calix/spiking/model_units.py", "hxsim"): "issue 14 item 2",
-    ("calix/spiking/setup.py", "hxsim"): "issue 14 item 2",
-    ("calix/spiking/targets.py", "hxsim"): "issue 14 item 2",
-    ("pynn_brainscales/brainscales2/biological.py", "hxsim"): "issue 14 item 2",
-    ("pynn_brainscales/brainscales2/constant_current.py", "hxsim"): "issue 14 item 2",
-    ("pynn_brainscales/brainscales2/short_term_plasticity.py", "hxsim"): "issue 14 item 2",
-    ("grenade/nir.py", "hxsim"): "issue 14 item 2",
-    # the NIR importer hands out calix calibration targets (a sibling layer): it moves above grenade
-    # and calix, beside pynn, or takes the feasible ranges from the neutral chip model (item 2)
-    ("grenade/nir.py", "calix"): "issue 16 item 2 / issue 14 item 2",
+    # the NIR importer hands out calix calibration targets (a sibling layer; its feasible ranges
+    # come from chipmodel): it moves above grenade and calix, beside pynn
+    ("grenade/nir.py", "calix"): "issue 16 item 2",
 }
 
 #: import cycles inside a package (the modules of one strongly connected component, sorted),
 #: with the issue-14 item removing them.
-KNOWN_CYCLES = {
-    # item 3: calix/spiking calibrate <-> coba <-> targets, joined through the package
-    # facades (calix, calix.spiking, calix.hagen) and the cache/session modules
-    ("calix", "calix.common.cache", "calix.common.result", "calix.common.serial", "calix.common.session",
-     "calix.hagen", "calix.hagen.calibrate", "calix.hagen.targets", "calix.spiking", "calix.spiking.calibrate",
-     "calix.spiking.coba", "calix.spiking.model_units", "calix.spiking.targets"): "issue 14 item 3",
-    # item 3: pynn simulator <-> standardmodels <-> calibration <-> biological
-    ("pynn_brainscales.brainscales2.biological", "pynn_brainscales.brainscales2.calibration",
-     "pynn_brainscales.brainscales2.constant_current", "pynn_brainscales.brainscales2.partitioning",
-     "pynn_brainscales.brainscales2.simulator", "pynn_brainscales.brainscales2.standardmodels",
-     "pynn_brainscales.brainscales2.standardmodels.cells",
-     "pynn_brainscales.brainscales2.standardmodels.synapses"): "issue 14 item 3",
-    # item 3 (not among the cycles it names): submodules reach sibling types through the
-    # package facade (``import halco as _h``; ``import haldls`` / ``from . import Emulator``
-    # inside functions) while the facade imports them
-    ("halco", "halco.background", "halco.cadc", "halco.capmem", "halco.correlation", "halco.event",
-     "halco.hemisphere", "halco.neuron", "halco.padi", "halco.routing_crossbar", "halco.synapse",
-     "halco.synapse_driver"): "issue 14 item 3",
-    ("haldls", "haldls.composite"): "issue 14 item 3",
-    ("hxsim", "hxsim.connection"): "issue 14 item 3",
-}
+KNOWN_CYCLES: dict = {}
 
 
 def _module_name(path: Path) -> str:

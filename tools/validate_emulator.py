@@ -8,7 +8,7 @@
    same network and input (bench/_workloads.py): total spike count and the
    per-neuron spike-count correlation, at dt 0.1 and 0.01 ms.
 3. Chip path: the uncalibrated spread of leak potential, threshold and tau_mem
-   across the 512 neurons of three emulated chips (hxsim.transfer mismatch).
+   across the 512 neurons of three emulated chips (chipmodel.transfer mismatch).
 
 Brian2 and matplotlib are optional (``pip install '.[validation]'``, or
 ``make validate``): without them the page says what was skipped.
@@ -187,11 +187,11 @@ def chip_spread():
 
     Every neuron gets the same CapMem values (those that give the nominal
     targets on an ideal chip); the values per neuron follow from the transfer
-    table and the chip's fixed-pattern mismatch (hxsim.transfer), which is what
+    table and the chip's fixed-pattern mismatch (chipmodel.transfer), which is what
     the chip core loads.
     """
     try:
-        from hxsim import transfer as T
+        from chipmodel import transfer as T
         tr = T.TRANSFERS_BY_NAME
         x_cap = tr["membrane_capacitor_size"].hi
         c_nom = float(tr["membrane_capacitor_size"].nominal(x_cap))
@@ -473,7 +473,7 @@ def page(single, adex_res, adex_note, chips, figs, args, elapsed):
             f"`v_threshold` {st['v_threshold']}, `i_bias_leak` {st['i_bias_leak']}, "
             f"`membrane_capacitor_size` {st['membrane_capacitor_size']}) the neurons of three "
             "chips spread as below: this is what calibration (calix) removes. Values per neuron "
-            "from the transfer table and the mismatch draws of `hxsim.transfer` (what the chip "
+            "from the transfer table and the mismatch draws of `chipmodel.transfer` (what the chip "
             "core loads); hardware voltages, hardware time.\n")
         add("| chip id | E_leak mean ± sd (mV) | min .. max | threshold mean ± sd (mV) | min .. max "
             "| τ_mem mean ± sd (us) | min .. max | τ_mem sd / mean |")
@@ -489,7 +489,7 @@ def page(single, adex_res, adex_note, chips, figs, args, elapsed):
         if "chip_spread" in figs:
             add(f"![uncalibrated spread of three chips]({figs['chip_spread']})\n")
     else:
-        add("Not available in this build (`hxsim.transfer` could not give the per-neuron "
+        add("Not available in this build (`chipmodel.transfer` could not give the per-neuron "
             f"values: {chips.get('error', '?')}).\n")
     return "\n".join(L) + "\n"
 

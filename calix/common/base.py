@@ -55,13 +55,13 @@ class ParameterCalibResult:
 class Calib:
     """One-dimensional parameter search, all instances in parallel.
 
-    :param parameter_range: inclusive ``(low, high)`` of the parameter
-    :param n_instances: how many instances are calibrated at once
-    :param inverted: the result decreases when the parameter grows
-    :param errors: messages for instances that end at the lower / upper
-        end of the range (why the target could not be reached)
-    :param tolerance: an instance whose result misses the target by more
-        than this (result units) fails; ``None``: only range ends fail
+    - ``parameter_range``: inclusive ``(low, high)`` of the parameter
+    - ``n_instances``: how many instances are calibrated at once
+    - ``inverted``: the result decreases when the parameter grows
+    - ``errors``: messages for instances that end at the lower / upper
+      end of the range (why the target could not be reached)
+    - ``tolerance``: an instance whose result misses the target by more
+      than this (result units) fails; ``None``: only range ends fail
     """
 
     def __init__(self, parameter_range, n_instances: int, inverted: bool = False,

@@ -2,7 +2,7 @@
 
 The key is the sha256 of the canonical JSON of (kind, target, options, the
 connection's unique identifier, calix version, cache format, and the digest of
-the nominal chip model, :func:`hxsim.transfer.chip_model_digest`, so that a
+the nominal chip model, :func:`chipmodel.transfer.chip_model_digest`, so that a
 change of the emulated physics never reuses a calibration of the old one, of
 the ``lola.Chip`` array layout, so that a renamed or resized container field
 never meets an old result, and of the calibration and emulator code,
@@ -105,17 +105,21 @@ def layout_problem(result: CalibResult) -> Optional[str]:
 
 @functools.lru_cache(maxsize=None)
 def code_digest() -> str:
-    """sha256 (hex) of the code a calibration result depends on: the sources of the calix and
-    hxsim packages and, in a source checkout, of the emulator's C++ core (``cpp/``). A result
-    made by other code is another entry: a changed step that keeps the cache format would
-    otherwise hand out results of the old one."""
+    """sha256 (hex) of the code a calibration result depends on: the sources of the calix,
+    chipmodel and hxsim packages and, in a source checkout, of the emulator's C++ core
+    (``cpp/``). A result made by other code is another entry: a changed step that keeps the
+    cache format would otherwise hand out results of the old one. The emulator's sources are
+    located, not imported: calix reaches the chip only through a connection."""
     import hashlib
+    import importlib.util
 
-    import hxsim
     calix_dir = Path(__file__).resolve().parents[1]
-    hxsim_dir = Path(hxsim.__file__).resolve().parent
+    files = []
+    for pkg in ("calix", "chipmodel", "hxsim"):
+        spec = importlib.util.find_spec(pkg)
+        if spec is not None and spec.origin:
+            files += sorted(Path(spec.origin).resolve().parent.rglob("*.py"))
     cpp_dir = calix_dir.parent / "cpp"
-    files = sorted(calix_dir.rglob("*.py")) + sorted(hxsim_dir.rglob("*.py"))
     if cpp_dir.is_dir():
         files += sorted(f for f in cpp_dir.iterdir() if f.suffix in (".cpp", ".h"))
     h = hashlib.sha256()
@@ -126,7 +130,7 @@ def code_digest() -> str:
 
 def cache_key(kind: str, target, options, chip_id: str, version: str) -> str:
     """Cache key of a calibration (sha256 hex, see the module doc)."""
-    from hxsim.transfer import chip_model_digest
+    from chipmodel.transfer import chip_model_digest
     return serial.digest({"kind": kind, "target": target, "options": options, "chip_id": chip_id,
                           "version": version, "cache_format": CACHE_FORMAT,
                           "chip_model": chip_model_digest(), "chip_layout": chip_layout_digest(),

@@ -58,11 +58,11 @@ def fit_exponential(t, y, tau_min: float, tau_max: float, offset=None, weights=N
                     iterations: int = 48) -> ExponentialFit:
     """Fit ``offset + amplitude * exp(-(t - t0) / tau)`` to each row of ``y``.
 
-    :param t: sample times, shape (n_samples,) or like ``y``
-    :param y: traces, shape (n_traces, n_samples) (or (n_samples,))
-    :param tau_min, tau_max: search range of tau (units of t)
-    :param offset: known offsets (scalar or (n_traces,)); None fits them
-    :param weights: sample weights like ``y`` (0 drops a sample, e.g. a lost one)
+    - ``t``: sample times, shape (n_samples,) or like ``y``
+    - ``y``: traces, shape (n_traces, n_samples) (or (n_samples,))
+    - ``tau_min``, ``tau_max``: search range of tau (units of t)
+    - ``offset``: known offsets (scalar or (n_traces,)); None fits them
+    - ``weights``: sample weights like ``y`` (0 drops a sample, e.g. a lost one)
     """
     y = np.asarray(y, dtype=float)
     squeeze = y.ndim == 1

@@ -28,6 +28,7 @@ import numpy as np
 
 import halco
 import haldls
+from haldls.register_map import FPGA_CLOCK_CYCLES_PER_US
 import stadls
 from stadls.registry import register_container
 
@@ -37,7 +38,7 @@ __all__ = ["CADCNeuronSamplesOnDLS", "CADCNeuronSamples", "SpikeCountsOnDLS", "S
            "read_correlation", "N_NEURONS", "CYCLES_PER_US"]
 
 N_NEURONS = halco.AtomicNeuronOnDLS.size
-CYCLES_PER_US = 125
+CYCLES_PER_US = FPGA_CLOCK_CYCLES_PER_US
 
 
 class _SingleCoordinate:

@@ -50,7 +50,7 @@ _CLASS_BY_KIND: Dict[str, Type["CalibResult"]] = {}
 
 
 def _calix_version() -> str:
-    from .. import __version__
+    from ..version import __version__
     return __version__
 
 
@@ -174,8 +174,6 @@ class CalibResult:
             raise ValueError(f"calix result format version {meta['format_version']} is newer than "
                              f"this calix understands ({FORMAT_VERSION})")
         kind = meta.get("kind", "spiking")
-        if kind not in _CLASS_BY_KIND:
-            from .. import hagen  # noqa: F401  (registers HagenCalibResult; a fresh process may not have)
         stored = _CLASS_BY_KIND.get(kind, CalibResult)
         if cls is CalibResult:
             cls = stored

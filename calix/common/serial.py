@@ -77,10 +77,7 @@ def from_jsonable(data):
 
 
 def _lookup(name):
-    if name not in _REGISTRY:
-        # the classes register when their package is imported: a fresh process that reads a
-        # file (or unpickles a result) may not have imported it yet
-        from .. import hagen, spiking  # noqa: F401
+    # the classes register when their package is imported; ``import calix`` imports them all
     try:
         return _REGISTRY[name]
     except KeyError:

@@ -43,8 +43,11 @@ import stadls
 from ..common import measure
 from ..common.progress import StepRunner
 from ..common.result import CalibResult
+from ..common.runners import runs
 from ..spiking import setup as S
 from ..spiking.calibrate import SpikingCalibration
+from ..spiking.steps.base import SYNIN
+from ..spiking.steps import CADCStep, InitStep, LeakStep, ResetStep, TauMemStep, TauSynStep
 from ..spiking.targets import NeuronCalibTarget, SpikingCalibOptions, SpikingCalibTarget, per_neuron, per_synin
 from .targets import TAU_SYN_MINIMUM, HagenCalibOptions, HagenCalibTarget
 
@@ -63,7 +66,7 @@ _DRIVE_ROWS = 64
 #: at most this many measurements of the i_bias_gm search
 _SYNIN_ITERATIONS = 5
 
-_SYNIN = ("excitatory_input", "inhibitory_input")
+_SYNIN = SYNIN
 
 
 class HagenCalibResult(CalibResult, kind="hagen"):
@@ -79,6 +82,7 @@ class HagenCalibResult(CalibResult, kind="hagen"):
                                   "by the emulated chip (to_hagen_synin_result)")
 
 
+@runs(HagenCalibTarget)
 def calibrate(connection, target: Optional[HagenCalibTarget] = None, options: Optional[HagenCalibOptions] = None,
               progress: Optional[bool] = None) -> HagenCalibResult:
     """Calibrate the chip on ``connection`` for hagen mode (no cache; see
@@ -126,7 +130,8 @@ class HagenCalibration(SpikingCalibration):
 
     def run(self) -> HagenCalibResult:
         t0 = time.perf_counter()
-        steps = [("init", self._init), ("cadc", self._cadc), ("leak", self._leak), ("reset", self._reset),
+        steps = [("init", InitStep(self).run), ("cadc", CADCStep(self).run), ("leak", LeakStep(self).run),
+                 ("reset", ResetStep(self).run),
                  ("tau_mem", self._hagen_tau_mem), ("tau_syn", self._hagen_tau_syn), ("synin", self._hagen_synin),
                  ("integrator", self._integrator)]
         try:
@@ -150,13 +155,13 @@ class HagenCalibration(SpikingCalibration):
             # the leak is switched off at the end: its time constant would not survive
             self.info["tau_mem_calibrated"] = np.array([0.0])
             return
-        self._tau_mem()
+        TauMemStep(self).run()
         self.info["tau_mem_calibrated"] = np.array([1.0])
 
     def _hagen_tau_syn(self):
         tt = S.nominal.tau_syn_transfer()
         if not self.tau_syn_fastest[:, self.mask].all():
-            self._tau_syn()
+            TauSynStep(self).run()
         fastest = np.stack([self._get(f"{s}.i_bias_tau") for s in _SYNIN])
         fastest[self.tau_syn_fastest] = 1022
         for i, s in enumerate(_SYNIN):

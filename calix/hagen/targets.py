@@ -18,6 +18,7 @@ from typing import Optional
 import numpy as np
 
 from ..common.exceptions import InfeasibleTargetError
+from ..common.runners import runner_for
 from ..common.serial import register
 from ..spiking.targets import CADCCalibOptions, CADCCalibTarget, N_NEURONS, NeuronCalibOptions
 
@@ -70,23 +71,23 @@ def _check(name, a, allow_zero=False):
 class HagenNeuronCalibTarget:
     """Neuron targets of the hagen calibration (public ``HagenNeuronCalibTarget``).
 
-    :ivar leak: resting level of the integrators, CADC LSB, scalar or (512,):
-        the leak potential while the leak is on and the reset potential (the
-        start of every integration)
-    :ivar tau_mem: membrane time constant while the leak is on (one value for
-        all neurons), s. With ``HagenCalibOptions.neuron_disable_leakage`` (the
-        default) the leak is switched off at the end and the value only matters
-        if that option is off.
-    :ivar tau_syn: synaptic time constant, s; scalar, (2,) exc/inh, (512,) or
-        (2, 512). 0 or anything below :data:`TAU_SYN_MINIMUM` (the public
-        default 0.32 us is) = as fast as the circuit allows, uncalibrated.
-    :ivar i_synin_gm: synaptic input bias at which the median neuron's charge
-        per event is taken as the target of all neurons and both receptors,
-        CapMem LSB
-    :ivar target_noise: public option (leak bias for a readout noise); only
-        None is supported
-    :ivar synapse_dac_bias: synapse DAC bias, CapMem LSB (the quadrants are
-        matched to the weakest)
+    - ``leak``: resting level of the integrators, CADC LSB, scalar or (512,):
+      the leak potential while the leak is on and the reset potential (the
+      start of every integration)
+    - ``tau_mem``: membrane time constant while the leak is on (one value for
+      all neurons), s. With ``HagenCalibOptions.neuron_disable_leakage`` (the
+      default) the leak is switched off at the end and the value only matters
+      if that option is off.
+    - ``tau_syn``: synaptic time constant, s; scalar, (2,) exc/inh, (512,) or
+      (2, 512). 0 or anything below :data:`TAU_SYN_MINIMUM` (the public
+      default 0.32 us is) = as fast as the circuit allows, uncalibrated.
+    - ``i_synin_gm``: synaptic input bias at which the median neuron's charge
+      per event is taken as the target of all neurons and both receptors,
+      CapMem LSB
+    - ``target_noise``: public option (leak bias for a readout noise); only
+      None is supported
+    - ``synapse_dac_bias``: synapse DAC bias, CapMem LSB (the quadrants are
+      matched to the weakest)
     """
 
     leak: object = 120
@@ -128,8 +129,7 @@ class HagenCalibTarget:
 
     def calibrate(self, connection, options=None, progress=None):
         """Run the hagen calibration on ``connection`` (no cache; see :func:`calix.calibrate`)."""
-        from .calibrate import calibrate as _calibrate
-        return _calibrate(connection, self, options, progress=progress)
+        return runner_for(self)(connection, self, options, progress=progress)
 
 
 @register
@@ -147,9 +147,9 @@ class SynapseDriverCalibOptions:
 class HagenCalibOptions:
     """Options of the hagen calibration (public names).
 
-    :ivar neuron_disable_leakage: switch the leak off at the end (integrators)
-    :ivar neurons: calibrate only these neurons (indices; None = all 512); the
-        others keep nominal settings and count as failed. For tests.
+    - ``neuron_disable_leakage``: switch the leak off at the end (integrators)
+    - ``neurons``: calibrate only these neurons (indices; None = all 512); the
+      others keep nominal settings and count as failed. For tests.
     """
 
     cadc_options: CADCCalibOptions = field(default_factory=CADCCalibOptions)

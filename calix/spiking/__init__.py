@@ -1,13 +1,14 @@
 """Spiking-mode calibration of all 512 neurons (public ``calix.spiking``).
 
 ``calix.calibrate(SpikingCalibTarget(...))`` is the entry; the steps are in
-:mod:`calix.spiking.calibrate`, targets in :mod:`calix.spiking.targets`,
+:mod:`calix.spiking.steps` (run by :mod:`calix.spiking.calibrate`), targets in :mod:`calix.spiking.targets`,
 model-unit targets in :mod:`calix.spiking.model_units`.
 """
 from .targets import (CADCCalibOptions, CADCCalibTarget, FEASIBLE_RANGES, NeuronCalibOptions,  # noqa: F401
                       NeuronCalibTarget, SpikingCalibOptions, SpikingCalibTarget, STPCalibOptions,
                       STPCalibTarget)
 from .model_units import ModelMapping, NeuronModelTarget  # noqa: F401
+from . import calibrate as _steps  # noqa: F401,E402 - registers the calibration of SpikingCalibTarget
 
 __all__ = ["SpikingCalibTarget", "SpikingCalibOptions", "NeuronCalibTarget", "NeuronCalibOptions",
            "CADCCalibTarget", "CADCCalibOptions", "STPCalibTarget", "STPCalibOptions", "NeuronModelTarget",

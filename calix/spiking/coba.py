@@ -58,6 +58,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import setup as S
+from .steps.synin import measure_synin_levels, prepare_synin
 from .targets import N_NEURONS, per_neuron, per_synin
 
 __all__ = ["calibrate_coba", "coba_levels", "drive_factor", "REVERSAL_TOLERANCE_LSB"]
@@ -136,7 +137,7 @@ def calibrate_coba(c) -> None:
     # one factor per receptor: each has its own drive (a weak receptor's drive is stronger)
     factor = drive_factor(k_target[:, c.mask], rev[:, c.mask], levels[:, c.mask],
                           c.info["synin_drives"][:, 1].astype(np.int64), per_receptor=True)
-    period, duration = c._prepare_synin(weight_factor=factor, coba=True)
+    period, duration = prepare_synin(c, weight_factor=factor, coba=True)
     # the weights were multiplied by the factors (63 at most)
     factor = (c.info["coba_drives"][:, 1] / c.info["synin_drives"][:, 1])[:, None]
     off, sl = c.vmodel["leak.v_leak"]
@@ -170,7 +171,7 @@ def calibrate_coba(c) -> None:
         shift = np.empty((2, 2, N_NEURONS))
         for lv in range(2):
             c._set("leak.v_leak", leak_dac[lv])
-            b, m = c._measure_synin_levels(period, duration, receptors=(0, 1))
+            b, m = measure_synin_levels(c, period, duration, receptors=(0, 1))
             base[lv], shift[lv] = b, m - b
         e, s_ = _line(base, shift)
         with np.errstate(divide="ignore", invalid="ignore"):

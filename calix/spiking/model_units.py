@@ -4,7 +4,7 @@
 ``tau_m = 20`` ms of biological time, ...) and converts them into a
 :class:`~calix.spiking.targets.NeuronCalibTarget` in hardware units through
 the emulator's documented nominal transfer functions
-(:mod:`hxsim.transfer`, docs/hxsim-analog.md) and one documented mapping
+(:mod:`chipmodel.transfer`, docs/hxsim-analog.md) and one documented mapping
 between model and hardware quantities (:class:`ModelMapping`):
 
 * **time**: hardware time = model time / ``speedup`` (default 1000: 20 ms of
@@ -53,8 +53,8 @@ __all__ = ["ModelMapping", "NeuronModelTarget"]
 
 
 def _transfers():
-    from hxsim import transfer
-    return transfer.TRANSFERS_BY_NAME
+    from chipmodel.transfer import TRANSFERS_BY_NAME
+    return TRANSFERS_BY_NAME
 
 
 @register
@@ -121,16 +121,16 @@ def clip_to_range(value, lo: float, hi: float):
 class NeuronModelTarget:
     """Neuron calibration target in model units (PyNN names).
 
-    :ivar v_rest, v_reset, v_thresh: mV
-    :ivar tau_m, tau_syn_E, tau_syn_I, tau_refrac: ms (biological)
-    :ivar cm: model membrane capacitance, nF (only scales currents, see module doc)
-    :ivar w_exc, w_inh: CUBA current jump per weight LSB, nA (model)
-    :ivar e_rev_E, e_rev_I: reversal potentials, mV; set both for COBA
-    :ivar g_exc, g_inh: COBA conductance jump per weight LSB, uS (model; default 0.2 nS);
-        with COBA they set the strength (``w_*`` are then ignored)
-    :ivar membrane_capacitance: hardware capacitance, LSB 0..63
-    :ivar synapse_dac_bias: CapMem LSB
-    :ivar mapping: :class:`ModelMapping`
+    - ``v_rest``, ``v_reset``, ``v_thresh``: mV
+    - ``tau_m``, ``tau_syn_E``, ``tau_syn_I``, ``tau_refrac``: ms (biological)
+    - ``cm``: model membrane capacitance, nF (only scales currents, see module doc)
+    - ``w_exc``, ``w_inh``: CUBA current jump per weight LSB, nA (model)
+    - ``e_rev_E``, ``e_rev_I``: reversal potentials, mV; set both for COBA
+    - ``g_exc``, ``g_inh``: COBA conductance jump per weight LSB, uS (model; default 0.2 nS);
+      with COBA they set the strength (``w_*`` are then ignored)
+    - ``membrane_capacitance``: hardware capacitance, LSB 0..63
+    - ``synapse_dac_bias``: CapMem LSB
+    - ``mapping``: :class:`ModelMapping`
     """
 
     v_rest: object = -65.0

@@ -3,7 +3,7 @@
 Everything here builds ``lola`` configuration or appends to a builder; the
 measurements themselves go through :mod:`calix.common.measure`.
 
-Nominal model (hxsim.transfer, docs/hxsim-analog.md, docs/hxsim-raw-behaviour.md) used
+Nominal model (chipmodel.transfer, docs/hxsim-analog.md, docs/hxsim-raw-behaviour.md) used
 for initial guesses: every voltage cell has the same step (~1.14 mV per CapMem LSB), but
 the leak, reset, exponential and adaptation references sit ~320 LSB lower than the
 threshold and reversal cells (so each cell is inverted through its own transfer); the
@@ -28,12 +28,12 @@ __all__ = ["nominal", "base_chip", "configure_synapses", "SynapseDrive", "exc_la
 
 @lru_cache(maxsize=None)
 def _transfers():
-    from hxsim import transfer
+    from chipmodel import transfer
     return transfer.TRANSFERS_BY_NAME, dict(transfer.CONSTANTS)
 
 
 class nominal:  # noqa: N801 - a namespace
-    """The emulator's documented nominal transfers (no mismatch)."""
+    """The chip's documented nominal transfers (no mismatch, :mod:`chipmodel.transfer`)."""
 
     @staticmethod
     def cadc_to_mv(code):

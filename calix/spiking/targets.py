@@ -19,44 +19,24 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from chipmodel.ranges import FEASIBLE_RANGES
+from chipmodel.transfer import NUM_NEURONS, TRANSFERS_BY_NAME
+
 from ..common.exceptions import InfeasibleTargetError
+from ..common.runners import runner_for
 from ..common.serial import register
 
 __all__ = ["NeuronCalibTarget", "NeuronCalibOptions", "CADCCalibTarget", "CADCCalibOptions",
            "STPCalibTarget", "STPCalibOptions", "SpikingCalibTarget", "SpikingCalibOptions",
            "FEASIBLE_RANGES", "N_NEURONS", "coba_min_distance"]
 
-N_NEURONS = 512
-
-#: field -> (low, high, unit): the feasible ranges checked before a calibration
-#: (public calix ``check_target`` and ccalix; reference section 4.5).
-FEASIBLE_RANGES = {
-    "leak": (50, 160, "CADC LSB"),
-    "reset": (50, 160, "CADC LSB"),
-    "threshold": (50, 220, "CADC LSB"),
-    "tau_mem": (0.5e-6, 60e-6, "s"),
-    # public 0.3..30 us; the emulator's synaptic time constant bottoms out at ~1 us
-    # (CapMem 1022, nominal), 1.2 us is reachable for every neuron within 3 sigma of mismatch
-    "tau_syn": (1.2e-6, 30e-6, "s"),
-    "i_synin_gm": (30, 800, "CapMem LSB"),
-    # the reversal cells reach 164..1332 mV, i.e. CADC -9..415 LSB (nominal); 3 sigma of
-    # mismatch (45 mV offset, 6 % gain) lifts the bottom to ~11 LSB; the top is what the
-    # CADC can read (with room for its channel offsets)
-    "e_coba_reversal": (12, 245, "CADC LSB"),
-    "e_coba_reference": (60, 160, "CADC LSB"),
-    "membrane_capacitance": (0, 63, "LSB"),
-    "refractory_time": (40e-9, 32e-6, "s"),
-    "holdoff_time": (0.0, 4e-6, "s"),
-    "synapse_dac_bias": (30, 1022, "CapMem LSB"),
-}
-
+N_NEURONS = NUM_NEURONS
 
 def coba_min_distance(i_synin_gm) -> np.ndarray:
     """Smallest |e_coba_reversal - e_coba_reference| (CADC LSB, (exc, inh)) at
     which the COBA conductance cell can match the CUBA strength of ``i_synin_gm``
     (nominal transfers; the cell's 5 % gain mismatch taken at 3 sigma)."""
-    from hxsim import transfer
-    t = transfer.TRANSFERS_BY_NAME
+    t = TRANSFERS_BY_NAME
     g_max = t["i_bias_synin_exc_coba"].c1 * 1022 / (1 + 3 * t["i_bias_synin_exc_coba"].gain_sigma)
     i_cuba = t["i_bias_synin_exc_gm"].c1 * np.broadcast_to(np.asarray(i_synin_gm, float), (2,))
     return np.maximum(5.0, i_cuba / g_max / t["cadc"].c1)
@@ -102,23 +82,23 @@ def per_synin(value) -> np.ndarray:
 class NeuronCalibTarget:
     """Targets of the neuron calibration (public ``calix.spiking.neuron.NeuronCalibTarget``).
 
-    :ivar leak: resting potential, CADC LSB
-    :ivar reset: reset potential, CADC LSB
-    :ivar threshold: spike threshold, CADC LSB
-    :ivar tau_mem: membrane time constant, s (hardware)
-    :ivar tau_syn: synaptic time constant, s; (2,) = (exc, inh), or per neuron
-    :ivar i_synin_gm: synaptic input OTA bias (sets the synaptic strength),
-        CapMem LSB, (exc, inh); the CUBA strengths of all neurons are matched
-        to the median neuron at this bias
-    :ivar e_coba_reversal: COBA reversal potentials (exc, inh), CADC LSB, or
-        None for current-based synapses
-    :ivar e_coba_reference: potential at which the COBA strength equals the
-        CUBA one (exc, inh), CADC LSB; None: the midpoint of leak and threshold
-    :ivar membrane_capacitance: LSB 0..63 (63 ~ 2.2 pF)
-    :ivar refractory_time: s
-    :ivar synapse_dac_bias: synapse DAC bias (scales all weights), CapMem LSB
-    :ivar holdoff_time: time the reset is held after the refractory period
-        ends (public "holdoff"), s
+    - ``leak``: resting potential, CADC LSB
+    - ``reset``: reset potential, CADC LSB
+    - ``threshold``: spike threshold, CADC LSB
+    - ``tau_mem``: membrane time constant, s (hardware)
+    - ``tau_syn``: synaptic time constant, s; (2,) = (exc, inh), or per neuron
+    - ``i_synin_gm``: synaptic input OTA bias (sets the synaptic strength),
+      CapMem LSB, (exc, inh); the CUBA strengths of all neurons are matched
+      to the median neuron at this bias
+    - ``e_coba_reversal``: COBA reversal potentials (exc, inh), CADC LSB, or
+      None for current-based synapses
+    - ``e_coba_reference``: potential at which the COBA strength equals the
+      CUBA one (exc, inh), CADC LSB; None: the midpoint of leak and threshold
+    - ``membrane_capacitance``: LSB 0..63 (63 ~ 2.2 pF)
+    - ``refractory_time``: s
+    - ``synapse_dac_bias``: synapse DAC bias (scales all weights), CapMem LSB
+    - ``holdoff_time``: time the reset is held after the refractory period
+      ends (public "holdoff"), s
     """
 
     leak: object = 80
@@ -195,13 +175,13 @@ class NeuronCalibTarget:
 class NeuronCalibOptions:
     """Options of the neuron calibration.
 
-    :ivar readout_neuron: neuron whose membrane goes to the readout pads
-        (public option; no effect on the emulator)
-    :ivar refine_potentials: repeat leak/reset/threshold after the others
-    :ivar tolerance_potential: |error| above this (CADC LSB) marks a neuron failed
-    :ivar tolerance_time: relative error of tau_mem/tau_syn above this fails
-    :ivar tolerance_synin: relative deviation of the synaptic strength above this fails
-    :ivar reads: CADC reads averaged per potential measurement
+    - ``readout_neuron``: neuron whose membrane goes to the readout pads
+      (public option; no effect on the emulator)
+    - ``refine_potentials``: repeat leak/reset/threshold after the others
+    - ``tolerance_potential``: |error| above this (CADC LSB) marks a neuron failed
+    - ``tolerance_time``: relative error of tau_mem/tau_syn above this fails
+    - ``tolerance_synin``: relative deviation of the synaptic strength above this fails
+    - ``reads``: CADC reads averaged per potential measurement
     """
 
     readout_neuron: Optional[int] = None
@@ -286,8 +266,8 @@ class SpikingCalibTarget:
         self.stp_target.check()
 
     def calibrate(self, connection, options=None, progress=None):
-        from .calibrate import calibrate as _calibrate
-        return _calibrate(connection, self, options, progress=progress)
+        """Run the spiking calibration on ``connection`` (no cache; see :func:`calix.calibrate`)."""
+        return runner_for(self)(connection, self, options, progress=progress)
 
 
 @register
@@ -295,10 +275,10 @@ class SpikingCalibTarget:
 class SpikingCalibOptions:
     """Options of the spiking calibration (public names).
 
-    :ivar refine_potentials: None = as the public stack (refine unless COBA)
-    :ivar neurons: calibrate only these neurons (indices; None = all 512). The
-        others keep uncalibrated defaults and count as failed. For tests.
-    :ivar calibrate_stp: run the STP offset step
+    - ``refine_potentials``: None = as the public stack (refine unless COBA)
+    - ``neurons``: calibrate only these neurons (indices; None = all 512). The
+      others keep uncalibrated defaults and count as failed. For tests.
+    - ``calibrate_stp``: run the STP offset step
     """
 
     cadc_options: CADCCalibOptions = field(default_factory=CADCCalibOptions)

@@ -23,7 +23,7 @@ nothing is taken from a search's last probe:
   ``coba_rest`` / ``coba_psp`` (level, receptor, neuron) hold the points.
 
 Potentials are reported in CADC LSB of the nominal CADC transfer
-(``hxsim.transfer``: a CapMem voltage of 70 reads 20, of 550 reads 220), so they compare directly to the targets.
+(``chipmodel.transfer``: a CapMem voltage of 70 reads 20, of 550 reads 220), so they compare directly to the targets.
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ import stadls
 
 from ..common.exceptions import TooFewSamplesError
 from ..common.fit import fit_exponential
+from ..common.measure import CYCLES_PER_US
 from ..common.result import CalibResult
 from ..common.session import ChipSession
 from . import setup as S
@@ -132,7 +133,7 @@ class _PairRecorder:
             if stimulus is not None:       # may wait: after the recording has started
                 stimulus(b, pair, t0)
             starts.append(t0)
-            t = t0 / 125.0 + n_samples * _MADC_PERIOD_US + 0.1
+            t = t0 / CYCLES_PER_US + n_samples * _MADC_PERIOD_US + 0.1
         b.wait_until(S.us(t))
         for n in prev:
             b.write_words(self.addr[n], nc[0][n])
@@ -144,7 +145,7 @@ class _PairRecorder:
         out = []
         for k, pair in enumerate(self.pairs):
             rec = s[k]
-            t_us = (rec["chip_time"].astype(np.int64) - int(rec["chip_time"][0]) + 4.25) / 125.0
+            t_us = (rec["chip_time"].astype(np.int64) - int(rec["chip_time"][0]) + 4.25) / CYCLES_PER_US
             mv = S.nominal.madc_to_mv(rec["value"])
             out.append((pair, {n: (t_us[rec["channel"] == n % 2], mv[rec["channel"] == n % 2]) for n in pair}))
         return out
@@ -245,7 +246,7 @@ def verify(connection, result: CalibResult, neurons: Optional[Sequence[int]] = N
             label = S.spike_label(receptor)
 
             def event(b, pair, t0, label=label):
-                b.write_spikes([t0 + 125], [label])     # 1 us after the start
+                b.write_spikes([t0 + CYCLES_PER_US], [label])     # 1 us after the start
 
             def set_weight(w):
                 drive.weight = int(np.clip(np.rint(w), 1, 63))
@@ -320,7 +321,7 @@ def _verify_coba(session, rec, target, neurons, out, put):
         label = S.spike_label(receptor)
 
         def event(b, pair, t0, label=label):
-            b.write_spikes([t0 + 125], [label])
+            b.write_spikes([t0 + CYCLES_PER_US], [label])
 
         for k, frac in enumerate(COBA_REST_FRACTIONS):
             goal = np.clip(rev[receptor] + side[receptor] * frac * span[receptor], 30.0, 225.0)

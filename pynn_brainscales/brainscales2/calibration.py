@@ -1,5 +1,6 @@
 """Calibration on run for CalibHXNeuronCuba / CalibHXNeuronCoba populations and the biological standard cells
-(biological.py) (calix)."""
+(biological.py) (calix). It knows the cell types only through their parameters and flags, so the cell
+modules (standardmodels, biological) may import the simulator without a cycle."""
 from __future__ import annotations
 
 import time
@@ -7,8 +8,8 @@ import time
 import numpy as np
 
 import grenade
+from grenade.network import NEURONS_ON_CHIP
 
-NEURONS_ON_CHIP = 512
 _MEMO = {}          # (connection id, target key, base id) -> (CalibResult, lola.Chip)
 
 
@@ -33,14 +34,14 @@ def build_target(pops_atoms, injected=None):
     import copy
     from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
     from calix.spiking.targets import per_neuron, per_synin
-    from .standardmodels import CalibHXNeuronCuba
-    d = CalibHXNeuronCuba.default_parameters
+    if not pops_atoms:
+        raise ValueError("build_target needs at least one calibrated population")
     coba = [p for p, _ in pops_atoms if p.celltype.conductance_based]
     if coba and len(coba) != len(pops_atoms):
         raise ValueError("CalibHXNeuronCuba and CalibHXNeuronCoba populations cannot be mixed in one network: "
                          "the chip is calibrated with one target")
-    if coba:
-        d = type(coba[0].celltype).default_parameters
+    # the neurons outside the populations take the defaults of the populations' cell type
+    d = type(pops_atoms[0][0].celltype).default_parameters
     base = None if injected is None else injected.neuron_target
     if base is not None and hasattr(base, "to_hardware"):
         base = base.to_hardware()
@@ -139,7 +140,7 @@ def calibrate(state, pops_atoms, connection):
                          "CalibHXNeuronCuba/CalibHXNeuronCoba populations cannot be mixed in one network: the chip "
                          "is calibrated with one target")
     if bio:
-        from . import biological
+        from . import biological_weights as biological
         keep = getattr(state, "bio_scale", None) if getattr(state, "pending", None) else None
         target, scale = biological.calibration_target(pops_atoms, state.projections, keep=keep)
     else:

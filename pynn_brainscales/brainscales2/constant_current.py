@@ -29,7 +29,7 @@ _CC = ("constant_current.enable", "constant_current.i_offset", "constant_current
 
 
 def _transfer():
-    from hxsim import transfer
+    from chipmodel import transfer
     return transfer.TRANSFERS_BY_NAME["i_mem_offset"]
 
 
@@ -42,7 +42,7 @@ def hardware_factor(population) -> np.ndarray:
     """Hardware nA per source nA for each neuron of ``population``: the biological standard cells
     scale with their ``cm`` (as ``i_offset``), the other cells take hardware nA (1)."""
     if getattr(population.celltype, "is_biological", False):
-        from .biological import current_factor
+        from .biological_units import current_factor
         cm = np.broadcast_to(np.asarray(population._parameters["cm"], dtype=float), (population.size,))
         return np.asarray(current_factor(cm), dtype=float)
     return np.ones(population.size)
@@ -113,7 +113,7 @@ def plan(state, population, atoms, config: List, t0: float, t1: float, held: Opt
         for tt, vv, _ in parts:
             total += vv[np.searchsorted(tt, times, side="right") - 1]
         hw = own_hw[i] + factor[i] * total
-        _check_reach(hw, times, total, factor[i], population, i + lo, parts)
+        _check_reach(hw, times, total, factor[i], population, i + lo, parts, state.units)
         dac = tr.to_dac(np.abs(hw), clip=True)
         on, sink = dac > 0, hw < 0
         # no source current: exactly the neuron's own configuration
@@ -192,19 +192,17 @@ def plan(state, population, atoms, config: List, t0: float, t1: float, held: Opt
     return config, writes, end_state
 
 
-def _check_reach(hw, times, total, factor, population, i, parts):
+def _check_reach(hw, times, total, factor, population, i, parts, units):
     limit = reach()
     bad = np.flatnonzero(np.abs(hw) > limit * (1 + 1e-9))
     if not len(bad):
         return
     k = int(bad[0])
     names = ", ".join(sorted({type(s).__name__ for _, _, s in parts}))
-    from . import simulator
-    st = simulator.state
     own = (hw[k] - factor * total[k]) / factor
     raise ValueError(
         f"current sources ({names}) into {type(population.celltype).__name__} population {population.label!r} "
-        f"neuron {i}: {total[k]:g} nA at t = {times[k]:g} ms ({st.units} time)"
+        f"neuron {i}: {total[k]:g} nA at t = {times[k]:g} ms ({units} time)"
         + (f" plus its own {own:g} nA" if own else "")
         + f" is beyond the chip's constant current: the sum must lie in [{-limit / factor:.4g}, {limit / factor:.4g}] nA "
         f"for this neuron (i_mem_offset reaches {limit:g} nA of hardware current"

@@ -65,9 +65,9 @@ def nightly_calib_path(chip_id: Optional[int] = None, cache_dir: Optional[PathLi
     ``.parent / "hagen_cocolist.pbin"`` and ``.parent.parent / "latest-weekly" / ...`` can be
     opened or copied directly.
 
-    :raises ValueError: a negative chip id
-    :raises calix.CalibNotSuccessful: a calibration failed for too many neurons (no file is
-        written for it)
+    - raises ``ValueError``: a negative chip id
+    - raises ``calix.CalibNotSuccessful``: a calibration failed for too many neurons (no file is
+      written for it)
     """
     import calix.nightly
     stable = calix.nightly.ensure(_chip_id(chip_id), root=cache_dir)
@@ -130,9 +130,9 @@ def chip_from_file(path: PathLike) -> lola.Chip:
     ``*_calix-native.pkl``: unpickle only files you trust); ``.npz`` / ``.json`` (a calix
     result file, or a ``lola.Chip.to_file`` file).  A calix result becomes its ``to_chip()``.
 
-    :raises FileNotFoundError: no such file
-    :raises ValueError: truncated, corrupt, of another format or version (the message names
-        the file and what is wrong)
+    - raises ``FileNotFoundError``: no such file
+    - raises ``ValueError``: truncated, corrupt, of another format or version (the message names
+      the file and what is wrong)
     """
     path = Path(path)
     if not path.exists():

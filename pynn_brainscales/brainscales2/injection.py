@@ -177,12 +177,12 @@ def inside_realtime_writes(config: Optional[InjectedConfiguration], runtimes_ms)
     if builder is None or builder.empty():
         return [None] * len(runtimes_ms)
     import grenade
-    from grenade.inputs import ms_to_cycles
+    from grenade.inputs import FPGA_CYCLES_PER_MS, ms_to_cycles
     ends = np.cumsum(ms_to_cycles(np.asarray(runtimes_ms, dtype=float)))
     last = max(c.time for c in builder.sorted_commands())
     if last >= ends[-1]:
         raise ValueError(f"injected_config.inside_realtime writes at {last} FPGA cycles, at or after the end of the "
-                         f"realtime section ({int(ends[-1])} cycles = {ends[-1] / 125:g} us of hardware time)")
+                         f"realtime section ({int(ends[-1])} cycles = {ends[-1] / FPGA_CYCLES_PER_MS * 1000:g} us of hardware time)")
     out, start = [], 0
     for end in ends.tolist():
         w = grenade.TimedWrites.from_absolute_time_builder(builder, start, end)

@@ -63,7 +63,7 @@ class Plan:
 
 def capacity(state) -> int:
     """Neuron circuits one execution can use: the chip's, or the neuronPermutation's length."""
-    from .simulator import NEURONS_ON_CHIP
+    from grenade.network import NEURONS_ON_CHIP
     perm = state.neuron_permutation
     return NEURONS_ON_CHIP if perm is None else len(perm)
 

@@ -13,15 +13,16 @@ import warnings
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.connectors import AllToAllConnector, OneToOneConnector
+from pyNN.connectors import AllToAllConnector, FromListConnector, OneToOneConnector
 from pyNN.space import Space
 
 import grenade
+from grenade.network import MAX_SYNAPSE_WEIGHT
 
 from . import biological, short_term_plasticity, simulator
 from .standardmodels import StaticSynapse, TsodyksMarkramSynapse
 
-SYNAPSE_MAX = 63
+SYNAPSE_MAX = MAX_SYNAPSE_WEIGHT
 # the synapses of one connection sit in rows of one PADI bus (64 rows: the label group of a source
 # lives on one bus), so one connection takes at most 64 synapses of 63
 MAX_CONNECTION_WEIGHT = 64 * SYNAPSE_MAX
@@ -115,16 +116,19 @@ class Projection(common.Projection):
             # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
             # apart; all-to-all makes the same single connection with the same parameters
             AllToAllConnector(safe=connector.safe, callback=connector.callback).connect(self)
-        else:
+        elif not self._connect_from_list(connector):
             connector.connect(self)
         self._stp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stp_parts.items()}
         del self._stp_parts
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
+            # checked once over all connections (the connectors add them target by target)
             self._pre = np.concatenate(self._pre_parts)
             self._post = np.concatenate(self._post_parts)
-            self._weight = np.concatenate(self._w_parts)
-            self._delay = np.concatenate(self._d_parts)
+            delay = np.concatenate(self._d_parts)
+            self._check_delays(self._pre, delay)
+            self._weight = self._check_weights(np.concatenate(self._w_parts)).copy()
+            self._delay = delay.copy()
         del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
@@ -182,20 +186,57 @@ class Projection(common.Projection):
                              f"{MAX_CONNECTION_WEIGHT}")
         return np.rint(w).astype(np.int64)
 
+    def _connect_from_list(self, connector):
+        """A ``FromListConnector`` with a ``StaticSynapse``, all connections in one batch (PyNN's
+        connector evaluates the parameters and calls ``_convergent_connect`` once per target, a
+        deepcopy and a translation each); the same connections in the same order (sorted by target
+        as PyNN sorts them) with the same checks.  False when the generic path is needed (another
+        connector or synapse type, a callback, random default parameters)."""
+        if type(connector) is not FromListConnector or type(self.synapse_type) is not StaticSynapse \
+                or connector.callback is not None or self._stp_parts:
+            return False
+        names = tuple(connector.column_names)
+        if not set(names) <= {"weight", "delay"} or connector.conn_list.size == 0:
+            return False
+        defaults = self.synapse_type.parameter_space
+        if any(not defaults[n].is_homogeneous for n in ("weight", "delay") if n not in names):
+            return False
+        conn = connector.conn_list
+        if np.any(conn[:, 0] >= self.pre.size):
+            raise errors.ConnectionError("source index out of range")
+        idx = np.argsort(conn[:, 1])                  # PyNN's order (and its re-sorting of conn_list)
+        conn = connector.conn_list = conn[idx]
+        post = conn[:, 1].astype(int)
+        local = np.arange(self.post.size)[self.post._mask_local]
+        keep = np.isin(post, local)
+        conn, post = conn[keep], post[keep]
+        n = len(conn)
+        ps = deepcopy(defaults)
+        ps.shape = (n,)
+        for col, name in enumerate(names, 2):
+            ps.update(**{name: conn[:, col]})
+        ps.evaluate()
+        values = dict(ps.items())
+        self._append_connections(conn[:, 0].astype(np.int64), post.astype(np.int64), values.get("delay"),
+                                 values.get("weight", 0.0))
+        return True
+
+    def _append_connections(self, pre, post, delay, weight):
+        """Connections (pre, post indices, delays, weights as given), checked in ``__init__`` once all
+        are there."""
+        n = len(pre)
+        self._pre_parts.append(pre)
+        self._post_parts.append(post)
+        self._d_parts.append(np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,)))
+        self._w_parts.append(np.broadcast_to(np.asarray(weight, dtype=float), (n,)))
+
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None,
                             **connection_parameters):
         del location_selector       # the connector's; resolved once in __init__ (_post_compartment)
         pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
         n = len(pre)
-        delay = connection_parameters.get("delay", 0.0)
-        d = np.broadcast_to(np.asarray(0.0 if delay is None else delay, dtype=float), (n,))
-        self._check_delays(pre, d)
-        self._d_parts.append(d.copy())
-        w = np.broadcast_to(np.asarray(connection_parameters.get("weight", 0.0), dtype=float), (n,))
-        w = self._check_weights(w)
-        self._pre_parts.append(pre)
-        self._post_parts.append(np.full(n, int(postsynaptic_index), np.int64))
-        self._w_parts.append(w.copy())
+        self._append_connections(pre, np.full(n, int(postsynaptic_index), np.int64),
+                                 connection_parameters.get("delay", 0.0), connection_parameters.get("weight", 0.0))
         for name, parts in self._stp_parts.items():
             value = short_term_plasticity.check(self, name, connection_parameters[name])
             parts.append(np.broadcast_to(value, (n,)).astype(float))
@@ -371,8 +412,8 @@ class Projection(common.Projection):
         on_chip = self._pre_map[3][self._pre]
         delay = np.where(on_chip, 0.0, np.round(self._delay * 1e9) / 1e9)
         out = []
-        keys = np.stack([pr, po]).T
-        for a, b_ in sorted({(int(x), int(y)) for x, y in keys}):
+        pairs = np.unique(np.stack([pr, po], 1), axis=0) if len(pr) else np.zeros((0, 2), np.int64)
+        for a, b_ in pairs.tolist():
             sel_pair = (pr == a) & (po == b_)
             for dv in np.unique(delay[sel_pair]):
                 for k in np.unique(stp_index[sel_pair & (delay == dv)]):

@@ -40,7 +40,7 @@ class TsodyksMarkramWarning(UserWarning):
 
 @lru_cache(maxsize=None)
 def _unit_us() -> float:
-    from hxsim import transfer
+    from chipmodel import transfer
     return float(transfer.CONSTANTS["stp_tau_rec_unit_us"])
 
 

@@ -26,14 +26,13 @@ from pyNN import common
 
 import grenade
 import hxcomm
-from grenade.inputs import ms_to_cycles
+from grenade.inputs import FPGA_CYCLES_PER_MS, ms_to_cycles
+from grenade.network import NEURONS_ON_CHIP  # noqa: F401 - simulator.NEURONS_ON_CHIP for the backend modules
 
 from . import constant_current, short_term_plasticity
 
 name = "BrainScaleS-2 (openhx emulator)"
 
-NEURONS_ON_CHIP = 512
-FPGA_CYCLES_PER_MS = 125_000
 MAX_RUNTIME_MS = (2 ** 32 - 1) / FPGA_CYCLES_PER_MS  # 32-bit FPGA timer, ~34.36 s hardware
 RECORDABLE_ANALOG = ("v", "exc_synin", "inh_synin", "adaptation")
 MADC_SOURCE = {"v": "membrane", "exc_synin": "exc_synin", "inh_synin": "inh_synin",
@@ -101,11 +100,14 @@ def release_connections():
 atexit.register(release_connections)
 
 
-def _neuron_copy(neuron):
+def _neuron_copies(neurons):
+    """Copies of ``neurons`` with the analog output of each enabled (one bulk copy)."""
     import lola
-    n = neuron.copy()
-    n.event_routing.analog_output = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
-    return n
+    out = lola.AtomicNeuron.copies(neurons)
+    normal = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
+    for n in out:
+        n.event_routing.analog_output = normal
+    return out
 
 
 @dataclass
@@ -639,9 +641,10 @@ class State(common.control.BaseState):
                     atoms = placement if placement is not None else range(placed - pop.size, placed)
                     actual = getattr(pop, "_actual_hwparams", None)
                     if actual is not None:          # CalibHXNeuron*: the user may have adjusted them
-                        config = [_neuron_copy(n) for n in actual]
+                        config = _neuron_copies(actual)
                     else:
-                        config = [_neuron_copy(calib_chip.neuron_block.atomic_neurons[int(a)]) for a in atoms]
+                        neurons = calib_chip.neuron_block.atomic_neurons
+                        config = _neuron_copies([neurons[int(a)] for a in atoms])
                     tweak = getattr(pop.celltype, "adjust_lola", None)
                     if tweak is not None:
                         config = tweak(config, pop._parameters, pop.size)

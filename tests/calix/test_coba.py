@@ -69,7 +69,7 @@ def test_if_cond_exp_defaults_in_model_units():
         v = verify(conn, result, CHECKED[:4], quantities=("coba",))
     assert result.success.mean() >= 0.98
     e_mv = m.mapping.cadc_to_voltage(v["coba_reversal"][:, list(CHECKED[:4])])
-    from hxsim.transfer import TRANSFERS_BY_NAME
+    from chipmodel.transfer import TRANSFERS_BY_NAME
     tol_mv = verify_tolerance([235.0, 60.0], hw) * TRANSFERS_BY_NAME["cadc"].c1 / m.mapping.v_scale
     np.testing.assert_allclose(e_mv[0], 0.0, atol=tol_mv[0])
     np.testing.assert_allclose(e_mv[1], -70.0, atol=tol_mv[1])

@@ -31,7 +31,7 @@ def test_cadc_reads_all_neurons_in_enum_order():
         _, t = _run(conn, chip, lambda b: (b.wait_until(S.us(20)), measure.cadc_read_neurons(b))[1])
     x = t.get()
     assert x.shape == (512,)
-    from hxsim.transfer import TRANSFERS_BY_NAME
+    from chipmodel.transfer import TRANSFERS_BY_NAME
     expected = S.nominal.mv_to_cadc(TRANSFERS_BY_NAME["v_leak"].nominal(dac))
     assert np.all(np.abs(x - expected) < 30)          # mismatch: offsets of ~5.5 + 3 LSB (sigma)
     assert x[1::2].mean() - x[::2].mean() > 50

@@ -1,7 +1,7 @@
 """Feed-forward networks run through grenade on the emulated chip (ideal: no
 fixed-pattern mismatch) spikes exactly like a reference simulation of the same
 network: hxsim.ModelSimulator with the parameters the chip's nominal transfer
-functions (hxsim.transfer) give for the CapMem values grenade wrote, the same
+functions (chipmodel.transfer) give for the CapMem values grenade wrote, the same
 weights (weight x synapse DAC x neuron gain) and the chip's event timing.
 
 Timing of the chip core (docs/hxsim-analog.md, "Time on the chip"): the neurons
@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import hxcomm
+import chipmodel.transfer
 import hxsim
 import lola
 import grenade
@@ -56,7 +57,7 @@ def neuron_config() -> lola.AtomicNeuron:
 
 
 def reference_parameters() -> dict:
-    t = hxsim.transfer.TRANSFERS_BY_NAME
+    t = chipmodel.transfer.TRANSFERS_BY_NAME
     scale = lola.Chip().neuron_block.backends[0].clock_scale_fast
     return dict(
         C=float(t["membrane_capacitor_size"].nominal(CAPACITANCE)),
@@ -66,14 +67,14 @@ def reference_parameters() -> dict:
         V_peak=float(t["v_threshold"].nominal(V_THRESHOLD)),
         tau_exc=float(t["i_bias_synin_exc_tau"].nominal(TAU_SYN)),
         tau_inh=float(t["i_bias_synin_inh_tau"].nominal(TAU_SYN)),
-        t_ref=float(hxsim.transfer.refractory_time_us(REFRACTORY_TICKS, scale)),
+        t_ref=float(chipmodel.transfer.refractory_time_us(REFRACTORY_TICKS, scale)),
         coba=False, exponential=False, adaptation=False,
     )
 
 
 def weight_gain() -> float:
     """Current jump (nA) per weight LSB: CUBA gain x synapse DAC at its default bias."""
-    t = hxsim.transfer.TRANSFERS_BY_NAME
+    t = chipmodel.transfer.TRANSFERS_BY_NAME
     dac = lola.Chip().synapse_blocks[0].i_bias_dac[0]
     return float(t["i_bias_synin_exc_gm"].nominal(GM)) * float(t["syn_i_bias_dac"].nominal(dac))
 

@@ -183,7 +183,7 @@ def test_madc_samples_decoded_per_neuron():
     assert membrane["time"][-1] < 0.1
     # ideal chip at rest: membrane at v_leak 500 -> 369.7 mV (nominal transfer) -> code 270;
     # synaptic input baseline 300 mV -> 200
-    from hxsim.transfer import TRANSFERS_BY_NAME as T
+    from chipmodel.transfer import TRANSFERS_BY_NAME as T
     rest_code = (T["v_leak"].nominal(500) - T["madc"].c0) / T["madc"].c1
     assert np.all(np.abs(membrane["value"] - rest_code) <= 1)
     assert np.all(np.abs(synin["value"] - 200) <= 1)
@@ -201,7 +201,7 @@ def test_cadc_reads_at_requested_times():
         s = res.cadc(pop, i)
         np.testing.assert_allclose(s["time"], [0.01, 0.05])
         # ideal chip at rest: v_leak 500 -> 369.7 mV -> CADC code (369.7 - 189.1) / 2.743 = 66
-        from hxsim.transfer import TRANSFERS_BY_NAME as T
+        from chipmodel.transfer import TRANSFERS_BY_NAME as T
         code = round(float((T["v_leak"].nominal(500) - T["cadc"].c0) / T["cadc"].c1))
         assert code == 66 and s["value"].tolist() == [code, code]
     assert len(res.cadc(pop, 1)) == 0

@@ -331,17 +331,17 @@ def test_imported_network_runs_on_the_emulated_chip(tmp_path, monkeypatch):
 
 
 def test_docs_nir_example_runs(tmp_path, monkeypatch):
-    """The example of docs/grenade.md's NIR section runs and prints what its comments say."""
+    """The example of docs/nir.md runs and prints what its comments say."""
     import contextlib
     import io
     from pathlib import Path
-    text = (Path(__file__).resolve().parents[2] / "docs" / "grenade.md").read_text()
-    start = text.index("```python\n", text.index("\n## NIR\n")) + len("```python\n")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "nir.md").read_text()
+    start = text.index("```python\n") + len("```python\n")
     code = text[start:text.index("```", start)]
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CALIX_CACHE_DIR", str(tmp_path / "calix"))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "docs/grenade.md", "exec"), {})
+        exec(compile(code, "docs/nir.md", "exec"), {})
     expected = [line.split("# ")[-1].strip() for line in code.splitlines() if line.startswith("print(")]
     assert out.getvalue().splitlines() == expected

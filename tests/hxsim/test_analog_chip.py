@@ -14,7 +14,7 @@ import halco
 import haldls
 import hxcomm
 import stadls
-from hxsim import transfer as tr
+from chipmodel import transfer as tr
 
 US = 125  # FPGA cycles per us
 ROW = halco.CapMemRowOnCapMemBlock

@@ -102,7 +102,7 @@ def _chain_reference(g_leak, cap, g_c, tau_syn, dt=0.01, t_end=50.0):
     """Independent passive compartment model of the chain A -g- B -g- C -g- D
     (B and C are two circuits each): relative peak deflections after an
     exponentially decaying current pulse into A."""
-    from hxsim.transfer import TRANSFERS_BY_NAME  # noqa: F401  (documents where the numbers come from)
+    from chipmodel.transfer import TRANSFERS_BY_NAME  # noqa: F401  (documents where the numbers come from)
 
     n_circuits = np.array([1, 2, 2, 1])
     c = cap * n_circuits
@@ -122,7 +122,7 @@ def _chain_reference(g_leak, cap, g_c, tau_syn, dt=0.01, t_end=50.0):
 
 
 def test_chain_attenuation_matches_compartment_reference():
-    from hxsim.transfer import TRANSFERS_BY_NAME as T
+    from chipmodel.transfer import TRANSFERS_BY_NAME as T
 
     sw = CHAIN_SWITCHES
     measured = np.array([deflection(chain_setup(col, sw)) for col in (0, 1, 3)])

@@ -1,4 +1,4 @@
-"""The transfer table (hxsim.transfer): forward/inverse maps, ranges, mismatch,
+"""The transfer table (chipmodel.transfer): forward/inverse maps, ranges, mismatch,
 the C++ core using exactly these coefficients, and the generated doc table."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import hxsim
-from hxsim import transfer as tr
+from chipmodel import transfer as tr
 
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "hxsim-analog.md"
 
@@ -167,4 +167,4 @@ def test_doc_table_is_in_sync():
     table = text.split(begin)[1].split(end)[0]
     expected = tr.transfer_table_markdown() + "\n" + tr.constants_table_markdown()
     assert table == expected, ("docs/hxsim-analog.md is out of date: run "
-                               "`python -m hxsim.transfer --update-doc`")
+                               "`python -m chipmodel.transfer --update-doc`")

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 import halco
 import haldls
-from hxsim import transfer as tr
+from chipmodel import transfer as tr
 from tests.hxsim.test_analog_chip import US, Setup, atomic, padi_label
 
 T = tr.TRANSFERS_BY_NAME

@@ -33,7 +33,7 @@ from scipy.optimize import curve_fit
 
 import halco
 import haldls
-from hxsim import transfer as tr
+from chipmodel import transfer as tr
 from tests.hxsim.test_analog_chip import Setup, atomic, padi_label
 
 T = tr.TRANSFERS_BY_NAME

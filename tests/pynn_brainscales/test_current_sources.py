@@ -217,7 +217,7 @@ def test_hardware_units_take_hardware_nanoampere():
             assert before.std() < 2
             shifts.append(v[t > 0.15].mean() - before.mean())
         # nominal: 8 nA / (300 x the leak conductance per LSB) in hardware mV (MADC: 1 mV per LSB)
-        from hxsim.transfer import TRANSFERS_BY_NAME
+        from chipmodel.transfer import TRANSFERS_BY_NAME
         g_leak = TRANSFERS_BY_NAME["i_bias_leak"].nominal(300)
         assert shifts[0] == pytest.approx(8.0 / g_leak, rel=0.2)
         assert shifts[1] / shifts[0] == pytest.approx(2.0, rel=0.15)
@@ -259,7 +259,7 @@ def test_errors(bio):
 
 def test_reach_and_resolution_are_the_transfer_table():
     """The documented amplitude limit and resolution come from the constant current's transfer."""
-    from hxsim import transfer
+    from chipmodel import transfer
     t = transfer.TRANSFERS_BY_NAME["i_mem_offset"]
     assert constant_current.reach() == pytest.approx(t.nominal(1022))
     assert electrodes.MIN_STEP_HW_MS == pytest.approx(1e-4)

@@ -3,7 +3,7 @@
 The demos' dynamic-range tutorial (ts_06-dynamic_range.rst) sends one input of weight 0..288 to
 a neuron with the default nightly calibration, threshold off, and plots the membrane's maximum:
 a straight line from the rest to +226 MADC LSB at weight 288 (0.78 LSB per weight LSB). The
-network tutorials depend on that scale (hxsim/transfer.py, ``PSP_ANCHOR``); with the former
+network tutorials depend on that scale (chipmodel/transfer.py, ``PSP_ANCHOR``); with the former
 scale, 2.5 times smaller, four coincident weight-63 inputs left a calibrated neuron 45 LSB below
 its threshold and the OR gate of gs_06 never fired.
 """

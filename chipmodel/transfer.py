@@ -1,11 +1,12 @@
-"""Nominal transfer functions of the emulated chip's analog parameters, written once.
+"""Nominal transfer functions of the chip's analog parameters, written once.
 
 One declarative table (:data:`TRANSFERS`) says, for every analog parameter,
 which CapMem cell or digital field sets it, which model quantity of the neuron
 kernel it becomes, in which unit, by which form and coefficients, over which
 input range, and how large the fixed-pattern mismatch of that transfer is.
-The C++ analog core loads exactly these coefficients (and the named
-:data:`CONSTANTS`) when an emulator is built; nothing of it is repeated in C++.
+The emulator's C++ analog core loads exactly these coefficients (and the named
+:data:`CONSTANTS`) when an emulator is built; nothing of it is repeated in C++. calix and
+PyNN map model values onto the chip with the same table.
 
 Forms (x = the DAC value or digital setting, y = the model quantity):
 
@@ -31,13 +32,16 @@ from functools import lru_cache
 from typing import Dict, Tuple
 
 import numpy as np
+from halco.capmem import CapMemBlockOnDLS
+from halco.neuron import AtomicNeuronOnDLS
 
 __all__ = ["Transfer", "TRANSFERS", "TRANSFERS_BY_NAME", "CONSTANTS", "draw_mismatch", "chip_model_digest",
            "transfer_table_markdown", "constants_table_markdown", "refractory_ticks",
-           "refractory_time_us", "NUM_NEURONS", "NUM_QUADRANTS", "MISMATCH_EXTRA"]
+           "refractory_time_us", "NUM_NEURONS", "NUM_QUADRANTS", "CAPMEM_MAX", "MISMATCH_EXTRA"]
 
-NUM_NEURONS = 512
-NUM_QUADRANTS = 4
+NUM_NEURONS = AtomicNeuronOnDLS.size
+#: one shared CapMem block per quadrant
+NUM_QUADRANTS = CapMemBlockOnDLS.size
 CAPMEM_MAX = 1022
 
 _FORMS = ("affine", "linear", "reciprocal")
@@ -403,25 +407,6 @@ def constants_table_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-@lru_cache(maxsize=8)
-def setup_tables(chip_id: int, ideal: bool = False):
-    """(Coefficients, constants and mismatch in the shape the C++ core loads,
-    the mismatch dict). Cached per chip: the arrays are read-only."""
-    mm = draw_mismatch(chip_id, ideal)
-    for a in mm.values():
-        a.setflags(write=False)
-    forms = {"affine": 0, "linear": 1, "reciprocal": 2}
-    transfers = {}
-    for t in TRANSFERS:
-        transfers[t.name] = (forms[t.form], float(t.c0), float(t.c1),
-                             np.ascontiguousarray(mm[f"{t.name}.gain"], dtype=np.float64),
-                             np.ascontiguousarray(mm[f"{t.name}.offset"], dtype=np.float64),
-                             float(t.y_min), float(t.y_max))
-    extra = {name: np.ascontiguousarray(mm[name], dtype=np.float64).ravel()
-             for name, *_ in MISMATCH_EXTRA}
-    return {"transfers": transfers, "constants": dict(CONSTANTS), "mismatch": extra}, mm
-
-
 DOC_BEGIN = "<!-- transfer-table:begin -->\n"
 DOC_END = "<!-- transfer-table:end -->"
 
@@ -441,7 +426,7 @@ def update_doc(path) -> bool:
     return new != text
 
 
-if __name__ == "__main__":  # python -m hxsim.transfer --update-doc
+if __name__ == "__main__":  # python -m chipmodel.transfer --update-doc
     import pathlib
     import sys
     if sys.argv[1:] == ["--update-doc"]:
