@@ -451,7 +451,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
         builder.wait_until(offset)
         if ppu_image is not None:
             _ppu_control(builder, False)
-            if any(r.read_symbols for r in prepared[0][0].plasticity_rules):
+            if any(r.read_symbols or r.observables for r in prepared[0][0].plasticity_rules):
                 m["ppu_symbols"] = [builder.read_words(_ppu_addresses("PPUMemoryWord", h, np.arange(4096)))
                                     for h in (0, 1)]
         if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:
@@ -530,8 +530,11 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
         for h, tk in enumerate(m["ppu_symbols"]):
             content = decode_image(tk.get(), magic=SYMBOLS_MAGIC)
             if content is not None:
+                if content.get("error"):
+                    raise RuntimeError(f"PPU {h}: {content['error']}")
                 out[-1].ppu_symbols[h] = {rule: {k: bytes.fromhex(v) for k, v in syms.items()}
                                           for rule, syms in content.get("symbols", {}).items()}
+                out[-1].ppu_recordings[h] = content.get("recordings", {})
     if m["counters"] is not None:
         counts = [tk.get() for tk in m["counters"]]
         pos = 0

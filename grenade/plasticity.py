@@ -8,7 +8,8 @@ every ``period`` (hardware ms from the start of the realtime section), ``num_per
 ``grenade.run`` writes the rules as a program image into the PPUs' memory
 (:mod:`haldls.ppu_program`), starts both PPUs when the realtime section starts and stops them
 at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read back afterwards
-(``SnippetResult``/``Results.ppu_symbols``).
+(``SnippetResult.ppu_symbols``), and the observables a C++ kernel records per call
+(``observables``) come back as ``SnippetResult.ppu_recordings``.
 
 ::
 
@@ -47,6 +48,10 @@ class PlasticityRule:
     name: str = "rule"
     symbols: Dict[str, bytes] = field(default_factory=dict)
     read_symbols: bool = False
+    #: observables the C++ kernel records per call (its third argument ``Recording&``): dicts
+    #: with ``name``, ``kind`` ("array", "synapse", "neuron"), ``type`` ("int8", "uint8",
+    #: "int16", "uint16"), ``layout`` and, for arrays, ``size`` (see hxsim.ppu.compiler)
+    observables: Tuple[dict, ...] = ()
 
     def __post_init__(self):
         start, period, num = self.timer
@@ -59,6 +64,9 @@ class PlasticityRule:
                              "(python_kernel=), not both or neither")
         if len(self.projections) > 64 or len(self.populations) > 64:
             raise ValueError("a PlasticityRule sees at most 64 projections and 64 populations")
+        if self.observables and self.kernel is None:
+            raise ValueError("PlasticityRule observables are recorded by C++ kernels (a Python kernel keeps its own)")
+        object.__setattr__(self, "observables", tuple(dict(o) for o in self.observables))
         object.__setattr__(self, "projections", tuple(self.projections))
         object.__setattr__(self, "populations", tuple(self.populations))
 
@@ -108,5 +116,6 @@ def ppu_program(network, routing, rules) -> dict:
             "synapse_handles": [_synapse_handle(network, routing, d, rule) for d in rule.projections],
             "neuron_handles": [_neuron_handle(network, d, rule) for d in rule.populations],
             "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
+            "observables": [dict(o) for o in rule.observables],
         })
     return {"rules": out}

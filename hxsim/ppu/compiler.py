@@ -70,14 +70,88 @@ def _headers_hash() -> str:
 
 
 _WRAPPER = """#include "openhx/ppu_state.h"
+{recording}
 #include "kernel.cpp"
 #include "openhx/ppu_entry.h"
+{layout}
 """
 
+#: element types of observables (public ``Type``) -> (C++ element, C++ vector row, numpy dtype)
+OBSERVABLE_TYPES = {
+    "int8": ("int8_t", "libnux::vx::VectorRowFracSat8", "i1"),
+    "uint8": ("uint8_t", "libnux::vx::VectorRowMod8", "u1"),
+    "int16": ("int16_t", "libnux::vx::VectorRowFracSat16", "<i2"),
+    "uint16": ("uint16_t", "libnux::vx::VectorRowMod16", "<u2"),
+}
 
-def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: int) -> Path:
+
+def _observable_fields(observables, synapse_shapes, neuron_shapes):
+    """[(name, C++ type, [(element C++ expression suffix, numpy dtype, shape)])] of the
+    Recording's fields after ``time``."""
+    out = []
+    for o in observables:
+        name, kind, typ = o["name"], o["kind"], o["type"]
+        if typ not in OBSERVABLE_TYPES:
+            raise ValueError(f"observable {name!r}: type {typ!r} is not one of {sorted(OBSERVABLE_TYPES)}")
+        elem, row, dt = OBSERVABLE_TYPES[typ]
+        if kind == "array":
+            size = int(o["size"])
+            if size < 0:
+                raise ValueError(f"observable array {name!r}: size {size} must be >= 0")
+            out.append((name, f"std::array<{elem}, {size}>", [("", dt, (size,))]))
+            continue
+        if kind == "synapse":
+            complete = o.get("layout", "complete_rows") == "complete_rows"
+            parts = [(f"std::array<{row}, {r}>", (r, 256)) if complete else
+                     (f"std::array<std::array<{elem}, {c}>, {r}>", (r, c)) for r, c in synapse_shapes]
+        elif kind == "neuron":
+            complete = o.get("layout", "complete_row") == "complete_row"
+            parts = [(row, (256,)) if complete else (f"std::array<{elem}, {c}>", (c,)) for c in neuron_shapes]
+        else:
+            raise ValueError(f"observable {name!r}: kind {kind!r} is not array, synapse or neuron")
+        out.append((name, "std::tuple<" + ", ".join(p[0] for p in parts) + ">",
+                    [(f"std::get<{i}>", dt, shape) for i, (_, shape) in enumerate(parts)]))
+    return out
+
+
+def recording_declaration(observables, synapse_shapes, neuron_shapes) -> Tuple[str, str]:
+    """(declaration of ``struct Recording``, C function ``openhx_recording_layout``) of the
+    observables: ``time`` (PPU cycles) and one field per observable, shaped as the public
+    grenade declares them (per synapse: a tuple over the synapse handles of rows x 256 entries
+    (``complete_rows``) or rows x the handle's columns (``packed_active_columns``); per
+    neuron: a tuple over the neuron handles; arrays: ``size`` entries)."""
+    fields = _observable_fields(observables, synapse_shapes, neuron_shapes)
+    decl = ["#include <array>", "#include <cstdint>", "#include <tuple>", '#include "libnux/vx/vector_row.h"',
+            "struct Recording", "{", "\tuint64_t time;"]
+    decl += [f"\t{cpp} {name};" for name, cpp, _ in fields]
+    decl.append("};")
+    lay = ['extern "C" void openhx_recording_layout(unsigned long* out)', "{", "\tRecording const& r = openhx::ppu::recording;",
+           "\tauto const base = reinterpret_cast<char const*>(&r);", "\tunsigned long i = 0;",
+           "\tout[i++] = reinterpret_cast<char const*>(&r.time) - base;"]
+    for name, _, elems in fields:
+        for get, _, _ in elems:
+            expr = f"{get}(r.{name})" if get else f"r.{name}"
+            lay.append(f"\tout[i++] = reinterpret_cast<char const*>(&{expr}) - base;")
+    lay.append("}")
+    return "\n".join(decl), "\n".join(lay)
+
+
+def recording_layout(observables, synapse_shapes, neuron_shapes):
+    """[(name, [(numpy dtype, shape)])]: what :func:`recording_declaration`'s layout function
+    gives offsets for (after ``time``), in its order."""
+    return [(name, [(dt, shape) for _, dt, shape in elems])
+            for name, _, elems in _observable_fields(observables, synapse_shapes, neuron_shapes)]
+
+
+def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: int, observables=(),
+                   synapse_shapes=(), neuron_shapes=()) -> Path:
     """The shared library of ``source`` with ``num_synapse_handles`` synapse handles and
     ``num_neuron_handles`` neuron handles (compiled once, then taken from the cache).
+
+    With ``observables`` (dicts: ``name``, ``kind`` array/synapse/neuron, ``type`` int8/uint8/
+    int16/uint16, ``layout``, ``size``) the kernel takes a third argument ``Recording&`` (see
+    :func:`recording_declaration`; ``synapse_shapes``: (rows, columns) per synapse handle,
+    ``neuron_shapes``: columns per neuron handle).
     Raises :class:`KernelCompileError`, ValueError for handle counts outside 0..64."""
     for name, n in (("synapse", num_synapse_handles), ("neuron", num_neuron_handles)):
         if not 0 <= int(n) <= 64:
@@ -85,7 +159,11 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
     if not isinstance(source, str):
         raise TypeError(f"a kernel is C++ source text, got {type(source).__name__}")
     cxx = _compiler()
-    key = hashlib.sha256("\0".join([source, str(num_synapse_handles), str(num_neuron_handles),
+    decl = layout = ""
+    if observables:
+        decl, layout = recording_declaration(observables, synapse_shapes, neuron_shapes)
+    wrapper = _WRAPPER.format(recording=decl, layout=layout)
+    key = hashlib.sha256("\0".join([source, str(num_synapse_handles), str(num_neuron_handles), wrapper,
                                     _headers_hash(), cxx, " ".join(_FLAGS)]).encode()).hexdigest()[:32]
     out = cache_dir() / f"kernel-{key}.so"
     if out.exists():
@@ -94,12 +172,13 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
     with tempfile.TemporaryDirectory(prefix="openhx-ppu-") as tmp:
         tmp = Path(tmp)
         (tmp / "kernel.cpp").write_text(source)
-        (tmp / "wrapper.cpp").write_text(_WRAPPER)
+        (tmp / "wrapper.cpp").write_text(wrapper)
         so = tmp / "kernel.so"
         cmd = [cxx, *_FLAGS, "-I", str(INCLUDE_DIR), "-I", str(tmp),
                "-DPLASTICITY_RULE_KERNEL=openhx_plasticity_rule_kernel",
                f"-DOPENHX_NUM_SYNAPSE_HANDLES={int(num_synapse_handles)}",
                f"-DOPENHX_NUM_NEURON_HANDLES={int(num_neuron_handles)}",
+               *(["-DOPENHX_HAS_RECORDING=1"] if observables else []),
                "-o", str(so), str(tmp / "wrapper.cpp")]
         r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
         if r.returncode != 0:

@@ -33,7 +33,8 @@ from haldls.ppu_program import (PPU_MEMORY_WORDS, SYMBOLS_MAGIC, decode_image, e
                                 python_kernel)
 from haldls.register_map import REGISTERS_BY_NAME
 
-from .compiler import compile_kernel, kernel_symbols
+from . import worker as _worker_module
+from .compiler import compile_kernel, kernel_symbols, recording_layout
 from .handles import NeuronView, SynapseView
 from .state import STATE_DTYPE
 from .worker import read_message, write_message
@@ -141,10 +142,32 @@ class _Rule:
             rec["columns"][:len(n["columns"])] = n["columns"]
         self.library = None
         self.symbols: Dict[str, tuple] = {}
+        self.observables = spec.get("observables") or []
+        shapes = ([(len(s["rows"]), len(s["columns"])) for s in self.syn], [len(n["columns"]) for n in self.nrn])
+        self.layout = recording_layout(self.observables, *shapes) if self.observables else []
+        self.field_offsets = None            # byte offsets of the Recording's fields (from the library)
+        self.recordings = [[], []]           # per PPU: one decoded Recording per call
         if self.python is None:
-            self.library = compile_kernel(src, len(self.syn), len(self.nrn))
+            self.library = compile_kernel(src, len(self.syn), len(self.nrn), self.observables, *shapes)
             self.symbols = kernel_symbols(self.library)
         self.views = None
+
+    def decode_recording(self) -> dict:
+        """The Recording of the last call as JSON-able lists: ``time`` and per observable a
+        list over its elements (handles) of nested lists."""
+        raw = self.state["recording"]
+        n = int(self.state["recording_size"])
+        data = bytes(raw[:n])
+        out = {"time": int(np.frombuffer(data, "<u8", 1, self.field_offsets[0])[0])}
+        i = 1
+        for name, elems in self.layout:
+            values = []
+            for dt, shape in elems:
+                count = int(np.prod(shape))
+                values.append(np.frombuffer(data, dt, count, self.field_offsets[i]).reshape(shape).tolist())
+                i += 1
+            out[name] = values
+        return out
 
     def close(self):
         self.state = None
@@ -229,17 +252,22 @@ class PPUHost:
         self._start[h] = None
         if not self._rules:
             return
-        out = {}
+        out, recordings = {}, {}
         for r in self._rules:
             if r.library is not None and r.symbols:
                 ok, data = self._request(("symbols", (r.key, h)), r, "reading the symbols of")
                 out[r.name] = {k: v.hex() for k, v in data.items()}
-        if out:
+            if r.observables:
+                recordings[r.name] = r.recordings[h]
+                r.recordings[h] = []
+        if out or recordings:
+            # the kernels' globals and observables stay in the PPU's memory for the host to read
             try:
-                words = encode_image({"symbols": out}, magic=SYMBOLS_MAGIC)
+                words = encode_image({"symbols": out, "recordings": recordings}, magic=SYMBOLS_MAGIC)
             except ValueError:
-                words = encode_image({"symbols": {}, "error": "PPU symbols exceed the PPU memory"},
-                                     magic=SYMBOLS_MAGIC)
+                words = encode_image({"symbols": {}, "recordings": {}, "error": "the PPU symbols and observables "
+                                      "of this run exceed the PPU memory (16 KiB per PPU): record fewer "
+                                      "observables or calls"}, magic=SYMBOLS_MAGIC)
             emulator.bus_write(_addresses("PPUMemoryWord", h, np.arange(len(words))), words)
         if self._start[1 - h] is None:
             self.unload()  # both PPUs stopped: the next start loads the program afresh
@@ -279,6 +307,11 @@ class PPUHost:
                 msg = bytes(st["error"]).split(b"\0")[0].decode(errors="replace")
                 raise PPUKernelError(f"plasticity kernel of {r.name} on PPU {h} at {t / FPGA_CYCLES_PER_MS:.4f} ms "
                                      f"threw: {msg}")
+            if r.observables:
+                if r.field_offsets is None:
+                    n = 1 + sum(len(e) for _, e in r.layout)
+                    r.field_offsets = self._request(("layout", (r.key, h), n), r, "reading the recording layout of")[1]
+                r.recordings[h].append(r.decode_recording())
         self._write_back(emulator, r, h)
 
     def _membranes(self, emulator, h: int) -> np.ndarray:
@@ -324,7 +357,8 @@ class PPUHost:
         if self._worker is None or self._worker.poll() is not None:
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-            self._worker = subprocess.Popen([sys.executable, "-m", "hxsim.ppu.worker"], stdin=subprocess.PIPE,
+            # run as a file: the worker needs the standard library only (fast start, no emulator)
+            self._worker = subprocess.Popen([sys.executable, _worker_module.__file__], stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, env=env)
         return self._worker
 

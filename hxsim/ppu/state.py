@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_HANDLES", "STATE_DTYPE"]
+__all__ = ["MAX_HANDLES", "MAX_RECORDING_BYTES", "STATE_DTYPE"]
 
 MAX_HANDLES = 64
+#: the largest Recording (observables of one kernel call), bytes
+MAX_RECORDING_BYTES = 1 << 17
 
 _SYN = np.dtype([("hemisphere", "<u4"), ("num_rows", "<u4"), ("num_columns", "<u4"), ("pad", "<u4"),
                  ("rows", "u1", (256,)), ("columns", "u1", (256,))], align=True)
@@ -20,5 +22,5 @@ STATE_DTYPE = np.dtype([
     ("weights", "u1", (2, 256, 256)), ("causal", "u1", (2, 256, 256)), ("acausal", "u1", (2, 256, 256)),
     ("weights_dirty", "u1", (2, 256, 256)), ("correlation_reset", "u1", (2, 256, 256)),
     ("rate", "u1", (2, 256)), ("rate_reset", "u1", (2, 256)), ("cadc", "u1", (2, 256)),
-    ("error", "S1024"),
+    ("error", "S1024"), ("recording_size", "<u4"), ("pad2", "<u4"), ("recording", "u1", (MAX_RECORDING_BYTES,)),
 ], align=True)

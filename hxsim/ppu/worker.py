@@ -67,6 +67,12 @@ class _Kernel:
         self.base = ctypes.cast(self.lib.openhx_state_size, ctypes.c_void_p).value - symbols["__entry__"][0]
         self.symbols = {k: v for k, v in symbols.items() if k != "__entry__"}
 
+    def recording_layout(self, n):
+        """The ``n`` byte offsets of the Recording's fields (compiler.recording_declaration)."""
+        out = (ctypes.c_ulong * n)()
+        self.lib.openhx_recording_layout(out)
+        return list(out)
+
     def call(self):
         return self.lib.openhx_ppu_call(ctypes.c_void_p(self.address))
 
@@ -88,7 +94,7 @@ class _Kernel:
 
 def main() -> None:
     """Serve requests until stdin closes: ("load", key, library, shm, size, symbols),
-    ("call", key), ("symbols", key), ("set_symbol", key, name, bytes)."""
+    ("call", key), ("layout", key, n), ("symbols", key), ("set_symbol", key, name, bytes)."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # kernels' and libraries' prints must not corrupt the channel
     kernels = {}
@@ -104,6 +110,8 @@ def main() -> None:
             elif op == "call":
                 rc = kernels[key].call()
                 write_message(stdout, ("ok", rc))
+            elif op == "layout":
+                write_message(stdout, ("ok", kernels[key].recording_layout(msg[2])))
             elif op == "symbols":
                 write_message(stdout, ("ok", kernels[key].read_symbols()))
             elif op == "set_symbol":

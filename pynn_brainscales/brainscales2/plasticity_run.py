@@ -11,9 +11,9 @@ from typing import Dict, List
 
 import grenade
 
-from .plasticity_rules import PPU_CYCLES_PER_FPGA_CYCLE, Timer
+from .plasticity_rules import PPU_CYCLES_PER_FPGA_CYCLE
 
-__all__ = ["grenade_rules", "connection_sites"]
+__all__ = ["grenade_rules", "connection_sites", "collect_recordings"]
 
 _PPU_CYCLES_PER_MS = 125_000 * PPU_CYCLES_PER_FPGA_CYCLE
 
@@ -46,11 +46,15 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
             order.append(key)
         groups[key][2].append((pop, d))
     out = []
-    for key in order:
+    sim._plasticity_rules_run = []
+    for n, key in enumerate(order):
         rule, projs, pops = groups[key]
         rule._handles = projs
         rule._neuron_handles = pops
         rule._recording = {}
+        rule._recording_data = None
+        rule._grenade_name = f"{type(rule).__name__}#{n}"
+        sim._plasticity_rules_run.append(rule)
         start, period, num = rule.timer.schedule(t0_hw, t1_hw)
         timer = (max(start / _PPU_CYCLES_PER_MS - t0_hw, 0.0), period / _PPU_CYCLES_PER_MS, num)
         kw = {}
@@ -58,14 +62,32 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
             kw["python_kernel"] = rule.python_kernel
         else:
             kw["kernel"] = rule.generate_kernel()
+            kw["observables"] = tuple(rule._observable_specs())
         inj = getattr(sim, "injected_config", None)
         symbols = {}
         if inj is not None and getattr(inj, "ppu_symbols", None):
             symbols = _symbol_bytes(inj.ppu_symbols)
         out.append(grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
-                                          populations=tuple(d for _, d in pops), name=f"{type(rule).__name__}",
+                                          populations=tuple(d for _, d in pops), name=rule._grenade_name,
                                           symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw))
     return out
+
+
+def collect_recordings(sim, results) -> None:
+    """Hand each rule of the last run the observables its kernel recorded (``_recording_data``:
+    one entry per snippet, ``{ppu: [one dict per call]}``)."""
+    rules = getattr(sim, "_plasticity_rules_run", None) or []
+    try:
+        last = results._get(0, -1)
+    except (IndexError, AttributeError):
+        return
+    rec = getattr(last, "ppu_recordings", {}) or {}
+    network = getattr(results, "network", None)
+    for rule in rules:
+        rule._neuron_atoms = [network.placement[d.index] if network is not None else ()
+                              for _, d in getattr(rule, "_neuron_handles", [])]
+        if rule.observables and not rule._has_python_kernel():
+            rule._recording_data = [{h: rec.get(h, {}).get(rule._grenade_name, []) for h in (0, 1)}]
 
 
 def _read_symbols(sim):

@@ -71,11 +71,31 @@ class _CalibrationArchive:
         return out[mask]
 
     def get_plasticity_data(self, observable):
-        """Public: observables of a plasticity rule per neuron (recorded by a PPU kernel).  Not
-        emulated: raises NotImplementedError naming the feature."""
-        raise NotImplementedError(f"get_plasticity_data({observable!r}): observables are recorded by plasticity "
-                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
-                                  f"does not execute yet")
+        """Public: the data of per-neuron observable ``observable`` of the plasticity rule of
+        this population's cell type in the last run: per snippet a list with one
+        ``Sample(time, data)`` per timer period (``data``: one value per neuron).  RuntimeError
+        without such a rule or observable, or before a run."""
+        from .plasticity_rules import ObservablePerNeuron, Sample
+        rule = getattr(self.celltype, "plasticity_rule", None)
+        if rule is None:
+            raise RuntimeError(f"get_plasticity_data({observable!r}): the cell type holds no plasticity rule")
+        if observable not in rule.observables or not isinstance(rule.observables[observable], ObservablePerNeuron):
+            raise RuntimeError(f"get_plasticity_data({observable!r}): the plasticity rule has no per-neuron "
+                               f"observable of that name; it has {sorted(rule.observables)}")
+        handles = [i for i, (pop, _) in enumerate(getattr(rule, "_neuron_handles", [])) if pop is self]
+        if rule._recording_data is None or not handles:
+            raise RuntimeError("plasticity rule observables are available after pynn.run()")
+        packed = rule.observables[observable].layout == ObservablePerNeuron.Layout.packed_active_columns
+        i = handles[0]
+        atoms = np.asarray(rule._neuron_atoms[i], dtype=np.int64)
+        ppu = int(atoms[0] // 256) if len(atoms) else 0
+        cols = atoms % 256
+        index = np.searchsorted(np.sort(cols), cols) if packed else cols
+
+        def convert(data):
+            return [int(v) for v in np.asarray(data)[index]]
+        return [None if s is None else [Sample(x.time, x.data) for x in s]
+                for s in rule._samples(observable, ppu, i, convert)]
 
     calib_target = property(lambda self: self._archive("calib_target"), doc=__doc__)
     calib_hwparams = property(lambda self: self._archive("calib_hwparams"), doc=__doc__)

@@ -271,27 +271,48 @@ class Projection(common.Projection):
             self._weight = w
 
     def get_data(self, observable):
-        """Public: samples of observable ``observable`` of the plasticity rule of this projection's
-        synapse type recorded in the last run: one ``Sample(time, data)`` per kernel call (time in
-        FPGA cycles from the run start; data: per connection a list of the value).  KeyError for
-        an unknown observable, RuntimeError before a run."""
-        from .plasticity_rules import Sample
+        """Public: the data of per-synapse observable ``observable`` of the plasticity rule of
+        this projection's synapse type in the last run: per snippet a list with one
+        ``Sample(time, data)`` per timer period (``time``: ``grenade.common.Time``, FPGA cycles
+        from the start of the realtime section; ``data``: per connection ``[value]``).
+        RuntimeError without such a rule or observable, or before a run."""
+        from .plasticity_rules import ObservablePerSynapse
         from .plasticity_run import connection_sites
         rule = getattr(self.synapse_type, "plasticity_rule", None)
-        if rule is None or observable not in rule.observables:
-            raise KeyError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} has no "
-                           f"plasticity rule with that observable")
+        if rule is None:
+            raise RuntimeError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} holds "
+                               "no plasticity rule")
+        if observable not in rule.observables or not isinstance(rule.observables[observable], ObservablePerSynapse):
+            raise RuntimeError(f"Projection.get_data({observable!r}): the plasticity rule has no per-synapse "
+                               f"observable of that name; it has {sorted(rule.observables)}")
         handles = [i for i, (prj, _) in enumerate(getattr(rule, "_handles", [])) if prj is self]
-        if not handles:
-            raise RuntimeError("observables are available after pynn.run()")
+        if rule._recording_data is None or not handles:
+            raise RuntimeError("plasticity rule observables are available after pynn.run()")
+        packed = rule.observables[observable].layout_per_row == ObservablePerSynapse.LayoutPerRow.packed_active_columns
+        routing = simulator.state._routing
+        per_handle = []
+        for i in handles:
+            index = rule._handles[i][1].index
+            h, r, c = connection_sites(simulator.state, self, index)
+            sel = routing.synapse_table["projection"] == index
+            rows = np.unique(routing.synapse_table["row"][sel])
+            cols = np.unique(routing.synapse_table["column"][sel])
+            ri = np.searchsorted(rows, r)
+            ci = np.searchsorted(cols, c) if packed else c
+            ppu = int(h[0]) if len(h) else 0
+
+            def convert(data, ri=ri, ci=ci):
+                a = np.asarray(data)
+                return [[int(v)] for v in a[ri, ci]] if a.size else [[] for _ in ri]
+            per_handle.append(rule._samples(observable, ppu, i, convert))
+        # one handle per hemisphere the projection spans: their connections in handle order
         out = []
-        sites = {i: connection_sites(simulator.state, self, rule._handles[i][1].index) for i in handles}
-        for time, i, rows, data in rule._recording.get(observable, []):
-            if i not in sites:
+        for parts in zip(*per_handle):
+            if any(p is None for p in parts):
+                out.append(None)
                 continue
-            _, r, c = sites[i]
-            pos = np.searchsorted(rows, r)
-            out.append(Sample(int(time) // 2, [[int(v)] for v in data[pos, c]]))
+            from .plasticity_rules import Sample
+            out.append([Sample(samples[0].time, [d for s in samples for d in s.data]) for samples in zip(*parts)])
         return out
 
     def _set_connection_values(self, name, which, values):

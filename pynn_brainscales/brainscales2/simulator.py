@@ -521,6 +521,8 @@ class State(common.control.BaseState):
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
         self.ppu_symbols_read = _ppu_symbols(results)
+        from .plasticity_run import collect_recordings
+        collect_recordings(self, results)
         if getattr(results, "routing", None) is not None:
             if instance is None:
                 self._routing = results.routing

@@ -5,6 +5,7 @@
 #include "grenade/vx/ppu/neuron_view_handle.h"
 #include "grenade/vx/ppu/synapse_array_view_handle.h"
 #include "grenade/vx/ppu/time.h"
+#include "libnux/vx/correlation.h"
 #include "libnux/vx/location.h"
 #include "libnux/vx/reset_neurons.h"
 #include "libnux/vx/time.h"
@@ -16,6 +17,11 @@
 namespace openhx::ppu {
 State* state = nullptr;
 static uint64_t slept = 0;
+#ifdef OPENHX_HAS_RECORDING
+// the observables of the running call (public: one Recording per timer period)
+static Recording recording;
+static_assert(sizeof(Recording) <= max_recording_bytes, "the observables of one call exceed 128 KiB");
+#endif
 } // namespace openhx::ppu
 
 // the PPU running this call; kernels declare it `extern volatile PPUOnDLS ppu;`
@@ -38,6 +44,13 @@ void sleep_cycles(uint32_t cycles)
 void reset_neurons()
 {
 	openhx::ppu::state->neuron_reset |= 1u << openhx::ppu::state->ppu;
+}
+void reset_all_correlations()
+{
+	auto& reset = openhx::ppu::state->correlation_reset[openhx::ppu::state->ppu];
+	for (auto& row : reset)
+		for (auto& c : row)
+			c = 1;
 }
 } // namespace libnux::vx
 
@@ -85,7 +98,15 @@ int openhx_ppu_call(openhx::ppu::State* s)
 			}
 			built = true;
 		}
+		s->recording_size = 0;
+#ifdef OPENHX_HAS_RECORDING
+		openhx::ppu::recording = Recording();
+		openhx_plasticity_rule_kernel(synapses, neurons, openhx::ppu::recording);
+		std::memcpy(s->recording, &openhx::ppu::recording, sizeof(Recording));
+		s->recording_size = sizeof(Recording);
+#else
 		openhx_plasticity_rule_kernel(synapses, neurons);
+#endif
 		return 0;
 	} catch (std::exception const& e) {
 		std::strncpy(s->error, e.what(), sizeof(s->error) - 1);

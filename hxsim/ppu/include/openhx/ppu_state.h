@@ -7,6 +7,8 @@
 namespace openhx::ppu {
 
 constexpr uint32_t max_handles = 64;
+// the largest Recording (observables of one call) a kernel may have
+constexpr uint32_t max_recording_bytes = 1u << 17;
 
 struct SynapseHandleSpec
 {
@@ -43,6 +45,9 @@ struct State
 	uint8_t rate_reset[2][256];
 	uint8_t cadc[2][256];
 	char error[1024]; // an exception's message
+	uint32_t recording_size; // bytes of the kernel's Recording of this call (0: none)
+	uint32_t pad2;
+	uint8_t recording[max_recording_bytes];
 };
 
 // set by the entry point of each kernel library

@@ -1,7 +1,8 @@
 // openhx host build of libnux's vector rows: one synapse row of a PPU (256 entries, the
 // even and odd halves of the chip's two 128-byte vectors) with element-wise arithmetic.
 // Mod types wrap around (modulo 2^bits), FracSat types saturate (signed fractional:
-// products are (a * b) >> (bits - 1)), as the PPU's vector unit does.
+// products are (a * b) >> (bits - 1)), as the PPU's vector unit does. Conversions between
+// the types follow libnux (see the conversion operator).
 #pragma once
 #include "libnux/vx/attrib.h"
 #include <algorithm>
@@ -90,23 +91,29 @@ struct VectorRow
 	VectorRow operator<<(int n) const { return VectorRow(*this) <<= n; }
 	VectorRow operator>>(int n) const { return VectorRow(*this) >>= n; }
 
-	// the same entries in another element type: Mod <-> FracSat of one width reinterpret the
-	// bits shifted by the sign offset, as libnux does (unsigned 0..255 <-> signed -128..127)
+	// the same entries in another element type, as libnux converts them: Mod <-> FracSat of
+	// one width reinterpret the bits (0..127 stay, 128..255 <-> -128..-1); Mod8 <-> Mod16 keep
+	// the value (16 -> 8: the low byte); FracSat8 <-> FracSat16 keep the fraction (the 8-bit
+	// value is the high byte of the 16-bit one)
 	template <typename U, bool S>
 	explicit operator VectorRow<U, S>() const
 	{
 		VectorRow<U, S> r;
 		for (size_t i = 0; i < size; ++i) {
 			long long v = data[i];
-			if constexpr (Saturating && !S)
-				v += (1LL << (sizeof(T) * 8 - 1));
-			else if constexpr (!Saturating && S)
-				v -= (1LL << (sizeof(T) * 8 - 1));
-			if constexpr (sizeof(U) > sizeof(T))
-				v <<= 8 * (sizeof(U) - sizeof(T));
-			else if constexpr (sizeof(U) < sizeof(T))
-				v >>= 8 * (sizeof(T) - sizeof(U));
-			r.data[i] = VectorRow<U, S>::clip(v);
+			if constexpr (sizeof(U) == sizeof(T)) {
+				r.data[i] = static_cast<U>(static_cast<std::make_unsigned_t<T>>(data[i]));
+				continue;
+			} else if constexpr (Saturating && S) {
+				if constexpr (sizeof(U) > sizeof(T))
+					v *= (1LL << (8 * (sizeof(U) - sizeof(T))));
+				else
+					v >>= 8 * (sizeof(T) - sizeof(U));
+			} else {
+				// mixed kinds and widths: reinterpret the low bytes (as the vector unit does)
+				v = static_cast<long long>(static_cast<std::make_unsigned_t<T>>(data[i]));
+			}
+			r.data[i] = static_cast<U>(static_cast<std::make_unsigned_t<U>>(v));
 		}
 		return r;
 	}
