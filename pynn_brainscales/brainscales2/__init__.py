@@ -294,9 +294,9 @@ def get_post_realtime_read_ppu_symbols():
     ``{ChipOnConnection(): {name: {HemisphereOnDLS: PPUMemoryBlock}}}`` (names as requested by
     ``setup(injected_readout=InjectedReadout(ppu_symbols={...}))``; empty if none)."""
     from grenade.common import ChipOnConnection
-    wanted = getattr(simulator.state.injected_readout, "ppu_symbols", None) or set()
+    wanted = list(getattr(simulator.state.injected_readout, "ppu_symbols", None) or ())
     got = getattr(simulator.state, "ppu_symbols_read", {}) or {}
-    missing = sorted(set(wanted) - set(got))
+    missing = sorted(k for k in wanted if k not in got)     # (``set`` is PyNN's here)
     if missing:
         raise KeyError(f"PPU symbols {missing} were not read: no plasticity kernel of the last run defines them "
                        f"(read: {sorted(got)})")

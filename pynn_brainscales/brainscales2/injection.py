@@ -70,7 +70,24 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
                             "every program); read through setup(injected_readout=...)")
     for name in ("pre_non_realtime",) + POINTS:
         _check_entry(name, getattr(value, name))
+    _check_ppu_symbols(value.ppu_symbols)
     return value
+
+
+def _check_ppu_symbols(symbols) -> None:
+    """``ppu_symbols``: {name: {HemisphereOnDLS: PPUMemoryBlock or bytes}} (or the value
+    itself for both PPUs); TypeError naming the entry otherwise."""
+    if not symbols:
+        return
+    if not isinstance(symbols, dict):
+        raise TypeError(f"injected_config.ppu_symbols must be a dict {{name: {{HemisphereOnDLS: PPUMemoryBlock}}}}, "
+                        f"got {type(symbols).__name__}")
+    for name, per_h in symbols.items():
+        values = per_h.values() if isinstance(per_h, dict) else [per_h]
+        for v in values:
+            if not (isinstance(v, (bytes, bytearray)) or hasattr(v, "words")):
+                raise TypeError(f"injected_config.ppu_symbols[{name!r}]: {v!r} is neither a haldls.PPUMemoryBlock nor "
+                                "bytes")
 
 
 def as_readout(value) -> Optional[InjectedReadout]:
