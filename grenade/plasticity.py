@@ -1,7 +1,8 @@
 """Plasticity rules as graph elements: kernels the PPUs run during the realtime section.
 
-A :class:`PlasticityRule` names the projections (one synapse handle each) and populations
-(one neuron handle each) its kernel sees, the kernel (C++ source for the PPU headers, or a
+A :class:`PlasticityRule` names the projections and populations its kernel sees (one synapse
+handle per projection and hemisphere it lies on, one neuron handle per population and
+hemisphere, in the order given, top hemisphere first), the kernel (C++ source for the PPU headers, or a
 Python callable for the in-process emulator), and its timer: first call at ``start``, then
 every ``period`` (hardware ms from the start of the realtime section), ``num_periods`` calls.
 
@@ -21,13 +22,13 @@ at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read ba
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .elements import PopulationDescriptor, ProjectionDescriptor
 
-__all__ = ["PlasticityRule", "ppu_program"]
+__all__ = ["PlasticityRule", "ppu_program", "synapse_handles", "neuron_handles"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,29 +72,31 @@ class PlasticityRule:
         object.__setattr__(self, "populations", tuple(self.populations))
 
 
-def _synapse_handle(network, routing, d: ProjectionDescriptor, rule: PlasticityRule) -> dict:
+def synapse_handles(routing, d: ProjectionDescriptor) -> List[dict]:
+    """The synapse handles of projection ``d``: one per hemisphere its synapses lie on (top
+    first), as public grenade splits a projection; ``projection``, ``hemisphere``, ``rows``
+    and ``columns`` (hardware rows / columns of that hemisphere's synapse array)."""
     table = routing.synapse_table
     sel = table["projection"] == d.index
-    hemis = np.unique(table["hemisphere"][sel])
-    if len(hemis) > 1:
-        raise ValueError(f"{rule.name}: projection {d.index} is placed on both hemispheres; a synapse handle "
-                         "covers one hemisphere (keep the postsynaptic population on one hemisphere, "
-                         "at most 256 neurons)")
-    h = int(hemis[0]) if len(hemis) else 0
-    return {"hemisphere": h, "rows": sorted({int(r) for r in table["row"][sel]}),
-            "columns": sorted({int(c) for c in table["column"][sel]})}
+    hemis = sorted({int(h) for h in table["hemisphere"][sel]}) or [0]
+    out = []
+    for h in hemis:
+        m = sel & (table["hemisphere"] == h)
+        out.append({"projection": d.index, "hemisphere": h, "rows": sorted({int(r) for r in table["row"][m]}),
+                    "columns": sorted({int(c) for c in table["column"][m]})})
+    return out
 
 
-def _neuron_handle(network, d: PopulationDescriptor, rule: PlasticityRule) -> dict:
+def neuron_handles(network, d: PopulationDescriptor, rule_name: str = "rule") -> List[dict]:
+    """The neuron handles of population ``d``: one per hemisphere its neurons lie on (top
+    first); ``population``, ``hemisphere``, ``columns``.  ValueError for a population
+    without on-chip neurons."""
     atoms = np.asarray(network.placement[d.index], dtype=np.int64)
     if len(atoms) == 0:
-        raise ValueError(f"{rule.name}: population {d.index} is not on the chip; a neuron handle needs "
+        raise ValueError(f"{rule_name}: population {d.index} is not on the chip; a neuron handle needs "
                          "on-chip neurons")
-    hemis = np.unique(atoms // 256)
-    if len(hemis) > 1:
-        raise ValueError(f"{rule.name}: population {d.index} lies on both hemispheres; a neuron handle covers "
-                         "one hemisphere")
-    return {"hemisphere": int(hemis[0]), "columns": sorted(int(a) % 256 for a in atoms)}
+    return [{"population": d.index, "hemisphere": int(h), "columns": sorted(int(a) % 256 for a in atoms if a // 256 == h)}
+            for h in sorted({int(a) // 256 for a in atoms})]
 
 
 def ppu_program(network, routing, rules) -> dict:
@@ -113,8 +116,8 @@ def ppu_program(network, routing, rules) -> dict:
             "timer": [float(rule.timer[0]), float(rule.timer[1]), int(rule.timer[2])],
             "source": rule.kernel,
             "python": register_python_kernel(rule.python_kernel) if rule.python_kernel is not None else None,
-            "synapse_handles": [_synapse_handle(network, routing, d, rule) for d in rule.projections],
-            "neuron_handles": [_neuron_handle(network, d, rule) for d in rule.populations],
+            "synapse_handles": [hd for d in rule.projections for hd in synapse_handles(routing, d)],
+            "neuron_handles": [hd for d in rule.populations for hd in neuron_handles(network, d, rule.name)],
             "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
         })

@@ -67,15 +67,19 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
         symbols = {}
         if inj is not None and getattr(inj, "ppu_symbols", None):
             symbols = _symbol_bytes(inj.ppu_symbols)
-        out.append(grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
-                                          populations=tuple(d for _, d in pops), name=rule._grenade_name,
-                                          symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw))
+        rule._grenade_rule = grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
+                                                    populations=tuple(d for _, d in pops), name=rule._grenade_name,
+                                                    symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw)
+        out.append(rule._grenade_rule)
     return out
 
 
-def collect_recordings(sim, results) -> None:
+def collect_recordings(sim, results, routing) -> None:
     """Hand each rule of the last run the observables its kernel recorded (``_recording_data``:
-    one entry per snippet, ``{ppu: [one dict per call]}``)."""
+    one entry per snippet, ``{ppu: [one dict per call]}``) and its handles
+    (``_synapse_handle_specs`` / ``_neuron_handle_specs``, grenade.plasticity's dicts, in the
+    kernel's order)."""
+    from grenade.plasticity import neuron_handles, synapse_handles
     rules = getattr(sim, "_plasticity_rules_run", None) or []
     try:
         last = results._get(0, -1)
@@ -84,8 +88,11 @@ def collect_recordings(sim, results) -> None:
     rec = getattr(last, "ppu_recordings", {}) or {}
     network = getattr(results, "network", None)
     for rule in rules:
-        rule._neuron_atoms = [network.placement[d.index] if network is not None else ()
-                              for _, d in getattr(rule, "_neuron_handles", [])]
+        g = rule._grenade_rule
+        rule._synapse_handle_specs = [hd for d in g.projections for hd in synapse_handles(routing, d)]
+        rule._neuron_atoms = {d.index: network.placement[d.index] for d in g.populations} if network is not None else {}
+        rule._neuron_handle_specs = ([hd for d in g.populations for hd in neuron_handles(network, d)]
+                                     if network is not None else [])
         if rule.observables and not rule._has_python_kernel():
             rule._recording_data = [{h: rec.get(h, {}).get(rule._grenade_name, []) for h in (0, 1)}]
 

@@ -276,7 +276,7 @@ class Projection(common.Projection):
         ``Sample(time, data)`` per timer period (``time``: ``grenade.common.Time``, FPGA cycles
         from the start of the realtime section; ``data``: per connection ``[value]``).
         RuntimeError without such a rule or observable, or before a run."""
-        from .plasticity_rules import ObservablePerSynapse
+        from .plasticity_rules import ObservablePerSynapse, Sample
         from .plasticity_run import connection_sites
         rule = getattr(self.synapse_type, "plasticity_rule", None)
         if rule is None:
@@ -285,34 +285,43 @@ class Projection(common.Projection):
         if observable not in rule.observables or not isinstance(rule.observables[observable], ObservablePerSynapse):
             raise RuntimeError(f"Projection.get_data({observable!r}): the plasticity rule has no per-synapse "
                                f"observable of that name; it has {sorted(rule.observables)}")
-        handles = [i for i, (prj, _) in enumerate(getattr(rule, "_handles", [])) if prj is self]
-        if rule._recording_data is None or not handles:
+        mine = {d.index for prj, d in getattr(rule, "_handles", []) if prj is self}
+        specs = [(k, hd) for k, hd in enumerate(getattr(rule, "_synapse_handle_specs", []))
+                 if hd["projection"] in mine]
+        if rule._recording_data is None or not specs:
             raise RuntimeError("plasticity rule observables are available after pynn.run()")
         packed = rule.observables[observable].layout_per_row == ObservablePerSynapse.LayoutPerRow.packed_active_columns
-        routing = simulator.state._routing
-        per_handle = []
-        for i in handles:
-            index = rule._handles[i][1].index
-            h, r, c = connection_sites(simulator.state, self, index)
-            sel = routing.synapse_table["projection"] == index
-            rows = np.unique(routing.synapse_table["row"][sel])
-            cols = np.unique(routing.synapse_table["column"][sel])
-            ri = np.searchsorted(rows, r)
-            ci = np.searchsorted(cols, c) if packed else c
-            ppu = int(h[0]) if len(h) else 0
+        # every connection is seen by the handle of its grenade projection on its hemisphere
+        parts = []          # (connection positions in this projection, samples)
+        offset = 0
+        for _, d in [(p, d) for p, d in rule._handles if p is self]:
+            h, r, c = connection_sites(simulator.state, self, d.index)
+            for k, hd in specs:
+                if hd["projection"] != d.index:
+                    continue
+                m = np.flatnonzero(h == hd["hemisphere"])
+                ri = np.searchsorted(hd["rows"], r[m])
+                ci = np.searchsorted(hd["columns"], c[m]) if packed else c[m]
 
-            def convert(data, ri=ri, ci=ci):
-                a = np.asarray(data)
-                return [[int(v)] for v in a[ri, ci]] if a.size else [[] for _ in ri]
-            per_handle.append(rule._samples(observable, ppu, i, convert))
-        # one handle per hemisphere the projection spans: their connections in handle order
+                def convert(data, ri=ri, ci=ci):
+                    a = np.asarray(data)
+                    return [[int(v)] for v in a[ri, ci]] if len(ri) else []
+                parts.append((offset + m, rule._samples(observable, hd["hemisphere"], k, convert)))
+            offset += len(h)
         out = []
-        for parts in zip(*per_handle):
-            if any(p is None for p in parts):
+        for n in range(len(rule._recording_data)):
+            per = [(pos, samples[n]) for pos, samples in parts]
+            if any(s is None for _, s in per):
                 out.append(None)
                 continue
-            from .plasticity_rules import Sample
-            out.append([Sample(samples[0].time, [d for s in samples for d in s.data]) for samples in zip(*parts)])
+            samples = []
+            for i in range(min(len(s) for _, s in per) if per else 0):
+                data = [None] * offset
+                for pos, s in per:
+                    for p, v in zip(pos, s[i].data):
+                        data[p] = v
+                samples.append(Sample(per[0][1][i].time, data))
+            out.append(samples)
         return out
 
     def _set_connection_values(self, name, which, values):

@@ -521,13 +521,13 @@ class State(common.control.BaseState):
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
         self.ppu_symbols_read = _ppu_symbols(results)
-        from .plasticity_run import collect_recordings
-        collect_recordings(self, results)
         if getattr(results, "routing", None) is not None:
             if instance is None:
                 self._routing = results.routing
             else:
                 self._instance_routings[instance] = (snippets[0].key, results.routing)
+        from .plasticity_run import collect_recordings
+        collect_recordings(self, results, results.routing if results.routing is not None else routing)
         return results, routing
 
     def _assign_part(self, s):
