@@ -186,7 +186,8 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
             if "openhx_plasticity_rule_kernel" in msg and "ppu_entry.h" in msg:
                 msg += (f"\nhint: the kernel must define PLASTICITY_RULE_KERNEL(std::array<SynapseArrayViewHandle, "
                         f"{num_synapse_handles}>&, std::array<NeuronViewHandle, {num_neuron_handles}>&): one "
-                        f"synapse handle per projection and one neuron handle per population of the rule")
+                        f"synapse handle per projection and hemisphere it lies on, one neuron handle per population and "
+                        f"hemisphere, or a template over the counts")
             raise KernelCompileError(msg, source)
         # atomic: a concurrent compile of the same kernel writes the same bytes
         fd, part = tempfile.mkstemp(dir=out.parent, suffix=".part")
