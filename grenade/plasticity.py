@@ -120,5 +120,6 @@ def ppu_program(network, routing, rules) -> dict:
             "neuron_handles": [hd for d in rule.populations for hd in neuron_handles(network, d, rule.name)],
             "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
+            "read_symbols": bool(rule.read_symbols),
         })
     return {"rules": out}

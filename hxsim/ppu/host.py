@@ -150,6 +150,10 @@ class _Rule:
         if self.python is None:
             self.library = compile_kernel(src, len(self.syn), len(self.nrn), self.observables, *shapes)
             self.symbols = kernel_symbols(self.library)
+            size = sum(n for k, (_, n) in self.symbols.items() if k != "__entry__")
+            if size > PPU_MEMORY_WORDS * 4:
+                raise PPUKernelError(f"the globals of the kernel of {self.name} take {size} bytes; a PPU's memory "
+                                     f"holds {PPU_MEMORY_WORDS * 4} (code and stack included on the chip)")
         self.views = None
 
     def decode_recording(self) -> dict:
@@ -254,7 +258,7 @@ class PPUHost:
             return
         out, recordings = {}, {}
         for r in self._rules:
-            if r.library is not None and r.symbols:
+            if r.library is not None and r.symbols and r.spec.get("read_symbols", True):
                 ok, data = self._request(("symbols", (r.key, h)), r, "reading the symbols of")
                 out[r.name] = {k: v.hex() for k, v in data.items()}
             if r.observables:

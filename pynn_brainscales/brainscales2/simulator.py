@@ -520,7 +520,7 @@ class State(common.control.BaseState):
             # injected writes change what grenade believes is on the chip
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
-        self.ppu_symbols_read = _ppu_symbols(results)
+        self.ppu_symbols_read = _ppu_symbols(results, getattr(self.injected_readout, "ppu_symbols", None) or ())
         if getattr(results, "routing", None) is not None:
             if instance is None:
                 self._routing = results.routing
@@ -878,7 +878,7 @@ class State(common.control.BaseState):
 state = State()
 
 
-def _ppu_symbols(results) -> dict:
+def _ppu_symbols(results, wanted=()) -> dict:
     """{symbol: {HemisphereOnDLS: PPUMemoryBlock}} the PPUs left after the realtime section of
     the last snippet (rules reading symbols only)."""
     import halco
@@ -891,6 +891,8 @@ def _ppu_symbols(results) -> dict:
     for h, rules in getattr(last, "ppu_symbols", {}).items():
         for syms in rules.values():
             for name, data in syms.items():
+                if name not in wanted:
+                    continue
                 padded = data + b"\0" * (-len(data) % 4)
                 words = np.frombuffer(padded, dtype="<u4") if padded else np.zeros(1, np.uint32)
                 out.setdefault(name, {})[halco.HemisphereOnDLS(h)] = haldls.PPUMemoryBlock(words)
