@@ -282,9 +282,7 @@ class PPUHost:
         st["now"] = t * 2  # PPU cycles (250 MHz)
         st["ppu"] = h
         st["neuron_reset"] = 0
-        st["weights_dirty"][h] = 0
-        st["correlation_reset"][h] = 0
-        st["rate_reset"][h] = 0
+        # the flags are cleared after each write-back (only where they were set: cheap)
         rows = np.asarray(r.rows[h], dtype=np.int64)
         q = np.arange(64)
         if len(rows):
@@ -340,19 +338,24 @@ class PPUHost:
     def _write_back(self, emulator, r: _Rule, h: int) -> None:
         st = r.state
         qc = _quad_columns()
-        dirty = st["weights_dirty"][h][:, qc].any(axis=2)            # (256 rows, 64 quads)
-        rows, quads = np.nonzero(dirty)
-        if len(rows):
-            vals = st["weights"][h][rows] & 0x3f
-            emulator.bus_write(_addresses("SynapseWeightQuad", h, rows, quads), _pack(vals, quads))
-        reset = st["correlation_reset"][h][:, qc].any(axis=2)
-        rows, quads = np.nonzero(reset)
-        if len(rows):
-            emulator.bus_write(_addresses("CorrelationReset", h, rows, quads), np.zeros(len(rows), np.uint32))
-        cols = np.nonzero(st["rate_reset"][h])[0]
+        for flags, register, write_values in ((st["weights_dirty"][h], "SynapseWeightQuad", True),
+                                              (st["correlation_reset"][h], "CorrelationReset", False)):
+            touched = np.flatnonzero(flags.any(axis=1))                # rows with a flag (set_weights: view rows)
+            if not len(touched):
+                continue
+            rows, quads = np.nonzero(flags[touched][:, qc].any(axis=2))
+            rows = touched[rows]
+            if write_values:
+                words = _pack(st["weights"][h][rows] & 0x3f, quads)
+            else:
+                words = np.zeros(len(rows), np.uint32)
+            emulator.bus_write(_addresses(register, h, rows, quads), words)
+            flags[touched] = 0
+        cols = np.flatnonzero(st["rate_reset"][h])
         if len(cols):
             emulator.bus_write(_enum_addresses("SpikeCounterReset", _spike_counter_enums()[h, cols]),
                                np.zeros(len(cols), np.uint32))
+            st["rate_reset"][h][cols] = 0
         if int(st["neuron_reset"]) & (1 << h):
             emulator.bus_write(_addresses("NeuronResetQuad", h, np.arange(64)), np.zeros(64, np.uint32))
 

@@ -5,6 +5,7 @@
 #include "libnux/vx/dls.h"
 #include "libnux/vx/vector.h"
 #include "openhx/ppu_state.h"
+#include <array>
 #include <cstdint>
 #include <vector>
 
