@@ -111,8 +111,10 @@ def sensors_on_causal_channels():
 @pytest.fixture(scope="module")
 def training():
     calib = pynn.helper.chip_from_file(pynn.helper.nightly_calib_path().parent.joinpath("spiking_cocolist.pbin"))
-    pynn.setup(initial_config=calib, injected_config=pynn.InjectedConfiguration(
-        pre_realtime=sensors_on_causal_channels()))
+    # neurons at columns 200..203: an earlier experiment of the same process on the low columns
+    # can change how those behave here (seen, not explained yet; docs/ppu.md)
+    pynn.setup(initial_config=calib, neuronPermutation=list(range(200, 204)),
+               injected_config=pynn.InjectedConfiguration(pre_realtime=sensors_on_causal_channels()))
     runtime = 0.8   # ms
     active = pynn.Population(1, pynn.cells.SpikeSourceArray(spike_times=list(np.arange(0.03, runtime, 0.004))))
     silent = pynn.Population(1, pynn.cells.SpikeSourceArray(spike_times=[]))
