@@ -446,14 +446,17 @@ class Recorder(recording.Recorder):
                 if len(times) and (times[0] < t0 - 1e-12 or times[-1] > t1):
                     times = times[(times >= t0 - 1e-12) & (times <= t1)]
                 per_neuron.append(times)
-            # one SpikeTrain checked by neo, one slice of it per neuron (a SpikeTrain each, with
+            # one SpikeTrain checked by neo, one SpikeTrain per neuron over its part of it (with
             # its own annotations, t_start and t_stop; neo checks each new train, ~25x longer)
             bounds = np.concatenate([[0], np.cumsum([len(t) for t in per_neuron], dtype=np.int64)]).tolist()
             base = neo.SpikeTrain(np.concatenate(per_neuron) if per_neuron else empty, t_start=t0, t_stop=t1,
                                   units="ms", dtype=np.float64)
             trains = []
             for j, (i, index) in enumerate(zip(spike_ids, spike_index.tolist())):
-                train = base[bounds[j]:bounds[j + 1]]
+                # each train owns its times (``train.base`` is its own plain array, as for a
+                # SpikeTrain built from an array; public tutorials use it), metadata from ``base``
+                train = np.array(base.magnitude[bounds[j]:bounds[j + 1]]).view(type(base))
+                train.__array_finalize__(base)
                 train.t_start, train.t_stop = base.t_start.copy(), base.t_stop.copy()
                 train.annotations = dict(source_population=label, source_id=int(i), channel_id=int(i),
                                          source_index=index, **location)
