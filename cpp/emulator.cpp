@@ -50,6 +50,10 @@ Emulator::Emulator(
 	m_count = FieldRef(map, map.field_id("SpikeCounterRead.count"));
 	m_overflow = FieldRef(map, map.field_id("SpikeCounterRead.overflow"));
 	m_timer_value = FieldRef(map, map.field_id("Timer.value"));
+	m_ppu_control = map.register_id("PPUControlRegister");
+	m_ppu_inhibit_reset = FieldRef(map, map.field_id("PPUControlRegister.inhibit_reset"));
+	if (map.reg(m_ppu_control).size != 2 || map.reg(m_ppu_control).words != 1)
+		fail("PPUControlRegister must have one word per PPU (2)");
 	m_enable_recording = FieldRef(map, map.field_id("EventRecordingConfig.enable_event_recording"));
 	m_spike_out = FieldRef(map, map.field_id("NeuronBackendConfig.enable_spike_out"));
 	m_address_out = FieldRef(map, map.field_id("NeuronBackendConfig.address_out"));
@@ -102,7 +106,9 @@ std::vector<uint64_t> Emulator::execute(uint64_t const* words, size_t n)
 {
 	std::lock_guard<std::mutex> lock(m_mutex);
 	begin_program(words, n, false);
-	resume_program(Deadline::max());
+	// no host to run PPU kernels: their calls are skipped
+	while (!resume_program(Deadline::max()))
+		m_ppu_due = 0;
 	return std::move(m_out);
 }
 
@@ -316,6 +322,8 @@ bool Emulator::run(Deadline deadline)
 				emit_error(Error::internal, i);
 				break;
 		}
+		if (m_ppu_due != 0)
+			return false; // a PPU started or stopped: the host loads or unloads its program
 	}
 	return true;
 }
@@ -361,6 +369,19 @@ void Emulator::omnibus_write(uint32_t address, uint32_t data, uint32_t byte_enab
 			return emit_error(Error::write_to_read_only, address);
 		case Access::ReadWrite:
 			m_file.set(uint32_t(slot), (m_file.word(uint32_t(slot)) & ~mask) | (data & mask));
+			if (reg == m_ppu_control) {
+				uint32_t const h = uint32_t(slot) - r.first_slot;
+				bool const run =
+				    (m_file.word(uint32_t(slot)) >> m_ppu_inhibit_reset.lanes[0].shift) & 1u;
+				if (run && !m_ppu_running[h]) {
+					m_ppu_start[h] = m_now;
+					m_ppu_next[h] = 0;
+					m_ppu_due |= 4u << h;
+				} else if (!run && m_ppu_running[h]) {
+					m_ppu_due |= 16u << h;
+				}
+				m_ppu_running[h] = run;
+			}
 			break;
 		case Access::Trigger: {
 			uint32_t const offset = uint32_t(slot) - r.first_slot;
@@ -406,6 +427,8 @@ void Emulator::trigger(RegisterId reg, uint32_t instance, uint32_t word, uint32_
 void Emulator::chip_reset()
 {
 	m_file.reset();
+	m_ppu_running[0] = m_ppu_running[1] = false;
+	m_ppu_due = 0;
 	m_crossbar.clear_counters();
 	std::fill(m_spike_counts.begin(), m_spike_counts.end(), 0);
 	std::fill(m_spike_overflow.begin(), m_spike_overflow.end(), 0);
@@ -422,6 +445,8 @@ bool Emulator::advance_to(uint64_t end, Deadline deadline)
 	bool const bounded = deadline != Deadline::max();
 	for (unsigned steps = 0;; ++steps) {
 		process_due();
+		if (ppu_check())
+			return false; // the host runs the PPU kernels and resumes
 		if (m_now >= end)
 			return true;
 		// A pause between two steps leaves (m_now, end) as the whole state of the wait:
@@ -435,6 +460,7 @@ bool Emulator::advance_to(uint64_t end, Deadline deadline)
 		uint64_t const step = m_core->max_step();
 		if (step != 0 && next - m_now > step)
 			next = m_now + step;
+		next = std::min(next, ppu_next_call());
 		uint64_t const from = m_now;
 		m_core->advance(from, next, m_view, m_sink);
 		while (!m_stimuli.empty() && m_stimuli.top().event.cycle < next) {
@@ -652,6 +678,93 @@ uint64_t Emulator::internal_cycle(uint64_t systime_cycle) const
 {
 	uint64_t const now = systime_at(m_now);
 	return systime_cycle > now ? m_now + (systime_cycle - now) : m_now;
+}
+
+// --- PPUs ---------------------------------------------------------------------------
+
+void Emulator::set_ppu_schedule(std::vector<uint64_t> offsets)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (!std::is_sorted(offsets.begin(), offsets.end()))
+		throw std::invalid_argument("set_ppu_schedule: offsets must be ascending");
+	m_ppu_offsets = std::move(offsets);
+	m_ppu_next[0] = m_ppu_next[1] = 0;
+}
+
+uint32_t Emulator::ppu_due() const
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	return m_ppu_due;
+}
+
+void Emulator::ppu_done()
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	m_ppu_due = 0;
+}
+
+uint64_t Emulator::ppu_next_call() const
+{
+	uint64_t next = ~uint64_t(0);
+	for (unsigned h = 0; h < 2; ++h)
+		if (m_ppu_running[h] && m_ppu_next[h] < m_ppu_offsets.size())
+			next = std::min(next, m_ppu_start[h] + m_ppu_offsets[m_ppu_next[h]]);
+	return next;
+}
+
+bool Emulator::ppu_check()
+{
+	if (m_ppu_due != 0)
+		return false; // being served: the host clears it with ppu_done()
+	for (unsigned h = 0; h < 2; ++h) {
+		if (!m_ppu_running[h])
+			continue;
+		bool due = false;
+		// calls that fell behind (a start inside a long step) run once, now
+		while (m_ppu_next[h] < m_ppu_offsets.size() &&
+		       m_ppu_start[h] + m_ppu_offsets[m_ppu_next[h]] <= m_now) {
+			++m_ppu_next[h];
+			due = true;
+		}
+		if (due)
+			m_ppu_due |= 1u << h;
+	}
+	return m_ppu_due != 0;
+}
+
+std::vector<uint32_t> Emulator::bus_read(std::vector<uint32_t> const& addresses)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	std::vector<uint32_t> out(addresses.size());
+	for (size_t i = 0; i < addresses.size(); ++i) {
+		int32_t const slot = m_map->slot(addresses[i]);
+		if (slot == RegisterMap::unmapped)
+			throw std::out_of_range("bus_read: unmapped address " + std::to_string(addresses[i]));
+		RegisterId const reg = m_map->reg_of_slot(uint32_t(slot));
+		Access const a = m_map->reg(reg).access;
+		if (a == Access::Trigger)
+			throw std::out_of_range(
+			    "bus_read: address " + std::to_string(addresses[i]) + " is write-only");
+		out[i] = a == Access::ReadOnly ? read_only_word(reg, uint32_t(slot))
+		                               : m_file.word(uint32_t(slot));
+	}
+	return out;
+}
+
+void Emulator::bus_write(std::vector<uint32_t> const& addresses, std::vector<uint32_t> const& words)
+{
+	std::lock_guard<std::mutex> lock(m_mutex);
+	if (addresses.size() != words.size())
+		throw std::invalid_argument("bus_write: addresses and words differ in length");
+	for (size_t i = 0; i < addresses.size(); ++i) {
+		int32_t const slot = m_map->slot(addresses[i]);
+		if (slot == RegisterMap::unmapped ||
+		    m_map->reg(m_map->reg_of_slot(uint32_t(slot))).access == Access::ReadOnly)
+			throw std::out_of_range(
+			    "bus_write: address " + std::to_string(addresses[i]) + " is unmapped or read-only");
+	}
+	for (size_t i = 0; i < addresses.size(); ++i)
+		omnibus_write(addresses[i], words[i], 0xf);
 }
 
 } // namespace hxsim

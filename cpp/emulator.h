@@ -129,6 +129,23 @@ public:
 	void debug_schedule_neuron_spike(uint32_t neuron, uint64_t cycle);
 	void debug_schedule_madc_sample(uint64_t cycle, uint32_t value, uint32_t channel);
 
+	// The plasticity processors (PPUs). A PPU starts when a write sets
+	// PPUControlRegister.inhibit_reset of its hemisphere and stops when one clears
+	// it. A started PPU is called at each offset of the schedule (FPGA cycles after
+	// its start, ascending): the executor pauses there (resume() returns false with
+	// ppu_due() != 0; also right after a PPU's start and stop, so the host can load its
+	// program and set the schedule), the host runs the kernel through bus_read/bus_write at that
+	// moment, calls ppu_done() and resumes. execute() has no host: its calls are skipped.
+	void set_ppu_schedule(std::vector<uint64_t> offsets);
+	uint32_t ppu_due() const; // bit h: PPU h is called now; 4 << h: started; 16 << h: stopped
+	void ppu_done();
+	// Omnibus reads/writes at the current time, as the PPU does them over its bus: reads
+	// answer as the executor's (read-only registers from the chip), writes act (triggers).
+	// std::out_of_range for an unmapped address or a read of a trigger / write of a
+	// read-only register.
+	std::vector<uint32_t> bus_read(std::vector<uint32_t> const& addresses);
+	void bus_write(std::vector<uint32_t> const& addresses, std::vector<uint32_t> const& words);
+
 private:
 	struct Record
 	{
@@ -255,6 +272,17 @@ private:
 	uint64_t m_index = 0; // word being executed
 	uint64_t m_last_systime = ~uint64_t(0);
 	bool m_overflow_reported = false;
+
+	// PPUs (see set_ppu_schedule).
+	RegisterId m_ppu_control = 0;
+	FieldRef m_ppu_inhibit_reset;
+	std::vector<uint64_t> m_ppu_offsets;
+	bool m_ppu_running[2] = {false, false};
+	uint64_t m_ppu_start[2] = {0, 0};
+	size_t m_ppu_next[2] = {0, 0};
+	uint32_t m_ppu_due = 0;
+	uint64_t ppu_next_call() const; // internal cycle of the next call, ~0 none
+	bool ppu_check();               // mark the calls due at m_now; true if any
 
 	Stats m_stats;
 	mutable std::mutex m_mutex;

@@ -255,6 +255,45 @@ PYBIND11_MODULE(_core, m)
 	        "Store a raw word into a read-write or trigger register without any action "
 	        "(test aid). KeyError if unmapped or read-only.")
 	    .def(
+	        "set_ppu_schedule",
+	        [](Emulator& e, carray<uint64_t> offsets) {
+		        std::vector<uint64_t> v(offsets.data(), offsets.data() + offsets.size());
+		        e.set_ppu_schedule(std::move(v));
+	        },
+	        py::arg("offsets"),
+	        "PPU kernel calls: FPGA cycles after a PPU's start (PPUControlRegister.inhibit_reset "
+	        "set), ascending. resume() pauses at each call with ppu_due != 0.")
+	    .def_property_readonly(
+	        "ppu_due", &Emulator::ppu_due, "Bit h set: PPU h is to run its kernel now.")
+	    .def("ppu_done", &Emulator::ppu_done, "The due PPU calls have run; resume() continues.")
+	    .def(
+	        "bus_read",
+	        [](Emulator& e, carray<uint32_t> addresses) {
+		        std::vector<uint32_t> a(addresses.data(), addresses.data() + addresses.size());
+		        std::vector<uint32_t> v;
+		        {
+			        py::gil_scoped_release release;
+			        v = e.bus_read(a);
+		        }
+		        py::array_t<uint32_t> out(v.size());
+		        std::copy(v.begin(), v.end(), out.mutable_data());
+		        return out;
+	        },
+	        py::arg("addresses"),
+	        "Omnibus reads at the current time as the PPU does them (uint32 array). IndexError "
+	        "for an unmapped or write-only address.")
+	    .def(
+	        "bus_write",
+	        [](Emulator& e, carray<uint32_t> addresses, carray<uint32_t> words) {
+		        std::vector<uint32_t> a(addresses.data(), addresses.data() + addresses.size());
+		        std::vector<uint32_t> w(words.data(), words.data() + words.size());
+		        py::gil_scoped_release release;
+		        e.bus_write(a, w);
+	        },
+	        py::arg("addresses"), py::arg("words"),
+	        "Omnibus writes at the current time as the PPU does them (triggers act). IndexError "
+	        "for an unmapped or read-only address, ValueError for differing lengths.")
+	    .def(
 	        "field_values",
 	        [](Emulator const& e, std::string const& name) {
 		        std::vector<int64_t> v;

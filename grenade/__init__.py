@@ -23,6 +23,7 @@ from .chip import build_chip  # noqa: F401
 from .execution import JITGraphExecutor, Snippet, believed_chip, executor_for, forget, run  # noqa: F401
 from .results import ExecutionTimeInfo, Results  # noqa: F401
 from .timed_writes import TimedWrites  # noqa: F401
+from .plasticity import PlasticityRule  # noqa: F401
 from .routing import (LabelGroup, PlacedConnection, RoutingError, RoutingResult, RoutingStatistics,  # noqa: F401
                       get_placed_connections, requires_routing, route, update_routing)
 
@@ -32,6 +33,6 @@ __all__ = [
     "IndexOutOfRangeError", "LabelGroup", "MADCRecording", "MADCSource", "Network", "NetworkBuilder",
     "NetworkError", "PlacedConnection", "PlacementError", "Population", "PopulationDescriptor", "Projection",
     "ProjectionDescriptor", "Receptor", "RecordingDescriptor", "RecordingError", "ReceptorError", "RoutingError",
-    "RoutingResult", "RoutingStatistics", "STP", "TimedWrites", "get_placed_connections", "requires_routing", "route",
+    "RoutingResult", "RoutingStatistics", "STP", "PlasticityRule", "TimedWrites", "get_placed_connections", "requires_routing", "route",
     "update_routing", "madc_groups",
 ]

@@ -26,6 +26,7 @@ import numpy as np
 
 import halco
 import haldls
+from haldls.register_map import REGISTERS_BY_NAME
 
 from .chip import ChipState, _as_chip, chip_spec, default_chip
 from .inputs import FPGA_CYCLES_PER_MS, InputData, InputGenerator, ms_to_cycles, spike_words
@@ -276,10 +277,11 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
     specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
     full = not executor._initialized or not differential
     try:
+        ppu_image = _ppu_image(prepared[0][0], prepared[0][1])
         programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
                                                         full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
-                                                        [s.timed_writes for s in snippets])
+                                                        [s.timed_writes for s in snippets], ppu_image)
     except BaseException:
         executor.forget()
         raise
@@ -293,6 +295,10 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
         raise
     executor._initialized = True
     run_s = time.perf_counter() - t_run
+    if ppu_image is not None:
+        # the kernels changed weights the configuration does not know: the next run writes them
+        addrs = _plastic_weight_addresses(ppu_image[0])
+        cs.note_written(addrs, np.full(len(addrs), 0xFFFFFFFF, dtype=np.uint32))
 
     t_dec = time.perf_counter()
     entries = [_decode(programs[b], meta[b], prepared, runtimes[b]) for b in range(batch)]
@@ -303,8 +309,40 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
     return Results(prepared[0][0], entries, timing, prepared[0][1])
 
 
+def _ppu_image(network, routing):
+    """(content, words) of the network's plasticity rules as a PPU program image, or None."""
+    rules = getattr(network, "plasticity_rules", ())
+    if not rules:
+        return None
+    from haldls.ppu_program import encode_image
+    from .plasticity import ppu_program
+    content = ppu_program(network, routing, rules)
+    return content, encode_image(content)
+
+
+def _ppu_addresses(name, h, index):
+    r = REGISTERS_BY_NAME[name]
+    return r.base + h * r.strides[0] + np.asarray(index, dtype=np.int64) * r.strides[-1]
+
+
+def _plastic_weight_addresses(content) -> np.ndarray:
+    out = []
+    r = REGISTERS_BY_NAME["SynapseWeightQuad"]
+    for rule in content["rules"]:
+        for hnd in rule["synapse_handles"]:
+            rows = np.asarray(hnd["rows"], dtype=np.int64)
+            out.append((r.base + hnd["hemisphere"] * r.strides[0] + rows[:, None] * r.strides[1]
+                        + np.arange(64)[None, :] * r.strides[2]).ravel())
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _ppu_control(builder, run: bool) -> None:
+    for h in (0, 1):
+        builder.write(halco.PPUControlRegisterOnDLS(h), haldls.PPUControlRegister(inhibit_reset=run))
+
+
 def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, full, initialized,
-                    read_spike_counters, gap_ms, hooks, timed_writes=None):
+                    read_spike_counters, gap_ms, hooks, timed_writes=None, ppu_image=None):
     programs, meta = [], []
     config_words = 0
     net0 = prepared[0][0]
@@ -364,6 +402,14 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
         if madc is not None:
             builder.write(halco.MADCControlOnDLS(), _madc_control(start_recording=True,
                                                                   enable_continuous_sampling=True))
+        if ppu_image is not None:
+            # stop, load the program, start both PPUs with the realtime section (their timers
+            # count from here)
+            _ppu_control(builder, False)
+            for h in (0, 1):
+                builder.write_words(_ppu_addresses("PPUMemoryWord", h, np.arange(len(ppu_image[1]))),
+                                    ppu_image[1])
+            _ppu_control(builder, True)
         if b == 0 and hooks and hooks.get("inside_realtime_begin") is not None:
             builder.merge_back(hooks["inside_realtime_begin"])
         offset = 0
@@ -403,6 +449,11 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 cs.note_written(w_args[1], w_args[2])
             offset += int(runtimes[b, k])
         builder.wait_until(offset)
+        if ppu_image is not None:
+            _ppu_control(builder, False)
+            if any(r.read_symbols or r.observables for r in prepared[0][0].plasticity_rules):
+                m["ppu_symbols"] = [builder.read_words(_ppu_addresses("PPUMemoryWord", h, np.arange(4096)))
+                                    for h in (0, 1)]
         if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:
             builder.merge_back(hooks["inside_realtime_end"])
         if madc is not None:
@@ -474,6 +525,16 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
             arr["time"] = t_rel / FPGA_CYCLES_PER_MS
             arr["value"] = samples[:, q, e]
             out[k].cadc[(p.index, i, c)] = arr
+    if m.get("ppu_symbols") is not None:
+        from haldls.ppu_program import SYMBOLS_MAGIC, decode_image
+        for h, tk in enumerate(m["ppu_symbols"]):
+            content = decode_image(tk.get(), magic=SYMBOLS_MAGIC)
+            if content is not None:
+                if content.get("error"):
+                    raise RuntimeError(f"PPU {h}: {content['error']}")
+                out[-1].ppu_symbols[h] = {rule: {k: bytes.fromhex(v) for k, v in syms.items()}
+                                          for rule, syms in content.get("symbols", {}).items()}
+                out[-1].ppu_recordings[h] = content.get("recordings", {})
     if m["counters"] is not None:
         counts = [tk.get() for tk in m["counters"]]
         pos = 0

@@ -179,6 +179,8 @@ class Network:
     logical_placement: Tuple[Optional[tuple], ...] = ()
     madc_atoms: Tuple[int, ...] = ()
     cadc_atoms: Tuple[int, ...] = ()
+    #: :class:`grenade.PlasticityRule` s, run on the PPUs during the realtime section
+    plasticity_rules: Tuple[object, ...] = ()
 
     def __repr__(self):
         return (f"Network({len(self.populations)} populations, {len(self.projections)} projections, "
@@ -281,6 +283,7 @@ class NetworkBuilder:
         self._projections: List[Projection] = []
         self._madc: Optional[MADCRecording] = None
         self._cadc: Optional[CADCRecording] = None
+        self._rules: list = []
         self._t0 = time.perf_counter()
 
     def add(self, element):
@@ -312,7 +315,16 @@ class NetworkBuilder:
                 self._check_ref(ref, "CADC recording", comp)
             self._cadc = element
             return RecordingDescriptor("cadc")
-        raise TypeError(f"NetworkBuilder.add takes populations, projections and recordings, "
+        from .plasticity import PlasticityRule
+        if isinstance(element, PlasticityRule):
+            for d in element.projections:
+                if not isinstance(d, ProjectionDescriptor) or not 0 <= d.index < len(self._projections):
+                    raise NetworkError(f"plasticity rule {element.name}: {d} is not a projection of this network")
+            for d in element.populations:
+                self._population(d, f"plasticity rule {element.name}")
+            self._rules.append(element)
+            return len(self._rules) - 1
+        raise TypeError(f"NetworkBuilder.add takes populations, projections, recordings and plasticity rules, "
                         f"got {type(element).__name__}")
 
     def _population(self, d: PopulationDescriptor, what: str):
@@ -383,7 +395,7 @@ class NetworkBuilder:
         net = Network(tuple(self._populations), projections, self._madc, self._cadc, placed.atoms,
                       placed.background, construction_duration=time.perf_counter() - self._t0,
                       compartment_placement=placed.compartments, logical_placement=placed.logical,
-                      madc_atoms=madc_atoms, cadc_atoms=cadc_atoms)
+                      madc_atoms=madc_atoms, cadc_atoms=cadc_atoms, plasticity_rules=tuple(self._rules))
         self.__init__()
         return net
 

@@ -42,6 +42,13 @@ class SnippetResult:
     madc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     cadc: Dict[Tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     spike_counts: Dict[int, np.ndarray] = field(default_factory=dict)    # population -> (count, overflow)
+    #: after a run with plasticity rules that read symbols: rule name -> {symbol: bytes}, per PPU
+    #: (``ppu_symbols[ppu][rule][name]``; last snippet only)
+    ppu_symbols: Dict[int, Dict[str, Dict[str, bytes]]] = field(default_factory=dict)
+    #: observables of the plasticity rules' C++ kernels: ``ppu_recordings[ppu][rule]`` is a list
+    #: with one dict per call: ``time`` (PPU cycles since the realtime section started) and per
+    #: observable a list over its elements (handles) of nested lists (last snippet only)
+    ppu_recordings: Dict[int, Dict[str, list]] = field(default_factory=dict)
 
 
 class Results:

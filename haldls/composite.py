@@ -304,10 +304,23 @@ class PPUMemoryBlock(Composite):
     coordinate_name = "PPUMemoryBlockOnDLS"
 
     def __init__(self, words=None, size: int = None):
+        if words is not None and type(words).__name__ == "PPUMemoryBlockSize":
+            words, size = None, int(words)          # public: PPUMemoryBlock(halco.PPUMemoryBlockSize(n))
         if words is None:
             if size is None:
                 raise TypeError("PPUMemoryBlock needs words or a size")
             words = np.zeros(size, dtype=np.uint32)
+        self.words = words
+
+    @property
+    def words(self) -> np.ndarray:
+        """The block's words (uint32 array); assignable from integers or ``PPUMemoryWord`` s."""
+        return self._words
+
+    @words.setter
+    def words(self, words):
+        if isinstance(words, (list, tuple)) and any(hasattr(w, "value") for w in words):
+            words = [int(w.value) if hasattr(w, "value") else int(w) for w in words]
         arr = np.asarray(words)
         if arr.ndim != 1 or not 1 <= len(arr) <= 4096:
             raise ValueError(f"PPUMemoryBlock needs 1..4096 words, got shape {arr.shape}")
@@ -315,7 +328,7 @@ class PPUMemoryBlock(Composite):
             raise TypeError(f"PPUMemoryBlock words must be integers, got dtype {arr.dtype}")
         if int(arr.min()) < 0 or int(arr.max()) > 0xffffffff:
             raise ValueError("PPUMemoryBlock word out of range [0, 2**32-1]")
-        self.words = arr.astype(np.uint32)
+        self._words = arr.astype(np.uint32)
 
     def __repr__(self):
         return f"PPUMemoryBlock(words={len(self.words)}, nonzero={int(np.count_nonzero(self.words))})"

@@ -48,13 +48,26 @@ class EmulatorConnection(Connection):
         self._start_cycle = self.emulator.now
 
     def _resume(self, budget_seconds: float) -> bool:
-        return self.emulator.resume(budget_seconds)
+        done = self.emulator.resume(budget_seconds)
+        if not done and self.emulator.ppu_due:
+            # a PPU started, stopped or calls its kernels: run them at this moment of the chip
+            self._ppu_host().serve(self.emulator)
+        return done
 
-    def _take_output(self) -> np.ndarray:
-        return self.emulator.take_output()
+    def _ppu_host(self):
+        host = getattr(self, "_ppu", None)
+        if host is None:
+            from .ppu.host import PPUHost
+            host = self._ppu = PPUHost()
+        return host
 
     def _abort(self) -> None:
         self.emulator.abort()
+        if getattr(self, "_ppu", None) is not None:
+            self._ppu.unload()
+
+    def _take_output(self) -> np.ndarray:
+        return self.emulator.take_output()
 
     def _progress_cycles(self) -> int:
         return self.emulator.now - self._start_cycle

@@ -290,10 +290,17 @@ get_post_realtime_read = _reads("post_realtime")
 
 
 def get_post_realtime_read_ppu_symbols():
-    """Public: PPU memory symbols read after the realtime section.  The emulated chip runs no PPU
-    programs: raises NotImplementedError."""
-    raise NotImplementedError("get_post_realtime_read_ppu_symbols(): reading PPU symbols needs programs on the "
-                              "embedded plasticity processors (PPU), which the emulated chip does not run")
+    """Public: the PPU symbols (kernel globals) read after the realtime section of the last run,
+    ``{ChipOnConnection(): {name: {HemisphereOnDLS: PPUMemoryBlock}}}`` (names as requested by
+    ``setup(injected_readout=InjectedReadout(ppu_symbols={...}))``; empty if none)."""
+    from grenade.common import ChipOnConnection
+    wanted = list(getattr(simulator.state.injected_readout, "ppu_symbols", None) or ())
+    got = getattr(simulator.state, "ppu_symbols_read", {}) or {}
+    missing = sorted(k for k in wanted if k not in got)     # (``set`` is PyNN's here)
+    if missing:
+        raise KeyError(f"PPU symbols {missing} were not read: no plasticity kernel of the last run defines them "
+                       f"(read: {sorted(got)})")
+    return {ChipOnConnection(): {k: v for k, v in got.items() if k in wanted}}
 
 
 def get_execution_instance_data():

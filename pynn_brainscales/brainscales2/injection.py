@@ -68,11 +68,26 @@ def as_configuration(value) -> Optional[InjectedConfiguration]:
         if not value.inside_realtime.is_write_only():
             raise TypeError("injected_config.inside_realtime: the builder has reads (tickets cannot be repeated in "
                             "every program); read through setup(injected_readout=...)")
-    if value.ppu_symbols:
-        raise NotImplementedError("injected_config.ppu_symbols: the emulated chip runs no PPU programs")
     for name in ("pre_non_realtime",) + POINTS:
         _check_entry(name, getattr(value, name))
+    _check_ppu_symbols(value.ppu_symbols)
     return value
+
+
+def _check_ppu_symbols(symbols) -> None:
+    """``ppu_symbols``: {name: {HemisphereOnDLS: PPUMemoryBlock or bytes}} (or the value
+    itself for both PPUs); TypeError naming the entry otherwise."""
+    if not symbols:
+        return
+    if not isinstance(symbols, dict):
+        raise TypeError(f"injected_config.ppu_symbols must be a dict {{name: {{HemisphereOnDLS: PPUMemoryBlock}}}}, "
+                        f"got {type(symbols).__name__}")
+    for name, per_h in symbols.items():
+        values = per_h.values() if isinstance(per_h, dict) else [per_h]
+        for v in values:
+            if not (isinstance(v, (bytes, bytearray)) or hasattr(v, "words")):
+                raise TypeError(f"injected_config.ppu_symbols[{name!r}]: {v!r} is neither a haldls.PPUMemoryBlock nor "
+                                "bytes")
 
 
 def as_readout(value) -> Optional[InjectedReadout]:
@@ -80,8 +95,6 @@ def as_readout(value) -> Optional[InjectedReadout]:
     value = _as(InjectedReadout, value, "injected_readout", set)
     if value is None:
         return None
-    if value.ppu_symbols:
-        raise NotImplementedError("injected_readout.ppu_symbols: the emulated chip runs no PPU programs")
     from stadls.registry import container_for_coordinate
     for name in POINTS:
         for coord in getattr(value, name):

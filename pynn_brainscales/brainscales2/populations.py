@@ -71,11 +71,43 @@ class _CalibrationArchive:
         return out[mask]
 
     def get_plasticity_data(self, observable):
-        """Public: observables of a plasticity rule per neuron (recorded by a PPU kernel).  Not
-        emulated: raises NotImplementedError naming the feature."""
-        raise NotImplementedError(f"get_plasticity_data({observable!r}): observables are recorded by plasticity "
-                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
-                                  f"does not execute yet")
+        """Public: the data of per-neuron observable ``observable`` of the plasticity rule of
+        this population's cell type in the last run: per snippet a list with one
+        ``Sample(time, data)`` per timer period (``data``: one value per neuron).  RuntimeError
+        without such a rule or observable, or before a run."""
+        from .plasticity_rules import ObservablePerNeuron, Sample
+        rule = getattr(self.celltype, "plasticity_rule", None)
+        if rule is None:
+            raise RuntimeError(f"get_plasticity_data({observable!r}): the cell type holds no plasticity rule")
+        if observable not in rule.observables or not isinstance(rule.observables[observable], ObservablePerNeuron):
+            raise RuntimeError(f"get_plasticity_data({observable!r}): the plasticity rule has no per-neuron "
+                               f"observable of that name; it has {sorted(rule.observables)}")
+        mine = [d.index for pop, d in getattr(rule, "_neuron_handles", []) if pop is self]
+        specs = [(k, hd) for k, hd in enumerate(getattr(rule, "_neuron_handle_specs", []))
+                 if mine and hd["population"] == mine[0]]
+        if rule._recording_data is None or not specs:
+            raise RuntimeError("plasticity rule observables are available after pynn.run()")
+        packed = rule.observables[observable].layout == ObservablePerNeuron.Layout.packed_active_columns
+        atoms = np.asarray(rule._neuron_atoms[mine[0]], dtype=np.int64)
+        parts = []
+        for k, hd in specs:
+            m = np.flatnonzero(atoms // 256 == hd["hemisphere"])
+            cols = atoms[m] % 256
+            index = np.searchsorted(hd["columns"], cols) if packed else cols
+            parts.append((m, rule._samples(observable, hd["hemisphere"], k,
+                                           lambda data, index=index: [int(v) for v in np.asarray(data)[index]])))
+        out = []
+        for n in range(len(rule._recording_data)):
+            per = [(pos, samples[n]) for pos, samples in parts]
+            samples = []
+            for i in range(min(len(s) for _, s in per)):
+                data = [None] * len(atoms)
+                for pos, s in per:
+                    for p, v in zip(pos, s[i].data):
+                        data[p] = v
+                samples.append(Sample(per[0][1][i].time, data))
+            out.append(samples)
+        return out
 
     calib_target = property(lambda self: self._archive("calib_target"), doc=__doc__)
     calib_hwparams = property(lambda self: self._archive("calib_hwparams"), doc=__doc__)

@@ -271,11 +271,58 @@ class Projection(common.Projection):
             self._weight = w
 
     def get_data(self, observable):
-        """Public: observables of a plasticity rule per synapse (recorded by a PPU kernel).  Not
-        emulated: raises NotImplementedError naming the feature."""
-        raise NotImplementedError(f"Projection.get_data({observable!r}): observables are recorded by plasticity "
-                                  f"kernels on the embedded plasticity processors (PPU), which the emulated chip "
-                                  f"does not execute yet")
+        """Public: the data of per-synapse observable ``observable`` of the plasticity rule of
+        this projection's synapse type in the last run: per snippet a list with one
+        ``Sample(time, data)`` per timer period (``time``: ``grenade.common.Time``, FPGA cycles
+        from the start of the realtime section; ``data``: per connection ``[value]``).
+        RuntimeError without such a rule or observable, or before a run."""
+        from .plasticity_rules import ObservablePerSynapse, Sample
+        from .plasticity_run import connection_sites
+        rule = getattr(self.synapse_type, "plasticity_rule", None)
+        if rule is None:
+            raise RuntimeError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} holds "
+                               "no plasticity rule")
+        if observable not in rule.observables or not isinstance(rule.observables[observable], ObservablePerSynapse):
+            raise RuntimeError(f"Projection.get_data({observable!r}): the plasticity rule has no per-synapse "
+                               f"observable of that name; it has {sorted(rule.observables)}")
+        mine = {d.index for prj, d in getattr(rule, "_handles", []) if prj is self}
+        specs = [(k, hd) for k, hd in enumerate(getattr(rule, "_synapse_handle_specs", []))
+                 if hd["projection"] in mine]
+        if rule._recording_data is None or not specs:
+            raise RuntimeError("plasticity rule observables are available after pynn.run()")
+        packed = rule.observables[observable].layout_per_row == ObservablePerSynapse.LayoutPerRow.packed_active_columns
+        # every connection is seen by the handle of its grenade projection on its hemisphere
+        parts = []          # (connection positions in this projection, samples)
+        offset = 0
+        for _, d in [(p, d) for p, d in rule._handles if p is self]:
+            h, r, c = connection_sites(simulator.state, self, d.index)
+            for k, hd in specs:
+                if hd["projection"] != d.index:
+                    continue
+                m = np.flatnonzero(h == hd["hemisphere"])
+                ri = np.searchsorted(hd["rows"], r[m])
+                ci = np.searchsorted(hd["columns"], c[m]) if packed else c[m]
+
+                def convert(data, ri=ri, ci=ci):
+                    a = np.asarray(data)
+                    return [[int(v)] for v in a[ri, ci]] if len(ri) else []
+                parts.append((offset + m, rule._samples(observable, hd["hemisphere"], k, convert)))
+            offset += len(h)
+        out = []
+        for n in range(len(rule._recording_data)):
+            per = [(pos, samples[n]) for pos, samples in parts]
+            if any(s is None for _, s in per):
+                out.append(None)
+                continue
+            samples = []
+            for i in range(min(len(s) for _, s in per) if per else 0):
+                data = [None] * offset
+                for pos, s in per:
+                    for p, v in zip(pos, s[i].data):
+                        data[p] = v
+                samples.append(Sample(per[0][1][i].time, data))
+            out.append(samples)
+        return out
 
     def _set_connection_values(self, name, which, values):
         """Set ``weight`` or ``delay`` of the connections ``which`` (indices into this projection),

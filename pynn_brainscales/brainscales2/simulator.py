@@ -511,11 +511,14 @@ class State(common.control.BaseState):
             # injected writes change what grenade believes is on the chip
             grenade.forget(self.connection)
         self.injected_reads = injection.collect(tickets)
+        self.ppu_symbols_read = _ppu_symbols(results, getattr(self.injected_readout, "ppu_symbols", None) or ())
         if getattr(results, "routing", None) is not None:
             if instance is None:
                 self._routing = results.routing
             else:
                 self._instance_routings[instance] = (snippets[0].key, results.routing)
+        from .plasticity_run import collect_recordings
+        collect_recordings(self, results, results.routing if results.routing is not None else routing)
         return results, routing
 
     def _assign_part(self, s):
@@ -665,17 +668,23 @@ class State(common.control.BaseState):
                 groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
                 sources_of.append((prj, pre_root, post_root, pre, post))
         projection_sources = []
+        grenade_projections = {}
         try:
             for (prj, pre_d, post_d, pre, post, w, stp), source in zip(groups, sources_of):
                 if len(pre) == 0:
                     continue
                 projection_sources.append(source)
                 names.append(prj._describe())
-                b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
-                                         max_weight=prj._max_weight, post_compartment=prj._post_compartment,
-                                         stp=stp))
+                grenade_projections.setdefault(prj, []).append(
+                    b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
+                                             max_weight=prj._max_weight, post_compartment=prj._post_compartment,
+                                             stp=stp)))
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
+        from .plasticity_run import grenade_rules
+        scale = runtime_hw / (t1 - t0) if t1 > t0 else 1.0      # user ms -> hardware ms
+        for rule in grenade_rules(self, grenade_projections, descr, t0 * scale, t1 * scale):
+            b.add(rule)
         cadc_end = False
         if cadc:
             times, cadc_end = self._cadc_times(t0, t1)
@@ -846,3 +855,24 @@ class _NetworkBuild:
 
 
 state = State()
+
+
+def _ppu_symbols(results, wanted=()) -> dict:
+    """{symbol: {HemisphereOnDLS: PPUMemoryBlock}} the PPUs left after the realtime section of
+    the last snippet (rules reading symbols only)."""
+    import halco
+    import haldls
+    out = {}
+    try:
+        last = results._get(0, -1)
+    except (IndexError, AttributeError):
+        return out
+    for h, rules in getattr(last, "ppu_symbols", {}).items():
+        for syms in rules.values():
+            for name, data in syms.items():
+                if name not in wanted:
+                    continue
+                padded = data + b"\0" * (-len(data) % 4)
+                words = np.frombuffer(padded, dtype="<u4") if padded else np.zeros(1, np.uint32)
+                out.setdefault(name, {})[halco.HemisphereOnDLS(h)] = haldls.PPUMemoryBlock(words)
+    return out

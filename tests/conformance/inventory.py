@@ -81,8 +81,6 @@ PUBLIC_SOURCES = {
 
 _HXTORCH = ("uses hxtorch (PyTorch front end), out of the scope of the PyNN and low-level conformance "
             "issues")
-_PPU = ("needs user plasticity kernels on the embedded PPUs, not emulated yet (pynn.PlasticityRule raises "
-        "NotImplementedError naming it)")
 
 _PLOTTER = ("draws the chip resources a network occupies with pynn.utils.chip_plotter, which raises "
             "NotImplementedError naming where the placement data are (docs/pynn.md)")
@@ -95,11 +93,9 @@ NOT_PORTED = {
     f"{DEMOS}:tp_02-yin_yang.rst": _HXTORCH,
     f"{DEMOS}:ts_05-yin_yang.rst": _HXTORCH,
     f"{DEMOS}:ts_12-hxtorch_snn_intro.rst": _HXTORCH,
-    f"{DEMOS}:ts_02-plasticity_rate_coding.rst": _PPU,
-    f"{DEMOS}:ts_07-pong.rst": _PPU,
-    f"{DEMOS}:ts_11-plasticity_homeostasis.rst": _PPU,
-    f"{PYNN}:{EXAMPLES}/plasticity_rule.py": _PPU,
-    f"{PYNN}:{EXAMPLES}/static_recording_synapse.py": _PPU,
+    f"{DEMOS}:ts_07-pong.rst": ("the pong game's helpers (_static/tutorial/pong_demo_helpers.py, widgets) and its "
+                                "kernels' libnux parallel RNG and stadls PPU writes are not ported; its learning rule, "
+                                "reward-modulated STDP over the correlation sensors, is (test_rstdp_correlation.py)"),
 }
 
 #: Pages of brainscales2-demos that hold no experiment of their own: they include another page

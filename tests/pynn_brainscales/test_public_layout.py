@@ -60,13 +60,21 @@ def test_timer_converts_to_ppu_cycles_and_clips_to_a_snippet():
         pynn.Timer(start=0, period=1)
 
 
-def test_plasticity_rules_say_they_are_not_emulated():
-    class Rule(pynn.PlasticityRule):
-        def generate_kernel(self):
-            return ""
-
-    with pytest.raises(NotImplementedError, match="PlasticityRule"):
-        Rule(timer=pynn.Timer(start=0, period=0.01, num_periods=1))
+def test_plasticity_rules_take_a_timer_and_observables_by_their_public_names():
+    rule = pynn.PlasticityRule(timer=pynn.Timer(start=0, period=0.01, num_periods=1), observables={
+        "w": pynn.PlasticityRule.ObservablePerSynapse(pynn.PlasticityRule.ObservablePerSynapse.Type.uint8,
+                                                      pynn.PlasticityRule.ObservablePerSynapse.LayoutPerRow
+                                                      .packed_active_columns)})
+    assert "PLASTICITY_RULE_KERNEL" in rule.generate_kernel()      # the base kernel does nothing
+    assert rule._observable_specs() == [{"name": "w", "kind": "synapse", "type": "uint8",
+                                         "layout": "packed_active_columns"}]
+    with pytest.raises(TypeError, match="pynn.Timer"):
+        pynn.PlasticityRule(timer=(0, 1, 1))
+    with pytest.raises(TypeError, match="observable 'x'"):
+        pynn.PlasticityRule(timer=rule.timer, observables={"x": 5})
+    with pytest.raises(RuntimeError, match="after pynn.run"):
+        pynn.PlasticityRule(timer=rule.timer, observables={"a": pynn.PlasticityRule.ObservableArray(size=2)}) \
+            .get_observable_array("a")
 
 
 def test_grenade_common_names_raise_not_implemented_naming_the_name():
@@ -81,12 +89,12 @@ def test_spike_io_cells_raise_not_implemented_naming_the_interface(name):
         cls(label=[1])
 
 
-def test_plasticity_rule_handle_refuses_a_rule_and_passes_the_rest_on():
+def test_plasticity_rule_handle_takes_only_a_plasticity_rule():
     from pynn_brainscales.brainscales2.plasticity_rules import PlasticityRuleHandle
 
     class Carrier(PlasticityRuleHandle):
         pass
 
     assert isinstance(Carrier(), Carrier)
-    with pytest.raises(NotImplementedError, match="Carrier.*PPU"):
+    with pytest.raises(TypeError, match="pynn.PlasticityRule"):
         Carrier(plasticity_rule=object())

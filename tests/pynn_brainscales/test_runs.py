@@ -280,7 +280,7 @@ def test_injected_configuration_and_readout_every_run():
     assert len(_spikes(n)) > 3                          # without the injection it fires
     with pytest.raises(KeyError, match="unknown point"):
         pynn.setup(injected_config={"during": {}})
-    with pytest.raises(NotImplementedError, match="PPU"):
+    with pytest.raises(TypeError, match=r"ppu_symbols\['x'\]"):
         pynn.setup(injected_config=pynn.InjectedConfiguration(ppu_symbols={"x": 1}))
     with pytest.raises(TypeError, match="injected_config.post_realtime"):
         pynn.setup(injected_config={"post_realtime": 5})

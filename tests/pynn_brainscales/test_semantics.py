@@ -159,7 +159,7 @@ def test_plastic_synapse_without_a_rule_is_static():
     nrn.record("spikes")
     pynn.run(0.2)
     assert len(nrn.get_data().segments[0].spiketrains[0]) > 0
-    with pytest.raises(NotImplementedError, match="PPU"):
+    with pytest.raises(TypeError, match="pynn.PlasticityRule"):
         pynn.standardmodels.synapses.PlasticSynapse(weight=1, plasticity_rule=object())
     with pytest.raises(ValueError, match="observables"):
         pynn.standardmodels.synapses.StaticRecordingSynapse(timer=None, weight=1, observables={"voltage"})
@@ -363,9 +363,9 @@ def test_chip_plotter_names_what_is_missing():
         ChipPlotter(population_contrast_groups={"exc": [0]})
 
 
-def test_plasticity_observables_name_the_ppu():
+def test_plasticity_observables_need_a_rule_with_that_observable():
     src, nrn, prj = _driven(1)
-    with pytest.raises(NotImplementedError, match=r"Projection.get_data\('weights'\).*PPU"):
+    with pytest.raises(RuntimeError, match=r"Projection.get_data\('weights'\).*no plasticity rule"):
         prj.get_data("weights")
-    with pytest.raises(NotImplementedError, match=r"get_plasticity_data\('rates'\).*PPU"):
+    with pytest.raises(RuntimeError, match=r"get_plasticity_data\('rates'\).*no plasticity rule"):
         nrn.get_plasticity_data("rates")

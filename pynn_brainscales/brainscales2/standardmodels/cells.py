@@ -94,10 +94,23 @@ class HXNeuron(NeuronCellType):
     default_parameters = {name: (float(v) if kind is int else v) for name, _, v, kind in HX_FIELDS}
     translations = build_translations(*[(name, name) for name, _, _, _ in HX_FIELDS])
 
-    def __init__(self, **parameters):
+    def __init__(self, plasticity_rule=None, **parameters):
         super().__init__(**parameters)
         # the rest come from setup(initial_config=...) when given (see the class doc)
         self.user_parameters = frozenset(parameters)
+        self.plasticity_rule = plasticity_rule
+
+    @property
+    def plasticity_rule(self):
+        """The PlasticityRule whose kernel sees these neurons (one NeuronViewHandle), or None."""
+        return getattr(self, "_plasticity_rule", None)
+
+    @plasticity_rule.setter
+    def plasticity_rule(self, rule):
+        from ..plasticity_rules import PlasticityRule
+        if rule is not None and not isinstance(rule, PlasticityRule):
+            raise TypeError(f"plasticity_rule must be a pynn.PlasticityRule, got {type(rule).__name__}")
+        self._plasticity_rule = rule
 
     @classmethod
     def spiking(cls, **parameters):

@@ -47,15 +47,10 @@ class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
         return simulator.state.min_delay
 
 
-_PPU_PLASTICITY = ("plasticity rules run as kernels on the embedded plasticity processors (PPU), which the "
-                   "emulated chip does not execute yet")
-
-
 class PlasticSynapse(StaticSynapse):
-    """Public ``PlasticSynapse(weight=0, delay=0, plasticity_rule=None)``: a static synapse with a
-    handle to a ``PlasticityRule``.  Without a rule it behaves as ``StaticSynapse``; a rule (set at
-    construction or later through ``plasticity_rule``) raises NotImplementedError: PPU kernels are
-    not emulated."""
+    """Public ``PlasticSynapse(weight=0, delay=0, plasticity_rule=None)``: a static synapse whose
+    weights a ``PlasticityRule``'s kernel may rewrite during the run (one SynapseArrayViewHandle
+    per projection).  Without a rule it behaves as ``StaticSynapse``."""
 
     def __init__(self, weight=0, delay=0, plasticity_rule=None):
         super().__init__(weight=weight, delay=delay)
@@ -63,20 +58,23 @@ class PlasticSynapse(StaticSynapse):
 
     @property
     def plasticity_rule(self):
-        return None
+        """The rule whose kernel sees the projections of this synapse type, or None."""
+        return getattr(self, "_plasticity_rule", None)
 
     @plasticity_rule.setter
     def plasticity_rule(self, rule):
-        if rule is not None:
-            raise NotImplementedError(f"PlasticSynapse(plasticity_rule=...): {_PPU_PLASTICITY}; without a rule "
-                                      f"it is a StaticSynapse")
+        from ..plasticity_rules import PlasticityRule
+        if rule is not None and not isinstance(rule, PlasticityRule):
+            raise TypeError(f"plasticity_rule must be a pynn.PlasticityRule, got {type(rule).__name__}")
+        self._plasticity_rule = rule
 
 
 class StaticRecordingSynapse(StaticSynapse):
     """Public ``StaticRecordingSynapse(timer, weight, observables)``: a static synapse whose
     observables (``POSSIBLE_OBSERVABLES``: "weights", "correlation_causal", "correlation_acausal")
-    are read by a recording kernel on the PPU at the timer's periods.  Not emulated yet:
-    construction raises NotImplementedError naming the feature."""
+    are read on the PPUs at the timer's periods; ``Projection.get_data(name)`` gives them (one
+    ``Sample(time, data)`` per call: time in FPGA cycles from the run start, data one ``[value]`` per
+    connection).  The recording kernel is a Python kernel (in-process emulator)."""
 
     POSSIBLE_OBSERVABLES = ["weights", "correlation_causal", "correlation_acausal"]
 
@@ -85,6 +83,21 @@ class StaticRecordingSynapse(StaticSynapse):
         if unknown:
             raise ValueError(f"StaticRecordingSynapse observables {unknown} unknown; possible: "
                              f"{self.POSSIBLE_OBSERVABLES}")
-        raise NotImplementedError(
-            f"StaticRecordingSynapse (observables {sorted(observables)} recorded by a PPU recording kernel): "
-            f"{_PPU_PLASTICITY}; use StaticSynapse and Projection.get('weight', ...) for the weights")
+        super().__init__(weight=weight)
+        from ..plasticity_rules import _RecordingRule
+        self._observables = set(observables)
+        self._rule = _RecordingRule(timer, self._observables)
+
+    @property
+    def observables(self):
+        """The recorded observables (set of names)."""
+        return self._observables
+
+    @property
+    def plasticity_rule(self):
+        """The recording rule (read-only)."""
+        return self._rule
+
+    @plasticity_rule.setter
+    def plasticity_rule(self, rule):
+        raise RuntimeError("StaticRecordingSynapse: its plasticity rule is the recording rule; use PlasticSynapse")
