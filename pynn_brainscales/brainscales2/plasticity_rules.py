@@ -291,6 +291,7 @@ class PlasticityRuleHandle:
 
     @property
     def plasticity_rule(self):
+        """The rule whose kernel sees this object's synapses or neurons, or None."""
         return getattr(self, "_plasticity_rule", None)
 
     @plasticity_rule.setter

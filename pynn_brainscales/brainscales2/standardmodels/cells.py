@@ -16,6 +16,7 @@ import lola
 
 from .. import simulator
 from ..celltype import BackendCellType
+from ..plasticity_rules import PlasticityRuleHandle
 from .cells_base import CalibNeuronBase, ExternalNeuron, NeuronCellType
 
 # lola.AtomicNeuron groups hidden from the PyNN user: set by the backend (routing, readout)
@@ -100,17 +101,8 @@ class HXNeuron(NeuronCellType):
         self.user_parameters = frozenset(parameters)
         self.plasticity_rule = plasticity_rule
 
-    @property
-    def plasticity_rule(self):
-        """The PlasticityRule whose kernel sees these neurons (one NeuronViewHandle), or None."""
-        return getattr(self, "_plasticity_rule", None)
-
-    @plasticity_rule.setter
-    def plasticity_rule(self, rule):
-        from ..plasticity_rules import PlasticityRule
-        if rule is not None and not isinstance(rule, PlasticityRule):
-            raise TypeError(f"plasticity_rule must be a pynn.PlasticityRule, got {type(rule).__name__}")
-        self._plasticity_rule = rule
+    # the rule whose kernel sees these objects, or None (checked on assignment)
+    plasticity_rule = PlasticityRuleHandle.plasticity_rule
 
     @classmethod
     def spiking(cls, **parameters):

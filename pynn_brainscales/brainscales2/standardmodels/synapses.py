@@ -3,6 +3,8 @@
 import numpy as np
 from pyNN.standardmodels import build_translations, check_weights, synapses
 
+from ..plasticity_rules import PlasticityRuleHandle
+
 __all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "PlasticSynapse", "StaticRecordingSynapse"]
 
 
@@ -56,17 +58,8 @@ class PlasticSynapse(StaticSynapse):
         super().__init__(weight=weight, delay=delay)
         self.plasticity_rule = plasticity_rule
 
-    @property
-    def plasticity_rule(self):
-        """The rule whose kernel sees the projections of this synapse type, or None."""
-        return getattr(self, "_plasticity_rule", None)
-
-    @plasticity_rule.setter
-    def plasticity_rule(self, rule):
-        from ..plasticity_rules import PlasticityRule
-        if rule is not None and not isinstance(rule, PlasticityRule):
-            raise TypeError(f"plasticity_rule must be a pynn.PlasticityRule, got {type(rule).__name__}")
-        self._plasticity_rule = rule
+    # the rule whose kernel sees these objects, or None (checked on assignment)
+    plasticity_rule = PlasticityRuleHandle.plasticity_rule
 
 
 class StaticRecordingSynapse(StaticSynapse):
