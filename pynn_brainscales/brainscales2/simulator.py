@@ -190,6 +190,10 @@ class State(common.control.BaseState):
         self.rng_seed = 1234
         self.units = "hardware"
         self.on_chip_delays = "reject"
+        self.target = "chip"              # setup(target=...): "chip" or "lava" (lava_target.py)
+        self.lava_mode = "fixed_pt"
+        self.lava_timeout = None
+        self.lava_run = None              # lava_target.LavaRun of the last run on Lava
         self.speedup = 1.0
         self.calib_result = None
         self.calib_seconds = 0.0
@@ -269,6 +273,9 @@ class State(common.control.BaseState):
         """Append the snippet [t, tstop) (unless ``tstop`` is None) and, for EXECUTE, execute all
         pending snippets; PREPARE only calibrates and routes."""
         command = RunCommand(command)
+        if self.target == "lava":
+            self._run_lava(tstop, command)
+            return
         if command is RunCommand.PREPARE:
             if tstop is not None:           # it was ignored: nothing runs, time does not advance
                 raise ValueError(f"RunCommand.PREPARE only calibrates and routes: call run(None, "
@@ -286,6 +293,37 @@ class State(common.control.BaseState):
             raise ValueError("run(None, RunCommand.APPEND): APPEND needs a runtime")
         if command is RunCommand.EXECUTE:
             self.execute()
+
+    def _run_lava(self, tstop, command):
+        """run_until on target='lava' (lava_target.py): one run per segment, EXECUTE (PREPARE:
+        lower and validate only)."""
+        from . import lava_target
+        if command is RunCommand.APPEND:
+            raise NotImplementedError("run(..., RunCommand.APPEND) on target='lava': Lava runs one span per "
+                                      "segment; use run(t)")
+        if command is RunCommand.PREPARE:
+            if tstop is not None:
+                raise ValueError(f"RunCommand.PREPARE only lowers and validates: call run(None, RunCommand.PREPARE), "
+                                 f"got a runtime ({float(tstop) - self.t:g} ms)")
+            lava_target.lower(self, self.t, self.t + self.timestep)
+            return
+        if tstop is None or abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
+            return
+        runtime = float(tstop) - self.t
+        if not np.isfinite(runtime) or runtime <= 0:
+            raise ValueError(f"runtime must be positive ({self.units} ms), got {runtime}")
+        if self._segment_executed:
+            raise NotImplementedError(f"target='lava' runs a segment in one run(): this segment already ran until "
+                                      f"{self.t:g} ms and the Lava worker does not keep the network's state between "
+                                      f"runs; call pynn.reset() and run the whole span at once")
+        self.lava_run = lava_target.run(self, self.t, float(tstop))
+        self.t = float(tstop)
+        self._segment_executed = True
+        self.running = True
+        t = self.lava_run.timing
+        self.statistics = {"timing": grenade.ExecutionTimeInfo(build_s=t["compile_s"], run_s=t["run_s"],
+                                                               total_s=t["wall_s"]),
+                           "lava": dict(t, mode=self.lava_mode)}
 
     def _check_span(self, tstop):
         runtime = float(tstop) - self.t
