@@ -88,7 +88,8 @@ def lower_populations(sources: List[FixedSource], groups: Dict[str, Dict[str, np
 
     ``groups``: population name -> model parameters, one array per neuron (NIR's CubaLIF names:
     ``tau_syn``, ``tau_mem``, ``r``, ``w_in``, ``v_leak``, ``v_threshold``, ``v_reset``; without
-    ``v_threshold`` the population never spikes, CubaLI); ``connections``: (pre, post, signed
+    ``v_threshold`` the population never spikes, CubaLI; optional ``tau_refrac``: a refractory
+    period of ``round(tau_refrac / dt)`` steps, one per population); ``connections``: (pre, post, signed
     weights ``(post, pre)`` in the model's weight unit, extra delay steps ``(post, pre)`` or None)
     in order; ``dt`` in the unit of the ``tau``s.  Returns (network, voltage scale per
     population, largest relative 8-bit weight error per population).  Raises
@@ -98,6 +99,11 @@ def lower_populations(sources: List[FixedSource], groups: Dict[str, Dict[str, np
         size = len(p["tau_mem"])
         du = _decay(dt, p["tau_syn"], 1, name, "tau_syn")
         dv = _decay(dt, p["tau_mem"], 0, name, "tau_mem")
+        refractory = np.rint(np.asarray(p.get("tau_refrac", np.zeros(size)), float) / dt).astype(np.int64)
+        if np.any(refractory != refractory[0]):
+            raise LavaParameterError(f"population {name!r}: tau_refrac gives refractory periods "
+                                     f"{sorted(set(refractory.tolist()))} steps at dt={dt:g}; Lava's LIFRefractory has "
+                                     f"one refractory period per process (give the population one value)")
         v_reset = p.get("v_reset", p["v_leak"])
         dist = p["v_threshold"] - v_reset if "v_threshold" in p else np.full(size, np.inf)
         if np.any(dist <= 0):
@@ -131,7 +137,7 @@ def lower_populations(sources: List[FixedSource], groups: Dict[str, Dict[str, np
         mant = np.rint(bias / 2.0 ** bias_exp).astype(np.int64)
         v_init = np.rint(np.clip((p["v_leak"] - v_reset) * scale, -(2 ** 23 - 1), 2 ** 23 - 1)).astype(np.int64)
         v_init = np.minimum(v_init, vth << 6)
-        pops.append(FixedPopulation(name, size, du, dv, vth, mant, bias_exp, v_init))
+        pops.append(FixedPopulation(name, size, du, dv, vth, mant, bias_exp, v_init, int(refractory[0])))
         scales[name] = scale
         err = 0.0
         for pre, y, d in ys:

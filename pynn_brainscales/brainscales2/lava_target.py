@@ -12,7 +12,8 @@ Mapping of ``IF_curr_exp`` (PyNN units: mV, ms, nF, nA) onto NIR's CUBA LIF para
 lowering takes: ``tau_mem = tau_m``, ``tau_syn = tau_syn_E = tau_syn_I`` (Lava's LIF has one
 current), ``r = tau_m / cm`` (MOhm), ``w_in = 1`` (weights in nA), ``v_leak = v_rest + r *
 i_offset`` (the offset current is part of the constant bias), ``v_threshold = v_thresh``,
-``v_reset``.  The time step is ``setup(timestep)`` (default 0.1 ms).
+``v_reset``, ``tau_refrac`` (``round(tau_refrac / dt)`` steps of the worker's fixed-point
+refractory LIF, docs/lava.md).  The time step is ``setup(timestep)`` (default 0.1 ms).
 """
 from __future__ import annotations
 
@@ -95,17 +96,10 @@ def _cell_params(pop, dt) -> Dict[str, np.ndarray]:
         raise LavaParameterError(f"IF_curr_exp population {pop.label!r}: tau_syn_E = {p['tau_syn_E'][i]:g} ms and "
                                  f"tau_syn_I = {p['tau_syn_I'][i]:g} ms differ (neuron {i}); Lava's LIF has one "
                                  f"synaptic current per neuron: give both receptors one time constant")
-    # a spike sets v to 0 for its own step; a longer refractory period has no fixed-point model
-    if np.any(p["tau_refrac"] > dt * (1 + 1e-9)):
-        i = int(np.flatnonzero(p["tau_refrac"] > dt * (1 + 1e-9))[0])
-        raise LavaParameterError(f"IF_curr_exp population {pop.label!r}: tau_refrac = {p['tau_refrac'][i]:g} ms is "
-                                 f"longer than one time step ({dt:g} ms, setup(timestep)); Lava's fixed-point LIF has "
-                                 f"no refractory period (LIFRefractory exists only as a float model), the step of "
-                                 f"the spike stands in for tau_refrac <= {dt:g} ms")
     r = p["tau_m"] / p["cm"]                          # MOhm: mV per nA
     return {"tau_syn": p["tau_syn_E"].copy(), "tau_mem": p["tau_m"].copy(), "r": r, "w_in": np.ones(pop.size),
             "v_leak": p["v_rest"] + r * p["i_offset"], "v_threshold": p["v_thresh"].copy(),
-            "v_reset": p["v_reset"].copy()}
+            "v_reset": p["v_reset"].copy(), "tau_refrac": p["tau_refrac"].copy()}
 
 
 def _check_network(state) -> None:
