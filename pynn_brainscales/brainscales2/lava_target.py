@@ -96,6 +96,13 @@ def _cell_params(pop, dt) -> Dict[str, np.ndarray]:
         raise LavaParameterError(f"IF_curr_exp population {pop.label!r}: tau_syn_E = {p['tau_syn_E'][i]:g} ms and "
                                  f"tau_syn_I = {p['tau_syn_I'][i]:g} ms differ (neuron {i}); Lava's LIF has one "
                                  f"synaptic current per neuron: give both receptors one time constant")
+    for key in ("tau_m", "tau_syn_E", "tau_refrac"):
+        if np.any(p[key] != p[key][0]):
+            values = sorted(set(p[key].tolist()))
+            raise LavaParameterError(f"IF_curr_exp population {pop.label!r}: {key} takes the values "
+                                     f"{values[:4]}{' ...' if len(values) > 4 else ''} ms; Lava's LIF has one "
+                                     f"{'refractory period' if key == 'tau_refrac' else 'decay'} per process: give "
+                                     f"the population one value (or split it into populations)")
     r = p["tau_m"] / p["cm"]                          # MOhm: mV per nA
     return {"tau_syn": p["tau_syn_E"].copy(), "tau_mem": p["tau_m"].copy(), "r": r, "w_in": np.ones(pop.size),
             "v_leak": p["v_rest"] + r * p["i_offset"], "v_threshold": p["v_thresh"].copy(),
@@ -114,10 +121,10 @@ def _check_network(state) -> None:
     for source in state.current_sources:
         raise NotImplementedError(f"{type(source).__name__}: current sources do not run on target='lava' "
                                   f"(Lava's LIF has a constant bias only: give IF_curr_exp an i_offset)")
-    from .standardmodels.synapses import StaticSynapse
     for prj in state.projections:
         syn = prj.synapse_type
-        if type(syn).__name__ == "StaticRecordingSynapse" or not isinstance(syn, StaticSynapse) \
+        kinds = {c.__name__ for c in type(syn).__mro__}     # (the synapse module imports the simulator)
+        if "StaticSynapse" not in kinds or "StaticRecordingSynapse" in kinds \
                 or getattr(syn, "plasticity_rule", None) is not None:
             raise NotImplementedError(f"{prj._describe()}: {type(syn).__name__} does not run on target='lava' "
                                       f"(static synapses only: Lava's Dense has fixed weights)")
