@@ -22,7 +22,7 @@ other run, averaged over both directions), wall time per biological second for e
 Lava's compile time and per-step overhead, and whether Lava equals the reference bit for bit.
 The last line is ``RESULT`` + one JSON object.
 
-    python bench/lava.py [--runtime-ms 500] [--timeout 600]
+    python bench/lava.py [--runtime-ms 500] [--timeout 600] [--pynn-runtime-ms 500]
 """
 from __future__ import annotations
 

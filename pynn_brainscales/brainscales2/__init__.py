@@ -353,6 +353,8 @@ def get_execution_instance_data():
     ``timing``); one entry, or several for a network larger than the chip (partitioned, see
     docs/pynn.md).  RuntimeError before anything was executed since setup()."""
     data = simulator.state.execution_instances
+    if not data and simulator.state.target == "lava":
+        raise RuntimeError("target='lava' runs no chip executions: the last Lava run is pynn.simulator.state.lava_run")
     if not data:
         raise RuntimeError("execution instance data are available after an executed pynn.run(...)")
     return list(data)

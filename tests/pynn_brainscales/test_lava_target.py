@@ -110,6 +110,27 @@ def test_delays_go_to_the_step_they_name():
     np.testing.assert_allclose(out[0.1], [10.1], atol=1e-9)     # arrives at 10.1 ms, fires in that step
 
 
+def test_views_and_assemblies_connect_the_neurons_they_name():
+    pynn.setup(units="biological", target="lava", lava_mode="reference")
+    src = pynn.Population(4, pynn.SpikeSourceArray(spike_times=[[1.0]] * 4), label="src")
+    a = pynn.Population(5, pynn.IF_curr_exp(), label="a")
+    b = pynn.Population(3, pynn.IF_curr_exp(), label="b")
+    pynn.Projection(src[1:3], a[[0, 4]], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=0.5),
+                    receptor_type="excitatory")
+    pynn.Projection(a + b, b[2:], pynn.AllToAllConnector(), pynn.StaticSynapse(weight=-0.2), receptor_type="inhibitory")
+    pynn.run(5.0)
+    net = simulator.state.lava_run.network
+    got = {(c.pre, c.post): np.asarray(c.weights) for c in net.projections}
+    assert set(got) == {("src", "a"), ("a", "b"), ("b", "b")}
+    want = np.zeros((5, 4), bool)
+    want[np.ix_([0, 4], [1, 2])] = True
+    np.testing.assert_array_equal(got[("src", "a")] > 0, want)
+    for pre, n in (("a", 5), ("b", 3)):
+        want = np.zeros((3, n), bool)
+        want[2] = True
+        np.testing.assert_array_equal(got[(pre, "b")] < 0, want)
+
+
 # -- the mapping of IF_curr_exp, against the NEST-semantics reference ----------------------------------
 def rate(times, t_stop, t0=100.0):
     times = np.asarray(times)
@@ -285,8 +306,18 @@ def test_features_lava_cannot_run_are_rejected():
     pynn.end()
 
     pynn.setup(units="biological", target="lava", lava_mode="reference")
+    pynn.Population(2, pynn.IF_curr_exp(tau_syn_I=3.0), label="bad")
+    with pytest.raises(LavaParameterError, match=r"'bad': tau_syn_E = 5 ms and tau_syn_I = 3 ms differ"):
+        pynn.run(None, pynn.RunCommand.PREPARE)         # lowers and validates only
+    pynn.end()
+
+    pynn.setup(units="biological", target="lava", lava_mode="reference")
     pynn.Population(2, pynn.IF_curr_exp(), label="cells")
+    pynn.run(None, pynn.RunCommand.PREPARE)
+    assert simulator.state.lava_run is None and pynn.get_current_time() == 0.0
     pynn.run(10.0)
+    with pytest.raises(RuntimeError, match=r"target='lava' runs no chip executions"):
+        pynn.get_execution_instance_data()
     with pytest.raises(NotImplementedError, match=r"runs a segment in one run\(\).*call pynn.reset\(\)"):
         pynn.run(10.0)
     with pytest.raises(NotImplementedError, match=r"RunCommand.APPEND"):
