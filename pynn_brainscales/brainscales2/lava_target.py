@@ -209,7 +209,9 @@ def run(state, t0: float, t1: float) -> LavaRun:
     net, names, trains, scales, errs = lower(state, t0, t1)
     lowered = time.perf_counter()
     mode = state.lava_mode
-    if mode == "reference":
+    if not net.populations:             # sources only: nothing for Lava to integrate
+        rasters, timing = {}, {"compile_s": 0.0, "run_s": 0.0}
+    elif mode == "reference":
         rasters = reference_run(net)
         timing = {"compile_s": 0.0, "run_s": time.perf_counter() - lowered}
     else:

@@ -182,6 +182,18 @@ def test_get_data_gives_neo_spiketrains_in_biological_ms():
     assert all(t.annotations["source_population"] == "cells" for t in trains)
     assert all(len(t) > 3 for t in trains)
     assert [list(t.magnitude) for t in src.get_data().segments[0].spiketrains] == times
+    pynn.end()
+    # sources alone run without Lava and give their trains
+    pynn.setup(units="biological", target="lava")
+    src = pynn.Population(2, pynn.SpikeSourceArray(spike_times=times), label="src")
+    src.record("spikes")
+    pynn.run(50.0)
+    assert [list(t.magnitude) for t in src.get_data().segments[0].spiketrains] == times
+    pynn.end()
+    pynn.setup(units="biological", target="lava", lava_mode="reference")
+    cells = pynn.Population(3, pynn.IF_curr_exp(i_offset=1.5), label="cells")
+    cells.record("spikes")
+    pynn.run(50.0)
     # a new segment after reset(): the same network gives the same spikes
     pynn.reset()
     pynn.run(50.0)
