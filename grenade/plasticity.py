@@ -28,7 +28,7 @@ import numpy as np
 
 from .elements import PopulationDescriptor, ProjectionDescriptor
 
-__all__ = ["PlasticityRule", "ppu_program", "synapse_handles", "neuron_handles"]
+__all__ = ["PlasticityRule", "ppu_program", "synapse_handles", "neuron_handles", "correlation_columns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +53,15 @@ class PlasticityRule:
     #: with ``name``, ``kind`` ("array", "synapse", "neuron"), ``type`` ("int8", "uint8",
     #: "int16", "uint16"), ``layout`` and, for arrays, ``size`` (see hxsim.ppu.compiler)
     observables: Tuple[dict, ...] = ()
+    #: the kernel reads the correlation sensors of its synapse handles: grenade connects both
+    #: CADC channels of their columns to the sensors (not to the neurons), sets the sensors'
+    #: calibration bits ``correlation_calibs`` = (time_calib, amp_calib) on those columns if
+    #: given, and resets the sensors of their rows when the realtime section starts
+    correlation_readout: bool = False
+    correlation_calibs: Optional[Tuple[int, int]] = None
+    #: read the weights of the synapse handles' rows after the realtime section
+    #: (``SnippetResult.plastic_weights[rule name][hemisphere]``: {row: 256 weights by column})
+    read_weights: bool = False
 
     def __post_init__(self):
         start, period, num = self.timer
@@ -123,3 +132,32 @@ def ppu_program(network, routing, rules) -> dict:
             "read_symbols": bool(rule.read_symbols),
         })
     return {"rules": out}
+
+
+def correlation_columns(network, routing) -> tuple:
+    """((hemisphere, column, time_calib, amp_calib or -1 for "keep"), ...) of the synapse
+    columns whose correlation sensors a rule reads (``correlation_readout``), sorted."""
+    out = {}
+    for rule in getattr(network, "plasticity_rules", ()):
+        if not rule.correlation_readout:
+            continue
+        t, a = rule.correlation_calibs if rule.correlation_calibs is not None else (-1, -1)
+        for d in rule.projections:
+            for hd in synapse_handles(routing, d):
+                for c in hd["columns"]:
+                    key = (hd["hemisphere"], int(c))
+                    if key in out and out[key] != (t, a):
+                        raise ValueError(f"{rule.name}: synapse column {c} of hemisphere {hd['hemisphere']} "
+                                         f"needs correlation sensor calibration {(t, a)}, another rule "
+                                         f"{out[key]}: the sensors of one column share one setting here")
+                    out[key] = (int(t), int(a))
+    return tuple(sorted((h, c, t, a) for (h, c), (t, a) in out.items()))
+
+
+def correlation_rows(network, routing) -> list:
+    """[(hemisphere, rows)] of the synapse handles of rules with ``correlation_readout``."""
+    out = []
+    for rule in getattr(network, "plasticity_rules", ()):
+        if rule.correlation_readout:
+            out.extend((hd["hemisphere"], hd["rows"]) for d in rule.projections for hd in synapse_handles(routing, d))
+    return out

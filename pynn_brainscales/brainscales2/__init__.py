@@ -32,6 +32,9 @@ from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuro
                                    SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
 from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
+from .standardmodels.synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence,  # noqa: F401
+                                      SpikePairRule, STDPMechanism)
+from .stdp import STDPWarning  # noqa: F401
 from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
 from .standardmodels.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa: F401
 from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
@@ -48,7 +51,8 @@ from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation", "enable_neuron_bypass",
                   "connection", "calibration_cache", "injected_config", "injected_readout",
-                  "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays")
+                  "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays",
+                  "stdp_time_constants")
 
 
 # the timestep in biological units when setup() is not given one: PyNN's default (ms)
@@ -81,7 +85,10 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     (``threads``, ``t_flush``, ``spike_precision``, ``verbosity``, ...: ``setup_options.FOREIGN_SETUP_OPTIONS``)
     are accepted with a ``SetupOptionWarning`` saying why they have no effect.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
     on-chip neurons above the chip's latency are realised as that latency, with a
-    ``DelayReplacedWarning``: for scripts written for simulators with delay lines)."""
+    ``DelayReplacedWarning``: for scripts written for simulators with delay lines).
+    ``stdp_time_constants``: ``"reject"`` (default) or ``"nearest"`` (SpikePairRule time
+    constants outside the correlation sensors' range are realised as its nearest end, with an
+    ``STDPWarning``; docs/pynn.md "STDP")."""
     extra_params = setup_options.drop_foreign_options(extra_params, extra_params.get("units", "hardware"))
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
@@ -118,6 +125,12 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
                          "latency between on-chip neurons raise ValueError) or 'latency' (they are realised as "
                          "the latency, with a DelayReplacedWarning)")
     st.on_chip_delays = on_chip_delays
+    stdp_taus = extra_params.get("stdp_time_constants", "reject")
+    if stdp_taus not in ("reject", "nearest"):
+        raise ValueError(f"setup(stdp_time_constants={stdp_taus!r}): 'reject' (default: SpikePairRule time constants "
+                         "outside the correlation sensors' range raise ValueError) or 'nearest' (realised as the "
+                         "nearest end of the range, with an STDPWarning)")
+    st.stdp_time_constants = stdp_taus
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:
         timestep = BIOLOGICAL_TIMESTEP_MS     # not given: PyNN's default resolution

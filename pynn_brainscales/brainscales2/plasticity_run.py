@@ -13,7 +13,7 @@ import grenade
 
 from .plasticity_rules import PPU_CYCLES_PER_FPGA_CYCLE
 
-__all__ = ["grenade_rules", "connection_sites", "collect_recordings"]
+__all__ = ["grenade_rules", "connection_sites", "collect_recordings", "collect_learned_weights"]
 
 _PPU_CYCLES_PER_MS = 125_000 * PPU_CYCLES_PER_FPGA_CYCLE
 
@@ -28,7 +28,7 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
     groups = {}
     order = []
     for prj, descs in projection_descriptors.items():
-        rule = _rule_of(prj.synapse_type)
+        rule = getattr(prj, "_stdp_rule", None) or _rule_of(prj.synapse_type)
         if rule is None:
             continue
         key = (type(rule), rule.same_id) if rule.same_id else id(rule)
@@ -67,6 +67,15 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
         symbols = {}
         if inj is not None and getattr(inj, "ppu_symbols", None):
             symbols = _symbol_bytes(inj.ppu_symbols)
+        from .stdp import AMP_CALIB, STDPRule, homogeneous, sensor_time_calib
+        if isinstance(rule, STDPRule):
+            # the kernel reads the sensors of its synapses, calibrated to the rule's time constant,
+            # and its weights come back after the run
+            prj = rule._projection
+            code, _ = sensor_time_calib(homogeneous(prj, "tau_plus"), homogeneous(prj, "tau_minus"), sim.speedup,
+                                        getattr(sim, "stdp_time_constants", "reject"), prj._describe())
+            symbols = {**symbols, **rule.symbols(getattr(sim, "bio_scale", None), num)}
+            kw.update(correlation_readout=True, correlation_calibs=(code, AMP_CALIB), read_weights=True)
         rule._grenade_rule = grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
                                                     populations=tuple(d for _, d in pops), name=rule._grenade_name,
                                                     symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw)
@@ -95,6 +104,29 @@ def collect_recordings(sim, results, routing) -> None:
                                      if network is not None else [])
         if rule.observables and not rule._has_python_kernel():
             rule._recording_data = [{h: rec.get(h, {}).get(rule._grenade_name, []) for h in (0, 1)}]
+
+
+def collect_learned_weights(sim, results) -> None:
+    """The weights the STDP kernels of the last run left on the chip, into their projections
+    (model units; ``Projection.get("weight")`` and the next run see them)."""
+    import numpy as np
+    from .stdp import STDPRule
+    try:
+        last = results._get(0, -1)
+    except (IndexError, AttributeError):
+        return
+    learned = getattr(last, "plastic_weights", {}) or {}
+    for rule in getattr(sim, "_plasticity_rules_run", None) or []:
+        if not isinstance(rule, STDPRule) or rule._grenade_name not in learned:
+            continue
+        weights = learned[rule._grenade_name]
+        for prj, d in rule._handles:
+            index = prj._descriptor_connections.get(d.index)
+            if index is None:
+                continue
+            h, r, c = connection_sites(sim, prj, d.index)
+            hw = np.array([weights[int(a)][int(b)][int(e)] for a, b, e in zip(h, r, c)], dtype=np.int64)
+            prj._store_learned_weights(hw, index)
 
 
 def _read_symbols(sim):

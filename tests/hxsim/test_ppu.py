@@ -267,6 +267,68 @@ def test_an_stdp_kernel_agrees_with_numpy_on_the_same_correlation_traces(stdp_wo
     assert 0 < w[:, cols].mean() < 63                         # the traces moved the weights both ways
 
 
+@pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
+def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy(dependence):
+    """PyNN's STDPMechanism kernel (pynn_brainscales stdp.py) against its numpy spike-pair rule
+    on the same sensor readings: baseline at the first call, rows read out once a sensor holds
+    FLUSH_LSB or at the last call, the same stochastic rounding and bounds."""
+    from pynn_brainscales.brainscales2 import stdp
+    rows, cols = [3, 4, 7], list(range(10, 90, 3))
+    a_plus, a_minus = 900, 700                          # A / amp x 2^16
+    n_calls = 12
+    rng = np.random.default_rng(5)
+    w_max = np.zeros((2, 256), np.int64)
+    w_min = np.zeros((2, 256), np.int64)
+    w_max[0, cols] = rng.integers(40 * 256, 63 * 256, len(cols))
+    w_min[0, cols] = rng.integers(0, 12 * 256, len(cols))
+    symbols = {"stdp_w_max": w_max.astype("<i4").tobytes(), "stdp_w_min": w_min.astype("<i4").tobytes(),
+               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes()}
+    spec = {"name": "stdp", "timer": [0.0, 1.0, 1], "source": stdp.kernel_source(a_plus, a_minus, dependence),
+            "synapse_handles": [{"hemisphere": 0, "rows": rows, "columns": cols}], "neuron_handles": []}
+    rule = _Rule(spec, 0)
+    host = PPUHost()
+    try:
+        host._request(("load", (rule.key, 0), str(rule.library), rule.shm.name, STATE_DTYPE.itemsize, rule.symbols,
+                       False), rule, "loading")
+        for name, data in symbols.items():
+            host._set_symbol(rule, 0, name, data)
+        st = rule.state
+        st["ppu"] = 0
+        w = rng.integers(0, 64, (3, 256))
+        st["weights"][0][rows] = w
+        baseline = np.zeros((2, 256), np.int64)
+        baseline[:, cols] = rng.integers(210, 230, (2, len(cols)))
+        state = stdp.RNG_SEED
+        acc = np.zeros((2, 3, 256))                        # what the sensors hold (LSB)
+        moved = 0
+        for call in range(n_calls):
+            if call > 0:
+                acc += rng.exponential(12.0, acc.shape)
+            readings = np.clip(np.rint(baseline[:, None, :] - acc), 0, 255).astype(np.uint8)
+            st["causal"][0][rows] = readings[0]
+            st["acausal"][0][rows] = readings[1]
+            st["weights_dirty"][0] = 0
+            st["correlation_reset"][0] = 0
+            host._request(("call", (rule.key, 0)), rule, "running")
+            for j in range(3):
+                if call == 0:
+                    flushed = True
+                else:
+                    w[j], state, flushed = stdp.stdp_reference(
+                        w[j], readings[0, j], readings[1, j], baseline, w_max[0], w_min[0], a_plus, a_minus,
+                        dependence == "multiplicative", state, cols, last=call == n_calls - 1)
+                    moved += flushed
+                assert bool(st["correlation_reset"][0][rows[j]][cols].all()) == flushed, f"call {call} row {j}"
+                if flushed:
+                    acc[:, j] = 0
+            np.testing.assert_array_equal(st["weights"][0][rows][:, cols], w[:, cols], err_msg=f"call {call}")
+        assert moved > 3 * 3                               # rows were read out before the last call too
+        assert np.all(w[:, cols] <= w_max[0, cols] // 256) and np.all(w[:, cols] >= -(-w_min[0, cols] // 256))
+    finally:
+        host.close()
+        rule.close()
+
+
 # -- one rule, two forms ---------------------------------------------------------------------
 
 HOMEOSTASIS_BODY = """
