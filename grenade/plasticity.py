@@ -38,7 +38,8 @@ class PlasticityRule:
     ``kernel``: C++ source defining ``PLASTICITY_RULE_KERNEL``; or ``python_kernel``:
     ``f(synapses, neurons, ppu, time)`` over :mod:`hxsim.ppu.handles` views (in-process
     emulator only).  ``timer``: (start ms, period ms, num_periods).  ``symbols``: initial
-    values of the kernel's globals (name -> bytes).  Raises ValueError for an invalid timer
+    values of the kernel's globals (name -> bytes, or a callable of the routed synapse handles,
+    in the kernel's order, returning bytes: for values that depend on the routing).  Raises ValueError for an invalid timer
     or neither/both kernels."""
 
     timer: Tuple[float, float, int]
@@ -120,14 +121,15 @@ def ppu_program(network, routing, rules) -> dict:
         for d in rule.populations:
             if not 0 <= d.index < len(network.populations):
                 raise ValueError(f"{rule.name}: {d} is not a population of this network")
+        handles = [hd for d in rule.projections for hd in synapse_handles(routing, d)]
         out.append({
             "name": rule.name,
             "timer": [float(rule.timer[0]), float(rule.timer[1]), int(rule.timer[2])],
             "source": rule.kernel,
             "python": register_python_kernel(rule.python_kernel) if rule.python_kernel is not None else None,
-            "synapse_handles": [hd for d in rule.projections for hd in synapse_handles(routing, d)],
+            "synapse_handles": handles,
             "neuron_handles": [hd for d in rule.populations for hd in neuron_handles(network, d, rule.name)],
-            "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
+            "symbols": {k: bytes(v(handles) if callable(v) else v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
             "read_symbols": bool(rule.read_symbols),
         })

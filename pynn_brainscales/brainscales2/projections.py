@@ -128,7 +128,6 @@ class Projection(common.Projection):
         del self._stp_parts
         self._stdp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stdp_parts.items()}
         del self._stdp_parts
-        self._stdp_rule = stdp.STDPRule(self) if self._stdp else None
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
             # checked once over all connections (the connectors add them target by target)
@@ -141,7 +140,7 @@ class Projection(common.Projection):
         del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
-        if self._stdp_rule is not None:
+        if self._stdp:
             self._check_stdp()
         simulator.state.projections.append(self)
 

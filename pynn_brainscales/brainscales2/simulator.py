@@ -631,7 +631,7 @@ class State(common.control.BaseState):
         group_index = []            # the group of the projection's connections (plain networks)
         stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
-            if getattr(prj, "_stdp_rule", None) is not None and plan is not None:
+            if getattr(prj, "_stdp", None) and plan is not None:
                 raise NotImplementedError(f"{prj._describe()}: STDPMechanism in a network larger than the chip "
                                           f"(partitioned into several executions): the learned weights of one "
                                           f"execution would not reach the next")

@@ -145,6 +145,9 @@ class _RunTimer(Timer):
         return begin, span // n, n + 1
 
 
+MAX_PROJECTIONS = 4        # the kernel's parameter tables: 2 KiB of PPU memory per projection
+RNG_SEED = 2463534242
+
 KERNEL = textwrap.dedent("""
     #include "grenade/vx/ppu/synapse_array_view_handle.h"
     #include "grenade/vx/ppu/neuron_view_handle.h"
@@ -156,14 +159,18 @@ KERNEL = textwrap.dedent("""
     using namespace libnux::vx;
     extern volatile PPUOnDLS ppu;
 
-    // STDPMechanism of {what}: SpikePairRule, {dependence} weight dependence
-    // weight bounds per (hemisphere, column), hardware LSB x 256 (PPU symbols set before the run)
-    int32_t stdp_w_max[2][256];
-    int32_t stdp_w_min[2][256];
+    // PyNN's STDPMechanism (SpikePairRule; additive or multiplicative weight dependence) over the
+    // correlation sensors, all STDP projections of a network in one kernel (pynn_brainscales stdp.py).
+    // PPU symbols, written before the run: per projection p
+    int32_t stdp_a_plus[{P}];                  // A_plus / amp per accumulated CADC LSB, x 2^16
+    int32_t stdp_a_minus[{P}];
+    uint32_t stdp_multiplicative[{P}];
+    int16_t stdp_w_max[{P}][2][256];           // weight bounds per (hemisphere, column): LSB x 256
+    int16_t stdp_w_min[{P}][2][256];
+    uint8_t stdp_handle_projection[64];        // the projection of each synapse handle
+    uint32_t stdp_calls = 0;                   // calls of this run: the last applies what is left
     // readings of the empty sensors per (causal / acausal, column), taken at the first call
-    int32_t baseline[2][256];
-    // calls of this run (PPU symbol): the last one applies what the sensors hold
-    uint32_t stdp_calls = 0;
+    int16_t baseline[2][256];
     uint32_t calls = 0;
     uint32_t rng = {seed}u;
 
@@ -178,47 +185,63 @@ KERNEL = textwrap.dedent("""
     template <size_t N, size_t M>
     void PLASTICITY_RULE_KERNEL(std::array<SynapseArrayViewHandle, N>& synapses, std::array<NeuronViewHandle, M>&)
     {{
-        // A / amp per accumulated CADC LSB, x 2^16
-        constexpr int64_t a_plus = {a_plus};
-        constexpr int64_t a_minus = {a_minus};
+        // a correlation reset acts on whole rows of sensors (quads of columns): a row is read out
+        // for every projection on it at once, when one of its sensors holds {flush} LSB or at the
+        // last call (one CADC rounding per many pairs)
+        bool read_out[256] = {{}};
+        bool const last = calls + 1 >= stdp_calls;
         for (auto const& syn : synapses) {{
             if (syn.hemisphere != ppu) {{
                 continue;
             }}
-            size_t const h = static_cast<size_t>(syn.hemisphere);
             for (size_t j = 0; j < syn.rows.size(); ++j) {{
                 auto const causal = syn.get_causal_correlation(j);
                 auto const acausal = syn.get_acausal_correlation(j);
-                if (calls == 0) {{
-                    syn.reset_correlation(j);
-                    for (auto const col : syn.columns) {{
+                for (auto const col : syn.columns) {{
+                    if (calls == 0) {{
                         baseline[0][col] = causal[col] > baseline[0][col] ? causal[col] : baseline[0][col];
                         baseline[1][col] = acausal[col] > baseline[1][col] ? acausal[col] : baseline[1][col];
+                    }} else if (baseline[0][col] - causal[col] >= {flush} || baseline[1][col] - acausal[col] >= {flush}) {{
+                        read_out[syn.rows[j]] = true;
                     }}
+                }}
+                if (calls == 0) {{
+                    syn.reset_correlation(j);
+                }}
+            }}
+        }}
+        if (calls++ == 0) {{
+            return;
+        }}
+        size_t k = 0;
+        for (auto const& syn : synapses) {{
+            size_t const p = stdp_handle_projection[k++];
+            if (syn.hemisphere != ppu) {{
+                continue;
+            }}
+            size_t const h = static_cast<size_t>(syn.hemisphere);
+            int64_t const a_plus = stdp_a_plus[p], a_minus = stdp_a_minus[p];
+            bool const multiplicative = stdp_multiplicative[p] != 0;
+            for (size_t j = 0; j < syn.rows.size(); ++j) {{
+                if (!last && !read_out[syn.rows[j]]) {{
                     continue;
                 }}
-                // a row's sensors are read out (and reset) once one holds {flush} LSB, or at the
-                // last call: one rounding per many pairs, not per pair
-                bool flush = calls + 1 >= stdp_calls;
-                for (auto const col : syn.columns) {{
-                    flush = flush || baseline[0][col] - causal[col] >= {flush} || baseline[1][col] - acausal[col] >= {flush};
-                }}
-                if (!flush) {{
-                    continue;
-                }}
+                auto const causal = syn.get_causal_correlation(j);
+                auto const acausal = syn.get_acausal_correlation(j);
                 syn.reset_correlation(j);
                 auto w = syn.get_weights(j);
                 for (auto const col : syn.columns) {{
                     int64_t const kc = baseline[0][col] > causal[col] ? baseline[0][col] - causal[col] : 0;
                     int64_t const ka = baseline[1][col] > acausal[col] ? baseline[1][col] - acausal[col] : 0;
                     int64_t const w_fix = static_cast<int64_t>(w[col]) * {one};
-                    int64_t const w_max = stdp_w_max[h][col], w_min = stdp_w_min[h][col];
-                    // change in hardware LSB x 2^24
-                    int64_t const dw = {potentiation} - {depression};
-                    uint32_t const r = next_random() >> 8;          // 24 random bits: stochastic rounding
+                    int64_t const w_max = stdp_w_max[p][h][col], w_min = stdp_w_min[p][h][col];
+                    // the change in hardware LSB x 2^24
+                    int64_t const dw = multiplicative
+                        ? a_plus * kc * (w_max - w_fix) - a_minus * ka * (w_fix - w_min)
+                        : (a_plus * kc - a_minus * ka) * w_max;
+                    int64_t const r = next_random() >> 8;          // 24 random bits: stochastic rounding
                     int64_t const floor_dw = dw >= 0 ? dw >> 24 : -((-dw + (1 << 24) - 1) >> 24);
-                    int64_t const frac = dw - floor_dw * (1 << 24);
-                    int64_t updated = static_cast<int64_t>(w[col]) + floor_dw + (static_cast<int64_t>(r) < frac ? 1 : 0);
+                    int64_t updated = static_cast<int64_t>(w[col]) + floor_dw + (r < dw - floor_dw * (1 << 24) ? 1 : 0);
                     int64_t const hi = w_max / {one};                               // floor
                     int64_t const lo = (w_min + {one} - 1) / {one};                 // ceil
                     updated = updated > hi ? hi : (updated < lo ? lo : updated);
@@ -227,71 +250,75 @@ KERNEL = textwrap.dedent("""
                 syn.set_weights(w, j);
             }}
         }}
-        calls++;
     }}
     """)
 
-_TERMS = {
-    "additive": ("a_plus * kc * w_max", "a_minus * ka * w_max"),
-    "multiplicative": ("a_plus * kc * (w_max - w_fix)", "a_minus * ka * (w_fix - w_min)"),
-}
+
+def kernel_source() -> str:
+    """C++ of the STDP kernel (the same for every network: its parameters are PPU symbols)."""
+    return KERNEL.format(P=MAX_PROJECTIONS, seed=RNG_SEED, one=FIXED_ONE, flush=FLUSH_LSB)
 
 
-RNG_SEED = 2463534242
-
-
-def kernel_source(a_plus: int, a_minus: int, dependence: str, what: str = "a projection") -> str:
-    """C++ of the STDP kernel: ``a_plus``/``a_minus`` = A / amp per CADC LSB x 2^16,
-    ``dependence`` "additive" or "multiplicative"."""
-    pot, dep = _TERMS[dependence]
-    return KERNEL.format(what=what.replace("*/", "").replace("\n", " "), dependence=dependence, seed=RNG_SEED,
-                         a_plus=int(a_plus), a_minus=int(a_minus), one=FIXED_ONE, potentiation=pot, depression=dep,
-                         flush=FLUSH_LSB)
+def dependence(projection) -> str:
+    """"additive" or "multiplicative": the weight dependence of an STDP projection."""
+    from .standardmodels.synapses import MultiplicativeWeightDependence
+    wd = projection.synapse_type.weight_dependence
+    return "multiplicative" if isinstance(wd, MultiplicativeWeightDependence) else "additive"
 
 
 class STDPRule(PlasticityRule):
-    """The kernel of one STDP projection (see the module doc), built from its parameters at run."""
+    """The kernel of all STDP projections of a run (see the module doc): one kernel, so that a
+    row of sensors shared by several projections is read out for all of them at once."""
 
-    def __init__(self, projection):
+    def __init__(self, projections):
         super().__init__(timer=_RunTimer())
-        self._projection = projection
-
-    @property
-    def dependence(self) -> str:
-        from .standardmodels.synapses import MultiplicativeWeightDependence
-        wd = self._projection.synapse_type.weight_dependence
-        return "multiplicative" if isinstance(wd, MultiplicativeWeightDependence) else "additive"
-
-    def coefficients(self) -> Tuple[int, int]:
-        """(A_plus, A_minus) / amp per accumulated CADC LSB, x 2^16 (rounded)."""
-        amp = sensor_amplitude_lsb()
-        prj = self._projection
-        return tuple(int(round(homogeneous(prj, n) / amp * COEFF_ONE)) for n in ("A_plus", "A_minus"))
+        self._stdp_projections = list(projections)
+        if len(self._stdp_projections) > MAX_PROJECTIONS:
+            raise NotImplementedError(f"{len(self._stdp_projections)} STDPMechanism projections in one network: the "
+                                      f"STDP kernel's parameter tables hold {MAX_PROJECTIONS} (PPU memory); merge "
+                                      f"projections with equal parameters")
 
     def generate_kernel(self) -> str:
-        a_plus, a_minus = self.coefficients()
-        return kernel_source(a_plus, a_minus, self.dependence, self._projection._describe())
+        return kernel_source()
 
-    def symbols(self, scale, calls: int) -> Dict[str, bytes]:
-        """PPU symbols ``stdp_w_max`` / ``stdp_w_min`` (int32 [2][256], hardware LSB x 256) of the
-        projection's post neurons under the weight scale of this run, ``stdp_calls`` the number of
-        calls of the run."""
-        prj = self._projection
-        k, atoms = hardware_lsb_per_unit(prj, scale)
-        w_max = np.zeros((2, 256), np.int64)
-        w_min = np.zeros((2, 256), np.int64)
-        hi = np.rint(k * homogeneous(prj, "w_max") * FIXED_ONE).astype(np.int64)
-        lo = np.rint(k * homogeneous(prj, "w_min") * FIXED_ONE).astype(np.int64)
-        w_max[atoms // 256, atoms % 256] = hi
-        w_min[atoms // 256, atoms % 256] = lo
-        top = int(w_max.max()) if len(atoms) else 0
-        if top > 63 * FIXED_ONE + FIXED_ONE // 2:
-            raise ValueError(f"{prj._describe()}: w_max = {homogeneous(prj, 'w_max'):g} needs "
-                             f"{top / FIXED_ONE:.1f} hardware LSB, more than one synapse (63): STDP connections "
-                             f"take one synapse each; lower w_max or the other weights onto these neurons")
-        w_max = np.minimum(w_max, 63 * FIXED_ONE)
-        return {"stdp_w_max": w_max.astype("<i4").tobytes(), "stdp_w_min": w_min.astype("<i4").tobytes(),
-                "stdp_calls": np.uint32(calls).astype("<u4").tobytes()}
+    def coefficients(self, projection) -> Tuple[int, int]:
+        """(A_plus, A_minus) / amp per accumulated CADC LSB, x 2^16 (rounded)."""
+        amp = sensor_amplitude_lsb()
+        return tuple(int(round(homogeneous(projection, n) / amp * COEFF_ONE)) for n in ("A_plus", "A_minus"))
+
+    def symbols(self, scale, calls: int, descriptors) -> Dict[str, object]:
+        """The kernel's PPU symbols for a run of ``calls`` calls under weight scale ``scale``;
+        ``descriptors``: {grenade projection index: STDP projection}.  ``stdp_handle_projection``
+        is a callable of the routed handles (grenade evaluates it)."""
+        n = MAX_PROJECTIONS
+        a_plus, a_minus, mult = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+        w_max = np.zeros((n, 2, 256), np.int64)
+        w_min = np.zeros((n, 2, 256), np.int64)
+        for p, prj in enumerate(self._stdp_projections):
+            a_plus[p], a_minus[p] = self.coefficients(prj)
+            mult[p] = dependence(prj) == "multiplicative"
+            k, atoms = hardware_lsb_per_unit(prj, scale)
+            hi = np.rint(k * homogeneous(prj, "w_max") * FIXED_ONE).astype(np.int64)
+            lo = np.rint(k * homogeneous(prj, "w_min") * FIXED_ONE).astype(np.int64)
+            if len(hi) and hi.max() > 63 * FIXED_ONE + FIXED_ONE // 2:
+                raise ValueError(f"{prj._describe()}: w_max = {homogeneous(prj, 'w_max'):g} needs "
+                                 f"{hi.max() / FIXED_ONE:.1f} hardware LSB, more than one synapse (63): STDP "
+                                 f"connections take one synapse each; lower w_max or the other weights onto these "
+                                 f"neurons")
+            w_max[p, atoms // 256, atoms % 256] = np.minimum(hi, 63 * FIXED_ONE)
+            w_min[p, atoms // 256, atoms % 256] = np.minimum(lo, 63 * FIXED_ONE)
+        index = {d: self._stdp_projections.index(prj) for d, prj in descriptors.items()}
+
+        def handle_projection(handles):
+            out = np.zeros(64, np.uint8)
+            for k, hd in enumerate(handles):
+                out[k] = index[hd["projection"]]
+            return out.tobytes()
+
+        return {"stdp_a_plus": a_plus.astype("<i4").tobytes(), "stdp_a_minus": a_minus.astype("<i4").tobytes(),
+                "stdp_multiplicative": mult.astype("<u4").tobytes(),
+                "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
+                "stdp_calls": np.uint32(calls).astype("<u4").tobytes(), "stdp_handle_projection": handle_projection}
 
 
 def hardware_lsb_per_unit(projection, scale) -> Tuple[np.ndarray, np.ndarray]:
@@ -307,17 +334,20 @@ def hardware_lsb_per_unit(projection, scale) -> Tuple[np.ndarray, np.ndarray]:
     return f / cur, atoms
 
 
-def stdp_reference(w, causal, acausal, baseline, w_max, w_min, a_plus, a_minus, multiplicative, rng, columns,
-                   last=False):
-    """The kernel's treatment of one row at a call after the first, in numpy (same integers,
-    same random numbers): ``w``, ``causal``, ``acausal``, ``baseline`` ((2, 256)),
-    ``w_max``/``w_min`` ((256,), LSB x 256) by column; ``rng`` the xorshift32 state; ``last``:
-    the run's last call.  Returns (new weights, new state, whether the row was read out)."""
+def needs_readout(causal, acausal, baseline, columns) -> bool:
+    """Whether the kernel reads a row out at a call (not the first, not the last): one of its
+    sensors at ``columns`` holds FLUSH_LSB."""
+    c = np.asarray(columns)
+    return bool(np.any(np.asarray(baseline[0], np.int64)[c] - np.asarray(causal, np.int64)[c] >= FLUSH_LSB)
+                or np.any(np.asarray(baseline[1], np.int64)[c] - np.asarray(acausal, np.int64)[c] >= FLUSH_LSB))
+
+
+def stdp_reference(w, causal, acausal, baseline, w_max, w_min, a_plus, a_minus, multiplicative, rng, columns):
+    """The kernel's readout of one row of one projection in numpy (the same integers and random
+    numbers): ``w``, ``causal``, ``acausal`` (256 by column), ``baseline`` ((2, 256)),
+    ``w_max``/``w_min`` ((256,), LSB x 256), ``a_plus``/``a_minus`` (x 2^16); ``rng`` the
+    xorshift32 state.  Returns (new weights, new state)."""
     w = np.asarray(w, np.int64).copy()
-    kc_all = np.asarray(baseline[0], np.int64)[columns] - np.asarray(causal, np.int64)[columns]
-    ka_all = np.asarray(baseline[1], np.int64)[columns] - np.asarray(acausal, np.int64)[columns]
-    if not (last or np.any(kc_all >= FLUSH_LSB) or np.any(ka_all >= FLUSH_LSB)):
-        return w, rng, False
     for col in columns:
         kc = max(int(baseline[0][col]) - int(causal[col]), 0)
         ka = max(int(baseline[1][col]) - int(acausal[col]), 0)
@@ -325,12 +355,11 @@ def stdp_reference(w, causal, acausal, baseline, w_max, w_min, a_plus, a_minus, 
         if multiplicative:
             dw = a_plus * kc * (int(w_max[col]) - wf) - a_minus * ka * (wf - int(w_min[col]))
         else:
-            dw = a_plus * kc * int(w_max[col]) - a_minus * ka * int(w_max[col])
+            dw = (a_plus * kc - a_minus * ka) * int(w_max[col])
         rng ^= (rng << 13) & 0xFFFFFFFF
         rng ^= rng >> 17
         rng ^= (rng << 5) & 0xFFFFFFFF
-        r = rng >> 8
         fl = dw >> 24                                   # floor, as the kernel's
-        up = int(w[col]) + fl + (1 if r < dw - fl * (1 << 24) else 0)
+        up = int(w[col]) + fl + (1 if (rng >> 8) < dw - fl * (1 << 24) else 0)
         w[col] = min(max(up, -(-int(w_min[col]) // FIXED_ONE)), int(w_max[col]) // FIXED_ONE)
-    return w, rng, True
+    return w, rng

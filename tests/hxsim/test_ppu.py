@@ -267,24 +267,32 @@ def test_an_stdp_kernel_agrees_with_numpy_on_the_same_correlation_traces(stdp_wo
     assert 0 < w[:, cols].mean() < 63                         # the traces moved the weights both ways
 
 
-@pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
-def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy(dependence):
+def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy():
     """PyNN's STDPMechanism kernel (pynn_brainscales stdp.py) against its numpy spike-pair rule
-    on the same sensor readings: baseline at the first call, rows read out once a sensor holds
-    FLUSH_LSB or at the last call, the same stochastic rounding and bounds."""
+    on the same sensor readings: two projections (additive, multiplicative) whose synapses share
+    rows, in interleaved columns; baseline at the first call, a row read out for both once one of
+    its sensors holds FLUSH_LSB or at the last call, the same stochastic rounding and bounds."""
     from pynn_brainscales.brainscales2 import stdp
-    rows, cols = [3, 4, 7], list(range(10, 90, 3))
-    a_plus, a_minus = 900, 700                          # A / amp x 2^16
+    handles = [{"projection": 0, "hemisphere": 0, "rows": [3, 4, 7], "columns": list(range(10, 90, 3))},
+               {"projection": 1, "hemisphere": 0, "rows": [4, 7, 9], "columns": list(range(11, 90, 3))}]
+    params = [(900, 700, False), (1300, 1100, True)]     # A / amp x 2^16, multiplicative
     n_calls = 12
     rng = np.random.default_rng(5)
-    w_max = np.zeros((2, 256), np.int64)
-    w_min = np.zeros((2, 256), np.int64)
-    w_max[0, cols] = rng.integers(40 * 256, 63 * 256, len(cols))
-    w_min[0, cols] = rng.integers(0, 12 * 256, len(cols))
-    symbols = {"stdp_w_max": w_max.astype("<i4").tobytes(), "stdp_w_min": w_min.astype("<i4").tobytes(),
-               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes()}
-    spec = {"name": "stdp", "timer": [0.0, 1.0, 1], "source": stdp.kernel_source(a_plus, a_minus, dependence),
-            "synapse_handles": [{"hemisphere": 0, "rows": rows, "columns": cols}], "neuron_handles": []}
+    P = stdp.MAX_PROJECTIONS
+    w_max = np.zeros((P, 2, 256), np.int64)
+    w_min = np.zeros((P, 2, 256), np.int64)
+    for p, hd in enumerate(handles):
+        w_max[p, 0, hd["columns"]] = rng.integers(40 * 256, 63 * 256, len(hd["columns"]))
+        w_min[p, 0, hd["columns"]] = rng.integers(0, 12 * 256, len(hd["columns"]))
+    a = np.zeros((3, P), np.int64)
+    a[:, :2] = np.array(params).T
+    symbols = {"stdp_a_plus": a[0].astype("<i4").tobytes(), "stdp_a_minus": a[1].astype("<i4").tobytes(),
+               "stdp_multiplicative": a[2].astype("<u4").tobytes(),
+               "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
+               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes(),
+               "stdp_handle_projection": np.array([0, 1] + [0] * 62, np.uint8).tobytes()}
+    spec = {"name": "stdp", "timer": [0.0, 1.0, 1], "source": stdp.kernel_source(), "synapse_handles": handles,
+            "neuron_handles": []}
     rule = _Rule(spec, 0)
     host = PPUHost()
     try:
@@ -294,36 +302,52 @@ def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy(dependence):
             host._set_symbol(rule, 0, name, data)
         st = rule.state
         st["ppu"] = 0
-        w = rng.integers(0, 64, (3, 256))
-        st["weights"][0][rows] = w
+        rows = sorted({r for hd in handles for r in hd["rows"]})
+        w = {r: rng.integers(0, 64, 256) for r in rows}
+        for r in rows:
+            st["weights"][0][r] = w[r]
         baseline = np.zeros((2, 256), np.int64)
-        baseline[:, cols] = rng.integers(210, 230, (2, len(cols)))
+        baseline[:, 10:90] = rng.integers(210, 230, (2, 80))
         state = stdp.RNG_SEED
-        acc = np.zeros((2, 3, 256))                        # what the sensors hold (LSB)
-        moved = 0
+        acc = {r: np.zeros((2, 256)) for r in rows}        # what the sensors hold (LSB)
+        read_out = 0
         for call in range(n_calls):
-            if call > 0:
-                acc += rng.exponential(12.0, acc.shape)
-            readings = np.clip(np.rint(baseline[:, None, :] - acc), 0, 255).astype(np.uint8)
-            st["causal"][0][rows] = readings[0]
-            st["acausal"][0][rows] = readings[1]
+            readings = {}
+            for r in rows:
+                if call > 0:
+                    acc[r] += rng.exponential(10.0, (2, 256))
+                readings[r] = np.clip(np.rint(baseline - acc[r]), 0, 255).astype(np.uint8)
+                st["causal"][0][r], st["acausal"][0][r] = readings[r]
             st["weights_dirty"][0] = 0
             st["correlation_reset"][0] = 0
             host._request(("call", (rule.key, 0)), rule, "running")
-            for j in range(3):
-                if call == 0:
-                    flushed = True
-                else:
-                    w[j], state, flushed = stdp.stdp_reference(
-                        w[j], readings[0, j], readings[1, j], baseline, w_max[0], w_min[0], a_plus, a_minus,
-                        dependence == "multiplicative", state, cols, last=call == n_calls - 1)
-                    moved += flushed
-                assert bool(st["correlation_reset"][0][rows[j]][cols].all()) == flushed, f"call {call} row {j}"
-                if flushed:
-                    acc[:, j] = 0
-            np.testing.assert_array_equal(st["weights"][0][rows][:, cols], w[:, cols], err_msg=f"call {call}")
-        assert moved > 3 * 3                               # rows were read out before the last call too
-        assert np.all(w[:, cols] <= w_max[0, cols] // 256) and np.all(w[:, cols] >= -(-w_min[0, cols] // 256))
+            if call == 0:
+                flushed = set(rows)
+            elif call == n_calls - 1:
+                flushed = set(rows)
+            else:
+                flushed = {r for hd in handles for r in hd["rows"]
+                           if stdp.needs_readout(*readings[r], baseline, hd["columns"])}
+            if call > 0:
+                for p, hd in enumerate(handles):
+                    for r in hd["rows"]:
+                        if r in flushed:
+                            w[r], state = stdp.stdp_reference(w[r], *readings[r], baseline, w_max[p, 0], w_min[p, 0],
+                                                              *params[p], state, hd["columns"])
+                read_out += len(flushed)
+            for r in rows:
+                cols = sorted({c for hd in handles if r in hd["rows"] for c in hd["columns"]})
+                # a row is read out (its sensors reset) for every projection on it at once
+                assert bool(st["correlation_reset"][0][r][cols].all()) == (r in flushed), f"call {call} row {r}"
+                assert not st["correlation_reset"][0][r][cols].any() or r in flushed
+                if r in flushed:
+                    acc[r][:] = 0
+                np.testing.assert_array_equal(st["weights"][0][r][cols], w[r][cols], err_msg=f"call {call} row {r}")
+        assert read_out > 2 * len(rows)                    # rows were read out before the last call too
+        for p, hd in enumerate(handles):
+            for r in hd["rows"]:
+                c = hd["columns"]
+                assert np.all(w[r][c] <= w_max[p, 0, c] // 256) and np.all(w[r][c] >= -(-w_min[p, 0, c] // 256))
     finally:
         host.close()
         rule.close()
