@@ -29,7 +29,6 @@ TAU = 5.5                                        # one of the sensors' time cons
 
 def _protocol():
     pynn.setup(units="biological")
-    n = len(DTS)
     starts = 20.0 + PERIOD * np.arange(PAIRS)
     # post spikes ~ 1 ms after the drive (weight 12 nA): the drive leads by 1 ms
     # one pre, drive and post population per projection (their synapses share rows all the same:
