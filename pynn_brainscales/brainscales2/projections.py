@@ -66,10 +66,13 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
     def __getattr__(self, name):
-        # U, tau_rec, tau_facil of a TsodyksMarkramSynapse projection
+        # U, tau_rec, tau_facil of a TsodyksMarkramSynapse projection, the STDPMechanism parameters
         for extra in (getattr(self._prj, "_stp", None), getattr(self._prj, "_stdp", None)):
             if extra and name in extra:
                 return float(extra[name][self._index])
+            # pyNN's get(..., format="array") strips a trailing "s" ("weights" -> "weight"): A_plus -> A_plu
+            if extra and name + "s" in extra:
+                return float(extra[name + "s"][self._index])
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
 

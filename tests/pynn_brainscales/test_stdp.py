@@ -68,20 +68,64 @@ def _protocol():
     return out
 
 
-@pytest.fixture(scope="module")
-def protocol():
-    """The protocol in a fresh interpreter (docs/ppu.md, "Known open point": calibrated
-    correlation experiments can depend on what ran before them in the same process)."""
-    out = subprocess.run([sys.executable, __file__], capture_output=True, text=True, timeout=600)
+def _poisson():
+    """PyNN's scenario 3 in small: Poisson inputs at 5 and 40 Hz onto IF_cond_exp neurons through
+    additive STDP (tau 6.5 ms, the sensors' longest), with the spikes recorded."""
+    from pyNN.random import NumpyRNG, RandomDistribution
+    pynn.setup(units="biological", rng_seed=3)
+    w_max = 0.006
+    pre = pynn.Population(40, pynn.cells.SpikeSourcePoisson(duration=4000.0))
+    pre[:20].set(rate=5.0)
+    pre[20:].set(rate=40.0)
+    post = pynn.Population(4, pynn.IF_cond_exp(tau_m=20.0, v_rest=-70.0, v_thresh=-54.0, v_reset=-60.0,
+                                               tau_syn_E=5.0, e_rev_E=0.0))
+    prj = pynn.Projection(pre, post, pynn.AllToAllConnector(), pynn.STDPMechanism(
+        timing_dependence=pynn.SpikePairRule(tau_plus=6.5, tau_minus=6.5, A_plus=0.01, A_minus=0.01),
+        weight_dependence=pynn.AdditiveWeightDependence(w_min=0.0, w_max=w_max)), receptor_type="excitatory")
+    prj.set(weight=RandomDistribution("uniform", low=0.3 * w_max, high=0.9 * w_max, rng=NumpyRNG(seed=4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pynn.run(10.0)                  # the calibration and the realised start weights
+        w0 = prj.get("weight", format="array")
+        pre.record("spikes")
+        post.record("spikes")
+        pynn.run(4000.0)
+    seg_pre = pre.get_data("spikes").segments[0].spiketrains
+    seg_post = post.get_data("spikes").segments[0].spiketrains
+    out = {"w0": w0.tolist(), "w1": prj.get("weight", format="array").tolist(), "w_max": w_max,
+           "lsb": float(1.0 / stdp.hardware_lsb_per_unit(prj, pynn.simulator.state.bio_scale)[0].min()),
+           "pre": [np.asarray(t, float).tolist() for t in seg_pre],
+           "post": [np.asarray(t, float).tolist() for t in seg_post]}
+    pynn.end()
+    return out
+
+
+def _fresh(which):
+    """An experiment of this file in a fresh interpreter (docs/ppu.md, "Known open point":
+    calibrated correlation experiments can depend on what ran before them in the same process)."""
+    out = subprocess.run([sys.executable, __file__, which], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def _pair_sums(pre, post):
-    """Nearest-neighbour pair sums (causal, acausal) of exp(-|dt| / TAU), as the sensors pair."""
-    pre, post = np.asarray(pre), np.asarray(post)
-    causal = sum(np.exp(-(t - pre[pre < t].max()) / TAU) for t in post if np.any(pre < t))
-    acausal = sum(np.exp(-(t - post[post < t].max()) / TAU) for t in pre if np.any(post < t))
+@pytest.fixture(scope="module")
+def protocol():
+    return _fresh("protocol")
+
+
+@pytest.fixture(scope="module")
+def poisson():
+    return _fresh("poisson")
+
+
+def _pair_sums(pre, post, tau=TAU):
+    """Nearest-neighbour pair sums (causal, acausal) of exp(-|dt| / tau), as the sensors pair:
+    each post spike with the last pre spike before it, each pre spike with the last post spike."""
+    pre, post = np.asarray(pre, float), np.asarray(post, float)
+    i = np.searchsorted(pre, post) - 1                  # last pre strictly before each post (ties: none)
+    causal = np.exp(-(post[i >= 0] - pre[i[i >= 0]]) / tau).sum()
+    k = np.searchsorted(post, pre) - 1
+    acausal = np.exp(-(pre[k >= 0] - post[k[k >= 0]]) / tau).sum()
     return float(causal), float(acausal)
 
 
@@ -130,6 +174,27 @@ def test_weights_stay_within_w_min_and_w_max(protocol):
         assert np.all(np.asarray(protocol[name]) >= 0.0) and np.all(np.asarray(protocol[name]) <= 1.0)
 
 
+def test_poisson_inputs_learn_as_the_nearest_neighbour_spike_pair_rule_on_the_recorded_spikes(poisson):
+    """The learned weights of a small scenario 3 against the additive spike-pair rule with
+    nearest-neighbour pairs (tau 6.5 ms) on the recorded spikes."""
+    w0, w1 = np.asarray(poisson["w0"]), np.asarray(poisson["w1"])
+    w_max, lsb = poisson["w_max"], poisson["lsb"]
+    assert sum(len(t) for t in poisson["post"]) > 40            # the neurons fire
+    expected = np.zeros_like(w0)
+    for i, p in enumerate(poisson["pre"]):
+        for j, q in enumerate(poisson["post"]):
+            c, a = _pair_sums(p, q, tau=6.5)
+            expected[i, j] = w0[i, j] + 0.01 * w_max * (c - a)
+    inside = (expected > 0) & (expected < w_max)                  # never clipped in the reference
+    assert inside.mean() > 0.8
+    change, want = (w1 - w0)[inside], (expected - w0)[inside]
+    assert np.std(want) > 2 * lsb                                 # the rule moved the weights
+    assert np.corrcoef(change, want)[0, 1] > 0.8
+    assert abs(np.mean(change - want)) < 0.5 * lsb                # no bias
+    assert np.sqrt(np.mean((change - want) ** 2)) < 1.5 * lsb
+    assert np.all((w1 >= 0) & (w1 <= w_max * (1 + 1e-9)))
+
+
 # -- what is refused ----------------------------------------------------------------------------
 
 def test_unsupported_dependences_raise_naming_the_type():
@@ -173,4 +238,4 @@ def test_a_time_constant_beyond_the_sensors_raises_unless_nearest_is_asked_for()
 
 
 if __name__ == "__main__":
-    print(json.dumps(_protocol()))
+    print(json.dumps({"protocol": _protocol, "poisson": _poisson}[sys.argv[1]]()))
