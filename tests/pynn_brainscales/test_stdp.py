@@ -33,7 +33,7 @@ def _protocol():
     # post spikes ~ 1 ms after the drive (weight 12 nA): the drive leads by 1 ms
     # one pre, drive and post population per projection (their synapses share rows all the same:
     # one kernel reads them out together)
-    groups = []
+    groups, drives = [], []
     for dts in (DTS, DTS, [2.0, -2.0]):
         pre = pynn.Population(len(dts), pynn.cells.SpikeSourceArray(spike_times=[list(starts + 10.0)] * len(dts)))
         drive = pynn.Population(len(dts), pynn.cells.SpikeSourceArray(
@@ -42,6 +42,7 @@ def _protocol():
         post.record("spikes")
         pynn.Projection(drive, post, pynn.OneToOneConnector(), pynn.StaticSynapse(weight=12.0))
         groups.append((pre, post))
+        drives.append((drive, dts))
     rule = pynn.SpikePairRule(tau_plus=TAU, tau_minus=TAU, A_plus=A, A_minus=A)
     add = pynn.Projection(*groups[0], pynn.OneToOneConnector(), pynn.STDPMechanism(
         timing_dependence=rule, weight_dependence=pynn.AdditiveWeightDependence(w_min=0.0, w_max=1.0), weight=W0))
@@ -56,12 +57,22 @@ def _protocol():
         warnings.simplefilter("ignore")
         pynn.run(PERIOD * PAIRS + 20.0)
     k = stdp.hardware_lsb_per_unit(add, pynn.simulator.state.bio_scale)[0]
+    first = {name: prj.get("weight", format="list", with_address=False)
+             for name, prj in (("add", add), ("mul", mul), ("bounds", bounds))}
+    # a second run continues from the learned weights (the same protocol again)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for pre, _ in groups:
+            pre.set(spike_times=[list(starts + 10.0 + PERIOD * PAIRS + 20.0)] * pre.size)
+        for drive, dts in drives:
+            drive.set(spike_times=[list(starts + 10.0 + dt - 1.0 + PERIOD * PAIRS + 20.0) for dt in dts])
+        pynn.run(PERIOD * PAIRS + 20.0)
+    second = add.get("weight", format="list", with_address=False)
     trains = [np.asarray(t, float).tolist() for _, post in groups
               for t in post.get_data("spikes").segments[0].spiketrains]
+    trains = [[t for t in tr if t < PERIOD * PAIRS + 20.0] for tr in trains]   # the first run's
     out = {"pre": (starts + 10.0).tolist(), "post": trains,
-           "add": add.get("weight", format="list", with_address=False),
-           "mul": mul.get("weight", format="list", with_address=False),
-           "bounds": bounds.get("weight", format="list", with_address=False),
+           "add": first["add"], "add_second_run": second, "mul": first["mul"], "bounds": first["bounds"],
            # one hardware weight LSB in nA (the 12 nA drive sets the scale), the realised start weight
            "lsb": float(1.0 / k.min()), "w0": (np.rint(W0 * k) / k).tolist()}
     pynn.end()
@@ -162,6 +173,17 @@ def test_multiplicative_changes_are_the_additive_ones_scaled_by_the_distance_to_
     assert big.sum() >= 2
     # w0 ~ 0.5 between w_min = 0 and w_max = 1: half the additive change either way
     np.testing.assert_allclose(mul[big] / add[big], 0.5, atol=0.15)
+
+
+def test_a_second_run_continues_from_the_learned_weights(protocol):
+    first = np.asarray(protocol["add"]) - protocol["w0"]
+    second = np.asarray(protocol["add_second_run"]) - protocol["w0"]
+    after = np.asarray(protocol["add_second_run"])
+    lsb = protocol["lsb"]
+    inside = (np.asarray(protocol["add"]) > lsb) & (after > lsb) & (after < 1.0 - 2 * lsb)     # not at a bound
+    assert inside.sum() >= 2
+    # the same pairs again: about twice the change
+    np.testing.assert_allclose(second[inside], 2 * first[inside], atol=3 * protocol["lsb"])
 
 
 def test_weights_stay_within_w_min_and_w_max(protocol):
