@@ -5,27 +5,30 @@ Every synapse of the chip has a causal and an acausal correlation sensor: a post
 ``amp exp(-(t_post - t_pre) / tau)`` to the causal one (t_pre the synapse's last pre spike), a
 pre spike ``amp exp(-(t_pre - t_post) / tau)`` to the acausal one (t_post the neuron's last
 spike): nearest-neighbour spike pairs, one ``tau`` per sensor.  The CADC reads them as
-``baseline - accumulation``.  Per STDP projection a generated kernel (:class:`STDPRule`) reads
-the sensors of its synapses every ``KERNEL_PERIOD_MS`` (hardware; a final call just before the
-run ends); once a sensor of a row holds ``FLUSH_LSB`` (or at the last call) it resets the row's
-sensors and adds
+``baseline - accumulation``.  One kernel (:class:`STDPRule`, compiled once: its parameters are
+PPU symbols) serves all STDP projections of a network: a call at the start of each run takes
+the empty sensors' readings, then a call every ``KERNEL_PERIOD_MS`` (hardware) and one just
+before the run ends.  A row of sensors is read out, for every projection on it at once (a
+correlation reset acts on whole quads of columns), when one of its sensors holds ``FLUSH_LSB``
+or at the last call; then the kernel resets it and adds
 
 * additive (PyNN, NEST ``mu = 0``):  ``dw = A_plus w_max K+ - A_minus w_max K-``
 * multiplicative (PyNN):             ``dw = A_plus (w_max - w) K+ - A_minus (w - w_min) K-``
 
-with ``K = accumulation / amp`` (the sum of ``exp(-|dt| / tau)`` over the period's pairs), in
-hardware weight units (``w_hw = k w``, ``k`` = the projection's hardware LSB per model unit of
+with ``K = accumulation / amp`` (the sum of ``exp(-|dt| / tau)`` over the pairs since the last
+readout), in hardware weight units (``w_hw = k w``, ``k`` = the hardware LSB per model unit of
 the post neuron, :mod:`.biological_weights`), rounded stochastically (a xorshift32 in the
-kernel) and clipped to ``[ceil(k w_min), floor(k w_max)]``.  The CADC rounds each reading to
-an LSB (~0.23 pair at dt = 0): reading once per many pairs keeps that error small.  The
-multiplicative factor uses the weight at the readout.
+kernel) and clipped to ``[ceil(k w_min), floor(k w_max)]``.  The CADC rounds each reading to an
+LSB (~0.23 pair at dt = 0): reading once per many pairs keeps that error small.  The
+multiplicative factor uses the weight at the readout.  After the run grenade reads the weights
+back (``read_weights``) and they become the projections' model weights.
 
 Time constants: the sensors' ``tau`` is set by their 2-bit time calibration,
 ``tau = 5 us (1 + 0.2 (time_calib - 1.5))``: 3.5, 4.5, 5.5, 6.5 us hardware = ms biological.
-One value serves both branches.  ``tau_plus``/``tau_minus`` are realised by the nearest code of
-their mean (:func:`sensor_time_calib`), with an :class:`STDPWarning` when that is not what was
-asked; values outside 3.5..6.5 ms raise ValueError unless ``setup(stdp_time_constants="nearest")``
-accepts the nearest end of the range.
+One value serves both branches and all STDP projections of a network.  ``tau_plus`` /
+``tau_minus`` are realised by the code nearest their mean (:func:`sensor_time_calib`), with an
+:class:`STDPWarning` when that is not what was asked; values outside 3.5..6.5 ms raise
+ValueError unless ``setup(stdp_time_constants="nearest")`` accepts the nearest end.
 """
 from __future__ import annotations
 
