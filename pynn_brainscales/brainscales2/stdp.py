@@ -264,7 +264,7 @@ def kernel_source() -> str:
 
 def dependence(projection) -> str:
     """"additive" or "multiplicative": the weight dependence of an STDP projection."""
-    from .standardmodels.synapses import MultiplicativeWeightDependence
+    from pyNN.standardmodels.synapses import MultiplicativeWeightDependence
     wd = projection.synapse_type.weight_dependence
     return "multiplicative" if isinstance(wd, MultiplicativeWeightDependence) else "additive"
 
