@@ -345,6 +345,15 @@ def _correlation_reset_addresses(network, routing) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
+def _rule_atoms(network) -> List[int]:
+    """AtomicNeuronOnDLS enums of the populations the plasticity rules see (sorted)."""
+    atoms = set()
+    for rule in getattr(network, "plasticity_rules", ()):
+        for d in rule.populations:
+            atoms.update(int(a) for a in np.asarray(network.placement[d.index]).ravel())
+    return sorted(atoms)
+
+
 def _read_plastic_weights(builder, content, rules) -> list:
     """Reads of the weight rows of the rules with ``read_weights``: [(rule, hemisphere, rows, ticket)]."""
     wanted = {r.name for r in rules if r.read_weights}
@@ -436,10 +445,17 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             for h in (0, 1):
                 builder.write_words(_ppu_addresses("PPUMemoryWord", h, np.arange(len(ppu_image[1]))),
                                     ppu_image[1])
-            # the correlation sensors a rule reads start empty with the realtime section
+            # the correlation sensors a rule reads start empty with the realtime section (the
+            # chip, or the emulator shared by a process's experiments, keeps an earlier
+            # experiment's pairs: a kernel taking its baseline at the first call saw those)
             addrs = _correlation_reset_addresses(net0, prepared[0][1])
             if len(addrs):
                 builder.write_words(addrs, np.zeros(len(addrs), np.uint32))
+            # so do the spike counters of the rules' neuron handles (a kernel's rate counts are
+            # this run's, not those of an earlier experiment on the same circuits)
+            for atom in _rule_atoms(net0):
+                builder.write(halco.AtomicNeuronOnDLS.from_enum(int(atom)).toSpikeCounterResetOnDLS(),
+                              haldls.SpikeCounterReset())
             _ppu_control(builder, True)
         if b == 0 and hooks and hooks.get("inside_realtime_begin") is not None:
             builder.merge_back(hooks["inside_realtime_begin"])

@@ -7,8 +7,10 @@ Python callable for the in-process emulator), and its timer: first call at ``sta
 every ``period`` (hardware ms from the start of the realtime section), ``num_periods`` calls.
 
 ``grenade.run`` writes the rules as a program image into the PPUs' memory
-(:mod:`haldls.ppu_program`), starts both PPUs when the realtime section starts and stops them
-at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read back afterwards
+(:mod:`haldls.ppu_program`), resets the correlation sensors of the rules' synapse rows and the
+spike counters of their populations (a kernel sees this run's pairs and spikes, not those of an
+earlier experiment on the same circuits), starts both PPUs when the realtime section starts and
+stops them at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read back afterwards
 (``SnippetResult.ppu_symbols``), and the observables a C++ kernel records per call
 (``observables``) come back as ``SnippetResult.ppu_recordings``.
 
@@ -55,9 +57,10 @@ class PlasticityRule:
     #: "int16", "uint16"), ``layout`` and, for arrays, ``size`` (see hxsim.ppu.compiler)
     observables: Tuple[dict, ...] = ()
     #: the kernel reads the correlation sensors of its synapse handles: grenade connects both
-    #: CADC channels of their columns to the sensors (not to the neurons), sets the sensors'
+    #: CADC channels of their columns to the sensors (not to the neurons) and sets the sensors'
     #: calibration bits ``correlation_calibs`` = (time_calib, amp_calib) on those columns if
-    #: given, and resets the sensors of their rows when the realtime section starts
+    #: given.  (For every rule the sensors of its handles' rows and the spike counters of its
+    #: populations are reset when the realtime section starts.)
     correlation_readout: bool = False
     correlation_calibs: Optional[Tuple[int, int]] = None
     #: read the weights of the synapse handles' rows after the realtime section
@@ -157,9 +160,10 @@ def correlation_columns(network, routing) -> tuple:
 
 
 def correlation_rows(network, routing) -> list:
-    """[(hemisphere, rows)] of the synapse handles of rules with ``correlation_readout``."""
+    """[(hemisphere, rows)] of the synapse handles of all rules: their correlation sensors are
+    reset when the realtime section starts."""
     out = []
     for rule in getattr(network, "plasticity_rules", ()):
-        if rule.correlation_readout:
+        if rule.projections:
             out.extend((hd["hemisphere"], hd["rows"]) for d in rule.projections for hd in synapse_handles(routing, d))
     return out

@@ -9,9 +9,6 @@ pairs: A w_max sum exp(-|dt| / tau) (additive) or A (w_max - w0) ... (multiplica
 tolerance covers the sensors' amplitude mismatch (5 %), the CADC's rounding and the kernel's
 stochastic rounding (2 hardware LSB; the 12 nA drive sets the weight scale, so w_max = 1 nA is
 about 19 LSB)."""
-import json
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -111,22 +108,14 @@ def _poisson():
     return out
 
 
-def _fresh(which):
-    """An experiment of this file in a fresh interpreter (docs/ppu.md, "Known open point":
-    calibrated correlation experiments can depend on what ran before them in the same process)."""
-    out = subprocess.run([sys.executable, __file__, which], capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def protocol():
-    return _fresh("protocol")
+    return _protocol()
 
 
 @pytest.fixture(scope="module")
 def poisson():
-    return _fresh("poisson")
+    return _poisson()
 
 
 def _pair_sums(pre, post, tau=TAU):
@@ -257,7 +246,3 @@ def test_a_time_constant_beyond_the_sensors_raises_unless_nearest_is_asked_for()
             pynn.run(10.0)
     finally:
         pynn.end()
-
-
-if __name__ == "__main__":
-    print(json.dumps({"protocol": _protocol, "poisson": _poisson}[sys.argv[1]]()))
