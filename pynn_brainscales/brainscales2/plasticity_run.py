@@ -129,14 +129,17 @@ def collect_learned_weights(sim, results) -> None:
     for rule in getattr(sim, "_plasticity_rules_run", None) or []:
         if not isinstance(rule, STDPRule) or rule._grenade_name not in learned:
             continue
-        weights = learned[rule._grenade_name]
+        # the read rows as (hemisphere, row, column) arrays
+        dense = np.zeros((2, 256, 256), np.int64)
+        for h, rows in learned[rule._grenade_name].items():
+            for r, w in rows.items():
+                dense[h, r] = w
         for prj, d in rule._handles:
             index = prj._descriptor_connections.get(d.index)
             if index is None:
                 continue
             h, r, c = connection_sites(sim, prj, d.index)
-            hw = np.array([weights[int(a)][int(b)][int(e)] for a, b, e in zip(h, r, c)], dtype=np.int64)
-            prj._store_learned_weights(hw, index)
+            prj._store_learned_weights(dense[h, r, c], index)
 
 
 def _read_symbols(sim):

@@ -301,6 +301,10 @@ class Projection(common.Projection):
         from .plasticity_rules import ObservablePerSynapse, Sample
         from .plasticity_run import connection_sites
         rule = getattr(self.synapse_type, "plasticity_rule", None)
+        if rule is None and self._stdp:
+            raise RuntimeError(f"Projection.get_data({observable!r}): {self._describe()} is an STDPMechanism "
+                               "projection, whose kernel records no observables; get('weight') gives the learned "
+                               "weights after each run")
         if rule is None:
             raise RuntimeError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} holds "
                                "no plasticity rule")

@@ -332,8 +332,10 @@ def hardware_lsb_per_unit(projection, scale) -> Tuple[np.ndarray, np.ndarray]:
     f = _per_connection(projection, scale.factor, r)
     cur = _per_connection(projection, scale.lsb_current, r)
     roots, root_of, idx = _post_roots(projection)
-    atoms = np.array([int(np.asarray(scale.atoms[roots[a]])[i]) for a, i in zip(root_of.tolist(), idx.tolist())],
-                     dtype=np.int64)
+    atoms = np.zeros(len(idx), np.int64)
+    for a, root in enumerate(roots):
+        sel = root_of == a
+        atoms[sel] = np.asarray(scale.atoms[root], np.int64)[idx[sel]]
     return f / cur, atoms
 
 

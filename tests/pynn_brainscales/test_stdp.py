@@ -56,6 +56,11 @@ def _protocol():
     k = stdp.hardware_lsb_per_unit(add, pynn.simulator.state.bio_scale)[0]
     first = {name: prj.get("weight", format="list", with_address=False)
              for name, prj in (("add", add), ("mul", mul), ("bounds", bounds))}
+    try:
+        add.get_data("weights")
+        get_data_error = ""
+    except RuntimeError as err:
+        get_data_error = str(err)
     # a second run continues from the learned weights (the same protocol again)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -69,7 +74,7 @@ def _protocol():
               for t in post.get_data("spikes").segments[0].spiketrains]
     trains = [[t for t in tr if t < PERIOD * PAIRS + 20.0] for tr in trains]   # the first run's
     out = {"pre": (starts + 10.0).tolist(), "post": trains,
-           "add": first["add"], "add_second_run": second, "mul": first["mul"], "bounds": first["bounds"],
+           "add": first["add"], "add_second_run": second, "get_data_error": get_data_error, "mul": first["mul"], "bounds": first["bounds"],
            # one hardware weight LSB in nA (the 12 nA drive sets the scale), the realised start weight
            "lsb": float(1.0 / k.min()), "w0": (np.rint(W0 * k) / k).tolist()}
     pynn.end()
@@ -173,6 +178,12 @@ def test_a_second_run_continues_from_the_learned_weights(protocol):
     assert inside.sum() >= 2
     # the same pairs again: about twice the change
     np.testing.assert_allclose(second[inside], 2 * first[inside], atol=3 * protocol["lsb"])
+
+
+def test_learned_weights_come_back_through_get_and_get_data_says_so(protocol):
+    # get("weight") gave "add" (model nA) after the run; get_data has no observables to give
+    assert all(isinstance(w, float) for w in protocol["add"])
+    assert "get('weight')" in protocol["get_data_error"]
 
 
 def test_weights_stay_within_w_min_and_w_max(protocol):
