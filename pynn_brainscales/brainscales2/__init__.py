@@ -32,6 +32,9 @@ from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuro
                                    SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
 from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
+from .standardmodels.synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence,  # noqa: F401
+                                      SpikePairRule, STDPMechanism)
+from .stdp import STDPWarning  # noqa: F401
 from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
 from .standardmodels.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa: F401
 from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
@@ -49,7 +52,7 @@ from pyNN.connectors import FixedProbabilityConnector
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation", "enable_neuron_bypass",
                   "connection", "calibration_cache", "injected_config", "injected_readout",
                   "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays",
-                  "target", "lava_mode", "lava_timeout")
+                  "target", "lava_mode", "lava_timeout", "stdp_time_constants")
 
 
 # the timestep in biological units when setup() is not given one: PyNN's default (ms)
@@ -87,7 +90,10 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     the same network on Lava's bit-accurate Loihi fixed-point models, run in the Lava worker; see
     docs/lava.md "PyNN on Lava"); with it ``lava_mode`` (``"fixed_pt"`` default, ``"floating_pt"``,
     or ``"reference"``: the numpy reference of the fixed-point semantics, no Lava process) and
-    ``lava_timeout`` (wall-clock seconds per run; default 60 s + 5 ms per step and Lava process)."""
+    ``lava_timeout`` (wall-clock seconds per run; default 60 s + 5 ms per step and Lava process).
+    ``stdp_time_constants``: ``"reject"`` (default) or ``"nearest"`` (SpikePairRule time
+    constants outside the correlation sensors' range are realised as its nearest end, with an
+    ``STDPWarning``; docs/pynn.md "STDP")."""
     extra_params = setup_options.drop_foreign_options(extra_params, extra_params.get("units", "hardware"))
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
@@ -126,6 +132,12 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     st.on_chip_delays = on_chip_delays
     st.target, st.lava_mode, st.lava_timeout = _target_options(units, extra_params)
     st.lava_run = None
+    stdp_taus = extra_params.get("stdp_time_constants", "reject")
+    if stdp_taus not in ("reject", "nearest"):
+        raise ValueError(f"setup(stdp_time_constants={stdp_taus!r}): 'reject' (default: SpikePairRule time constants "
+                         "outside the correlation sensors' range raise ValueError) or 'nearest' (realised as the "
+                         "nearest end of the range, with an STDPWarning)")
+    st.stdp_time_constants = stdp_taus
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:
         timestep = BIOLOGICAL_TIMESTEP_MS     # not given: PyNN's default resolution

@@ -555,8 +555,9 @@ class State(common.control.BaseState):
                 self._routing = results.routing
             else:
                 self._instance_routings[instance] = (snippets[0].key, results.routing)
-        from .plasticity_run import collect_recordings
+        from .plasticity_run import collect_learned_weights, collect_recordings
         collect_recordings(self, results, results.routing if results.routing is not None else routing)
+        collect_learned_weights(self, results)
         return results, routing
 
     def _assign_part(self, s):
@@ -665,9 +666,15 @@ class State(common.control.BaseState):
         names = []
         groups = []
         sources_of = []
+        group_index = []            # the group of the projection's connections (plain networks)
         stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
-            for pre_root, post_root, pre, post, w, delay, stp in prj._connection_groups(stp_pairs):
+            if getattr(prj, "_stdp", None) and plan is not None:
+                raise NotImplementedError(f"{prj._describe()}: STDPMechanism in a network larger than the chip "
+                                          f"(partitioned into several executions): the learned weights of one "
+                                          f"execution would not reach the next")
+            prj._descriptor_connections = {}
+            for gi, (pre_root, post_root, pre, post, w, delay, stp) in enumerate(prj._connection_groups(stp_pairs)):
                 if post_root not in descr:
                     continue
                 if plan is not None:
@@ -705,18 +712,21 @@ class State(common.control.BaseState):
                     pre_d = sources[key]
                 groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
                 sources_of.append((prj, pre_root, post_root, pre, post))
+                group_index.append(gi)
         projection_sources = []
         grenade_projections = {}
         try:
-            for (prj, pre_d, post_d, pre, post, w, stp), source in zip(groups, sources_of):
+            for n_group, ((prj, pre_d, post_d, pre, post, w, stp), source) in enumerate(zip(groups, sources_of)):
                 if len(pre) == 0:
                     continue
                 projection_sources.append(source)
                 names.append(prj._describe())
-                grenade_projections.setdefault(prj, []).append(
-                    b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
+                d = b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
                                              max_weight=prj._max_weight, post_compartment=prj._post_compartment,
-                                             stp=stp)))
+                                             stp=stp))
+                grenade_projections.setdefault(prj, []).append(d)
+                if plan is None and getattr(prj, "_group_selections", None) is not None:
+                    prj._descriptor_connections[d.index] = prj._group_selections[group_index[n_group]]
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         from .plasticity_run import grenade_rules
