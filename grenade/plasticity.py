@@ -53,6 +53,10 @@ class PlasticityRule:
     #: with ``name``, ``kind`` ("array", "synapse", "neuron"), ``type`` ("int8", "uint8",
     #: "int16", "uint16"), ``layout`` and, for arrays, ``size`` (see hxsim.ppu.compiler)
     observables: Tuple[dict, ...] = ()
+    #: rules with the same ``state_scope`` (not None) in consecutive runs on one connection keep
+    #: their kernel's globals (PPU memory) from run to run while the kernel and its handles stay
+    #: the same; None: the globals start afresh with each run
+    state_scope: Optional[str] = None
 
     def __post_init__(self):
         start, period, num = self.timer
@@ -121,5 +125,6 @@ def ppu_program(network, routing, rules) -> dict:
             "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
             "read_symbols": bool(rule.read_symbols),
+            "scope": rule.state_scope,
         })
     return {"rules": out}

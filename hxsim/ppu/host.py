@@ -121,9 +121,9 @@ def _rows_of(words: np.ndarray, mask: int) -> np.ndarray:
 
 def _identity(spec: dict, index: int) -> str:
     """What makes a rule the same kernel over the same handles in a later run: all of its spec
-    but the timer (clipped to each run), the injected symbols, the readout wish and the Python
+    but the timers (clipped to each run), the injected symbols, the readout wish and the Python
     kernel's per-run token."""
-    keep = {k: v for k, v in spec.items() if k not in ("timer", "symbols", "read_symbols", "python", "scope")}
+    keep = {k: v for k, v in spec.items() if k not in ("timer", "timers", "symbols", "read_symbols", "python", "scope")}
     keep["python"] = bool(spec.get("python"))
     keep["index"] = index
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()
@@ -189,8 +189,11 @@ class _Rule:
     def retime(self, spec: dict) -> None:
         """Take this run's timer, injected symbols and Python kernel from ``spec``."""
         self.spec = spec
-        start, period, num = spec["timer"]
-        self.offsets = np.round((start + period * np.arange(int(num))) * FPGA_CYCLES_PER_MS).astype(np.int64)
+        # one timer, or one per snippet of a program with several (times from the PPUs' start)
+        timers = spec.get("timers") or [spec["timer"]]
+        self.offsets = np.unique(np.concatenate(
+            [np.round((start + period * np.arange(int(num))) * FPGA_CYCLES_PER_MS).astype(np.int64)
+             for start, period, num in timers]))
         self.next = [0, 0]
         py = spec.get("python")
         self.python = python_kernel(py) if py else None
