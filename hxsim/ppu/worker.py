@@ -93,7 +93,11 @@ class _Kernel:
                 write_all(fd, src.read())
         finally:
             os.close(fd)
-        self.lib = ctypes.CDLL(self.tmp, mode=ctypes.RTLD_LOCAL)
+        try:
+            self.lib = ctypes.CDLL(self.tmp, mode=ctypes.RTLD_LOCAL)
+        finally:
+            # mapped now: the file can go (nothing is left behind when this process is killed)
+            os.unlink(self.tmp)
         self.lib.openhx_ppu_call.restype = ctypes.c_int
         self.lib.openhx_ppu_call.argtypes = [ctypes.c_void_p]
         self.lib.openhx_state_size.restype = ctypes.c_ulong
@@ -136,7 +140,6 @@ class _Kernel:
             _ctypes.dlclose(handle)
         except (ImportError, AttributeError, OSError):
             pass
-        os.unlink(self.tmp)
 
 
 def _run_calls(n: int, slots, rfd: int) -> bytes:
