@@ -152,7 +152,7 @@ struct ChipCore::Impl
 	Readout readout;
 	Backgrounds backgrounds;
 	CorrelationLog corr_log{corr, geo, synapses}; // after what it uses: stops first
-	Watch w_neurons, w_synapses, w_drivers, w_background, w_readout, w_corr;
+	Watch w_neurons, w_synapses, w_corr_calib, w_drivers, w_background, w_readout, w_corr;
 
 	// CADC: membrane or correlation readout on demand
 	Transfer T_cadc;
@@ -181,7 +181,8 @@ struct ChipCore::Impl
 	bool config_changed(ConfigView const& v) const
 	{
 		for (Watch const* w :
-		     {&w_neurons, &w_synapses, &w_drivers, &w_background, &w_readout, &w_corr})
+		     {&w_neurons, &w_synapses, &w_corr_calib, &w_drivers, &w_background, &w_readout,
+		      &w_corr})
 			if (w->changed_peek(v))
 				return true;
 		return false;
@@ -260,8 +261,8 @@ void ChipCore::Impl::resolve(RegisterMap const& map)
 	w_neurons = Watch(
 	    map, {"NeuronConfig", "NeuronBackendConfig", "CommonNeuronBackendConfig", "CapMemCell",
 	          "CapMemBlockConfig", "ColumnCurrentQuad"});
-	w_synapses =
-	    Watch(map, {"SynapseWeightQuad", "SynapseLabelQuad", "SynapseCorrelationCalibQuad"});
+	w_synapses = Watch(map, {"SynapseWeightQuad", "SynapseLabelQuad"});
+	w_corr_calib = Watch(map, {"SynapseCorrelationCalibQuad"});
 	w_drivers = Watch(map, {"SynapseDriverConfig", "CommonSTPConfig"});
 	w_background = Watch(map, {"BackgroundSpikeSource"});
 	w_readout =
@@ -287,8 +288,12 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 		any = true;
 	}
 	if (w_synapses.changed(v)) {
-		corr_log.sync(); // the worker reads the rows and the calibration
-		synapses.decode(v, geo);
+		// the correlation worker reads the rows' structure: it is idle before that changes
+		synapses.decode(v, geo, [this] { corr_log.sync(); });
+		any = true;
+	}
+	if (w_corr_calib.changed(v)) {
+		corr_log.sync(); // the worker reads the calibration
 		corr.decode_calib(v);
 		any = true;
 	}
@@ -402,8 +407,8 @@ void ChipCore::reset(uint64_t cycle, ConfigView const& config)
 	if (!m->resolved)
 		m->resolve(config.map());
 	for (auto* w :
-	     {&m->w_neurons, &m->w_synapses, &m->w_drivers, &m->w_background, &m->w_readout,
-	      &m->w_corr})
+	     {&m->w_neurons, &m->w_synapses, &m->w_corr_calib, &m->w_drivers, &m->w_background,
+	      &m->w_readout, &m->w_corr})
 		w->invalidate();
 	m->backgrounds.invalidate();
 	m->synapses.weight_words.clear();

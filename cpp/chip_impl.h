@@ -20,6 +20,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <numeric>
@@ -274,7 +275,11 @@ struct Synapses
 
 	explicit Synapses(Tables const& t);
 	void resolve(RegisterMap const& map);
-	void decode(ConfigView const& v, Geometry const& geo);
+	// Rows whose words changed are decoded again; a row whose labels stay gets its weights in
+	// place (the correlation worker reads columns and neurons only), any other change first
+	// calls before_restructure (once).
+	void decode(
+	    ConfigView const& v, Geometry const& geo, std::function<void()> const& before_restructure);
 };
 
 struct Correlation

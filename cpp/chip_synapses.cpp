@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include <unistd.h>
@@ -29,43 +30,72 @@ void Synapses::resolve(RegisterMap const& map)
 		fail("quad registers must have 4 lanes (EntryOnQuad)");
 }
 
-void Synapses::decode(ConfigView const& v, Geometry const& geo)
+void Synapses::decode(
+    ConfigView const& v, Geometry const& geo, std::function<void()> const& before_restructure)
 {
 	RegisterInfo const& wr = v.map().reg(v.map().field(weights).reg);
 	uint32_t const nq = wr.size;
-	std::vector<uint32_t> wwords(nq), lwords(nq);
-	{
-		uint32_t const* pw = v.words(v.map().field(weights).reg);
-		uint32_t const* pl = v.words(v.map().field(labels).reg);
-		uint32_t const stride_w = wr.words, stride_l = v.map().reg(v.map().field(labels).reg).words;
-		for (uint32_t q = 0; q < nq; ++q) {
-			wwords[q] = pw[q * stride_w];
-			lwords[q] = pl[q * stride_l];
-		}
-	}
+	uint32_t const* pw = v.words(v.map().field(weights).reg);
+	uint32_t const* pl = v.words(v.map().field(labels).reg);
+	uint32_t const stride_w = wr.words, stride_l = v.map().reg(v.map().field(labels).reg).words;
 	bool const first = weight_words.size() != nq;
+	bool restructuring = false;
+	if (first) {
+		before_restructure();
+		restructuring = true;
+		weight_words.assign(nq, 0);
+		label_words.assign(nq, 0);
+	}
 	int64_t const ss = geo.synapse_quad_strides[0], sr = geo.synapse_quad_strides[1],
 	              sq = geo.synapse_quad_strides[2];
 	FieldRef const W(v.map(), weights), L(v.map(), labels);
+	bool const contiguous = sq == 1 && stride_w == 1 && stride_l == 1;
 	for (uint32_t h = 0; h < 2; ++h)
 		for (uint32_t r = 0; r < num_rows; ++r) {
-			bool changed = first;
-			for (uint32_t q = 0; q < 64 && !changed; ++q) {
-				uint32_t const i = uint32_t(h * ss + r * sr + q * sq);
-				changed = wwords[i] != weight_words[i] || lwords[i] != label_words[i];
+			bool weights_changed = first, labels_changed = first;
+			uint32_t const i0 = uint32_t(h * ss + r * sr);
+			if (contiguous) {
+				// one row's 64 quads lie side by side
+				weights_changed |=
+				    std::memcmp(pw + i0, &weight_words[i0], 64 * sizeof(uint32_t)) != 0;
+				labels_changed |=
+				    std::memcmp(pl + i0, &label_words[i0], 64 * sizeof(uint32_t)) != 0;
+			} else {
+				for (uint32_t q = 0; q < 64; ++q) {
+					uint32_t const i = uint32_t(i0 + q * sq);
+					weights_changed |= pw[i * stride_w] != weight_words[i];
+					labels_changed |= pl[i * stride_l] != label_words[i];
+				}
 			}
-			if (!changed)
+			if (!weights_changed && !labels_changed)
 				continue;
+			for (uint32_t q = 0; q < 64; ++q) {
+				uint32_t const i = uint32_t(h * ss + r * sr + q * sq);
+				weight_words[i] = pw[i * stride_w];
+				label_words[i] = pl[i * stride_l];
+			}
 			Row& row = rows[h * num_rows + r];
+			auto weight_of = [&](uint32_t col) {
+				uint32_t const i = uint32_t(h * ss + r * sr + geo.col_quad[col] * sq);
+				return uint8_t((weight_words[i] >> W.lanes[geo.col_entry[col]].shift) & W.mask);
+			};
+			if (!labels_changed && row.syn.size() == num_columns) {
+				// the same labels: the same order, new weights
+				for (Syn& s : row.syn)
+					s.weight = float(double(weight_of(s.column)) * syn_gain[s.index]);
+				continue;
+			}
+			if (!restructuring) {
+				before_restructure();
+				restructuring = true;
+			}
 			// counting sort by label; columns ascending within a label
 			uint16_t count[65] = {};
 			uint8_t lab_of[num_columns];
-			uint8_t w_of[num_columns];
 			for (uint32_t col = 0; col < num_columns; ++col) {
 				uint32_t const i = uint32_t(h * ss + r * sr + geo.col_quad[col] * sq);
 				uint32_t const e = geo.col_entry[col];
-				w_of[col] = uint8_t((wwords[i] >> W.lanes[e].shift) & W.mask);
-				lab_of[col] = uint8_t(((lwords[i] >> L.lanes[e].shift) & L.mask) & 63);
+				lab_of[col] = uint8_t(((label_words[i] >> L.lanes[e].shift) & L.mask) & 63);
 				++count[lab_of[col] + 1];
 			}
 			for (uint32_t lab = 0; lab < 64; ++lab)
@@ -76,11 +106,9 @@ void Synapses::decode(ConfigView const& v, Geometry const& geo)
 				uint32_t const idx = (h * num_rows + r) * num_columns + col;
 				row.syn[count[lab_of[col]]++] = {
 				    uint16_t(col), uint16_t(geo.neuron_at[h][col]),
-				    float(double(w_of[col]) * syn_gain[idx]), idx};
+				    float(double(weight_of(col)) * syn_gain[idx]), idx};
 			}
 		}
-	weight_words = std::move(wwords);
-	label_words = std::move(lwords);
 }
 
 // --- correlation sensors --------------------------------------------------------------------

@@ -4,6 +4,8 @@
 #include "analog_bindings.h"
 #include "emulator.h"
 
+#include <cstring>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -26,6 +28,29 @@ std::vector<T> to_vector(py::handle obj, char const* what, ssize_t columns = 0)
 		throw py::value_error(
 		    std::string(what) + ": expected shape (n, " + std::to_string(columns) + ")");
 	return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+// A (256, 256) uint8 plane of a PPU state (hxsim/ppu/state.py), written in place: a copy
+// would lose what is written.
+uint8_t* state_plane(py::array& a, char const* what)
+{
+	if (a.dtype().kind() != 'u' || a.itemsize() != 1 || a.ndim() != 2 || a.shape(0) != 256 ||
+	    a.shape(1) != 256 || a.strides(0) != 256 || a.strides(1) != 1 || !a.writeable())
+		throw py::value_error(
+		    std::string(what) + ": expected a writable C-contiguous (256, 256) uint8 array");
+	return static_cast<uint8_t*>(a.mutable_data());
+}
+
+// (64, 4): the column of entry e of quad column q; entry 0 sits in the highest byte
+std::vector<int64_t> quad_column_table(py::handle obj)
+{
+	std::vector<int64_t> qc = to_vector<int64_t>(obj, "quad_columns", 4);
+	if (qc.size() != 256)
+		throw py::value_error("quad_columns: expected shape (64, 4)");
+	for (int64_t c : qc)
+		if (c < 0 || c > 255)
+			throw py::value_error("quad_columns: columns lie in 0..255");
+	return qc;
 }
 
 RegisterMapTables tables_from(py::dict d)
@@ -293,6 +318,90 @@ PYBIND11_MODULE(_core, m)
 	        py::arg("addresses"), py::arg("words"),
 	        "Omnibus writes at the current time as the PPU does them (triggers act). IndexError "
 	        "for an unmapped or read-only address, ValueError for differing lengths.")
+	    .def(
+	        "bus_read_rows",
+	        [](Emulator& e, carray<uint32_t> addresses, carray<int64_t> rows, py::array out,
+	           py::handle quad_columns, uint32_t mask) {
+		        // a PPU's vector read of whole synapse-array rows (weights, CADC samples)
+		        uint8_t* dst = state_plane(out, "out");
+		        std::vector<int64_t> const qc = quad_column_table(quad_columns);
+		        size_t const n = size_t(rows.size());
+		        if (size_t(addresses.size()) != n * 64)
+			        throw py::value_error("bus_read_rows: 64 addresses per row expected");
+		        for (size_t i = 0; i < n; ++i)
+			        if (rows.data()[i] < 0 || rows.data()[i] > 255)
+				        throw py::value_error("bus_read_rows: rows lie in 0..255");
+		        std::vector<uint32_t> a(addresses.data(), addresses.data() + addresses.size());
+		        py::gil_scoped_release release;
+		        std::vector<uint32_t> const v = e.bus_read(a);
+		        for (size_t i = 0; i < n; ++i) {
+			        uint8_t* row = dst + rows.data()[i] * 256;
+			        for (size_t q = 0; q < 64; ++q)
+				        for (size_t k = 0; k < 4; ++k)
+					        row[qc[q * 4 + k]] = uint8_t((v[i * 64 + q] >> (24 - 8 * k)) & mask);
+		        }
+	        },
+	        py::arg("addresses"), py::arg("rows"), py::arg("out"), py::arg("quad_columns"),
+	        py::arg("mask"),
+	        "Read the quad words ``addresses`` ((rows, 64): the 64 quads of each row) over the "
+	        "bus and unpack their entries into ``out[rows[i], column] & mask`` (a writable "
+	        "(256, 256) uint8 array, by hardware column; ``quad_columns``: the column of entry e "
+	        "of quad q, entry 0 in the highest byte).")
+	    .def(
+	        "bus_write_flagged",
+	        [](Emulator& e, carray<uint32_t> addresses, py::array flags, py::object values,
+	           py::handle quad_columns, uint32_t mask) {
+		        // a PPU's write-back: the quads with a flagged entry, in row then quad order
+		        uint8_t* fl = state_plane(flags, "flags");
+		        uint8_t const* val = nullptr;
+		        py::array values_array;
+		        if (!values.is_none()) {
+			        values_array = values.cast<py::array>();
+			        val = state_plane(values_array, "values");
+		        }
+		        std::vector<int64_t> const qc = quad_column_table(quad_columns);
+		        if (addresses.size() != 256 * 64)
+			        throw py::value_error(
+			            "bus_write_flagged: addresses of shape (256, 64) expected");
+		        uint32_t const* addr = addresses.data();
+		        std::vector<uint32_t> a, w;
+		        {
+			        py::gil_scoped_release release;
+			        for (size_t r = 0; r < 256; ++r) {
+				        uint8_t* f = fl + r * 256;
+				        uint64_t any = 0;
+				        for (size_t c = 0; c < 256; c += 8) {
+					        uint64_t chunk;
+					        std::memcpy(&chunk, f + c, 8);
+					        any |= chunk;
+				        }
+				        if (!any)
+					        continue;
+				        for (size_t q = 0; q < 64; ++q) {
+					        int64_t const* cols = &qc[q * 4];
+					        if (!(f[cols[0]] | f[cols[1]] | f[cols[2]] | f[cols[3]]))
+						        continue;
+					        uint32_t word = 0;
+					        if (val)
+						        for (size_t k = 0; k < 4; ++k)
+							        word |= uint32_t(val[r * 256 + cols[k]] & mask) << (24 - 8 * k);
+					        a.push_back(addr[r * 64 + q]);
+					        w.push_back(word);
+				        }
+				        std::memset(f, 0, 256);
+			        }
+			        if (!a.empty())
+				        e.bus_write(a, w);
+		        }
+		        return a.size();
+	        },
+	        py::arg("addresses"), py::arg("flags"), py::arg("values"), py::arg("quad_columns"),
+	        py::arg("mask"),
+	        "Write back what a PPU kernel flagged: for each quad with a non-zero entry in "
+	        "``flags`` (a writable (256, 256) uint8 array by row and hardware column), the word "
+	        "of ``values & mask`` (same layout; None: zero words, for triggers) at "
+	        "``addresses[row, quad]`` ((256, 64)); the flagged rows' flags are cleared. Returns "
+	        "the number of words written.")
 	    .def(
 	        "field_values",
 	        [](Emulator const& e, std::string const& name) {

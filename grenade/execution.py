@@ -277,7 +277,7 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
     specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
     full = not executor._initialized or not differential
     try:
-        ppu_image = _ppu_image(prepared[0][0], prepared[0][1])
+        ppu_image = _ppu_image(prepared[0][0], prepared[0][1], prepared, runtimes[0])
         programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
                                                         full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
@@ -309,14 +309,34 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
     return Results(prepared[0][0], entries, timing, prepared[0][1])
 
 
-def _ppu_image(network, routing):
-    """(content, words) of the network's plasticity rules as a PPU program image, or None."""
+def _calls_within(start: float, period: float, num: int, length: float) -> int:
+    """How many of the calls start + k * period (k < num) lie before ``length`` (ms)."""
+    k = 0 if start >= length else int(np.ceil((length - start) / period))
+    while k > 0 and start + (k - 1) * period >= length:
+        k -= 1
+    return min(num, k)
+
+
+def _ppu_image(network, routing, prepared=(), runtimes=()):
+    """(content, words) of the network's plasticity rules as a PPU program image, or None.
+    With several snippets (``prepared``, their ``runtimes`` in FPGA cycles) the PPUs run through
+    all of them: each rule gets the timers of all snippets (``timers``: [start ms from the
+    realtime start, period ms, count] per snippet)."""
     rules = getattr(network, "plasticity_rules", ())
     if not rules:
         return None
     from haldls.ppu_program import encode_image
     from .plasticity import ppu_program
     content = ppu_program(network, routing, rules)
+    if len(prepared) > 1:
+        per_snippet = [getattr(net, "plasticity_rules", ()) for net, _, _ in prepared]
+        if all(len(x) == len(rules) for x in per_snippet):
+            offsets_ms = np.concatenate([[0], np.cumsum(runtimes)[:-1]]) / FPGA_CYCLES_PER_MS
+            lengths_ms = np.asarray(runtimes) / FPGA_CYCLES_PER_MS
+            for i, spec in enumerate(content["rules"]):
+                spec["timers"] = [[float(off + start), float(period), _calls_within(start, period, int(num), length)]
+                                  for off, length, x in zip(offsets_ms, lengths_ms, per_snippet)
+                                  for start, period, num in [x[i].timer]]
     return content, encode_image(content)
 
 

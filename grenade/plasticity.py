@@ -66,6 +66,10 @@ class PlasticityRule:
     #: read the weights of the synapse handles' rows after the realtime section
     #: (``SnippetResult.plastic_weights[rule name][hemisphere]``: {row: 256 weights by column})
     read_weights: bool = False
+    #: rules with the same ``state_scope`` (not None) in consecutive runs on one connection keep
+    #: their kernel's globals (PPU memory) from run to run while the kernel and its handles stay
+    #: the same; None: the globals start afresh with each run
+    state_scope: Optional[str] = None
 
     def __post_init__(self):
         start, period, num = self.timer
@@ -135,6 +139,7 @@ def ppu_program(network, routing, rules) -> dict:
             "symbols": {k: bytes(v(handles) if callable(v) else v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
             "read_symbols": bool(rule.read_symbols),
+            "scope": rule.state_scope,
         })
     return {"rules": out}
 

@@ -66,6 +66,15 @@ class EmulatorConnection(Connection):
         if getattr(self, "_ppu", None) is not None:
             self._ppu.unload()
 
+    def close(self) -> None:
+        """Release the emulator's PPU worker (if any); later ``execute`` calls raise
+        ConnectionError."""
+        host = getattr(self, "_ppu", None)
+        if host is not None:
+            host.close()
+            self._ppu = None
+        super().close()
+
     def _take_output(self) -> np.ndarray:
         return self.emulator.take_output()
 

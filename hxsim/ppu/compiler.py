@@ -55,6 +55,22 @@ def _compiler() -> str:
     return cxx
 
 
+_GCC: Dict[str, bool] = {}
+
+
+def _flags(cxx: str) -> Tuple[str, ...]:
+    # g++ makes some C++ statics (in inline functions, templates) process-wide "unique" symbols:
+    # two loaded copies of a kernel would share them, and a reloaded kernel would keep their
+    # values.  Each copy is a PPU's own memory, so they stay local.
+    if cxx not in _GCC:
+        try:
+            out = subprocess.run([cxx, "--version"], capture_output=True, text=True).stdout
+        except OSError:
+            out = ""
+        _GCC[cxx] = "Free Software Foundation" in out and "clang" not in out
+    return _FLAGS + (("-fno-gnu-unique",) if _GCC[cxx] else ())
+
+
 _HEADERS_HASH = None
 
 
@@ -164,7 +180,7 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
         decl, layout = recording_declaration(observables, synapse_shapes, neuron_shapes)
     wrapper = _WRAPPER.format(recording=decl, layout=layout)
     key = hashlib.sha256("\0".join([source, str(num_synapse_handles), str(num_neuron_handles), wrapper,
-                                    _headers_hash(), cxx, " ".join(_FLAGS)]).encode()).hexdigest()[:32]
+                                    _headers_hash(), cxx, " ".join(_flags(cxx))]).encode()).hexdigest()[:32]
     out = cache_dir() / f"kernel-{key}.so"
     if out.exists():
         return out
@@ -174,7 +190,7 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
         (tmp / "kernel.cpp").write_text(source)
         (tmp / "wrapper.cpp").write_text(wrapper)
         so = tmp / "kernel.so"
-        cmd = [cxx, *_FLAGS, "-I", str(INCLUDE_DIR), "-I", str(tmp),
+        cmd = [cxx, *_flags(cxx), "-I", str(INCLUDE_DIR), "-I", str(tmp),
                "-DPLASTICITY_RULE_KERNEL=openhx_plasticity_rule_kernel",
                f"-DOPENHX_NUM_SYNAPSE_HANDLES={int(num_synapse_handles)}",
                f"-DOPENHX_NUM_NEURON_HANDLES={int(num_neuron_handles)}",
@@ -200,10 +216,21 @@ def compile_kernel(source: str, num_synapse_handles: int, num_neuron_handles: in
 _SYMBOL_TYPES = set("BbDdRrGgSsVT")
 
 
+_SYMBOLS: Dict[tuple, Dict[str, Tuple[int, int]]] = {}
+
+
 def kernel_symbols(library: Path) -> Dict[str, Tuple[int, int]]:
     """The kernel's global variables (its PPU memory): name -> (link address in the library,
     size in bytes), and ``"__entry__"``: the entry point's, to find where the library was
-    loaded.  The runtime's own names are left out."""
+    loaded.  The runtime's own names are left out.  Kept per library file (``nm`` runs once)."""
+    st = os.stat(library)
+    key = (str(library), st.st_mtime_ns, st.st_size)
+    if key not in _SYMBOLS:
+        _SYMBOLS[key] = _read_symbols(library)
+    return dict(_SYMBOLS[key])
+
+
+def _read_symbols(library: Path) -> Dict[str, Tuple[int, int]]:
     nm = shutil.which("nm")
     if nm is None:
         return {}

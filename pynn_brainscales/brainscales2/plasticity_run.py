@@ -3,7 +3,9 @@
 Per rule (rules with the same ``same_id`` are one rule): one synapse handle per grenade
 projection of the PyNN projections whose synapse type carries it, one neuron handle per
 population whose cell type carries it, the timer clipped to the run (``Timer.schedule``) and
-shifted to the run start, the kernel (C++ or the Python method).
+shifted to the run start, the kernel (C++ or the Python method).  The rules' state scope is
+the simulator's (new at ``setup`` and ``reset``): a kernel's globals carry over from run to run
+until then, as the chip's PPU memory does.
 """
 from __future__ import annotations
 
@@ -88,7 +90,8 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
             kw.update(correlation_readout=True, correlation_calibs=(codes.pop(), AMP_CALIB), read_weights=True)
         rule._grenade_rule = grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
                                                     populations=tuple(d for _, d in pops), name=rule._grenade_name,
-                                                    symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw)
+                                                    symbols=symbols, read_symbols=bool(_read_symbols(sim)),
+                                                    state_scope=getattr(sim, "ppu_state_scope", None), **kw)
         out.append(rule._grenade_rule)
     return out
 

@@ -18,6 +18,7 @@ Run model (see docs/pynn.md "Runs"):
 import atexit
 import enum
 import os
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Tuple
 
@@ -232,6 +233,8 @@ class State(common.control.BaseState):
 
     def reset(self):
         self.running = False
+        # plasticity kernels keep their globals across the runs of one scope (plasticity_run.py)
+        self.ppu_state_scope = uuid.uuid4().hex
         self.t = 0.0
         self.t_start = 0.0
         self.segment_counter += 1
