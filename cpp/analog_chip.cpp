@@ -178,8 +178,11 @@ struct ChipCore::Impl
 		return drivers.pending.empty() && !readout.madc_on && !(setup.noise > 0.0) &&
 		       neurons.forced.empty() && !backgrounds.any_on();
 	}
+	uint64_t writes_seen = ~uint64_t(0); // ConfigView::writes() at the last refresh
 	bool config_changed(ConfigView const& v) const
 	{
+		if (v.writes() == writes_seen)
+			return false;
 		for (Watch const* w :
 		     {&w_neurons, &w_synapses, &w_drivers, &w_background, &w_readout, &w_corr})
 			if (w->changed_peek(v))
@@ -278,6 +281,10 @@ void ChipCore::Impl::resolve(RegisterMap const& map)
 
 bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 {
+	// nothing written since the last look: nothing to decode (the common case, once per step)
+	if (v.writes() == writes_seen)
+		return false;
+	writes_seen = v.writes();
 	bool any = false;
 	if (w_neurons.changed(v)) {
 		NeuronConfigTable ncf;
@@ -285,16 +292,19 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 		neurons.decode(v, geo, ncf);
 		mc.decode(v, geo, ncf, neurons);
 		any = true;
+		drivers.invalidate_compiled();
 	}
 	if (w_synapses.changed(v)) {
 		corr_log.sync(); // the worker reads the rows and the calibration
 		synapses.decode(v, geo);
 		corr.decode_calib(v);
 		any = true;
+		drivers.invalidate_compiled();
 	}
 	if (w_drivers.changed(v)) {
 		drivers.decode(v, geo);
 		any = true;
+		drivers.invalidate_compiled();
 	}
 	if (w_background.changed(v)) {
 		backgrounds.decode(v, now);
@@ -405,6 +415,7 @@ void ChipCore::reset(uint64_t cycle, ConfigView const& config)
 	     {&m->w_neurons, &m->w_synapses, &m->w_drivers, &m->w_background, &m->w_readout,
 	      &m->w_corr})
 		w->invalidate();
+	m->writes_seen = ~uint64_t(0);
 	m->backgrounds.invalidate();
 	m->synapses.weight_words.clear();
 	m->refresh(config, cycle);

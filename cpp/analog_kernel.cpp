@@ -60,6 +60,7 @@ bool step(StepArgs const& x)
 	r.n = x.n;
 	for (unsigned p = 0; p < P_COUNT; ++p)
 		r.k[p] = k.uniform[p] ? RawParam{k.replicated[p], 0} : RawParam{k.k[p].data(), ~size_t(0)};
+	r.packed = k.packed.empty() ? nullptr : k.packed.data();
 	r.v = s.v.data();
 	r.w = s.w.data();
 	r.ge = s.ge();
@@ -133,6 +134,19 @@ void NeuronConstants::finalize(size_t n_real)
 		for (size_t l = 0; l < lane_block; ++l)
 			replicated[p][l] = n > 0 ? a[0] : 0.0;
 	}
+	bool all_uniform = true;
+	for (unsigned p = 0; p < P_COUNT; ++p)
+		all_uniform &= uniform[p];
+	if (all_uniform) {
+		packed.clear();
+		return;
+	}
+	packed.resize(n * P_COUNT);
+	for (size_t b = 0; b < n / lane_block; ++b)
+		for (unsigned p = 0; p < P_COUNT; ++p)
+			std::memcpy(
+			    &packed[(b * P_COUNT + p) * lane_block], &k[p][b * lane_block],
+			    lane_block * sizeof(double));
 }
 
 } // namespace kernel

@@ -82,6 +82,9 @@ struct NeuronConstants
 	avector<double> k[P_COUNT];
 	bool uniform[P_COUNT] = {};
 	alignas(64) double replicated[P_COUNT][lane_block] = {};
+	// k interleaved by blocks of lane_block neurons (see RawStep::packed); empty when every
+	// constant is uniform
+	avector<double> packed;
 
 	avector<double>& operator[](Param p) { return k[p]; }
 	avector<double> const& operator[](Param p) const { return k[p]; }

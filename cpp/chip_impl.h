@@ -192,6 +192,7 @@ struct Neurons
 	std::vector<double> C, EL, gain_e, gain_i, Vth, Vreset, R, H, b, readout_scale_e,
 	    readout_scale_i;
 	std::vector<uint8_t> bypass_e, bypass_i, force;
+	bool any_bypass = false; // any of bypass_e, bypass_i
 	std::vector<uint32_t> forced;
 
 	Neurons(Tables const& t, Geometry const& geo, double dt_us);
@@ -261,11 +262,20 @@ struct Synapses
 		float weight;   // 6-bit weight x synapse gain mismatch
 		uint32_t index; // (hemisphere, row, column) for correlation
 	};
-	// per (hemisphere, row): entries grouped by label
+	// what an event delivers: a synapse with a non-zero weight
+	struct Hit
+	{
+		uint32_t neuron;
+		float weight;
+	};
+	// per (hemisphere, row): entries grouped by label (all columns, for the correlation
+	// sensors), and the same without the zero weights (delivery)
 	struct Row
 	{
 		uint16_t offsets[65];
+		uint16_t hit_offsets[65];
 		std::vector<Syn> syn;
+		std::vector<Hit> hits;
 	};
 	std::vector<Row> rows; // 2 x 256
 	std::vector<uint32_t> weight_words, label_words;
@@ -415,12 +425,29 @@ struct Drivers
 		double resources = 1.0, t_last = -inf; // STP state
 	};
 	std::vector<Driver> drivers;
+	// per (hemisphere, PADI bus): the drivers with their receiver on
+	std::vector<uint32_t> receiving[2][4];
 	struct Pending
 	{
 		uint64_t cycle;
 		uint32_t hemisphere, bus, label;
 	};
 	std::deque<Pending> pending;
+	// What an event (hemisphere, bus, 11-bit label) does, compiled at its first use while no
+	// driver it reaches uses STP and no neuron bypasses: the rows whose pre pulses the
+	// correlation sensors see, and the increments of the synaptic inputs (index into
+	// NeuronState::g, value = weight x gain, added in the order of the direct path, so the
+	// result is bit for bit the same). Dropped when synapses, drivers or neurons change.
+	struct Compiled
+	{
+		bool direct = false; // STP or bypass involved: deliver event by event
+		std::vector<uint32_t> pre;
+		std::vector<uint32_t> target;
+		std::vector<double> inc;
+	};
+	std::vector<int32_t> compiled_of; // by (hemisphere * 4 + bus) * 2048 + label: -1 none
+	std::vector<Compiled> compiled;
+	void invalidate_compiled();
 	double k_stp_unit;
 	FieldId sd_util, sd_offset, sd_mask, sd_receiver, sd_recovery, sd_mode_bottom, sd_mode_top,
 	    sd_stp, sd_enable_recovery;
@@ -437,6 +464,14 @@ struct Drivers
 	    Synapses const& syn,
 	    CorrelationLog& corr,
 	    Neurons& neurons);
+	void deliver_direct(
+	    Pending const& e,
+	    Geometry const& geo,
+	    Synapses const& syn,
+	    CorrelationLog& corr,
+	    Neurons& neurons);
+	Compiled compile(
+	    Pending const& e, Geometry const& geo, Synapses const& syn, Neurons const& neurons) const;
 };
 
 struct Readout

@@ -17,8 +17,10 @@ Synapses::Synapses(Tables const& t)
 {
 	syn_gain = t.mismatch("synapse_gain", 2 * num_rows * num_columns);
 	rows.resize(2 * num_rows);
-	for (Row& r : rows)
+	for (Row& r : rows) {
 		std::fill(std::begin(r.offsets), std::end(r.offsets), 0);
+		std::fill(std::begin(r.hit_offsets), std::end(r.hit_offsets), 0);
+	}
 }
 
 void Synapses::resolve(RegisterMap const& map)
@@ -77,6 +79,14 @@ void Synapses::decode(ConfigView const& v, Geometry const& geo)
 				row.syn[count[lab_of[col]]++] = {
 				    uint16_t(col), uint16_t(geo.neuron_at[h][col]),
 				    float(double(w_of[col]) * syn_gain[idx]), idx};
+			}
+			row.hits.clear();
+			row.hit_offsets[0] = 0;
+			for (uint32_t lab = 0; lab < 64; ++lab) {
+				for (uint32_t j = row.offsets[lab]; j < row.offsets[lab + 1]; ++j)
+					if (row.syn[j].weight > 0.0f)
+						row.hits.push_back({row.syn[j].neuron, row.syn[j].weight});
+				row.hit_offsets[lab + 1] = uint16_t(row.hits.size());
 			}
 		}
 	weight_words = std::move(wwords);
@@ -359,6 +369,9 @@ void Drivers::decode(ConfigView const& v, Geometry const& geo)
 	bool const clock_on[2] = {v.get(stp_clock, 0) != 0, v.get(stp_clock, 1) != 0};
 	double const speed[2] = {double(v.get(stp_speed, 0)), double(v.get(stp_speed, 1))};
 	// SynapseDriverConfig instances are SynapseDriverOnDLS enums (= our driver index)
+	for (auto& hemisphere : receiving)
+		for (auto& bus : hemisphere)
+			bus.clear();
 	for (uint32_t d = 0; d < num_drivers; ++d) {
 		Driver& dr = drivers[d];
 		uint32_t const h = geo.drivers[d].hemisphere;
@@ -372,6 +385,11 @@ void Drivers::decode(ConfigView const& v, Geometry const& geo)
 		dr.recovery = v.get(sd_enable_recovery, d) != 0 && clock_on[h];
 		dr.tau_rec = k_stp_unit * (double(v.get(sd_recovery, d)) + 1.0) * (speed[h] + 1.0);
 	}
+	for (uint32_t h = 0; h < 2; ++h)
+		for (uint32_t b = 0; b < 4; ++b)
+			for (uint32_t d : geo.bus_drivers[h][b])
+				if (drivers[d].receiver)
+					receiving[h][b].push_back(d);
 }
 
 void Drivers::reset_state()
@@ -383,7 +401,88 @@ void Drivers::reset_state()
 	}
 }
 
+void Drivers::invalidate_compiled()
+{
+	if (compiled.empty())
+		return;
+	compiled.clear();
+	std::fill(compiled_of.begin(), compiled_of.end(), -1);
+}
+
+Drivers::Compiled Drivers::compile(
+    Pending const& e, Geometry const& geo, Synapses const& syn, Neurons const& neurons) const
+{
+	Compiled c;
+	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
+	uint32_t const np = uint32_t(neurons.s.np);
+	c.direct = neurons.any_bypass;
+	for (uint32_t d : receiving[e.hemisphere][e.bus]) {
+		Driver const& dr = drivers[d];
+		if (((rs ^ geo.drivers[d].index) & dr.mask) != 0)
+			continue;
+		c.direct |= dr.stp;
+		for (int half = 0; half < 2; ++half) {
+			uint32_t const mode = half ? dr.mode_bottom : dr.mode_top;
+			uint32_t const row = half ? geo.drivers[d].row_bottom : geo.drivers[d].row_top;
+			if (mode == 0)
+				continue;
+			Synapses::Row const& rw = syn.rows[e.hemisphere * num_rows + row];
+			if (rw.offsets[addr] == rw.offsets[addr + 1])
+				continue;
+			c.pre.push_back((e.hemisphere << 14) | (row << 6) | addr);
+			for (uint32_t j = rw.hit_offsets[addr]; j < rw.hit_offsets[addr + 1]; ++j) {
+				Synapses::Hit const& h = rw.hits[j];
+				// the direct path adds (1.0 * w) * gain: the same double as w * gain
+				if (mode & 1) {
+					c.target.push_back(h.neuron);
+					c.inc.push_back(double(h.weight) * neurons.gain_e[h.neuron]);
+				}
+				if (mode & 2) {
+					c.target.push_back(np + h.neuron);
+					c.inc.push_back(double(h.weight) * neurons.gain_i[h.neuron]);
+				}
+			}
+		}
+	}
+	if (c.direct) {
+		c.pre.clear();
+		c.target.clear();
+		c.inc.clear();
+	}
+	return c;
+}
+
 void Drivers::deliver(
+    Pending const& e,
+    Geometry const& geo,
+    Synapses const& syn,
+    CorrelationLog& corr,
+    Neurons& neurons)
+{
+	size_t const key = (size_t(e.hemisphere) * 4 + e.bus) * 2048 + (e.label & 2047);
+	if (compiled_of.empty())
+		compiled_of.assign(2 * 4 * 2048, -1);
+	int32_t slot = compiled_of[key];
+	if (slot < 0) {
+		slot = int32_t(compiled.size());
+		compiled.push_back(compile(e, geo, syn, neurons));
+		compiled_of[key] = slot;
+	}
+	Compiled const& c = compiled[size_t(slot)];
+	if (c.direct)
+		return deliver_direct(e, geo, syn, corr, neurons);
+	double const t_us = double(e.cycle) * cycle_us;
+	for (uint32_t p : c.pre)
+		corr.pre(t_us, p >> 14, (p >> 6) & 255, p & 63);
+	double* const g = neurons.s.g.data();
+	uint32_t const* const target = c.target.data();
+	double const* const inc = c.inc.data();
+	size_t const n = c.target.size();
+	for (size_t j = 0; j < n; ++j)
+		g[target[j]] += inc[j];
+}
+
+void Drivers::deliver_direct(
     Pending const& e,
     Geometry const& geo,
     Synapses const& syn,
@@ -392,10 +491,11 @@ void Drivers::deliver(
 {
 	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
 	double const t_us = double(e.cycle) * cycle_us;
-	kernel::NeuronState& s = neurons.s;
-	for (uint32_t d : geo.bus_drivers[e.hemisphere][e.bus]) {
+	double* const ge = neurons.s.ge();
+	double* const gi = neurons.s.gi();
+	for (uint32_t d : receiving[e.hemisphere][e.bus]) {
 		Driver& dr = drivers[d];
-		if (!dr.receiver || ((rs ^ geo.drivers[d].index) & dr.mask) != 0)
+		if (((rs ^ geo.drivers[d].index) & dr.mask) != 0)
 			continue;
 		double m = 1.0;
 		if (dr.stp) {
@@ -416,19 +516,17 @@ void Drivers::deliver(
 				continue;
 			// the correlation sensors see every pre spike at their synapses
 			corr.pre(t_us, e.hemisphere, row, addr);
-			for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j) {
-				Synapses::Syn const& sy = rw.syn[j];
-				uint32_t const n = sy.neuron;
-				if (sy.weight <= 0.0f)
-					continue;
-				double const a = m * double(sy.weight);
+			for (uint32_t j = rw.hit_offsets[addr]; j < rw.hit_offsets[addr + 1]; ++j) {
+				Synapses::Hit const& h = rw.hits[j];
+				uint32_t const n = h.neuron;
+				double const a = m * double(h.weight);
 				if (mode & 1) {
-					s.ge()[n] += a * neurons.gain_e[n];
+					ge[n] += a * neurons.gain_e[n];
 					if (neurons.bypass_e[n])
 						neurons.force_fire(n);
 				}
 				if (mode & 2) {
-					s.gi()[n] += a * neurons.gain_i[n];
+					gi[n] += a * neurons.gain_i[n];
 					if (neurons.bypass_i[n])
 						neurons.force_fire(n);
 				}
