@@ -227,6 +227,7 @@ ChipCore::Impl::Impl(ChipSetup su) :
     readout(tables),
     backgrounds(tables)
 {
+	corr.syn = &synapses;
 	T_cadc = tables.transfer("cadc", 1);
 	cadc_gain = tables.mismatch("cadc_gain", 2 * 2 * num_columns);
 	cadc_offset = tables.mismatch("cadc_offset", 2 * 2 * num_columns);
@@ -297,6 +298,7 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 	if (w_synapses.changed(v)) {
 		corr_log.sync(); // the worker reads the rows and the calibration
 		synapses.decode(v, geo);
+		corr.reorder();
 		corr.decode_calib(v);
 		any = true;
 		drivers.invalidate_compiled();

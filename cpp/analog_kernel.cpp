@@ -12,15 +12,18 @@ namespace kernel {
 namespace avx512 {
 bool step(RawStep const& a);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace avx512
 namespace avx2 {
 bool step(RawStep const& a);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace avx2
 namespace sse2 {
 bool step(RawStep const& a);
 double fast_exp(double x);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace sse2
 
 namespace {
@@ -93,6 +96,18 @@ void exp_n(double const* x, double* y, size_t n)
 			return avx2::exp_n(x, y, n);
 		default:
 			return sse2::exp_n(x, y, n);
+	}
+}
+
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n)
+{
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return avx512::pair_exp(t, tp, tau, x, y, n);
+		case Isa::avx2:
+			return avx2::pair_exp(t, tp, tau, x, y, n);
+		default:
+			return sse2::pair_exp(t, tp, tau, x, y, n);
 	}
 }
 

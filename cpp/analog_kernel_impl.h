@@ -244,6 +244,22 @@ void exp_n(double const* x, double* y, size_t n)
 	}
 }
 
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n)
+{
+	size_t i = 0;
+	for (; i + W <= n; i += W) {
+		vd const xi = -(splat(t) - load(tp + i)) / load(tau + i);
+		store(x + i, xi);
+		// below the clamp of vexp (and for an infinite dt) a pair adds nothing
+		store(y + i, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
+	}
+	for (; i < n; ++i) {
+		double const xi = -(t - tp[i]) / tau[i];
+		x[i] = xi;
+		y[i] = xi < -700.0 ? 0.0 : vexp(splat(xi))[0];
+	}
+}
+
 } // namespace HXSIM_KERNEL_NS
 } // namespace kernel
 } // namespace hxsim

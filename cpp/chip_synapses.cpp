@@ -157,84 +157,169 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 
 void Correlation::reset_state()
 {
-	pair_sensor.clear();
-	pair_exponent.clear();
 	std::fill(last_post.begin(), last_post.end(), -inf);
-	sensors.clear();
+	allocated = false;
+	for (auto* a : {&tau_r, &amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
+		a->clear();
 	kernel_stale = true;
 	active.clear();
+}
+
+void Correlation::reorder()
+{
+	size_t const nsyn = 2 * num_rows * num_columns;
+	bool const first = column_at.size() != nsyn;
+	if (first) {
+		column_at.resize(nsyn);
+		position_of.resize(nsyn);
+		label_c.assign(nsyn, 0);
+	}
+	std::vector<double> tmp;
+	for (uint32_t hr = 0; hr < 2 * num_rows; ++hr) {
+		Synapses::Row const& rw = syn->rows[hr];
+		uint32_t const h = hr / num_rows, row = hr % num_rows;
+		uint32_t const base = hr * num_columns;
+		auto column = [&](uint32_t j) { return rw.syn.empty() ? j : uint32_t(rw.syn[j].column); };
+		uint8_t label[num_columns] = {}; // by position
+		if (!rw.syn.empty())
+			for (uint32_t lab = 0; lab < 64; ++lab)
+				for (uint32_t j = rw.offsets[lab]; j < rw.offsets[lab + 1]; ++j)
+					label[j] = uint8_t(lab);
+		bool same = !first;
+		for (uint32_t j = 0; j < num_columns && same; ++j)
+			same = column_at[base + j] == column(j) &&
+			       label_c[column_index(h, row, column(j))] == label[j];
+		if (same)
+			continue;
+		if (allocated && !first) {
+			for (auto* a : {&tau_r, &amp_r, &acausal}) {
+				tmp.assign(a->begin() + base, a->begin() + base + num_columns);
+				for (uint32_t j = 0; j < num_columns; ++j)
+					(*a)[base + j] = tmp[position_of[base + column(j)]];
+			}
+			// the row's pre spikes so far, per synapse, before its labels change
+			double* const ev = &last_event[size_t(hr) * 64];
+			for (uint32_t col = 0; col < num_columns; ++col) {
+				uint32_t const ci = column_index(h, row, col);
+				double const t = ev[label_c[ci]];
+				if (t > -inf)
+					pre_before[ci] = t;
+			}
+			std::fill(ev, ev + 64, -inf);
+		}
+		for (uint32_t j = 0; j < num_columns; ++j) {
+			uint32_t const col = column(j);
+			column_at[base + j] = uint16_t(col);
+			position_of[base + col] = uint16_t(j);
+			label_c[column_index(h, row, col)] = label[j];
+		}
+	}
 }
 
 void Correlation::alloc(Geometry const& geo)
 {
 	size_t const nsyn = 2 * num_rows * num_columns;
-	if (sensors.empty()) {
-		sensors.assign(nsyn, Sensor{-inf, 0.0, 0.0, 0.0, 0.0});
+	if (!allocated) {
+		for (auto* a : {&tau_r, &amp_r, &acausal, &tau_c, &amp_c, &causal})
+			a->assign(nsyn, 0.0);
+		pre_before.assign(nsyn, -inf);
+		last_event.assign(2 * num_rows * 64, -inf);
 		active.assign(2 * num_columns * 4, 0);
+		allocated = true;
 	}
 	if (!kernel_stale)
 		return;
 	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
-		uint32_t const ci = sensor(hr / num_rows, hr % num_rows, col);
+		uint32_t const h = hr / num_rows, row = hr % num_rows;
 		uint32_t const q = geo.quad_of(idx);
 		FieldLane const& lt = calib_time_ref.lanes[geo.col_entry[col]];
 		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
 		double const ct = double((calib_time_words[q] >> lt.shift) & calib_time_ref.mask);
 		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
-		sensors[ci].tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
-		sensors[ci].amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		double const tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
+		double const amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
+		tau_r[s] = tau_c[ci] = tau;
+		amp_r[s] = amp_c[ci] = amp;
 	}
 	kernel_stale = false;
+}
+
+// Both sides add amp * exp(-dt / tau) per pair to one accumulator, in the order of the
+// spikes; exp(x) below -700 (the vector exp's clamp) counts as 0, and so does a pair with
+// no partner yet (dt infinite; adding amp * 0 leaves a sum as it is). Each accumulator has one kind of partner (causal: post
+// spikes, acausal: pre spikes), so taking each spike's pairs at once keeps every sum's order.
+void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us)
+{
+	if (!allocated || kernel_stale)
+		alloc(geo);
+	Synapses::Row const& rw = syn->rows[h * num_rows + row];
+	uint32_t const b = rw.offsets[address], n = rw.offsets[address + 1] - b;
+	if (n == 0)
+		return;
+	last_event[(h * num_rows + row) * 64 + address] = t_us;
+	uint32_t const base = (h * num_rows + row) * num_columns + b;
+	t_buf.resize(n);
+	x_buf.resize(n);
+	e_buf.resize(n);
+	uint64_t const bit = uint64_t(1) << (row % 64);
+	for (uint32_t j = 0; j < n; ++j) {
+		Synapses::Syn const& sy = rw.syn[b + j];
+		t_buf[j] = last_post[sy.neuron];
+		active[(h * num_columns + sy.column) * 4 + row / 64] |= bit;
+	}
+	kernel::pair_exp(t_us, t_buf.data(), &tau_r[base], x_buf.data(), e_buf.data(), n);
+	double* const acc = &acausal[base];
+	double const* const amp = &amp_r[base];
+	double const* const e = e_buf.data();
+	for (uint32_t j = 0; j < n; ++j)
+		acc[j] += amp[j] * e[j];
 }
 
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 {
 	last_post[n] = t_us;
-	if (sensors.empty())
+	if (!allocated)
 		return;
 	if (kernel_stale)
 		alloc(geo);
 	Geometry::Neuron const& g = geo.neurons[n];
 	uint32_t const hc = g.hemisphere * num_columns + g.column;
-	uint32_t const base = hc * num_rows;
+	uint32_t const cbase = hc * num_rows;
+	double const* const ev = &last_event[size_t(g.hemisphere) * num_rows * 64];
+	s_buf.clear();
+	t_buf.clear();
+	u_buf.clear();
 	for (uint32_t k = 0; k < 4; ++k)
 		for (uint64_t bits = active[hc * 4 + k]; bits; bits &= bits - 1) {
-			uint32_t const ci = base + k * 64 + uint32_t(__builtin_ctzll(bits));
-			pair(ci, -(t_us - sensors[ci].last_pre) / sensors[ci].tau);
+			uint32_t const row = k * 64 + uint32_t(__builtin_ctzll(bits));
+			uint32_t const ci = cbase + row;
+			double const te = ev[row * 64 + label_c[ci]];
+			s_buf.push_back(ci);
+			t_buf.push_back(te > -inf ? te : pre_before[ci]);
+			u_buf.push_back(tau_c[ci]);
 		}
-}
-
-void Correlation::flush()
-{
-	size_t const n = pair_sensor.size();
-	if (n == 0)
-		return;
-	pair_value.resize(n);
-	kernel::exp_n(pair_exponent.data(), pair_value.data(), n);
-	for (size_t i = 0; i < n; ++i) {
-		uint32_t const ci = pair_sensor[i] & ~acausal_bit;
-		// below exp(-700) (the vector exp's clamp) a pair adds nothing
-		double const e = pair_exponent[i] < -700.0 ? 0.0 : pair_value[i];
-		Sensor& x = sensors[ci];
-		(pair_sensor[i] & acausal_bit ? x.acausal : x.causal) += x.amp * e;
-	}
-	pair_sensor.clear();
-	pair_exponent.clear();
+	size_t const m = s_buf.size();
+	x_buf.resize(m);
+	e_buf.resize(m);
+	kernel::pair_exp(t_us, t_buf.data(), u_buf.data(), x_buf.data(), e_buf.data(), m);
+	for (size_t j = 0; j < m; ++j)
+		causal[s_buf[j]] += amp_c[s_buf[j]] * e_buf[j];
 }
 
 void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 {
-	if (sensors.empty())
+	if (!allocated)
 		return;
 	int64_t const* st = setup.synapse_quad_strides.data();
 	uint32_t const h = uint32_t(instance / st[0]);
 	uint32_t const r = uint32_t((instance % st[0]) / st[1]);
 	uint32_t const q = uint32_t((instance % st[1]) / st[2]);
 	for (uint32_t e = 0; e < 4; ++e) {
-		uint32_t const ci = sensor(h, r, uint32_t(setup.quad_columns[q * 4 + e]));
-		sensors[ci].causal = sensors[ci].acausal = 0.0;
+		uint32_t const col = uint32_t(setup.quad_columns[q * 4 + e]);
+		causal[column_index(h, r, col)] = acausal[slot(h, r, col)] = 0.0;
 	}
 }
 
@@ -267,16 +352,11 @@ CorrelationLog::~CorrelationLog()
 void CorrelationLog::apply(std::vector<Event> const& events)
 {
 	for (Event const& e : events) {
-		if (e.what >> 31) {
+		if (e.what >> 31)
 			corr.post(geo, e.what & 0x7fffffffu, e.t_us);
-			continue;
-		}
-		uint32_t const h = e.what >> 14, row = (e.what >> 6) & 255, addr = e.what & 63;
-		Synapses::Row const& rw = syn.rows[h * num_rows + row];
-		for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j)
-			corr.pre(geo, h, row, rw.syn[j], e.t_us);
+		else
+			corr.pre(geo, e.what >> 14, (e.what >> 6) & 255, e.what & 63, e.t_us);
 	}
-	corr.flush();
 }
 
 void CorrelationLog::run()
