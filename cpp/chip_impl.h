@@ -302,13 +302,15 @@ struct Correlation
 	// Allocated at the first pre spike (most experiments never read them).
 	Synapses const* syn = nullptr;
 	bool allocated = false;
-	std::vector<double> tau_r, amp_r, acausal; // row side: kernel (us, LSB per pair), sum (LSB)
-	std::vector<double> tau_c, amp_c, causal;  // column side
-	std::vector<double> pre_before;            // column side (us)
-	std::vector<double> last_event;            // per (hemisphere, row, label) (us)
-	std::vector<uint8_t> label_c;              // column side: the labels last_event is for
-	std::vector<uint16_t> column_at;           // row slot -> column
-	std::vector<uint16_t> position_of;         // (hemisphere, row, column) -> position in the row
+	std::vector<double> tau_of_code;          // us, by time calibration code
+	std::vector<uint8_t> tau_code_r;          // row side: time calibration code
+	std::vector<double> amp_r, acausal;       // row side: LSB per pair, sum (LSB)
+	std::vector<double> tau_c, amp_c, causal; // column side
+	std::vector<double> pre_before;           // column side (us)
+	std::vector<double> last_event;           // per (hemisphere, row, label) (us)
+	std::vector<uint8_t> label_c;             // column side: the labels last_event is for
+	std::vector<uint16_t> column_at;          // row slot -> column
+	std::vector<uint16_t> position_of;        // (hemisphere, row, column) -> position in the row
 	std::vector<uint64_t> active; // per (hemisphere, column): 4 words, rows that saw a pre spike
 	bool kernel_stale = true;     // tau/amp need recomputing from the calibration words
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
@@ -348,8 +350,9 @@ struct Correlation
 
 private:
 	// exponents and their exponentials, taken many at a time (kernel::exp_n, vectorised)
-	std::vector<double> t_buf, u_buf, x_buf, e_buf;
-	std::vector<uint32_t> s_buf;
+	// (a spike pairs with at most one row's or one column's synapses: 256)
+	alignas(64) double t_buf[256], u_buf[256], x_buf[256], e_buf[256];
+	uint32_t s_buf[256];
 };
 
 // The correlation sensors only observe the dynamics (nothing they hold acts back on the

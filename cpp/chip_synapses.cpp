@@ -159,8 +159,9 @@ void Correlation::reset_state()
 {
 	std::fill(last_post.begin(), last_post.end(), -inf);
 	allocated = false;
-	for (auto* a : {&tau_r, &amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
+	for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
 		a->clear();
+	tau_code_r.clear();
 	kernel_stale = true;
 	active.clear();
 }
@@ -192,11 +193,15 @@ void Correlation::reorder()
 		if (same)
 			continue;
 		if (allocated && !first) {
-			for (auto* a : {&tau_r, &amp_r, &acausal}) {
+			for (auto* a : {&amp_r, &acausal}) {
 				tmp.assign(a->begin() + base, a->begin() + base + num_columns);
 				for (uint32_t j = 0; j < num_columns; ++j)
 					(*a)[base + j] = tmp[position_of[base + column(j)]];
 			}
+			std::vector<uint8_t> const codes(
+			    tau_code_r.begin() + base, tau_code_r.begin() + base + num_columns);
+			for (uint32_t j = 0; j < num_columns; ++j)
+				tau_code_r[base + j] = codes[position_of[base + column(j)]];
 			// the row's pre spikes so far, per synapse, before its labels change
 			double* const ev = &last_event[size_t(hr) * 64];
 			for (uint32_t col = 0; col < num_columns; ++col) {
@@ -220,8 +225,9 @@ void Correlation::alloc(Geometry const& geo)
 {
 	size_t const nsyn = 2 * num_rows * num_columns;
 	if (!allocated) {
-		for (auto* a : {&tau_r, &amp_r, &acausal, &tau_c, &amp_c, &causal})
+		for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal})
 			a->assign(nsyn, 0.0);
+		tau_code_r.assign(nsyn, 0);
 		pre_before.assign(nsyn, -inf);
 		last_event.assign(2 * num_rows * 64, -inf);
 		active.assign(2 * num_columns * 4, 0);
@@ -230,18 +236,23 @@ void Correlation::alloc(Geometry const& geo)
 	if (!kernel_stale)
 		return;
 	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
+	if (calib_time_ref.mask > 255)
+		fail("correlation time calibration wider than 8 bits");
+	tau_of_code.resize(calib_time_ref.mask + 1);
+	for (uint32_t c = 0; c <= calib_time_ref.mask; ++c)
+		tau_of_code[c] = k_corr_tau * (1.0 + k_corr_step * (double(c) - 1.5));
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
 		uint32_t const h = hr / num_rows, row = hr % num_rows;
 		uint32_t const q = geo.quad_of(idx);
 		FieldLane const& lt = calib_time_ref.lanes[geo.col_entry[col]];
 		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
-		double const ct = double((calib_time_words[q] >> lt.shift) & calib_time_ref.mask);
+		uint32_t const ct = (calib_time_words[q] >> lt.shift) & calib_time_ref.mask;
 		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
-		double const tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
 		double const amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
 		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
-		tau_r[s] = tau_c[ci] = tau;
+		tau_code_r[s] = uint8_t(ct);
+		tau_c[ci] = tau_of_code[ct];
 		amp_r[s] = amp_c[ci] = amp;
 	}
 	kernel_stale = false;
@@ -261,19 +272,19 @@ void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t ad
 		return;
 	last_event[(h * num_rows + row) * 64 + address] = t_us;
 	uint32_t const base = (h * num_rows + row) * num_columns + b;
-	t_buf.resize(n);
-	x_buf.resize(n);
-	e_buf.resize(n);
 	uint64_t const bit = uint64_t(1) << (row % 64);
+	uint32_t const* const neuron_at = geo.neuron_at[h];
+	uint64_t* const act = &active[h * num_columns * 4 + row / 64];
 	for (uint32_t j = 0; j < n; ++j) {
-		Synapses::Syn const& sy = rw.syn[b + j];
-		t_buf[j] = last_post[sy.neuron];
-		active[(h * num_columns + sy.column) * 4 + row / 64] |= bit;
+		uint32_t const col = column_at[base + j];
+		t_buf[j] = last_post[neuron_at[col]];
+		u_buf[j] = tau_of_code[tau_code_r[base + j]];
+		act[col * 4] |= bit;
 	}
-	kernel::pair_exp(t_us, t_buf.data(), &tau_r[base], x_buf.data(), e_buf.data(), n);
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, n);
 	double* const acc = &acausal[base];
 	double const* const amp = &amp_r[base];
-	double const* const e = e_buf.data();
+	double const* const e = e_buf;
 	for (uint32_t j = 0; j < n; ++j)
 		acc[j] += amp[j] * e[j];
 }
@@ -289,22 +300,18 @@ void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 	uint32_t const hc = g.hemisphere * num_columns + g.column;
 	uint32_t const cbase = hc * num_rows;
 	double const* const ev = &last_event[size_t(g.hemisphere) * num_rows * 64];
-	s_buf.clear();
-	t_buf.clear();
-	u_buf.clear();
+	size_t m = 0;
 	for (uint32_t k = 0; k < 4; ++k)
 		for (uint64_t bits = active[hc * 4 + k]; bits; bits &= bits - 1) {
 			uint32_t const row = k * 64 + uint32_t(__builtin_ctzll(bits));
 			uint32_t const ci = cbase + row;
 			double const te = ev[row * 64 + label_c[ci]];
-			s_buf.push_back(ci);
-			t_buf.push_back(te > -inf ? te : pre_before[ci]);
-			u_buf.push_back(tau_c[ci]);
+			s_buf[m] = ci;
+			t_buf[m] = te > -inf ? te : pre_before[ci];
+			u_buf[m] = tau_c[ci];
+			++m;
 		}
-	size_t const m = s_buf.size();
-	x_buf.resize(m);
-	e_buf.resize(m);
-	kernel::pair_exp(t_us, t_buf.data(), u_buf.data(), x_buf.data(), e_buf.data(), m);
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
 	for (size_t j = 0; j < m; ++j)
 		causal[s_buf[j]] += amp_c[s_buf[j]] * e_buf[j];
 }
