@@ -684,12 +684,12 @@ class _Router:
         if kind == NEURONS:
             e = info["event_output"]
             sel = (self.group == g)
-            pops = sorted({int(p) for p in self.conn.pre_pop[sel]})
+            pops = np.unique(self.conn.pre_pop[sel]).tolist()
             return (f"neurons of event output {e} (population(s) {pops}, columns {32 * e}..{32 * e + 31})")
         if kind == BACKGROUND:
             return f"background population {info['population']} (sources {64 * info['sub']}..)"
         sel = (self.group == g)
-        pops = sorted({int(p) for p in self.conn.pre_pop[sel]})
+        pops = np.unique(self.conn.pre_pop[sel]).tolist()
         if "stp" in info:
             return f"external population(s) {pops} (one source with {self.conn.stp_configs[info['stp']]})"
         return f"external population(s) {pops}"
