@@ -37,7 +37,6 @@ import tempfile
 import time
 import warnings
 
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))

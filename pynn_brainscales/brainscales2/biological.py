@@ -157,9 +157,10 @@ class _BiologicalCell(CalibratedNeuron):
         import lola
         ctype = lola.AtomicNeuron.ConstantCurrent.Type
         for k, n in enumerate(config):
-            n.constant_current.enable = bool(dac[k] > 0)
-            n.constant_current.i_offset = int(dac[k])
-            n.constant_current.type = ctype.sink if i_hw[k] < 0 else ctype.source
+            cc = n.constant_current
+            want = (bool(dac[k] > 0), int(dac[k]), ctype.sink if i_hw[k] < 0 else ctype.source)
+            if (cc.enable, cc.i_offset, cc.type) != want:     # most cells: already so (no offset)
+                cc.enable, cc.i_offset, cc.type = want
         return config
 
 
