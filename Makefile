@@ -28,7 +28,14 @@ SIM_TESTS := tests/stadls tests/grenade/test_execution.py tests/grenade/test_emu
 PYNN_VERSION   := 0.13.0
 PYNN_TESTS     := $(VENV)/pynn-tests/$(PYNN_VERSION)
 
-.PHONY: all install test demo bench validate clean
+# Brian2 for the speed benches (bench/adex512_chip.py, bench/speed_targets.py): Brian2 2.9 (the
+# newest on the index) does not import with the dev venv's numpy >= 2.4, so it gets its own venv;
+# the benches find it at .venv-bench/bin/python (or $BRIAN2_PYTHON).
+BENCH_VENV  := .venv-bench
+BENCH_PY    := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: all install test demo bench bench-env validate clean
 
 all: install
 
@@ -73,6 +80,14 @@ demo: $(STAMP)
 	$(PYTHON) examples/pynn_experiment.py --out out/pynn_experiment.png
 	$(PYTHON) examples/pynn_balanced.py --out out/pynn_balanced.png
 
+bench-env: $(BENCH_STAMP)
+
+$(BENCH_STAMP):
+	test -x $(BENCH_PY) || $(BASE_PY) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet "brian2==2.9.0" "numpy>=1.26,<2.4" setuptools
+	$(BENCH_PY) -c "import brian2, numpy; print('brian2', brian2.__version__, 'numpy', numpy.__version__)"
+	touch $(BENCH_STAMP)
+
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
 
@@ -84,4 +99,4 @@ validate: $(STAMP)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .hypothesis
-	rm -rf $(LAVA_VENV)
+	rm -rf $(LAVA_VENV) $(BENCH_VENV)

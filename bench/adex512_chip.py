@@ -33,6 +33,9 @@ Figures (per biological second; 1 s of biology = 1 ms on the chip):
   a statistical agreement; delays are the chip's latency, not 1 ms).
 
     python bench/adex512_chip.py [--reps 3] [--T 1.0] [--no-brian2] [--brian2-python PY] [--quick]
+
+Brian2 2.9 does not import with numpy >= 2.4 (the dev venv's): ``make bench-env`` makes
+``.venv-bench`` (brian2 2.9.0, numpy < 2.4), which this bench then uses by default.
 """
 from __future__ import annotations
 
@@ -143,6 +146,15 @@ def brian2_elsewhere(python, seed, T_s):
     return r
 
 
+def default_brian2_python():
+    """$BRIAN2_PYTHON, else the repository's .venv-bench (``make bench-env``) if it exists, else None."""
+    env = os.environ.get("BRIAN2_PYTHON")
+    if env:
+        return env
+    py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".venv-bench", "bin", "python")
+    return py if os.access(py, os.X_OK) else None
+
+
 def count_corr(a, b, n):
     ca, cb = np.bincount(a, minlength=n), np.bincount(b, minlength=n)
     if ca.std() == 0 or cb.std() == 0:
@@ -155,8 +167,9 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--T", type=float, default=1.0, help="biological seconds")
     ap.add_argument("--no-brian2", action="store_true")
-    ap.add_argument("--brian2-python", default=os.environ.get("BRIAN2_PYTHON"),
-                    help="run Brian2 in this interpreter (env BRIAN2_PYTHON) instead of this process")
+    ap.add_argument("--brian2-python", default=default_brian2_python(),
+                    help="run Brian2 in this interpreter (default: $BRIAN2_PYTHON, else .venv-bench made by "
+                         "`make bench-env`) instead of this process")
     ap.add_argument("--quick", action="store_true", help="0.2 s of biology, 1 rep, no Brian2")
     ap.add_argument("--seed", type=int, default=W.ADEX512_SEED)
     ap.add_argument("--chip-relax-ms", type=float, default=0.0,

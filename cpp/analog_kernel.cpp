@@ -12,15 +12,18 @@ namespace kernel {
 namespace avx512 {
 bool step(RawStep const& a);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace avx512
 namespace avx2 {
 bool step(RawStep const& a);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace avx2
 namespace sse2 {
 bool step(RawStep const& a);
 double fast_exp(double x);
 void exp_n(double const* x, double* y, size_t n);
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 } // namespace sse2
 
 namespace {
@@ -60,6 +63,7 @@ bool step(StepArgs const& x)
 	r.n = x.n;
 	for (unsigned p = 0; p < P_COUNT; ++p)
 		r.k[p] = k.uniform[p] ? RawParam{k.replicated[p], 0} : RawParam{k.k[p].data(), ~size_t(0)};
+	r.packed = k.packed.empty() ? nullptr : k.packed.data();
 	r.v = s.v.data();
 	r.w = s.w.data();
 	r.ge = s.ge();
@@ -92,6 +96,18 @@ void exp_n(double const* x, double* y, size_t n)
 			return avx2::exp_n(x, y, n);
 		default:
 			return sse2::exp_n(x, y, n);
+	}
+}
+
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n)
+{
+	switch (isa_in_use()) {
+		case Isa::avx512:
+			return avx512::pair_exp(t, tp, tau, x, y, n);
+		case Isa::avx2:
+			return avx2::pair_exp(t, tp, tau, x, y, n);
+		default:
+			return sse2::pair_exp(t, tp, tau, x, y, n);
 	}
 }
 
@@ -133,6 +149,19 @@ void NeuronConstants::finalize(size_t n_real)
 		for (size_t l = 0; l < lane_block; ++l)
 			replicated[p][l] = n > 0 ? a[0] : 0.0;
 	}
+	bool all_uniform = true;
+	for (unsigned p = 0; p < P_COUNT; ++p)
+		all_uniform &= uniform[p];
+	if (all_uniform) {
+		packed.clear();
+		return;
+	}
+	packed.resize(n * P_COUNT);
+	for (size_t b = 0; b < n / lane_block; ++b)
+		for (unsigned p = 0; p < P_COUNT; ++p)
+			std::memcpy(
+			    &packed[(b * P_COUNT + p) * lane_block], &k[p][b * lane_block],
+			    lane_block * sizeof(double));
 }
 
 } // namespace kernel

@@ -82,6 +82,9 @@ struct NeuronConstants
 	avector<double> k[P_COUNT];
 	bool uniform[P_COUNT] = {};
 	alignas(64) double replicated[P_COUNT][lane_block] = {};
+	// k interleaved by blocks of lane_block neurons (see RawStep::packed); empty when every
+	// constant is uniform
+	avector<double> packed;
 
 	avector<double>& operator[](Param p) { return k[p]; }
 	avector<double> const& operator[](Param p) const { return k[p]; }
@@ -131,6 +134,11 @@ double fast_exp(double x);
 
 // y[i] = fast_exp(x[i]) for n values, vectorised (same results in every build).
 void exp_n(double const* x, double* y, size_t n);
+
+// For the correlation sensors: x[i] = -(t - tp[i]) / tau[i] and y[i] = fast_exp(x[i]), or 0
+// where x[i] < -700 (also for tp[i] = -inf), for n values, vectorised (same results in every
+// build and as the scalar expressions).
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n);
 
 // Name of the kernel build in use ("avx512", "avx2" or "sse2").
 char const* isa();

@@ -35,10 +35,6 @@ static inline vd load(double const* p)
 	std::memcpy(&r, p, sizeof r);
 	return r;
 }
-static inline vd load(RawParam const& q, size_t i)
-{
-	return load(q.p + (i & q.mask));
-}
 static inline void store(double* p, vd x)
 {
 	std::memcpy(p, &x, sizeof x);
@@ -145,16 +141,21 @@ struct Ptrs
 {
 	double const* p[P_COUNT];
 	size_t m[P_COUNT];
+	double const* packed;
 	double *v, *w, *ge, *gi, *refc;
 	double const* iext;
 	int64_t* spiked;
 };
 
-// UNIFORM: every constant is the same for all neurons: held in registers.
+// UNIFORM: every constant is the same for all neurons: held in registers. Otherwise they
+// come from the interleaved blocks (RawStep::packed).
 template <bool EXP, bool EXT, bool UNIFORM>
 static inline vi block(Ptrs const& a, vd const* u, size_t i)
 {
-	auto K = [&](Param p) { return UNIFORM ? u[p] : load(a.p[p] + (i & a.m[p])); };
+	double const* const kb = a.packed +
+	                         (i / lane_block_of_kernel) * (P_COUNT * lane_block_of_kernel) +
+	                         i % lane_block_of_kernel;
+	auto K = [&](Param p) { return UNIFORM ? u[p] : load(kb + p * lane_block_of_kernel); };
 	vd const v = load(a.v + i);
 	vd const w = load(a.w + i);
 	vd const ge = load(a.ge + i);
@@ -198,6 +199,7 @@ static bool step_impl(RawStep const& r)
 	a.refc = r.refc;
 	a.iext = r.iext;
 	a.spiked = r.spiked;
+	a.packed = r.packed;
 	size_t const n = r.n;
 	vi any = vi{};
 	static_assert(lane_block_of_kernel % (U * W) == 0, "padding must fit the unrolled loop");
@@ -214,10 +216,7 @@ static bool step_impl(RawStep const& r)
 
 bool step(RawStep const& a)
 {
-	bool uniform = true;
-	for (unsigned p = 0; p < P_COUNT; ++p)
-		uniform &= a.k[p].mask == 0;
-	if (uniform) {
+	if (!a.packed) {
 		if (a.exponential)
 			return a.iext ? step_impl<true, true, true>(a) : step_impl<true, false, true>(a);
 		return a.iext ? step_impl<false, true, true>(a) : step_impl<false, false, true>(a);
@@ -242,6 +241,22 @@ void exp_n(double const* x, double* y, size_t n)
 		std::memcpy(in, x + i, (n - i) * sizeof(double));
 		store(out, vexp(load(in)));
 		std::memcpy(y + i, out, (n - i) * sizeof(double));
+	}
+}
+
+void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n)
+{
+	size_t i = 0;
+	for (; i + W <= n; i += W) {
+		vd const xi = -(splat(t) - load(tp + i)) / load(tau + i);
+		store(x + i, xi);
+		// below the clamp of vexp (and for an infinite dt) a pair adds nothing
+		store(y + i, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
+	}
+	for (; i < n; ++i) {
+		double const xi = -(t - tp[i]) / tau[i];
+		x[i] = xi;
+		y[i] = xi < -700.0 ? 0.0 : vexp(splat(xi))[0];
 	}
 }
 

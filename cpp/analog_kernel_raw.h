@@ -52,6 +52,10 @@ struct RawStep
 {
 	size_t n; // padded neuron count, a multiple of 8
 	RawParam k[P_COUNT];
+	// The same constants interleaved by blocks of 8 neurons (block b holds param p of its
+	// neurons at packed[(b * P_COUNT + p) * 8]): one sequential stream instead of one per
+	// varying constant. Null when every constant is uniform (then k[p] are read once).
+	double const* packed;
 	double *v, *w, *ge, *gi, *refc;
 	double const* iext; // optional extra current (nA) per neuron, or null
 	int64_t* spiked;    // out: -1 where the neuron spiked this step, else 0

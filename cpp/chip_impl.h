@@ -193,6 +193,7 @@ struct Neurons
 	std::vector<double> C, EL, gain_e, gain_i, Vth, Vreset, R, H, b, readout_scale_e,
 	    readout_scale_i;
 	std::vector<uint8_t> bypass_e, bypass_i, force;
+	bool any_bypass = false; // any of bypass_e, bypass_i
 	std::vector<uint32_t> forced;
 
 	Neurons(Tables const& t, Geometry const& geo, double dt_us);
@@ -262,11 +263,20 @@ struct Synapses
 		float weight;   // 6-bit weight x synapse gain mismatch
 		uint32_t index; // (hemisphere, row, column) for correlation
 	};
-	// per (hemisphere, row): entries grouped by label
+	// what an event delivers: a synapse with a non-zero weight
+	struct Hit
+	{
+		uint32_t neuron;
+		float weight;
+	};
+	// per (hemisphere, row): entries grouped by label (all columns, for the correlation
+	// sensors), and the same without the zero weights (delivery)
 	struct Row
 	{
 		uint16_t offsets[65];
+		uint16_t hit_offsets[65];
 		std::vector<Syn> syn;
+		std::vector<Hit> hits;
 	};
 	std::vector<Row> rows; // 2 x 256
 	std::vector<uint32_t> weight_words, label_words;
@@ -287,16 +297,25 @@ struct Correlation
 	double k_corr_tau, k_corr_lsb, k_corr_reset, k_corr_step;
 	std::vector<double> corr_gain;
 	FieldId time_calibs, amp_calibs, neuron_causal, neuron_acausal;
-	// Per-synapse state, column-major (sensor index ci = (hemisphere * 256 + column) * 256 +
-	// row: a post spike walks one contiguous column). Allocated at the first pre spike (most
-	// experiments never read them).
-	struct Sensor
-	{
-		double last_pre;        // us
-		double tau, amp;        // its kernel (us, LSB per pair), from the calibration
-		double causal, acausal; // accumulated (LSB)
-	};
-	std::vector<Sensor> sensors;  // one cache line or less per pair
+	// Per-synapse state in two layouts, each for the spikes that walk it:
+	// - row side, in the synapse rows' label order (Synapses::Row::syn), slot (hemisphere * 256
+	//   + row) * 256 + position: a pre spike reaches one label group of one row, contiguous;
+	//   reorder() moves this state along when labels change;
+	// - column side, index (hemisphere * 256 + column) * 256 + row: a post spike walks one
+	//   column. The last pre spike of a synapse is that of its (row, label) since the last
+	//   label change (last_event), else the one before (pre_before, folded in by reorder()).
+	// Allocated at the first pre spike (most experiments never read them).
+	Synapses const* syn = nullptr;
+	bool allocated = false;
+	std::vector<double> tau_of_code;          // us, by time calibration code
+	std::vector<uint8_t> tau_code_r;          // row side: time calibration code
+	std::vector<double> amp_r, acausal;       // row side: LSB per pair, sum (LSB)
+	std::vector<double> tau_c, amp_c, causal; // column side
+	std::vector<double> pre_before;           // column side (us)
+	std::vector<double> last_event;           // per (hemisphere, row, label) (us)
+	std::vector<uint8_t> label_c;             // column side: the labels last_event is for
+	std::vector<uint16_t> column_at;          // row slot -> column
+	std::vector<uint16_t> position_of;        // (hemisphere, row, column) -> position in the row
 	std::vector<uint64_t> active; // per (hemisphere, column): 4 words, rows that saw a pre spike
 	bool kernel_stale = true;     // tau/amp need recomputing from the calibration words
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
@@ -308,52 +327,37 @@ struct Correlation
 	void resolve(RegisterMap const& map);
 	void decode_calib(ConfigView const& v); // with the synapses
 	void decode(ConfigView const& v, Geometry const& geo);
+	// after Synapses::decode: the state follows its synapses into the rows' new label order
+	void reorder();
 	void reset_state();
 	void alloc(Geometry const& geo);
-	static uint32_t sensor(uint32_t h, uint32_t row, uint32_t column)
+	// row-side slot and column-side index of synapse (h, row, column)
+	uint32_t slot(uint32_t h, uint32_t row, uint32_t column) const
+	{
+		uint32_t const hr = h * num_rows + row;
+		return hr * num_columns + position_of[hr * num_columns + column];
+	}
+	static uint32_t column_index(uint32_t h, uint32_t row, uint32_t column)
 	{
 		return (h * num_columns + column) * num_rows + row;
 	}
 	// accumulated correlation of synapse (h, row, column): causal (ct 0) or acausal (ct 1)
 	double accumulated(uint32_t h, uint32_t row, uint32_t column, uint32_t ct) const
 	{
-		if (sensors.empty())
+		if (!allocated)
 			return 0.0;
-		Sensor const& x = sensors[sensor(h, row, column)];
-		return ct == 0 ? x.causal : x.acausal;
+		return ct == 0 ? causal[column_index(h, row, column)] : acausal[slot(h, row, column)];
 	}
-	// a pre spike at synapse sy (row on hemisphere h) of neuron n
-	void pre(Geometry const& geo, uint32_t h, uint32_t row, Synapses::Syn const& sy, double t_us)
-	{
-		if (sensors.empty() || kernel_stale)
-			alloc(geo);
-		uint32_t const ci = sensor(h, row, sy.column);
-		Sensor& x = sensors[ci];
-		double const tp = last_post[sy.neuron];
-		if (tp > -inf)
-			pair(ci | acausal_bit, -(t_us - tp) / x.tau);
-		x.last_pre = t_us;
-		active[(h * num_columns + sy.column) * 4 + row / 64] |= uint64_t(1) << (row % 64);
-	}
+	// a pre spike at the synapses with label `address` of `row` on hemisphere h
+	void pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us);
 	void post(Geometry const& geo, uint32_t n, double t_us);
 	void reset_quad(ChipSetup const& setup, uint32_t instance);
-	// adds the pairs found since the last flush to the accumulators, in their order
-	void flush();
 
 private:
-	// Pairs wait here (sensor | acausal_bit, exponent -dt/tau) so that their exponentials are
-	// taken many at a time (kernel::exp_n, vectorised); flush() adds amp * exp in order.
-	static constexpr uint32_t acausal_bit = uint32_t(1) << 31;
-	static constexpr size_t pair_batch = 4096;
-	std::vector<uint32_t> pair_sensor;
-	std::vector<double> pair_exponent, pair_value;
-	void pair(uint32_t which, double exponent)
-	{
-		pair_sensor.push_back(which);
-		pair_exponent.push_back(exponent);
-		if (pair_sensor.size() >= pair_batch)
-			flush();
-	}
+	// exponents and their exponentials, taken many at a time (kernel::exp_n, vectorised)
+	// (a spike pairs with at most one row's or one column's synapses: 256)
+	alignas(64) double t_buf[256], u_buf[256], x_buf[256], e_buf[256];
+	uint32_t s_buf[256];
 };
 
 // The correlation sensors only observe the dynamics (nothing they hold acts back on the
@@ -420,12 +424,29 @@ struct Drivers
 		double resources = 1.0, t_last = -inf; // STP state
 	};
 	std::vector<Driver> drivers;
+	// per (hemisphere, PADI bus): the drivers with their receiver on
+	std::vector<uint32_t> receiving[2][4];
 	struct Pending
 	{
 		uint64_t cycle;
 		uint32_t hemisphere, bus, label;
 	};
 	std::deque<Pending> pending;
+	// What an event (hemisphere, bus, 11-bit label) does, compiled at its first use while no
+	// driver it reaches uses STP and no neuron bypasses: the rows whose pre pulses the
+	// correlation sensors see, and the increments of the synaptic inputs (index into
+	// NeuronState::g, value = weight x gain, added in the order of the direct path, so the
+	// result is bit for bit the same). Dropped when synapses, drivers or neurons change.
+	struct Compiled
+	{
+		bool direct = false; // STP or bypass involved: deliver event by event
+		std::vector<uint32_t> pre;
+		std::vector<uint32_t> target;
+		std::vector<double> inc;
+	};
+	std::vector<int32_t> compiled_of; // by (hemisphere * 4 + bus) * 2048 + label: -1 none
+	std::vector<Compiled> compiled;
+	void invalidate_compiled();
 	double k_stp_unit;
 	FieldId sd_util, sd_offset, sd_mask, sd_receiver, sd_recovery, sd_mode_bottom, sd_mode_top,
 	    sd_stp, sd_enable_recovery;
@@ -442,6 +463,14 @@ struct Drivers
 	    Synapses const& syn,
 	    CorrelationLog& corr,
 	    Neurons& neurons);
+	void deliver_direct(
+	    Pending const& e,
+	    Geometry const& geo,
+	    Synapses const& syn,
+	    CorrelationLog& corr,
+	    Neurons& neurons);
+	Compiled compile(
+	    Pending const& e, Geometry const& geo, Synapses const& syn, Neurons const& neurons) const;
 };
 
 struct Readout

@@ -212,6 +212,9 @@ void Neurons::decode(ConfigView const& v, Geometry const& geo, NeuronConfigTable
 		k[kernel::P_R][n] = R[n];
 		k[kernel::P_H][n] = H[n];
 	}
+	any_bypass = false;
+	for (uint32_t n = 0; n < num_neurons; ++n)
+		any_bypass |= bypass_e[n] || bypass_i[n];
 	k.finalize(num_neurons);
 }
 

@@ -18,8 +18,10 @@ Synapses::Synapses(Tables const& t)
 {
 	syn_gain = t.mismatch("synapse_gain", 2 * num_rows * num_columns);
 	rows.resize(2 * num_rows);
-	for (Row& r : rows)
+	for (Row& r : rows) {
 		std::fill(std::begin(r.offsets), std::end(r.offsets), 0);
+		std::fill(std::begin(r.hit_offsets), std::end(r.hit_offsets), 0);
+	}
 }
 
 void Synapses::resolve(RegisterMap const& map)
@@ -83,30 +85,39 @@ void Synapses::decode(
 				// the same labels: the same order, new weights
 				for (Syn& s : row.syn)
 					s.weight = float(double(weight_of(s.column)) * syn_gain[s.index]);
-				continue;
+			} else {
+				if (!restructuring) {
+					before_restructure();
+					restructuring = true;
+				}
+				// counting sort by label; columns ascending within a label
+				uint16_t count[65] = {};
+				uint8_t lab_of[num_columns];
+				for (uint32_t col = 0; col < num_columns; ++col) {
+					uint32_t const i = uint32_t(h * ss + r * sr + geo.col_quad[col] * sq);
+					uint32_t const e = geo.col_entry[col];
+					lab_of[col] = uint8_t(((label_words[i] >> L.lanes[e].shift) & L.mask) & 63);
+					++count[lab_of[col] + 1];
+				}
+				for (uint32_t lab = 0; lab < 64; ++lab)
+					count[lab + 1] = uint16_t(count[lab + 1] + count[lab]);
+				std::copy(std::begin(count), std::end(count), std::begin(row.offsets));
+				row.syn.resize(num_columns);
+				for (uint32_t col = 0; col < num_columns; ++col) {
+					uint32_t const idx = (h * num_rows + r) * num_columns + col;
+					row.syn[count[lab_of[col]]++] = {
+					    uint16_t(col), uint16_t(geo.neuron_at[h][col]),
+					    float(double(weight_of(col)) * syn_gain[idx]), idx};
+				}
 			}
-			if (!restructuring) {
-				before_restructure();
-				restructuring = true;
-			}
-			// counting sort by label; columns ascending within a label
-			uint16_t count[65] = {};
-			uint8_t lab_of[num_columns];
-			for (uint32_t col = 0; col < num_columns; ++col) {
-				uint32_t const i = uint32_t(h * ss + r * sr + geo.col_quad[col] * sq);
-				uint32_t const e = geo.col_entry[col];
-				lab_of[col] = uint8_t(((label_words[i] >> L.lanes[e].shift) & L.mask) & 63);
-				++count[lab_of[col] + 1];
-			}
-			for (uint32_t lab = 0; lab < 64; ++lab)
-				count[lab + 1] = uint16_t(count[lab + 1] + count[lab]);
-			std::copy(std::begin(count), std::end(count), std::begin(row.offsets));
-			row.syn.resize(num_columns);
-			for (uint32_t col = 0; col < num_columns; ++col) {
-				uint32_t const idx = (h * num_rows + r) * num_columns + col;
-				row.syn[count[lab_of[col]]++] = {
-				    uint16_t(col), uint16_t(geo.neuron_at[h][col]),
-				    float(double(weight_of(col)) * syn_gain[idx]), idx};
+			// the synapses a pre spike reaches: nonzero weights, by label
+			row.hits.clear();
+			row.hit_offsets[0] = 0;
+			for (uint32_t lab = 0; lab < 64; ++lab) {
+				for (uint32_t j = row.offsets[lab]; j < row.offsets[lab + 1]; ++j)
+					if (row.syn[j].weight > 0.0f)
+						row.hits.push_back({row.syn[j].neuron, row.syn[j].weight});
+				row.hit_offsets[lab + 1] = uint16_t(row.hits.size());
 			}
 		}
 }
@@ -175,84 +186,176 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 
 void Correlation::reset_state()
 {
-	pair_sensor.clear();
-	pair_exponent.clear();
 	std::fill(last_post.begin(), last_post.end(), -inf);
-	sensors.clear();
+	allocated = false;
+	for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
+		a->clear();
+	tau_code_r.clear();
 	kernel_stale = true;
 	active.clear();
+}
+
+void Correlation::reorder()
+{
+	size_t const nsyn = 2 * num_rows * num_columns;
+	bool const first = column_at.size() != nsyn;
+	if (first) {
+		column_at.resize(nsyn);
+		position_of.resize(nsyn);
+		label_c.assign(nsyn, 0);
+	}
+	std::vector<double> tmp;
+	for (uint32_t hr = 0; hr < 2 * num_rows; ++hr) {
+		Synapses::Row const& rw = syn->rows[hr];
+		uint32_t const h = hr / num_rows, row = hr % num_rows;
+		uint32_t const base = hr * num_columns;
+		auto column = [&](uint32_t j) { return rw.syn.empty() ? j : uint32_t(rw.syn[j].column); };
+		uint8_t label[num_columns] = {}; // by position
+		if (!rw.syn.empty())
+			for (uint32_t lab = 0; lab < 64; ++lab)
+				for (uint32_t j = rw.offsets[lab]; j < rw.offsets[lab + 1]; ++j)
+					label[j] = uint8_t(lab);
+		bool same = !first;
+		for (uint32_t j = 0; j < num_columns && same; ++j)
+			same = column_at[base + j] == column(j) &&
+			       label_c[column_index(h, row, column(j))] == label[j];
+		if (same)
+			continue;
+		if (allocated && !first) {
+			for (auto* a : {&amp_r, &acausal}) {
+				tmp.assign(a->begin() + base, a->begin() + base + num_columns);
+				for (uint32_t j = 0; j < num_columns; ++j)
+					(*a)[base + j] = tmp[position_of[base + column(j)]];
+			}
+			std::vector<uint8_t> const codes(
+			    tau_code_r.begin() + base, tau_code_r.begin() + base + num_columns);
+			for (uint32_t j = 0; j < num_columns; ++j)
+				tau_code_r[base + j] = codes[position_of[base + column(j)]];
+			// the row's pre spikes so far, per synapse, before its labels change
+			double* const ev = &last_event[size_t(hr) * 64];
+			for (uint32_t col = 0; col < num_columns; ++col) {
+				uint32_t const ci = column_index(h, row, col);
+				double const t = ev[label_c[ci]];
+				if (t > -inf)
+					pre_before[ci] = t;
+			}
+			std::fill(ev, ev + 64, -inf);
+		}
+		for (uint32_t j = 0; j < num_columns; ++j) {
+			uint32_t const col = column(j);
+			column_at[base + j] = uint16_t(col);
+			position_of[base + col] = uint16_t(j);
+			label_c[column_index(h, row, col)] = label[j];
+		}
+	}
 }
 
 void Correlation::alloc(Geometry const& geo)
 {
 	size_t const nsyn = 2 * num_rows * num_columns;
-	if (sensors.empty()) {
-		sensors.assign(nsyn, Sensor{-inf, 0.0, 0.0, 0.0, 0.0});
+	if (!allocated) {
+		for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal})
+			a->assign(nsyn, 0.0);
+		tau_code_r.assign(nsyn, 0);
+		pre_before.assign(nsyn, -inf);
+		last_event.assign(2 * num_rows * 64, -inf);
 		active.assign(2 * num_columns * 4, 0);
+		allocated = true;
 	}
 	if (!kernel_stale)
 		return;
 	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
+	if (calib_time_ref.mask > 255)
+		fail("correlation time calibration wider than 8 bits");
+	tau_of_code.resize(calib_time_ref.mask + 1);
+	for (uint32_t c = 0; c <= calib_time_ref.mask; ++c)
+		tau_of_code[c] = k_corr_tau * (1.0 + k_corr_step * (double(c) - 1.5));
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
-		uint32_t const ci = sensor(hr / num_rows, hr % num_rows, col);
+		uint32_t const h = hr / num_rows, row = hr % num_rows;
 		uint32_t const q = geo.quad_of(idx);
 		FieldLane const& lt = calib_time_ref.lanes[geo.col_entry[col]];
 		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
-		double const ct = double((calib_time_words[q] >> lt.shift) & calib_time_ref.mask);
+		uint32_t const ct = (calib_time_words[q] >> lt.shift) & calib_time_ref.mask;
 		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
-		sensors[ci].tau = k_corr_tau * (1.0 + k_corr_step * (ct - 1.5));
-		sensors[ci].amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		double const amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
+		tau_code_r[s] = uint8_t(ct);
+		tau_c[ci] = tau_of_code[ct];
+		amp_r[s] = amp_c[ci] = amp;
 	}
 	kernel_stale = false;
+}
+
+// Both sides add amp * exp(-dt / tau) per pair to one accumulator, in the order of the
+// spikes; exp(x) below -700 (the vector exp's clamp) counts as 0, and so does a pair with
+// no partner yet (dt infinite; adding amp * 0 leaves a sum as it is). Each accumulator has one kind of partner (causal: post
+// spikes, acausal: pre spikes), so taking each spike's pairs at once keeps every sum's order.
+void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us)
+{
+	if (!allocated || kernel_stale)
+		alloc(geo);
+	Synapses::Row const& rw = syn->rows[h * num_rows + row];
+	uint32_t const b = rw.offsets[address], n = rw.offsets[address + 1] - b;
+	if (n == 0)
+		return;
+	last_event[(h * num_rows + row) * 64 + address] = t_us;
+	uint32_t const base = (h * num_rows + row) * num_columns + b;
+	uint64_t const bit = uint64_t(1) << (row % 64);
+	uint32_t const* const neuron_at = geo.neuron_at[h];
+	uint64_t* const act = &active[h * num_columns * 4 + row / 64];
+	for (uint32_t j = 0; j < n; ++j) {
+		uint32_t const col = column_at[base + j];
+		t_buf[j] = last_post[neuron_at[col]];
+		u_buf[j] = tau_of_code[tau_code_r[base + j]];
+		act[col * 4] |= bit;
+	}
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, n);
+	double* const acc = &acausal[base];
+	double const* const amp = &amp_r[base];
+	double const* const e = e_buf;
+	for (uint32_t j = 0; j < n; ++j)
+		acc[j] += amp[j] * e[j];
 }
 
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 {
 	last_post[n] = t_us;
-	if (sensors.empty())
+	if (!allocated)
 		return;
 	if (kernel_stale)
 		alloc(geo);
 	Geometry::Neuron const& g = geo.neurons[n];
 	uint32_t const hc = g.hemisphere * num_columns + g.column;
-	uint32_t const base = hc * num_rows;
+	uint32_t const cbase = hc * num_rows;
+	double const* const ev = &last_event[size_t(g.hemisphere) * num_rows * 64];
+	size_t m = 0;
 	for (uint32_t k = 0; k < 4; ++k)
 		for (uint64_t bits = active[hc * 4 + k]; bits; bits &= bits - 1) {
-			uint32_t const ci = base + k * 64 + uint32_t(__builtin_ctzll(bits));
-			pair(ci, -(t_us - sensors[ci].last_pre) / sensors[ci].tau);
+			uint32_t const row = k * 64 + uint32_t(__builtin_ctzll(bits));
+			uint32_t const ci = cbase + row;
+			double const te = ev[row * 64 + label_c[ci]];
+			s_buf[m] = ci;
+			t_buf[m] = te > -inf ? te : pre_before[ci];
+			u_buf[m] = tau_c[ci];
+			++m;
 		}
-}
-
-void Correlation::flush()
-{
-	size_t const n = pair_sensor.size();
-	if (n == 0)
-		return;
-	pair_value.resize(n);
-	kernel::exp_n(pair_exponent.data(), pair_value.data(), n);
-	for (size_t i = 0; i < n; ++i) {
-		uint32_t const ci = pair_sensor[i] & ~acausal_bit;
-		// below exp(-700) (the vector exp's clamp) a pair adds nothing
-		double const e = pair_exponent[i] < -700.0 ? 0.0 : pair_value[i];
-		Sensor& x = sensors[ci];
-		(pair_sensor[i] & acausal_bit ? x.acausal : x.causal) += x.amp * e;
-	}
-	pair_sensor.clear();
-	pair_exponent.clear();
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
+	for (size_t j = 0; j < m; ++j)
+		causal[s_buf[j]] += amp_c[s_buf[j]] * e_buf[j];
 }
 
 void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 {
-	if (sensors.empty())
+	if (!allocated)
 		return;
 	int64_t const* st = setup.synapse_quad_strides.data();
 	uint32_t const h = uint32_t(instance / st[0]);
 	uint32_t const r = uint32_t((instance % st[0]) / st[1]);
 	uint32_t const q = uint32_t((instance % st[1]) / st[2]);
 	for (uint32_t e = 0; e < 4; ++e) {
-		uint32_t const ci = sensor(h, r, uint32_t(setup.quad_columns[q * 4 + e]));
-		sensors[ci].causal = sensors[ci].acausal = 0.0;
+		uint32_t const col = uint32_t(setup.quad_columns[q * 4 + e]);
+		causal[column_index(h, r, col)] = acausal[slot(h, r, col)] = 0.0;
 	}
 }
 
@@ -285,16 +388,11 @@ CorrelationLog::~CorrelationLog()
 void CorrelationLog::apply(std::vector<Event> const& events)
 {
 	for (Event const& e : events) {
-		if (e.what >> 31) {
+		if (e.what >> 31)
 			corr.post(geo, e.what & 0x7fffffffu, e.t_us);
-			continue;
-		}
-		uint32_t const h = e.what >> 14, row = (e.what >> 6) & 255, addr = e.what & 63;
-		Synapses::Row const& rw = syn.rows[h * num_rows + row];
-		for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j)
-			corr.pre(geo, h, row, rw.syn[j], e.t_us);
+		else
+			corr.pre(geo, e.what >> 14, (e.what >> 6) & 255, e.what & 63, e.t_us);
 	}
-	corr.flush();
 }
 
 void CorrelationLog::run()
@@ -387,6 +485,9 @@ void Drivers::decode(ConfigView const& v, Geometry const& geo)
 	bool const clock_on[2] = {v.get(stp_clock, 0) != 0, v.get(stp_clock, 1) != 0};
 	double const speed[2] = {double(v.get(stp_speed, 0)), double(v.get(stp_speed, 1))};
 	// SynapseDriverConfig instances are SynapseDriverOnDLS enums (= our driver index)
+	for (auto& hemisphere : receiving)
+		for (auto& bus : hemisphere)
+			bus.clear();
 	for (uint32_t d = 0; d < num_drivers; ++d) {
 		Driver& dr = drivers[d];
 		uint32_t const h = geo.drivers[d].hemisphere;
@@ -400,6 +501,11 @@ void Drivers::decode(ConfigView const& v, Geometry const& geo)
 		dr.recovery = v.get(sd_enable_recovery, d) != 0 && clock_on[h];
 		dr.tau_rec = k_stp_unit * (double(v.get(sd_recovery, d)) + 1.0) * (speed[h] + 1.0);
 	}
+	for (uint32_t h = 0; h < 2; ++h)
+		for (uint32_t b = 0; b < 4; ++b)
+			for (uint32_t d : geo.bus_drivers[h][b])
+				if (drivers[d].receiver)
+					receiving[h][b].push_back(d);
 }
 
 void Drivers::reset_state()
@@ -411,7 +517,88 @@ void Drivers::reset_state()
 	}
 }
 
+void Drivers::invalidate_compiled()
+{
+	if (compiled.empty())
+		return;
+	compiled.clear();
+	std::fill(compiled_of.begin(), compiled_of.end(), -1);
+}
+
+Drivers::Compiled Drivers::compile(
+    Pending const& e, Geometry const& geo, Synapses const& syn, Neurons const& neurons) const
+{
+	Compiled c;
+	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
+	uint32_t const np = uint32_t(neurons.s.np);
+	c.direct = neurons.any_bypass;
+	for (uint32_t d : receiving[e.hemisphere][e.bus]) {
+		Driver const& dr = drivers[d];
+		if (((rs ^ geo.drivers[d].index) & dr.mask) != 0)
+			continue;
+		c.direct |= dr.stp;
+		for (int half = 0; half < 2; ++half) {
+			uint32_t const mode = half ? dr.mode_bottom : dr.mode_top;
+			uint32_t const row = half ? geo.drivers[d].row_bottom : geo.drivers[d].row_top;
+			if (mode == 0)
+				continue;
+			Synapses::Row const& rw = syn.rows[e.hemisphere * num_rows + row];
+			if (rw.offsets[addr] == rw.offsets[addr + 1])
+				continue;
+			c.pre.push_back((e.hemisphere << 14) | (row << 6) | addr);
+			for (uint32_t j = rw.hit_offsets[addr]; j < rw.hit_offsets[addr + 1]; ++j) {
+				Synapses::Hit const& h = rw.hits[j];
+				// the direct path adds (1.0 * w) * gain: the same double as w * gain
+				if (mode & 1) {
+					c.target.push_back(h.neuron);
+					c.inc.push_back(double(h.weight) * neurons.gain_e[h.neuron]);
+				}
+				if (mode & 2) {
+					c.target.push_back(np + h.neuron);
+					c.inc.push_back(double(h.weight) * neurons.gain_i[h.neuron]);
+				}
+			}
+		}
+	}
+	if (c.direct) {
+		c.pre.clear();
+		c.target.clear();
+		c.inc.clear();
+	}
+	return c;
+}
+
 void Drivers::deliver(
+    Pending const& e,
+    Geometry const& geo,
+    Synapses const& syn,
+    CorrelationLog& corr,
+    Neurons& neurons)
+{
+	size_t const key = (size_t(e.hemisphere) * 4 + e.bus) * 2048 + (e.label & 2047);
+	if (compiled_of.empty())
+		compiled_of.assign(2 * 4 * 2048, -1);
+	int32_t slot = compiled_of[key];
+	if (slot < 0) {
+		slot = int32_t(compiled.size());
+		compiled.push_back(compile(e, geo, syn, neurons));
+		compiled_of[key] = slot;
+	}
+	Compiled const& c = compiled[size_t(slot)];
+	if (c.direct)
+		return deliver_direct(e, geo, syn, corr, neurons);
+	double const t_us = double(e.cycle) * cycle_us;
+	for (uint32_t p : c.pre)
+		corr.pre(t_us, p >> 14, (p >> 6) & 255, p & 63);
+	double* const g = neurons.s.g.data();
+	uint32_t const* const target = c.target.data();
+	double const* const inc = c.inc.data();
+	size_t const n = c.target.size();
+	for (size_t j = 0; j < n; ++j)
+		g[target[j]] += inc[j];
+}
+
+void Drivers::deliver_direct(
     Pending const& e,
     Geometry const& geo,
     Synapses const& syn,
@@ -420,10 +607,11 @@ void Drivers::deliver(
 {
 	uint32_t const rs = (e.label >> 6) & 31, addr = e.label & 63;
 	double const t_us = double(e.cycle) * cycle_us;
-	kernel::NeuronState& s = neurons.s;
-	for (uint32_t d : geo.bus_drivers[e.hemisphere][e.bus]) {
+	double* const ge = neurons.s.ge();
+	double* const gi = neurons.s.gi();
+	for (uint32_t d : receiving[e.hemisphere][e.bus]) {
 		Driver& dr = drivers[d];
-		if (!dr.receiver || ((rs ^ geo.drivers[d].index) & dr.mask) != 0)
+		if (((rs ^ geo.drivers[d].index) & dr.mask) != 0)
 			continue;
 		double m = 1.0;
 		if (dr.stp) {
@@ -444,19 +632,17 @@ void Drivers::deliver(
 				continue;
 			// the correlation sensors see every pre spike at their synapses
 			corr.pre(t_us, e.hemisphere, row, addr);
-			for (uint32_t j = rw.offsets[addr]; j < rw.offsets[addr + 1]; ++j) {
-				Synapses::Syn const& sy = rw.syn[j];
-				uint32_t const n = sy.neuron;
-				if (sy.weight <= 0.0f)
-					continue;
-				double const a = m * double(sy.weight);
+			for (uint32_t j = rw.hit_offsets[addr]; j < rw.hit_offsets[addr + 1]; ++j) {
+				Synapses::Hit const& h = rw.hits[j];
+				uint32_t const n = h.neuron;
+				double const a = m * double(h.weight);
 				if (mode & 1) {
-					s.ge()[n] += a * neurons.gain_e[n];
+					ge[n] += a * neurons.gain_e[n];
 					if (neurons.bypass_e[n])
 						neurons.force_fire(n);
 				}
 				if (mode & 2) {
-					s.gi()[n] += a * neurons.gain_i[n];
+					gi[n] += a * neurons.gain_i[n];
 					if (neurons.bypass_i[n])
 						neurons.force_fire(n);
 				}

@@ -22,6 +22,7 @@ public:
 		m_words = m_map.defaults();
 		for (auto& v : m_versions)
 			++v;
+		++m_writes;
 	}
 
 	uint32_t word(uint32_t slot) const { return m_words[slot]; }
@@ -30,10 +31,13 @@ public:
 	{
 		m_words[slot] = value;
 		++m_versions[m_map.reg_of_slot(slot)];
+		++m_writes;
 	}
 
 	// Bumped on every write to a register: lets a core cache decoded parameters.
 	uint64_t version(RegisterId reg) const { return m_versions[reg]; }
+	// Bumped on every write to any register (and at a reset).
+	uint64_t writes() const { return m_writes; }
 
 	RegisterMap const& map() const { return m_map; }
 	uint32_t const* data() const { return m_words.data(); }
@@ -42,6 +46,7 @@ private:
 	RegisterMap const& m_map;
 	std::vector<uint32_t> m_words;
 	std::vector<uint64_t> m_versions;
+	uint64_t m_writes = 0;
 };
 
 // Field accessor with everything resolved, for hot paths (single-word lanes).
@@ -146,6 +151,8 @@ public:
 
 	// Changes whenever the register is written (cache invalidation).
 	uint64_t version(RegisterId reg) const { return m_file.version(reg); }
+	// Changes whenever any register is written.
+	uint64_t writes() const { return m_file.writes(); }
 
 	// Raw words of one register, instance-major (words per instance = reg(id).words).
 	uint32_t const* words(RegisterId reg) const

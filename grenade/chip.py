@@ -131,6 +131,8 @@ class ChipSpec:
 
 
 def _equal(a, b) -> bool:
+    if a is b:
+        return True
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
     return a == b

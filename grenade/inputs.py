@@ -58,6 +58,7 @@ class InputGenerator:
             runtime = tuple(float(x) for x in runtime)
         self.runtime = runtime
         self._parts: List[List[Tuple[np.ndarray, int, np.ndarray]]] = [[] for _ in range(self.batch_size)]
+        self._done = None   # (runtime, InputData) of the last done(), until the next add()
 
     def add(self, times: Sequence, population: PopulationDescriptor, batch: Optional[int] = None) -> "InputGenerator":
         """Add spike times (ms) for the neurons of an external population: ``times[i]``
@@ -84,9 +85,15 @@ class InputGenerator:
             if not 0 <= b < self.batch_size:
                 raise ValueError(f"batch entry {b} out of range [0, {self.batch_size - 1}]")
             self._parts[b].append((flat, population.index, neurons))
+        self._done = None
         return self
 
     def done(self) -> InputData:
+        """The spikes added so far as immutable, time-sorted :class:`InputData` (the same object
+        again while nothing was added and the runtime is unchanged: a network re-run in a loop
+        does not sort its input again)."""
+        if self._done is not None and self._done[0] == self.runtime:
+            return self._done[1]
         times, pops, neurons = [], [], []
         for parts in self._parts:
             t = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
@@ -97,7 +104,9 @@ class InputGenerator:
                                                                                       neurons)):
                 a.flags.writeable = False
                 lst.append(a)
-        return InputData(tuple(times), tuple(pops), tuple(neurons), self.runtime)
+        data = InputData(tuple(times), tuple(pops), tuple(neurons), self.runtime)
+        self._done = (self.runtime, data)
+        return data
 
 
 def spike_words(inputs: InputData, entry: int, routing, offset_cycles: int = 0) -> Tuple[np.ndarray, np.ndarray]:

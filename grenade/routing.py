@@ -559,6 +559,8 @@ class _Router:
                 m = rec == r
                 if m.any():
                     parts.append((r, col[m], n[m], int(n[m].max())))
+            # the open groups' in-degree per column after adding this source, on all 4 buses at once
+            peak = [(r, (acc[h][:, r, cols] + ns).max(axis=1).tolist()) for r, cols, ns, _ in parts]
             best = None
             for b in range(4):
                 rm = rmax[h][b]
@@ -571,9 +573,8 @@ class _Router:
                     tot_r = closed_rows[h][b] + open_rows + new_rows
                 else:
                     new_r = list(rm)
-                    a = acc[h, b]
-                    for r, cols, ns, _ in parts:
-                        new_r[r] = max(new_r[r], int((a[r, cols] + ns).max()))
+                    for r, pk in peak:
+                        new_r[r] = max(new_r[r], int(pk[b]))
                     new_rows = new_r[0] + new_r[1]
                     inc_d = -(-new_rows // 2) - open_drv
                     tot_r = closed_rows[h][b] + new_rows
@@ -684,12 +685,12 @@ class _Router:
         if kind == NEURONS:
             e = info["event_output"]
             sel = (self.group == g)
-            pops = sorted({int(p) for p in self.conn.pre_pop[sel]})
+            pops = np.unique(self.conn.pre_pop[sel]).tolist()
             return (f"neurons of event output {e} (population(s) {pops}, columns {32 * e}..{32 * e + 31})")
         if kind == BACKGROUND:
             return f"background population {info['population']} (sources {64 * info['sub']}..)"
         sel = (self.group == g)
-        pops = sorted({int(p) for p in self.conn.pre_pop[sel]})
+        pops = np.unique(self.conn.pre_pop[sel]).tolist()
         if "stp" in info:
             return f"external population(s) {pops} (one source with {self.conn.stp_configs[info['stp']]})"
         return f"external population(s) {pops}"

@@ -156,10 +156,19 @@ class _BiologicalCell(CalibratedNeuron):
         dac = _t("i_mem_offset").to_dac(np.abs(i_hw))
         import lola
         ctype = lola.AtomicNeuron.ConstantCurrent.Type
-        for k, n in enumerate(config):
-            n.constant_current.enable = bool(dac[k] > 0)
-            n.constant_current.i_offset = int(dac[k])
-            n.constant_current.type = ctype.sink if i_hw[k] < 0 else ctype.source
+        want_type = np.where(i_hw < 0, int(ctype.sink), int(ctype.source))
+        todo = range(len(config))
+        if config and all(isinstance(n, lola.AtomicNeuron) for n in config):
+            # most cells are so already (no offset): write only the others
+            have = lola.AtomicNeuron.field_columns(config, ("constant_current.enable", "constant_current.i_offset",
+                                                             "constant_current.type"))
+            todo = np.flatnonzero((have["constant_current.enable"] != (dac > 0)) |
+                                  (have["constant_current.i_offset"] != dac) |
+                                  (have["constant_current.type"] != want_type)).tolist()
+        for k in todo:
+            cc = config[k].constant_current
+            cc.enable, cc.i_offset = bool(dac[k] > 0), int(dac[k])
+            cc.type = ctype.sink if i_hw[k] < 0 else ctype.source
         return config
 
 

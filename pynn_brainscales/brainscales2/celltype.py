@@ -67,6 +67,12 @@ def neuron_copies(neurons) -> List[Any]:
     import lola
     out = lola.AtomicNeuron.copies(neurons)
     normal = lola.AtomicNeuron.EventRouting.AnalogOutputMode.normal
+    if out and isinstance(out[0], lola.AtomicNeuron) and all(n._t is out[0]._t for n in out):
+        # rows of one table (AtomicNeuron.copies): one column write
+        out[0].event_routing.analog_output = normal
+        column = out[0]._t["event_routing.analog_output"]
+        column[[n._r for n in out]] = column[out[0]._r]
+        return out
     for n in out:
         n.event_routing.analog_output = normal
     return out

@@ -566,6 +566,42 @@ def test_correlation_worker_thread_gives_the_same_samples_as_applying_in_place(m
     assert len(np.unique(threaded)) > 20          # and differ between synapses and reads
 
 
+def test_a_synapse_keeps_its_last_pre_spike_when_its_label_changes():
+    """A post spike pairs with the last pre spike each synapse saw, also when its label changed
+    in between (the sensors keep the last pre spike per row and label until a label changes)."""
+    def causal(change):
+        s = Setup()
+        n = s.neuron(atomic(3), enable_threshold_comparator=False)
+        s.column_switch(n)
+        s.dac()
+        s.driver(5)
+        s.synapse(10, 3, 1, 7)
+        s.synapse(10, 9, 1, 9)       # another synapse of the row, with label 9
+        s.b.write(halco.CADCConfigOnDLS(0), haldls.CADCConfig(enable=True))
+        syn = halco.SynapseOnDLS(halco.SynapseOnSynram(halco.SynapseOnSynapseRow(3),
+                                                       halco.SynapseRowOnSynram(10)), halco.SynramOnDLS(0))
+        q, e = syn.toSynapseQuadOnDLS(), int(syn.toEntryOnQuad())
+        s.start()
+        s.wait(10)
+        s.spike(padi_label(5, 9))    # label 9 only: not seen by synapse (10, 3)
+        s.wait(10)
+        s.spike(padi_label(5, 7))    # synapse (10, 3)'s last pre spike, at 20 us
+        s.wait(0.5)
+        if change:
+            s.synapse(10, 3, 1, 9)   # it moves to label 9 (whose last event was at 10 us)
+        s.b.write(halco.BlockPostPulseOnDLS(0), haldls.BlockPostPulse())
+        s.wait(2)
+        ticket = s.b.read(halco.CADCSampleQuadOnDLS(halco.CADCSampleQuadOnSynram(
+            q.toSynapseQuadOnSynram(), halco.CADCChannelType(0), halco.CADCReadoutType(0)), halco.SynramOnDLS(0)))
+        s.run(ideal=True)
+        return ticket.get().samples[e]
+    same, moved = causal(False), causal(True)
+    # one pair 0.5 us apart: ~2.5 LSB at the default calibration (tau 3.5 us, 0.7 x 4 LSB); one
+    # 10.5 us apart (with label 9's spike) would add ~0.1 LSB
+    assert same <= tr.CONSTANTS["correlation_reset_code"] - 2
+    assert moved == same
+
+
 # --- noise, long waits ---------------------------------------------------------------------------
 
 
