@@ -357,7 +357,12 @@ private:
 	// exponents and their exponentials, taken many at a time (kernel::exp_n, vectorised)
 	// (a spike pairs with at most one row's or one column's synapses: 256)
 	alignas(64) double t_buf[256], u_buf[256], x_buf[256], e_buf[256];
-	uint32_t s_buf[256];
+	uint32_t s_buf[256], k_buf[256];
+	// pre side: the pair factor of (neuron, time code) at time memo_t (see pre())
+	std::vector<double> memo_e;
+	std::vector<uint64_t> memo_stamp;
+	uint64_t memo_epoch = 1;
+	double memo_t = nan_value;
 };
 
 // The correlation sensors only observe the dynamics (nothing they hold acts back on the

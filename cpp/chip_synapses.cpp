@@ -187,6 +187,7 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 void Correlation::reset_state()
 {
 	std::fill(last_post.begin(), last_post.end(), -inf);
+	++memo_epoch;
 	allocated = false;
 	for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
 		a->clear();
@@ -270,6 +271,9 @@ void Correlation::alloc(Geometry const& geo)
 	tau_of_code.resize(calib_time_ref.mask + 1);
 	for (uint32_t c = 0; c <= calib_time_ref.mask; ++c)
 		tau_of_code[c] = k_corr_tau * (1.0 + k_corr_step * (double(c) - 1.5));
+	memo_e.assign(num_neurons * tau_of_code.size(), 0.0);
+	memo_stamp.assign(num_neurons * tau_of_code.size(), 0);
+	++memo_epoch;
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
 		uint32_t const h = hr / num_rows, row = hr % num_rows;
@@ -304,23 +308,43 @@ void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t ad
 	uint64_t const bit = uint64_t(1) << (row % 64);
 	uint32_t const* const neuron_at = geo.neuron_at[h];
 	uint64_t* const act = &active[h * num_columns * 4 + row / 64];
+	// A pair's factor depends on (t, the neuron's last post spike, tau): the rows an event
+	// reaches at once (a weight split over rows, both rows of a driver) share it, so each
+	// (neuron, time code) is computed once per pre-spike time (memo valid for `memo_epoch`).
+	if (t_us != memo_t) {
+		memo_t = t_us;
+		++memo_epoch;
+	}
+	size_t const codes = tau_of_code.size();
+	uint32_t m = 0;
 	for (uint32_t j = 0; j < n; ++j) {
 		uint32_t const col = column_at[base + j];
-		t_buf[j] = last_post[neuron_at[col]];
-		u_buf[j] = tau_of_code[tau_code_r[base + j]];
+		uint32_t const nrn = neuron_at[col];
+		uint32_t const code = tau_code_r[base + j];
+		uint32_t const key = uint32_t(nrn * codes + code);
+		k_buf[j] = key;
 		act[col * 4] |= bit;
+		if (memo_stamp[key] != memo_epoch) {
+			memo_stamp[key] = memo_epoch;
+			s_buf[m] = key;
+			t_buf[m] = last_post[nrn];
+			u_buf[m] = tau_of_code[code];
+			++m;
+		}
 	}
-	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, n);
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
+	for (uint32_t i = 0; i < m; ++i)
+		memo_e[s_buf[i]] = e_buf[i];
 	double* const acc = &acausal[base];
 	double const* const amp = &amp_r[base];
-	double const* const e = e_buf;
 	for (uint32_t j = 0; j < n; ++j)
-		acc[j] += amp[j] * e[j];
+		acc[j] += amp[j] * memo_e[k_buf[j]];
 }
 
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
 {
 	last_post[n] = t_us;
+	++memo_epoch; // the pre side's factors of this neuron change
 	if (!allocated)
 		return;
 	if (kernel_stale)
