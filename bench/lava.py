@@ -11,6 +11,10 @@ Two workloads, each a NIR graph imported once (grenade.nir.from_nir) and run on
    Lava runs the same import.
 2. ``cuba256``: 256 CubaLIF neurons (tau_syn 5 ms, tau_mem 10 ms), recurrent p=0.1 (80 % excitatory
    presynaptic neurons, 20 % inhibitory), 64 Poisson inputs (p=0.1, 20 Hz), 500 ms, dt 0.1 ms.
+3. ``pynn_cuba``: a CUBA network written in PyNN in biological units (200 excitatory + 50 inhibitory
+   IF_curr_exp, tau_syn 5 ms, tau_refrac 2 ms, p = 0.1 everywhere, 100 Poisson inputs at 20 Hz drawn
+   with numpy, 500 ms), the same script run with ``setup(units="biological")`` (the chip),
+   ``target="lava"`` (fixed_pt) and ``target="lava", lava_mode="reference"``.
 
 Figures per workload: rates (Hz, biological), per-neuron spike-count correlation chip vs Lava,
 spike-time agreement (fraction of spikes with a partner of the same neuron within +-1 ms in the
@@ -18,7 +22,7 @@ other run, averaged over both directions), wall time per biological second for e
 Lava's compile time and per-step overhead, and whether Lava equals the reference bit for bit.
 The last line is ``RESULT`` + one JSON object.
 
-    python bench/lava.py [--runtime-ms 500] [--timeout 600]
+    python bench/lava.py [--runtime-ms 500] [--timeout 600] [--pynn-runtime-ms 500]
 """
 from __future__ import annotations
 
@@ -138,10 +142,70 @@ def bench(name, graph, time_unit, spikes, runtime, dt, connection, timeout):
     return out
 
 
+PYNN_CELL = dict(cm=1.0, tau_m=20.0, tau_syn_E=5.0, tau_syn_I=5.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0,
+                 tau_refrac=2.0)
+
+
+def pynn_cuba(runtime_ms, target, n_exc=200, n_inh=50, n_in=100, seed=5):
+    """The PyNN CUBA script on ``target`` (setup() options); (spike trains per neuron, wall s of
+    run() + get_data(), the LavaRun or None)."""
+    import pynn_brainscales.brainscales2 as pynn
+    from pynn_brainscales.brainscales2 import simulator
+    rng = np.random.default_rng(seed)
+    steps = int(runtime_ms / 0.1)
+    trains = [np.flatnonzero(rng.random(steps) < 20.0 * 1e-4) * 0.1 for _ in range(n_in)]
+    pynn.setup(units="biological", **target)
+    cells = pynn.Population(n_exc + n_inh, pynn.IF_curr_exp(**PYNN_CELL), label="cells")
+    src = pynn.Population(n_in, pynn.SpikeSourceArray(spike_times=[list(t) for t in trains]), label="input")
+    cells.record("spikes")
+    exc, inh = cells[:n_exc], cells[n_exc:]
+    conn = pynn.FixedProbabilityConnector(0.1, rng=pynn.NumpyRNG(seed))
+    pynn.Projection(src, cells, conn, pynn.StaticSynapse(weight=0.6), receptor_type="excitatory")
+    pynn.Projection(exc, cells, conn, pynn.StaticSynapse(weight=0.25), receptor_type="excitatory")
+    pynn.Projection(inh, cells, conn, pynn.StaticSynapse(weight=-1.0), receptor_type="inhibitory")
+    pynn.run(None, pynn.RunCommand.PREPARE)       # the chip calibrates here (not timed)
+    t0 = time.perf_counter()
+    pynn.run(runtime_ms)
+    out = [np.asarray(t.magnitude) for t in cells.get_data().segments[0].spiketrains]
+    wall = time.perf_counter() - t0
+    lava_run = simulator.state.lava_run
+    pynn.end()
+    return out, wall, lava_run
+
+
+def bench_pynn(runtime_ms):
+    """Figures of the PyNN CUBA script on the chip, Lava fixed_pt and the reference mode."""
+    from grenade.lava import reference_run
+    chip, chip_wall, _ = pynn_cuba(runtime_ms, {})
+    lava, lava_wall, run = pynn_cuba(runtime_ms, {"target": "lava"})
+    ref, ref_wall, _ = pynn_cuba(runtime_ms, {"target": "lava", "lava_mode": "reference"})
+    oracle = reference_run(run.network)
+    identical = all(np.array_equal(oracle[k], run.rasters[k]) for k in oracle) and \
+        all(np.array_equal(a, b) for a, b in zip(lava, ref))
+    bio_s, n = runtime_ms * 1e-3, len(lava)
+    rate = lambda trains: sum(len(s) for s in trains) / n / bio_s   # noqa: E731
+    out = {
+        "pynn_cuba_neurons": n, "pynn_cuba_lava_vs_reference_identical": bool(identical),
+        "pynn_cuba_rate_chip_hz": rate(chip), "pynn_cuba_rate_lava_hz": rate(lava),
+        "pynn_cuba_chip_vs_lava_rate_ratio": rate(chip) / rate(lava) if rate(lava) else float("nan"),
+        "pynn_cuba_chip_vs_lava_count_corr": corr([len(s) for s in chip], [len(s) for s in lava]),
+        "pynn_cuba_spike_time_agreement_1ms": agreement(chip, lava, 1.0),
+        "pynn_cuba_wall_per_bio_s_chip": chip_wall / bio_s, "pynn_cuba_wall_per_bio_s_lava": lava_wall / bio_s,
+        "pynn_cuba_wall_per_bio_s_reference": ref_wall / bio_s,
+        "pynn_cuba_lava_step_ms": run.timing["run_s"] / run.network.steps * 1e3,
+        "pynn_cuba_lava_processes": len(run.network.sources) + 2 * len(run.network.populations)
+        + len(run.network.projections),
+    }
+    for k, v in out.items():
+        print(f"{k}: {v}")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runtime-ms", type=float, default=500.0, help="cuba256 biological run time (ms)")
     ap.add_argument("--timeout", type=float, default=600.0, help="Lava worker wall-clock timeout (s)")
+    ap.add_argument("--pynn-runtime-ms", type=float, default=500.0, help="pynn_cuba biological run time (ms)")
     args = ap.parse_args()
     import hxcomm
     result = {}
@@ -152,6 +216,7 @@ def main():
                                                  and result["cuba256_lava_vs_reference_identical"])
     result["chip_vs_lava_rate_ratio"] = result["cuba256_chip_vs_lava_rate_ratio"]
     result["chip_vs_lava_count_corr"] = result["cuba256_chip_vs_lava_count_corr"]
+    result.update(bench_pynn(args.pynn_runtime_ms))
     print("RESULT " + json.dumps(result))
 
 

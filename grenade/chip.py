@@ -105,6 +105,9 @@ class ChipSpec:
     background: np.ndarray                  # (8, 7): enable, random, period, seed, mask, rate, label
     madc: tuple                             # () or ((atom, source), ...)
     cadc: tuple                             # () or atoms
+    # ((hemisphere, column, time_calib, amp_calib), ...): columns whose CADC channels read the
+    # correlation sensors for a plasticity rule (calib -1: keep the base's bits)
+    correlation: tuple = ()
 
     def parts_for(self, member: str):
         """The arrays a chip member depends on."""
@@ -117,11 +120,11 @@ class ChipSpec:
             return (self.drivers[h], self.padi[h], self.stp_clock[h])
         if member.startswith("synapse_blocks"):
             h = int(member[-2])
-            return (self.weights[h], self.labels[h])
+            return (self.weights[h], self.labels[h], self.correlation)
         if member == "neuron_block":
             return tuple(self.neurons.values()) + (self.current_rows,)
         if member.startswith("cadc_readout_chains"):
-            return (self.cadc,)
+            return (self.cadc, self.correlation)
         if member == "readout_chain":
             return (self.madc,)
         return ()
@@ -183,6 +186,13 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
     cadc = ()
     if network.cadc_recording is not None:
         cadc = tuple(int(a) for a in network.cadc_atoms)
+    from .plasticity import correlation_columns
+    correlation = correlation_columns(network, routing)
+    clash = sorted({a for a in cadc} & {h * 256 + c for h, c, _, _ in correlation})
+    if clash:
+        raise ValueError(f"neuron(s) {clash[:8]} (AtomicNeuronOnDLS) are recorded through the CADC, whose channels of "
+                         f"their columns a plasticity rule needs for the correlation sensors: record them "
+                         f"through the MADC, or record other neurons")
     bg = np.zeros((8, 7), dtype=np.int64)
     for k in np.flatnonzero(routing.background_enable):
         pop = network.populations[int(routing.background_population[k])]
@@ -195,7 +205,8 @@ def chip_spec(network: Network, routing: RoutingResult, base=None) -> ChipSpec:
                     crossbar=np.stack([routing.crossbar_mask, routing.crossbar_target]),
                     drivers=drivers, stp_clock=routing.stp_clock, padi=routing.padi_enable,
                     weights=routing.synapse_weights,
-                    labels=routing.synapse_labels, background=bg, madc=madc, cadc=cadc)
+                    labels=routing.synapse_labels, background=bg, madc=madc, cadc=cadc,
+                    correlation=correlation)
 
 
 def _write_logical_neurons(table, paths, config, coords) -> None:
@@ -273,6 +284,20 @@ def _apply_synapses(chip, base, spec, h):
         block.matrix.amp_calibs = src.matrix.amp_calibs
         block.common_synram_config = src.common_synram_config
         block.i_bias_dac = src.i_bias_dac
+    mine = [(c, t, a) for hh, c, t, a in spec.correlation if hh == h]
+    if mine:
+        if block is src:
+            block = src.copy()
+            chip.synapse_blocks[h] = block
+        tc = np.array(src.matrix.time_calibs, copy=True)
+        ac = np.array(src.matrix.amp_calibs, copy=True)
+        for c, t, a in mine:
+            if t >= 0:
+                tc[:, c] = t
+            if a >= 0:
+                ac[:, c] = a
+        block.matrix.time_calibs = tc
+        block.matrix.amp_calibs = ac
     block.matrix.weights = spec.weights[h]
     block.matrix.labels = spec.labels[h]
 
@@ -295,6 +320,14 @@ def _apply_cadc(chip, base, spec, h):
         chain.config.enable = True
         for a in atoms:
             chain.channels_causal.enable_connect_neuron[a % 256] = True
+    cols = [c for hh, c, _, _ in spec.correlation if hh == h]
+    if cols:
+        # both channels of these columns read the correlation sensors (a calibration may have
+        # connected the causal ones to the neurons' membranes)
+        chain.config.enable = True
+        for ch in (chain.channels_causal, chain.channels_acausal):
+            ch.enable_connect_neuron[cols] = False
+            ch.enable_connect_correlation[cols] = True
     chip.cadc_readout_chains[h] = chain
 
 

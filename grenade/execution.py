@@ -336,6 +336,42 @@ def _plastic_weight_addresses(content) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
+def _correlation_reset_addresses(network, routing) -> np.ndarray:
+    from .plasticity import correlation_rows
+    r = REGISTERS_BY_NAME["CorrelationReset"]
+    out = [(r.base + h * r.strides[0] + np.asarray(rows, np.int64)[:, None] * r.strides[1]
+            + np.arange(64)[None, :] * r.strides[2]).ravel()
+           for h, rows in correlation_rows(network, routing) if len(rows)]
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _rule_atoms(network) -> List[int]:
+    """AtomicNeuronOnDLS enums of the populations the plasticity rules see (sorted)."""
+    atoms = set()
+    for rule in getattr(network, "plasticity_rules", ()):
+        for d in rule.populations:
+            atoms.update(int(a) for a in np.asarray(network.placement[d.index]).ravel())
+    return sorted(atoms)
+
+
+def _read_plastic_weights(builder, content, rules) -> list:
+    """Reads of the weight rows of the rules with ``read_weights``: [(rule, hemisphere, rows, ticket)]."""
+    wanted = {r.name for r in rules if r.read_weights}
+    r = REGISTERS_BY_NAME["SynapseWeightQuad"]
+    out = []
+    for rule in content["rules"]:
+        if rule["name"] not in wanted:
+            continue
+        for hnd in rule["synapse_handles"]:
+            rows = [int(x) for x in hnd["rows"]]
+            if not rows:
+                continue
+            addrs = (r.base + hnd["hemisphere"] * r.strides[0] + np.asarray(rows, np.int64)[:, None] * r.strides[1]
+                     + np.arange(64)[None, :] * r.strides[2]).ravel()
+            out.append((rule["name"], int(hnd["hemisphere"]), rows, builder.read_words(addrs)))
+    return out
+
+
 def _ppu_control(builder, run: bool) -> None:
     for h in (0, 1):
         builder.write(halco.PPUControlRegisterOnDLS(h), haldls.PPUControlRegister(inhibit_reset=run))
@@ -409,6 +445,17 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             for h in (0, 1):
                 builder.write_words(_ppu_addresses("PPUMemoryWord", h, np.arange(len(ppu_image[1]))),
                                     ppu_image[1])
+            # the correlation sensors a rule reads start empty with the realtime section (the
+            # chip, or the emulator shared by a process's experiments, keeps an earlier
+            # experiment's pairs: a kernel taking its baseline at the first call saw those)
+            addrs = _correlation_reset_addresses(net0, prepared[0][1])
+            if len(addrs):
+                builder.write_words(addrs, np.zeros(len(addrs), np.uint32))
+            # so do the spike counters of the rules' neuron handles (a kernel's rate counts are
+            # this run's, not those of an earlier experiment on the same circuits)
+            for atom in _rule_atoms(net0):
+                builder.write(halco.AtomicNeuronOnDLS.from_enum(int(atom)).toSpikeCounterResetOnDLS(),
+                              haldls.SpikeCounterReset())
             _ppu_control(builder, True)
         if b == 0 and hooks and hooks.get("inside_realtime_begin") is not None:
             builder.merge_back(hooks["inside_realtime_begin"])
@@ -454,6 +501,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             if any(r.read_symbols or r.observables for r in prepared[0][0].plasticity_rules):
                 m["ppu_symbols"] = [builder.read_words(_ppu_addresses("PPUMemoryWord", h, np.arange(4096)))
                                     for h in (0, 1)]
+            m["plastic_weights"] = _read_plastic_weights(builder, ppu_image[0], prepared[0][0].plasticity_rules)
         if b == 0 and hooks and hooks.get("inside_realtime_end") is not None:
             builder.merge_back(hooks["inside_realtime_end"])
         if madc is not None:
@@ -535,6 +583,12 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
                 out[-1].ppu_symbols[h] = {rule: {k: bytes.fromhex(v) for k, v in syms.items()}
                                           for rule, syms in content.get("symbols", {}).items()}
                 out[-1].ppu_recordings[h] = content.get("recordings", {})
+    for name, h, rows, tk in m.get("plastic_weights", ()):
+        from lola.synapse import quad_columns
+        lanes = haldls.SynapseWeightQuad.decode_array(np.asarray(tk.get(), np.uint32).reshape(-1, 1))["values"]
+        w = np.zeros((len(rows), 256), np.uint8)
+        w[:, quad_columns()] = lanes.reshape(len(rows), 64, 4)
+        out[-1].plastic_weights.setdefault(name, {}).setdefault(h, {}).update(zip(rows, w))
     if m["counters"] is not None:
         counts = [tk.get() for tk in m["counters"]]
         pos = 0

@@ -7,8 +7,10 @@ Python callable for the in-process emulator), and its timer: first call at ``sta
 every ``period`` (hardware ms from the start of the realtime section), ``num_periods`` calls.
 
 ``grenade.run`` writes the rules as a program image into the PPUs' memory
-(:mod:`haldls.ppu_program`), starts both PPUs when the realtime section starts and stops them
-at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read back afterwards
+(:mod:`haldls.ppu_program`), resets the correlation sensors of the rules' synapse rows and the
+spike counters of their populations (a kernel sees this run's pairs and spikes, not those of an
+earlier experiment on the same circuits), starts both PPUs when the realtime section starts and
+stops them at its end; with ``read_symbols`` the kernels' globals (PPU symbols) are read back afterwards
 (``SnippetResult.ppu_symbols``), and the observables a C++ kernel records per call
 (``observables``) come back as ``SnippetResult.ppu_recordings``.
 
@@ -28,7 +30,7 @@ import numpy as np
 
 from .elements import PopulationDescriptor, ProjectionDescriptor
 
-__all__ = ["PlasticityRule", "ppu_program", "synapse_handles", "neuron_handles"]
+__all__ = ["PlasticityRule", "ppu_program", "synapse_handles", "neuron_handles", "correlation_columns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +40,8 @@ class PlasticityRule:
     ``kernel``: C++ source defining ``PLASTICITY_RULE_KERNEL``; or ``python_kernel``:
     ``f(synapses, neurons, ppu, time)`` over :mod:`hxsim.ppu.handles` views (in-process
     emulator only).  ``timer``: (start ms, period ms, num_periods).  ``symbols``: initial
-    values of the kernel's globals (name -> bytes).  Raises ValueError for an invalid timer
+    values of the kernel's globals (name -> bytes, or a callable of the routed synapse handles,
+    in the kernel's order, returning bytes: for values that depend on the routing).  Raises ValueError for an invalid timer
     or neither/both kernels."""
 
     timer: Tuple[float, float, int]
@@ -53,6 +56,16 @@ class PlasticityRule:
     #: with ``name``, ``kind`` ("array", "synapse", "neuron"), ``type`` ("int8", "uint8",
     #: "int16", "uint16"), ``layout`` and, for arrays, ``size`` (see hxsim.ppu.compiler)
     observables: Tuple[dict, ...] = ()
+    #: the kernel reads the correlation sensors of its synapse handles: grenade connects both
+    #: CADC channels of their columns to the sensors (not to the neurons) and sets the sensors'
+    #: calibration bits ``correlation_calibs`` = (time_calib, amp_calib) on those columns if
+    #: given.  (For every rule the sensors of its handles' rows and the spike counters of its
+    #: populations are reset when the realtime section starts.)
+    correlation_readout: bool = False
+    correlation_calibs: Optional[Tuple[int, int]] = None
+    #: read the weights of the synapse handles' rows after the realtime section
+    #: (``SnippetResult.plastic_weights[rule name][hemisphere]``: {row: 256 weights by column})
+    read_weights: bool = False
 
     def __post_init__(self):
         start, period, num = self.timer
@@ -111,15 +124,46 @@ def ppu_program(network, routing, rules) -> dict:
         for d in rule.populations:
             if not 0 <= d.index < len(network.populations):
                 raise ValueError(f"{rule.name}: {d} is not a population of this network")
+        handles = [hd for d in rule.projections for hd in synapse_handles(routing, d)]
         out.append({
             "name": rule.name,
             "timer": [float(rule.timer[0]), float(rule.timer[1]), int(rule.timer[2])],
             "source": rule.kernel,
             "python": register_python_kernel(rule.python_kernel) if rule.python_kernel is not None else None,
-            "synapse_handles": [hd for d in rule.projections for hd in synapse_handles(routing, d)],
+            "synapse_handles": handles,
             "neuron_handles": [hd for d in rule.populations for hd in neuron_handles(network, d, rule.name)],
-            "symbols": {k: bytes(v).hex() for k, v in (rule.symbols or {}).items()},
+            "symbols": {k: bytes(v(handles) if callable(v) else v).hex() for k, v in (rule.symbols or {}).items()},
             "observables": [dict(o) for o in rule.observables],
             "read_symbols": bool(rule.read_symbols),
         })
     return {"rules": out}
+
+
+def correlation_columns(network, routing) -> tuple:
+    """((hemisphere, column, time_calib, amp_calib or -1 for "keep"), ...) of the synapse
+    columns whose correlation sensors a rule reads (``correlation_readout``), sorted."""
+    out = {}
+    for rule in getattr(network, "plasticity_rules", ()):
+        if not rule.correlation_readout:
+            continue
+        t, a = rule.correlation_calibs if rule.correlation_calibs is not None else (-1, -1)
+        for d in rule.projections:
+            for hd in synapse_handles(routing, d):
+                for c in hd["columns"]:
+                    key = (hd["hemisphere"], int(c))
+                    if key in out and out[key] != (t, a):
+                        raise ValueError(f"{rule.name}: synapse column {c} of hemisphere {hd['hemisphere']} "
+                                         f"needs correlation sensor calibration {(t, a)}, another rule "
+                                         f"{out[key]}: the sensors of one column share one setting here")
+                    out[key] = (int(t), int(a))
+    return tuple(sorted((h, c, t, a) for (h, c), (t, a) in out.items()))
+
+
+def correlation_rows(network, routing) -> list:
+    """[(hemisphere, rows)] of the synapse handles of all rules: their correlation sensors are
+    reset when the realtime section starts."""
+    out = []
+    for rule in getattr(network, "plasticity_rules", ()):
+        if rule.projections:
+            out.extend((hd["hemisphere"], hd["rows"]) for d in rule.projections for hd in synapse_handles(routing, d))
+    return out

@@ -49,6 +49,9 @@ class SnippetResult:
     #: with one dict per call: ``time`` (PPU cycles since the realtime section started) and per
     #: observable a list over its elements (handles) of nested lists (last snippet only)
     ppu_recordings: Dict[int, Dict[str, list]] = field(default_factory=dict)
+    #: weights of the synapse handles' rows of rules with ``read_weights`` after the realtime
+    #: section: ``plastic_weights[rule][hemisphere]`` = {row: 256 weights by column} (last snippet)
+    plastic_weights: Dict[str, Dict[int, Dict[int, np.ndarray]]] = field(default_factory=dict)
 
 
 class Results:

@@ -12,7 +12,9 @@ Semantics per time step ``t = 1 .. T`` (docs/lava.md):
 ``u = sgn(u') * (|u'| >> 12) + (a << 6)`` with ``u' = u * (4096 - du - 1)``, wrapped to 24 bits;
 ``v = clip(sgn(v') * (|v'| >> 12) + u + (bias_mant << bias_exp), +-(2^23 - 1))`` with
 ``v' = v * (4096 - dv)``; spike where ``v > vth << 6``, then ``v = 0``.  A source sends its
-input column ``t - 1`` at step ``t``.
+input column ``t - 1`` at step ``t``.  A population with ``refractory = R > 0`` runs the project's
+own fixed-point refractory LIF (Lava's ``LIFRefractory`` has no fixed-point model): after a spike
+at step ``t`` its ``v`` stays 0 in steps ``t + 1 .. t + R`` while ``u`` goes on integrating.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ RANGES = {
     "du": (0, 4095), "dv": (0, 4095), "vth": (0, 2 ** 17 - 1),
     "bias_mant": (-4096, 4095), "bias_exp": (0, 7),
     "v_init": (-2 ** 23 + 1, 2 ** 23 - 1), "weights": (-255, 255), "weight_exp": (0, 7), "delays": (0, 63),
+    # steps of the refractory model's int32 counter (time step + refractory must stay below 2^31)
+    "refractory": (0, 2 ** 20),
 }
 #: largest |activation| one neuron may receive per step (16-bit dendritic accumulator): checked
 #: for the worst case (every presynaptic neuron of one sign spiking at once)
@@ -53,7 +57,8 @@ class FixedSource:
 @dataclass
 class FixedPopulation:
     """One Lava ``LIF`` process: scalar ``du``, ``dv``, ``vth``; per-neuron ``bias_mant``, ``bias_exp``
-    and initial membrane ``v_init`` (None: 0)."""
+    and initial membrane ``v_init`` (None: 0); ``refractory`` > 0: a ``LIFRefractory`` process
+    whose membrane rests at 0 for that many steps after a spike (module doc)."""
     name: str
     size: int
     du: int
@@ -62,6 +67,7 @@ class FixedPopulation:
     bias_mant: np.ndarray
     bias_exp: np.ndarray
     v_init: Optional[np.ndarray] = None
+    refractory: int = 0
 
 
 @dataclass
@@ -94,7 +100,7 @@ class FixedPointNetwork:
                       f"src{i}_steps": np.asarray(s.steps, np.int64), f"src{i}_neurons": np.asarray(s.neurons, np.int64)})
         for i, p in enumerate(self.populations):
             d.update({f"pop{i}_name": np.array(p.name), f"pop{i}_size": np.array(p.size),
-                      f"pop{i}_scalars": np.array([p.du, p.dv, p.vth], np.int64),
+                      f"pop{i}_scalars": np.array([p.du, p.dv, p.vth, p.refractory], np.int64),
                       f"pop{i}_bias_mant": np.asarray(p.bias_mant, np.int64),
                       f"pop{i}_bias_exp": np.asarray(p.bias_exp, np.int64),
                       f"pop{i}_v_init": np.asarray(p.v_init if p.v_init is not None else np.zeros(p.size), np.int64)})
@@ -151,7 +157,7 @@ def validate(net: FixedPointNetwork) -> None:
         if p.name in sizes or p.size < 1:
             raise LavaParameterError(f"population {p.name!r}: duplicate name or size {p.size} < 1")
         sizes[p.name] = int(p.size)
-        for key in ("du", "dv", "vth"):
+        for key in ("du", "dv", "vth", "refractory"):
             _in_range(f"population {p.name!r}: {key}", key, getattr(p, key), ())
         _in_range(f"population {p.name!r}: bias_mant", "bias_mant", p.bias_mant, (p.size,))
         _in_range(f"population {p.name!r}: bias_exp", "bias_exp", p.bias_exp, (p.size,))
@@ -194,6 +200,8 @@ def reference_run(net: FixedPointNetwork, validate_first: bool = True) -> Dict[s
     state = {p.name: (np.zeros(p.size, np.int64),
                       np.zeros(p.size, np.int64) if p.v_init is None else np.asarray(p.v_init, np.int64))
              for p in net.populations}
+    # the last row of each neuron's refractory period (spike row + refractory); -1: none
+    held = {p.name: np.full(p.size, -1, np.int64) for p in net.populations}
     bias = {p.name: np.asarray(p.bias_mant, np.int64) << np.asarray(p.bias_exp, np.int64) for p in net.populations}
     conns = [(c, np.asarray(c.weights, np.int64), None if c.delays is None else np.asarray(c.delays, np.int64))
              for c in net.projections]
@@ -216,9 +224,12 @@ def reference_run(net: FixedPointNetwork, validate_first: bool = True) -> Dict[s
             u = np.where(u > _UV_MAX, u - 2 * _UV_MAX, u)
             u = np.where(u <= -_UV_MAX, u + 2 * _UV_MAX, u)
             dv = v * (4096 - p.dv)
-            v = np.clip(np.sign(dv) * (np.abs(dv) >> 12) + u + bias[p.name], -_UV_MAX + 1, _UV_MAX - 1)
+            new_v = np.clip(np.sign(dv) * (np.abs(dv) >> 12) + u + bias[p.name], -_UV_MAX + 1, _UV_MAX - 1)
+            v = np.where(held[p.name] >= t, v, new_v)
             s = v > (p.vth << 6)
             v = np.where(s, 0, v)
+            if p.refractory:
+                held[p.name] = np.where(s, t + p.refractory, held[p.name])
             spikes[p.name][t] = s
             state[p.name] = (u, v)
     return {p.name: spikes[p.name] for p in net.populations}

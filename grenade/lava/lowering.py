@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -25,7 +25,8 @@ from ..results import SPIKE_DTYPE, ExecutionTimeInfo, Results, SnippetResult
 from .fixed import (RANGES, MAX_ACTIVATION, FixedPointNetwork, FixedPopulation, FixedProjection, FixedSource,
                     LavaParameterError, reference_run)
 
-__all__ = ["LavaLowering", "lower_nir_import", "run_on_lava", "run_reference", "to_results", "spikes_per_neuron"]
+__all__ = ["LavaLowering", "input_sources", "lower_populations", "lower_nir_import", "run_on_lava", "run_reference",
+           "to_results", "spikes_per_neuron"]
 
 
 @dataclass
@@ -52,19 +53,21 @@ def _decay(dt, tau, offset, name, what):
     return int(d[0])
 
 
-def lower_nir_import(imported, spikes: Dict[str, Sequence], runtime: float, dt: float) -> LavaLowering:
-    """Lower a :class:`grenade.nir.NIRImport` for a run of ``runtime`` with inputs ``spikes``
-    (Input node name -> one sequence of times per neuron), all in the import's ``time_unit``;
-    ``dt`` is the Lava time step in ``time_unit``.  Input spikes go to step ``round(t / dt)``.
-    Raises :class:`LavaParameterError` naming the population/parameter that does not fit."""
+def input_sources(spikes: Dict[str, Sequence], sizes: Dict[str, int], runtime: float, dt: float
+                  ) -> Tuple[List[FixedSource], int]:
+    """(FixedSources, steps) of a run of ``runtime`` with time step ``dt``: ``spikes`` maps a
+    source name to one sequence of spike times per neuron (the unit of ``dt``), ``sizes`` every
+    source name to its size (sources without spikes stay silent).  A spike at ``t`` goes to input
+    column ``round(t / dt)``; those at or beyond the last step are dropped.  Raises
+    :class:`LavaParameterError` for a non-positive ``dt``/``runtime`` or a wrong number of trains."""
     if not dt > 0 or not runtime > 0:
         raise LavaParameterError(f"dt and runtime must be positive, got dt={dt!r}, runtime={runtime!r}")
     steps = int(np.ceil(runtime / dt - 1e-9))
     sources = []
     for name, times in spikes.items():
-        if name not in imported.inputs:
-            raise KeyError(f"no Input node {name!r} in the imported graph (inputs: {sorted(imported.inputs)})")
-        size = imported.inputs[name][1]
+        if name not in sizes:
+            raise KeyError(f"no input {name!r} (inputs: {sorted(sizes)})")
+        size = sizes[name]
         if len(times) != size:
             raise LavaParameterError(f"input {name!r}: {len(times)} spike trains for {size} neurons")
         st = [np.rint(np.asarray(t, float) / dt).astype(np.int64) for t in times]
@@ -72,32 +75,51 @@ def lower_nir_import(imported, spikes: Dict[str, Sequence], runtime: float, dt: 
         st_all, nr_all = (np.concatenate(st), np.concatenate(nr)) if st else (np.zeros(0, int), np.zeros(0, int))
         keep = st_all < steps
         sources.append(FixedSource(name, size, st_all[keep], nr_all[keep]))
-    for name, (_, size) in imported.inputs.items():
+    for name, size in sizes.items():
         if name not in spikes:
             sources.append(FixedSource(name, size))
+    return sources, steps
 
+
+def lower_populations(sources: List[FixedSource], groups: Dict[str, Dict[str, np.ndarray]],
+                      connections: Sequence[Tuple[str, str, np.ndarray, Optional[np.ndarray]]], steps: int,
+                      dt: float) -> Tuple[FixedPointNetwork, Dict[str, np.ndarray], Dict[str, float]]:
+    """The fixed-point network of CUBA LIF populations (module doc, docs/lava.md "Mapping").
+
+    ``groups``: population name -> model parameters, one array per neuron (NIR's CubaLIF names:
+    ``tau_syn``, ``tau_mem``, ``r``, ``w_in``, ``v_leak``, ``v_threshold``, ``v_reset``; without
+    ``v_threshold`` the population never spikes, CubaLI; optional ``tau_refrac``: a refractory
+    period of ``round(tau_refrac / dt)`` steps, one per population); ``connections``: (pre, post, signed
+    weights ``(post, pre)`` in the model's weight unit, extra delay steps ``(post, pre)`` or None)
+    in order; ``dt`` in the unit of the ``tau``s.  Returns (network, voltage scale per
+    population, largest relative 8-bit weight error per population).  Raises
+    :class:`LavaParameterError` naming the population/parameter that does not fit."""
     pops, projs, scales, errors = [], [], {}, {}
-    for name, g in imported.groups.items():
-        p = g.params
+    for name, p in groups.items():
+        size = len(p["tau_mem"])
         du = _decay(dt, p["tau_syn"], 1, name, "tau_syn")
         dv = _decay(dt, p["tau_mem"], 0, name, "tau_mem")
+        refractory = np.rint(np.asarray(p.get("tau_refrac", np.zeros(size)), float) / dt).astype(np.int64)
+        if np.any(refractory != refractory[0]):
+            raise LavaParameterError(f"population {name!r}: tau_refrac gives refractory periods "
+                                     f"{sorted(set(refractory.tolist()))} steps at dt={dt:g}; Lava's LIFRefractory has "
+                                     f"one refractory period per process (give the population one value)")
         v_reset = p.get("v_reset", p["v_leak"])
-        dist = p["v_threshold"] - v_reset if "v_threshold" in p else np.full(g.size, np.inf)
+        dist = p["v_threshold"] - v_reset if "v_threshold" in p else np.full(size, np.inf)
         if np.any(dist <= 0):
             raise LavaParameterError(f"population {name!r}: v_threshold must lie above v_reset")
         gain = dt / p["tau_mem"] * p["r"] * p["w_in"]                  # membrane step per unit weight
-        incoming = [(pre, hw / g.quantisation.weight_scale[:, None]) for (pre, post), hw in imported.weights.items()
-                    if post == name]
+        incoming = [(pre, w, d) for pre, post, w, d in connections if post == name]
         # y: fraction of the threshold distance per spike; vth * y is the activation (w << exp)
-        ys = [(pre, gain[:, None] * w / dist[:, None]) for pre, w in incoming]
+        ys = [(pre, gain[:, None] * w / dist[:, None], d) for pre, w, d in incoming]
         leak = (p["v_leak"] - v_reset) / dist * dv / 4096.0 * 64.0     # bias per unit vth
         bounds = [float(RANGES["vth"][1])]
-        pos = sum((np.where(y > 0, y, 0).sum(axis=1) for _, y in ys), np.zeros(g.size))
-        neg = sum((np.where(y < 0, -y, 0).sum(axis=1) for _, y in ys), np.zeros(g.size))
+        pos = sum((np.where(y > 0, y, 0).sum(axis=1) for _, y, _ in ys), np.zeros(size))
+        neg = sum((np.where(y < 0, -y, 0).sum(axis=1) for _, y, _ in ys), np.zeros(size))
         worst = np.maximum(pos, neg).max(initial=0.0)
         if worst > 0:
             bounds.append(0.99 * MAX_ACTIVATION / worst)
-        for _, y in ys:
+        for _, y, _ in ys:
             if np.abs(y).max(initial=0.0) > 0:
                 bounds.append(0.99 * 255 * 2 ** RANGES["weight_exp"][1] / np.abs(y).max())
         if np.abs(leak).max(initial=0.0) > 0 and np.all(np.isfinite(leak)):
@@ -109,16 +131,16 @@ def lower_nir_import(imported, spikes: Dict[str, Sequence], runtime: float, dt: 
             raise LavaParameterError(f"population {name!r}: no 17-bit threshold fits its weights and bias")
         scale = vth * 64.0 / dist
         bias = leak * vth
-        bias_exp = np.zeros(g.size, np.int64)
+        bias_exp = np.zeros(size, np.int64)
         while np.any(np.abs(np.rint(bias / 2.0 ** bias_exp)) > 4095) and bias_exp.max() < 7:
             bias_exp = np.where(np.abs(np.rint(bias / 2.0 ** bias_exp)) > 4095, bias_exp + 1, bias_exp)
         mant = np.rint(bias / 2.0 ** bias_exp).astype(np.int64)
         v_init = np.rint(np.clip((p["v_leak"] - v_reset) * scale, -(2 ** 23 - 1), 2 ** 23 - 1)).astype(np.int64)
         v_init = np.minimum(v_init, vth << 6)
-        pops.append(FixedPopulation(name, g.size, du, dv, vth, mant, bias_exp, v_init))
+        pops.append(FixedPopulation(name, size, du, dv, vth, mant, bias_exp, v_init, int(refractory[0])))
         scales[name] = scale
         err = 0.0
-        for pre, y in ys:
+        for pre, y, d in ys:
             a = vth * y
             m = np.abs(a).max(initial=0.0)
             exp = 0 if m <= 255 else int(np.ceil(np.log2(m / 255.0)))
@@ -128,13 +150,31 @@ def lower_nir_import(imported, spikes: Dict[str, Sequence], runtime: float, dt: 
                 w = np.rint(a / 2 ** exp).astype(np.int64)
             if m > 0:
                 err = max(err, float(np.abs(w * 2 ** exp - a).max() / m))
+            delays = None if d is None else np.asarray(d, np.int64)
             if np.any(w > 0) and np.any(w < 0):    # one sign per Dense: split as the chip's receptors
                 for part in (np.where(w > 0, w, 0), np.where(w < 0, w, 0)):
-                    projs.append(FixedProjection(pre, name, part, exp, sparse=_sparse(part)))
+                    projs.append(FixedProjection(pre, name, part, exp, delays=delays,
+                                                 sparse=delays is None and _sparse(part)))
             else:
-                projs.append(FixedProjection(pre, name, w, exp, sparse=_sparse(w)))
+                projs.append(FixedProjection(pre, name, w, exp, delays=delays, sparse=delays is None and _sparse(w)))
         errors[name] = err
-    net = FixedPointNetwork(sources, pops, projs, steps)
+    return FixedPointNetwork(sources, pops, projs, steps), scales, errors
+
+
+def lower_nir_import(imported, spikes: Dict[str, Sequence], runtime: float, dt: float) -> LavaLowering:
+    """Lower a :class:`grenade.nir.NIRImport` for a run of ``runtime`` with inputs ``spikes``
+    (Input node name -> one sequence of times per neuron), all in the import's ``time_unit``;
+    ``dt`` is the Lava time step in ``time_unit``.  Input spikes go to step ``round(t / dt)``.
+    Lava gets the chip's weights (``w_hw / weight_scale``).  Raises :class:`LavaParameterError`
+    naming the population/parameter that does not fit, KeyError for an unknown Input name."""
+    for name in spikes:
+        if name not in imported.inputs:
+            raise KeyError(f"no Input node {name!r} in the imported graph (inputs: {sorted(imported.inputs)})")
+    sources, steps = input_sources(spikes, {n: size for n, (_, size) in imported.inputs.items()}, runtime, dt)
+    connections = [(pre, post, hw / imported.groups[post].quantisation.weight_scale[:, None], None)
+                   for (pre, post), hw in imported.weights.items()]
+    net, scales, errors = lower_populations(sources, {n: g.params for n, g in imported.groups.items()},
+                                            connections, steps, dt)
     return LavaLowering(net, imported, float(dt), float(imported.time_unit),
                         {n: g.population for n, g in imported.groups.items()}, scales, errors)
 

@@ -5,7 +5,8 @@ Runs in ``.venv-lava`` (Python 3.10, lava-nc 0.10, numpy < 2) as a script, start
 lava only (no project package), so the project's C++ extension is not needed there.
 
 The network is lowered one to one: a ``io.source.RingBuffer`` per source (columns padded to the
-run length, since the ring buffer wraps), a ``LIF`` per population, a ``Dense`` / ``Sparse`` /
+run length, since the ring buffer wraps), a ``LIF`` per population (``LIFRefractory`` with the
+worker's own process models when it has a refractory period), a ``Dense`` / ``Sparse`` /
 ``DelayDense`` per projection (``sign_mode`` given explicitly so that single-signed matrices keep
 all 8 bits), an ``io.extractor.Extractor`` per population read once per step (``Var.get`` costs
 about 30 us per element).  The response holds ``spikes<i>`` (steps x size, uint8) per population,
@@ -25,11 +26,72 @@ def _load(path):
     T = int(d["steps"])
     srcs = [(str(d[f"src{i}_name"]), int(d[f"src{i}_size"]), d[f"src{i}_steps"], d[f"src{i}_neurons"])
             for i in range(int(d["n_src"]))]
-    pops = [(str(d[f"pop{i}_name"]), int(d[f"pop{i}_size"]), [int(x) for x in d[f"pop{i}_scalars"]],
+    pops = [(str(d[f"pop{i}_name"]), int(d[f"pop{i}_size"]), ([int(x) for x in d[f"pop{i}_scalars"]] + [0])[:4],
              d[f"pop{i}_bias_mant"], d[f"pop{i}_bias_exp"], d[f"pop{i}_v_init"]) for i in range(int(d["n_pop"]))]
     projs = [(str(d[f"proj{i}_pre"]), str(d[f"proj{i}_post"]), d[f"proj{i}_weights"], int(d[f"proj{i}_weight_exp"]),
               d.get(f"proj{i}_delays"), bool(d[f"proj{i}_sparse"])) for i in range(int(d["n_proj"]))]
     return T, srcs, pops, projs, str(d.get("mode", np.array("fixed_pt")))
+
+
+def _refractory_models():
+    """(fixed-point, float) process models of ``LIFRefractory``: Lava 0.10 has no fixed-point one
+    (and its float one is registered for ``TernaryLIF``).  After a spike in time step ``t`` the
+    membrane stays at 0 in steps ``t + 1 .. t + refractory_period``; the current integrates on."""
+    from lava.magma.core.decorator import implements, requires, tag
+    from lava.magma.core.model.py.ports import PyOutPort
+    from lava.magma.core.model.py.type import LavaPyType
+    from lava.magma.core.resources import CPU
+    from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+    from lava.proc.lif.models import AbstractPyLifModelFixed, AbstractPyLifModelFloat
+    from lava.proc.lif.process import LIFRefractory
+
+    class Refractory:
+        def subthr_dynamics(self, activation_in):
+            v = self.v.copy()
+            super().subthr_dynamics(activation_in)
+            hold = self.refractory_period_end >= self.time_step
+            self.v[hold] = v[hold]
+
+        def reset_voltage(self, spike_vector):
+            super().reset_voltage(spike_vector)
+            self.refractory_period_end[spike_vector] = self.time_step + self.refractory_period
+
+    @implements(proc=LIFRefractory, protocol=LoihiProtocol)
+    @requires(CPU)
+    @tag("fixed_pt")
+    class PyLifRefractoryModelFixed(Refractory, AbstractPyLifModelFixed):
+        s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+        vth: int = LavaPyType(int, np.int32, precision=17)
+        refractory_period_end: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=32)
+
+        def __init__(self, proc_params):
+            super().__init__(proc_params)
+            self.refractory_period = int(proc_params["refractory_period"])
+            self.effective_vth = 0
+
+        def scale_threshold(self):      # as PyLifModelBitAcc
+            self.effective_vth = np.left_shift(self.vth, self.vth_shift)
+            self.isthrscaled = True
+
+        def spiking_activation(self):
+            return self.v > self.effective_vth
+
+    @implements(proc=LIFRefractory, protocol=LoihiProtocol)
+    @requires(CPU)
+    @tag("floating_pt")
+    class PyLifRefractoryModelFloat(Refractory, AbstractPyLifModelFloat):
+        s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+        vth: float = LavaPyType(float, float)
+        refractory_period_end: np.ndarray = LavaPyType(np.ndarray, int)
+
+        def __init__(self, proc_params):
+            super().__init__(proc_params)
+            self.refractory_period = int(proc_params["refractory_period"])
+
+        def spiking_activation(self):
+            return self.v > self.vth
+
+    return LIFRefractory, PyLifRefractoryModelFixed, PyLifRefractoryModelFloat
 
 
 def run(path):
@@ -46,20 +108,26 @@ def run(path):
 
     T, srcs, pops, projs, mode = _load(path)
     fixed = mode == "fixed_pt"
+    models = {Extractor: PyLoihiExtractorModel}
+    LIFRefractory = None
+    if any(scalars[3] > 0 for _, _, scalars, *_ in pops):
+        LIFRefractory, fixed_model, float_model = _refractory_models()
+        models[LIFRefractory] = fixed_model if fixed else float_model
     ports = {}
     for name, size, steps, neurons in srcs:
         data = np.zeros((size, T), np.int32 if fixed else float)
         data[neurons, steps] = 1
         ports[name] = RingBuffer(data=data).s_out
     lifs, exts = {}, []
-    for name, size, (du, dv, vth), mant, exp, v0 in pops:
+    for name, size, (du, dv, vth, refractory), mant, exp, v0 in pops:
+        cls, extra = (LIFRefractory, dict(refractory_period=refractory)) if refractory > 0 else (LIF, {})
         if fixed:
-            lif = LIF(shape=(size,), du=du, dv=dv, vth=vth, bias_mant=mant.astype(np.int32),
-                      bias_exp=exp.astype(np.int32), v=v0.astype(np.int32), name=name)
+            lif = cls(shape=(size,), du=du, dv=dv, vth=vth, bias_mant=mant.astype(np.int32),
+                      bias_exp=exp.astype(np.int32), v=v0.astype(np.int32), name=name, **extra)
         else:   # the same model in floating point (debug): decays and scales as the fixed model applies them
-            lif = LIF(shape=(size,), du=(du + 1) / 4096.0, dv=dv / 4096.0, vth=float(vth << 6),
+            lif = cls(shape=(size,), du=(du + 1) / 4096.0, dv=dv / 4096.0, vth=float(vth << 6),
                       bias_mant=(mant.astype(float) * 2.0 ** exp), bias_exp=np.zeros(size), v=v0.astype(float),
-                      name=name)
+                      name=name, **extra)
         lifs[name], ports[name] = lif, lif.s_out
         ext = Extractor(shape=(size,), buffer_size=max(T, 1))
         lif.s_out.connect(ext.in_port)
@@ -78,8 +146,7 @@ def run(path):
             conn = Dense(weights=wf, **kw)
         ports[pre].connect(conn.s_in)
         conn.a_out.connect(lifs[post].a_in)
-    cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt",
-                       exception_proc_model_map={Extractor: PyLoihiExtractorModel})
+    cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt", exception_proc_model_map=models)
     anchor = next(iter(lifs.values()))
     anchor.create_runtime(run_cfg=cfg)
     t1 = time.perf_counter()

@@ -32,6 +32,9 @@ from .standardmodels.cells import (CalibHXNeuronCoba, CalibHXNeuronCuba, HXNeuro
                                    SpikeSourcePoissonOnChip,
                                    EIF_cond_exp_isfa_ista, IF_cond_exp, IF_curr_exp)
 from .standardmodels.synapses import StaticSynapse, TsodyksMarkramSynapse  # noqa: F401
+from .standardmodels.synapses import (AdditiveWeightDependence, MultiplicativeWeightDependence,  # noqa: F401
+                                      SpikePairRule, STDPMechanism)
+from .stdp import STDPWarning  # noqa: F401
 from .short_term_plasticity import TsodyksMarkramWarning  # noqa: F401
 from .standardmodels.electrodes import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource  # noqa: F401
 from .plasticity_rules import PlasticityRule, Timer  # noqa: F401
@@ -48,7 +51,8 @@ from pyNN.connectors import FixedProbabilityConnector
 
 _SETUP_OPTIONS = ("initial_config", "neuronPermutation", "backgroundPermutation", "enable_neuron_bypass",
                   "connection", "calibration_cache", "injected_config", "injected_readout",
-                  "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays")
+                  "injected_calib_target", "injected_calib_options", "rng_seed", "units", "on_chip_delays",
+                  "target", "lava_mode", "lava_timeout", "stdp_time_constants")
 
 
 # the timestep in biological units when setup() is not given one: PyNN's default (ms)
@@ -81,7 +85,15 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     (``threads``, ``t_flush``, ``spike_precision``, ``verbosity``, ...: ``setup_options.FOREIGN_SETUP_OPTIONS``)
     are accepted with a ``SetupOptionWarning`` saying why they have no effect.  ``on_chip_delays``: ``"reject"`` (default) or ``"latency"`` (delays between
     on-chip neurons above the chip's latency are realised as that latency, with a
-    ``DelayReplacedWarning``: for scripts written for simulators with delay lines)."""
+    ``DelayReplacedWarning``: for scripts written for simulators with delay lines).  ``target``:
+    ``"chip"`` (default: the emulated BrainScaleS-2) or ``"lava"`` (with ``units="biological"``:
+    the same network on Lava's bit-accurate Loihi fixed-point models, run in the Lava worker; see
+    docs/lava.md "PyNN on Lava"); with it ``lava_mode`` (``"fixed_pt"`` default, ``"floating_pt"``,
+    or ``"reference"``: the numpy reference of the fixed-point semantics, no Lava process) and
+    ``lava_timeout`` (wall-clock seconds per run; default 60 s + 5 ms per step and Lava process).
+    ``stdp_time_constants``: ``"reject"`` (default) or ``"nearest"`` (SpikePairRule time
+    constants outside the correlation sensors' range are realised as its nearest end, with an
+    ``STDPWarning``; docs/pynn.md "STDP")."""
     extra_params = setup_options.drop_foreign_options(extra_params, extra_params.get("units", "hardware"))
     for key in extra_params:
         if key not in _SETUP_OPTIONS + ("max_delay",):
@@ -118,6 +130,14 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
                          "latency between on-chip neurons raise ValueError) or 'latency' (they are realised as "
                          "the latency, with a DelayReplacedWarning)")
     st.on_chip_delays = on_chip_delays
+    st.target, st.lava_mode, st.lava_timeout = _target_options(units, extra_params)
+    st.lava_run = None
+    stdp_taus = extra_params.get("stdp_time_constants", "reject")
+    if stdp_taus not in ("reject", "nearest"):
+        raise ValueError(f"setup(stdp_time_constants={stdp_taus!r}): 'reject' (default: SpikePairRule time constants "
+                         "outside the correlation sensors' range raise ValueError) or 'nearest' (realised as the "
+                         "nearest end of the range, with an STDPWarning)")
+    st.stdp_time_constants = stdp_taus
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:
         timestep = BIOLOGICAL_TIMESTEP_MS     # not given: PyNN's default resolution
@@ -177,6 +197,42 @@ def _check_setup_options(min_delay, options):
             ok = False
         if not ok:
             raise ValueError(f"setup(min_delay={min_delay!r}) must be 'auto' or a finite delay >= 0 ms")
+
+
+def _target_options(units, options):
+    """(target, lava_mode, lava_timeout) of setup(); ValueError naming the option for a bad value,
+    a Lava target in hardware units, Lava options without the Lava target, or chip-only options
+    that would change the run on Lava silently."""
+    from . import lava_target
+    target = options.get("target", "chip")
+    if target not in lava_target.TARGETS:
+        raise ValueError(f"setup(target={target!r}): supported are {', '.join(map(repr, lava_target.TARGETS))}")
+    mode, timeout = options.get("lava_mode", "fixed_pt"), options.get("lava_timeout")
+    if target != "lava":
+        extra = [k for k in ("lava_mode", "lava_timeout") if k in options]
+        if extra:
+            raise ValueError(f"setup({extra[0]}=...) applies to target='lava' only (target={target!r})")
+        return target, mode, timeout
+    if units != "biological":
+        raise ValueError(f"setup(target='lava') needs units='biological' (got units={units!r}): Lava runs the PyNN "
+                         f"standard cells in model units; hardware units are the chip's raw values")
+    if mode not in lava_target.LAVA_MODES:
+        raise ValueError(f"setup(lava_mode={mode!r}): supported are {', '.join(map(repr, lava_target.LAVA_MODES))}")
+    if timeout is not None:
+        try:
+            ok = float(timeout) > 0 and np.isfinite(float(timeout))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"setup(lava_timeout={timeout!r}) must be a positive number of seconds (or None)")
+    for key in ("injected_config", "injected_readout", "injected_calib_target", "injected_calib_options",
+                "initial_config"):
+        if options.get(key) is not None:
+            raise ValueError(f"setup({key}=...) configures the chip; it has no meaning on target='lava'")
+    if options.get("enable_neuron_bypass"):
+        raise ValueError("setup(enable_neuron_bypass=True) is a mode of the chip's neurons; it has no meaning on "
+                         "target='lava'")
+    return target, mode, timeout
 
 
 def _background_permutation(perm):
@@ -309,6 +365,8 @@ def get_execution_instance_data():
     ``timing``); one entry, or several for a network larger than the chip (partitioned, see
     docs/pynn.md).  RuntimeError before anything was executed since setup()."""
     data = simulator.state.execution_instances
+    if not data and simulator.state.target == "lava":
+        raise RuntimeError("target='lava' runs no chip executions: the last Lava run is pynn.simulator.state.lava_run")
     if not data:
         raise RuntimeError("execution instance data are available after an executed pynn.run(...)")
     return list(data)

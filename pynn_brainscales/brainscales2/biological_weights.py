@@ -282,7 +282,10 @@ def calibration_target(pops_atoms, projections, keep=None):
             continue
         r = RECEPTORS.index(prj.receptor_type)
         f = _per_connection(prj, scaled, r)
-        q = float(np.max(np.abs(np.asarray(prj._weight, float)) * f)) if len(f) else 0.0
+        w = np.abs(np.asarray(prj._weight, float))
+        if getattr(prj, "_stdp", None):             # STDP weights may grow up to w_max
+            w = np.maximum(w, np.asarray(prj._stdp["w_max"], float))
+        q = float(np.max(w * f)) if len(f) else 0.0
         if q > 0:
             need[r] = q if np.isnan(need[r]) else max(need[r], q)
     # calix matches every neuron's response to the median one, so circuit i runs at gm_target / equal_i:

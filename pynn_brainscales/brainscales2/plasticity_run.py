@@ -13,7 +13,7 @@ import grenade
 
 from .plasticity_rules import PPU_CYCLES_PER_FPGA_CYCLE
 
-__all__ = ["grenade_rules", "connection_sites", "collect_recordings"]
+__all__ = ["grenade_rules", "connection_sites", "collect_recordings", "collect_learned_weights"]
 
 _PPU_CYCLES_PER_MS = 125_000 * PPU_CYCLES_PER_FPGA_CYCLE
 
@@ -27,8 +27,12 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
     """The grenade rules of the simulator's PyNN rules for the run [t0_hw, t1_hw) (hardware ms)."""
     groups = {}
     order = []
+    from .stdp import AMP_CALIB, STDPRule, homogeneous, sensor_time_calib
+    # all STDPMechanism projections share one kernel (their sensors may share rows)
+    stdp_projections = [prj for prj in projection_descriptors if getattr(prj, "_stdp", None)]
+    stdp_rule = STDPRule(stdp_projections) if stdp_projections else None
     for prj, descs in projection_descriptors.items():
-        rule = _rule_of(prj.synapse_type)
+        rule = stdp_rule if getattr(prj, "_stdp", None) else _rule_of(prj.synapse_type)
         if rule is None:
             continue
         key = (type(rule), rule.same_id) if rule.same_id else id(rule)
@@ -67,6 +71,21 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
         symbols = {}
         if inj is not None and getattr(inj, "ppu_symbols", None):
             symbols = _symbol_bytes(inj.ppu_symbols)
+        if isinstance(rule, STDPRule):
+            # the kernel reads the sensors of its synapses, calibrated to the rules' time constant,
+            # and its weights come back after the run
+            codes = set()
+            for prj in rule._stdp_projections:
+                codes.add(sensor_time_calib(homogeneous(prj, "tau_plus"), homogeneous(prj, "tau_minus"), sim.speedup,
+                                            getattr(sim, "stdp_time_constants", "reject"), prj._describe())[0])
+            if len(codes) > 1:
+                raise NotImplementedError(
+                    "STDPMechanism projections with different time constants in one network: the sensors' time "
+                    f"calibration is set per column here, one code for all STDP synapses (asked: {sorted(codes)}); "
+                    "use one tau for all")
+            descriptors = {d.index: prj for prj, d in projs}
+            symbols = {**symbols, **rule.symbols(getattr(sim, "bio_scale", None), num, descriptors)}
+            kw.update(correlation_readout=True, correlation_calibs=(codes.pop(), AMP_CALIB), read_weights=True)
         rule._grenade_rule = grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
                                                     populations=tuple(d for _, d in pops), name=rule._grenade_name,
                                                     symbols=symbols, read_symbols=bool(_read_symbols(sim)), **kw)
@@ -95,6 +114,32 @@ def collect_recordings(sim, results, routing) -> None:
                                      if network is not None else [])
         if rule.observables and not rule._has_python_kernel():
             rule._recording_data = [{h: rec.get(h, {}).get(rule._grenade_name, []) for h in (0, 1)}]
+
+
+def collect_learned_weights(sim, results) -> None:
+    """The weights the STDP kernels of the last run left on the chip, into their projections
+    (model units; ``Projection.get("weight")`` and the next run see them)."""
+    import numpy as np
+    from .stdp import STDPRule
+    try:
+        last = results._get(0, -1)
+    except (IndexError, AttributeError):
+        return
+    learned = getattr(last, "plastic_weights", {}) or {}
+    for rule in getattr(sim, "_plasticity_rules_run", None) or []:
+        if not isinstance(rule, STDPRule) or rule._grenade_name not in learned:
+            continue
+        # the read rows as (hemisphere, row, column) arrays
+        dense = np.zeros((2, 256, 256), np.int64)
+        for h, rows in learned[rule._grenade_name].items():
+            for r, w in rows.items():
+                dense[h, r] = w
+        for prj, d in rule._handles:
+            index = prj._descriptor_connections.get(d.index)
+            if index is None:
+                continue
+            h, r, c = connection_sites(sim, prj, d.index)
+            prj._store_learned_weights(dense[h, r, c], index)
 
 
 def _read_symbols(sim):

@@ -175,6 +175,9 @@ class Population(_CalibrationArchive, _RecordDevice, common.Population):
         self._parameters = ps.as_dict()
         self._parameters_from_initial_config()
         self.celltype.check_population(self)       # e.g. the biological cells: units, ranges
+        if simulator.state.target == "lava":
+            from .lava_target import check_population
+            check_population(self)
         for name, value in self._parameters.items():
             self._check(name, value)
         for i in self.all_cells:

@@ -19,8 +19,9 @@ from pyNN.space import Space
 import grenade
 from grenade.network import MAX_SYNAPSE_WEIGHT
 
-from . import biological, short_term_plasticity, simulator
+from . import biological, short_term_plasticity, simulator, stdp
 from .standardmodels import StaticSynapse, TsodyksMarkramSynapse
+from .standardmodels.synapses import STDPMechanism
 
 SYNAPSE_MAX = MAX_SYNAPSE_WEIGHT
 # the synapses of one connection sit in rows of one PADI bus (64 rows: the label group of a source
@@ -65,10 +66,13 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
     def __getattr__(self, name):
-        # U, tau_rec, tau_facil of a TsodyksMarkramSynapse projection
-        stp = getattr(self._prj, "_stp", None)
-        if stp and name in stp:
-            return float(stp[name][self._index])
+        # U, tau_rec, tau_facil of a TsodyksMarkramSynapse projection, the STDPMechanism parameters
+        for extra in (getattr(self._prj, "_stp", None), getattr(self._prj, "_stdp", None)):
+            if extra and name in extra:
+                return float(extra[name][self._index])
+            # pyNN's get(..., format="array") strips a trailing "s" ("weights" -> "weight"): A_plus -> A_plu
+            if extra and name + "s" in extra:
+                return float(extra[name + "s"][self._index])
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
 
@@ -83,10 +87,12 @@ class Projection(common.Projection):
             if not isinstance(pop, (common.BasePopulation, common.Assembly)):   # as common.Projection
                 raise errors.ConnectionError(f"{prefix}synaptic_neurons must be a Population, PopulationView or "
                                              f"Assembly, not a {type(pop)}")
-        if synapse_type is not None and not isinstance(synapse_type, (StaticSynapse, TsodyksMarkramSynapse)):
+        if synapse_type is not None and not isinstance(synapse_type, (StaticSynapse, TsodyksMarkramSynapse,
+                                                                      STDPMechanism)):
             raise errors.NoModelAvailableError(
-                f"synapse type {type(synapse_type).__name__} is not available on BrainScaleS-2: StaticSynapse and "
-                f"TsodyksMarkramSynapse (short-term depression) only, no long-term plasticity synapse types")
+                f"synapse type {type(synapse_type).__name__} is not available on BrainScaleS-2: StaticSynapse, "
+                f"TsodyksMarkramSynapse (short-term depression) and STDPMechanism (SpikePairRule with additive or "
+                f"multiplicative weight dependence, on the plasticity processors) only")
         self._pre_map = _endpoint_map(presynaptic_population)
         self._post_map = _endpoint_map(postsynaptic_population)
         for root in self._pre_map[0] + self._post_map[0]:
@@ -112,6 +118,9 @@ class Projection(common.Projection):
         self._stp = {}
         self._stp_parts = {n: [] for n in short_term_plasticity.PARAMETERS} \
             if isinstance(synapse_type, TsodyksMarkramSynapse) else {}
+        # STDPMechanism: its parameters per connection (stdp.PARAMETERS)
+        self._stdp = {}
+        self._stdp_parts = {n: [] for n in stdp.PARAMETERS} if isinstance(synapse_type, STDPMechanism) else {}
         if isinstance(connector, OneToOneConnector) and self.shape == (1, 1):
             # pyNN 0.13 evaluates a 1 x 1 one-to-one map to a 0-d mask, which numpy 2 cannot take
             # apart; all-to-all makes the same single connection with the same parameters
@@ -120,6 +129,8 @@ class Projection(common.Projection):
             connector.connect(self)
         self._stp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stp_parts.items()}
         del self._stp_parts
+        self._stdp = {n: np.concatenate(v) if v else np.zeros(0) for n, v in self._stdp_parts.items()}
+        del self._stdp_parts
         _check_list_indices(connector, presynaptic_population, postsynaptic_population)
         if self._pre_parts:
             # checked once over all connections (the connectors add them target by target)
@@ -132,6 +143,8 @@ class Projection(common.Projection):
         del self._pre_parts, self._post_parts, self._w_parts, self._d_parts
         self._max_weight = max(SYNAPSE_MAX, int(np.ceil(np.abs(self._weight).max() / SYNAPSE_MAX)) * SYNAPSE_MAX
                                ) if len(self._weight) else SYNAPSE_MAX
+        if self._stdp:
+            self._check_stdp()
         simulator.state.projections.append(self)
 
     def _guess_receptor_type(self):
@@ -240,6 +253,9 @@ class Projection(common.Projection):
         for name, parts in self._stp_parts.items():
             value = short_term_plasticity.check(self, name, connection_parameters[name])
             parts.append(np.broadcast_to(value, (n,)).astype(float))
+        for name, parts in self._stdp_parts.items():
+            value = stdp.check(self._describe(), name, connection_parameters[name])
+            parts.append(np.broadcast_to(value, (n,)).astype(float))
 
     def _set_attributes(self, parameter_space):
         parameter_space.evaluate(simplify=False)
@@ -257,6 +273,12 @@ class Projection(common.Projection):
                 new = arr[self._pre, self._post]
                 _no_nan_at_connections(self, name, new)
                 self._stp[name] = short_term_plasticity.check(self, name, new).copy()
+                continue
+            if name in self._stdp:
+                arr = np.broadcast_to(np.asarray(value, dtype=float), (self.pre.size, self.post.size))
+                new = arr[self._pre, self._post]
+                _no_nan_at_connections(self, name, new)
+                self._stdp[name] = stdp.check(self._describe(), name, new).copy()
                 continue
             if name != "weight":
                 raise ValueError(f"unknown synapse attribute {name!r}")
@@ -279,6 +301,10 @@ class Projection(common.Projection):
         from .plasticity_rules import ObservablePerSynapse, Sample
         from .plasticity_run import connection_sites
         rule = getattr(self.synapse_type, "plasticity_rule", None)
+        if rule is None and self._stdp:
+            raise RuntimeError(f"Projection.get_data({observable!r}): {self._describe()} is an STDPMechanism "
+                               "projection, whose kernel records no observables; get('weight') gives the learned "
+                               "weights after each run")
         if rule is None:
             raise RuntimeError(f"Projection.get_data({observable!r}): the synapse type of {self._describe()} holds "
                                "no plasticity rule")
@@ -344,6 +370,28 @@ class Projection(common.Projection):
             self._max_weight = int(np.ceil(np.abs(w).max() / SYNAPSE_MAX)) * SYNAPSE_MAX  # re-route
         self._weight = w
 
+    def _check_stdp(self):
+        """An STDPMechanism projection: biological units, onto the biological standard cells, and
+        w_min <= w_max."""
+        if simulator.state.units != "biological" or not biological.is_biological_projection(self):
+            raise NotImplementedError(
+                f"{self._describe()}: STDPMechanism runs in biological units onto the standard cells "
+                f"(setup(units='biological'), IF_curr_exp / IF_cond_exp / EIF_cond_exp_isfa_ista); in hardware "
+                f"units write a pynn.PlasticityRule with PlasticSynapse")
+        lo, hi = self._stdp["w_min"], self._stdp["w_max"]
+        if len(lo) and np.any(lo > hi):
+            i = int(np.flatnonzero(lo > hi)[0])
+            raise ValueError(f"{self._describe()}: STDPMechanism w_min = {lo[i]:g} exceeds w_max = {hi[i]:g}")
+
+    def _store_learned_weights(self, hw, index):
+        """Connections ``index`` have the hardware weights ``hw`` after a run: their model weights."""
+        scale = getattr(simulator.state, "bio_scale", None)
+        k, _ = stdp.hardware_lsb_per_unit(self, scale)
+        w = np.asarray(self._weight, float).copy()
+        sign = -1.0 if self.receptor_type == "inhibitory" and not getattr(scale, "coba", False) else 1.0
+        w[index] = sign * np.asarray(hw, float) / k[index]
+        self._weight = w
+
     def _reset_reservation(self):
         """After a failed routing: reserve only the synapses the current weights need (set() never
         lowers the reservation, so a network made unroutable by large weights could not be fixed by
@@ -376,6 +424,8 @@ class Projection(common.Projection):
             bad = d[~np.isfinite(d) | (d < 0)][0]
             raise ValueError(f"{self._describe()}: delay {bad:g} ms cannot be realised: delays must be finite "
                              f"and >= 0 ms")
+        if simulator.state.target == "lava":       # Lava's DelayDense: checked when lowered (lava_target.py)
+            return
         on_chip = self._pre_map[3][pre]
         latency = simulator.state.on_chip_latency
         too_long = on_chip & (d > latency * (1 + 1e-9))
@@ -442,6 +492,8 @@ class Projection(common.Projection):
         on_chip = self._pre_map[3][self._pre]
         delay = np.where(on_chip, 0.0, np.round(self._delay * 1e9) / 1e9)
         out = []
+        # the connections (indices into this projection) of each group, for the learned weights
+        selections = self._group_selections = []
         # the (pre root, post root) pairs in lexicographic order; one integer key per pair (np.unique
         # over rows, axis=0, sorts structured views and cost more than the rest of this method)
         span = int(po.max()) + 1 if len(po) else 1
@@ -451,6 +503,7 @@ class Projection(common.Projection):
             for dv in np.unique(delay[sel_pair]):
                 for k in np.unique(stp_index[sel_pair & (delay == dv)]):
                     sel = sel_pair & (delay == dv) & (stp_index == k)
+                    selections.append(np.flatnonzero(sel))
                     out.append((pre_roots[a], post_roots[b_], pre_index[self._pre[sel]].astype(np.int64),
                                 post_index[self._post[sel]].astype(np.int64), np.asarray(w)[sel].astype(np.int64),
                                 float(dv), stp_configs[k] if k >= 0 else None))

@@ -190,6 +190,10 @@ class State(common.control.BaseState):
         self.rng_seed = 1234
         self.units = "hardware"
         self.on_chip_delays = "reject"
+        self.target = "chip"              # setup(target=...): "chip" or "lava" (lava_target.py)
+        self.lava_mode = "fixed_pt"
+        self.lava_timeout = None
+        self.lava_run = None              # lava_target.LavaRun of the last run on Lava
         self.speedup = 1.0
         self.calib_result = None
         self.calib_seconds = 0.0
@@ -269,6 +273,9 @@ class State(common.control.BaseState):
         """Append the snippet [t, tstop) (unless ``tstop`` is None) and, for EXECUTE, execute all
         pending snippets; PREPARE only calibrates and routes."""
         command = RunCommand(command)
+        if self.target == "lava":
+            self._run_lava(tstop, command)
+            return
         if command is RunCommand.PREPARE:
             if tstop is not None:           # it was ignored: nothing runs, time does not advance
                 raise ValueError(f"RunCommand.PREPARE only calibrates and routes: call run(None, "
@@ -286,6 +293,37 @@ class State(common.control.BaseState):
             raise ValueError("run(None, RunCommand.APPEND): APPEND needs a runtime")
         if command is RunCommand.EXECUTE:
             self.execute()
+
+    def _run_lava(self, tstop, command):
+        """run_until on target='lava' (lava_target.py): one run per segment, EXECUTE (PREPARE:
+        lower and validate only)."""
+        from . import lava_target
+        if command is RunCommand.APPEND:
+            raise NotImplementedError("run(..., RunCommand.APPEND) on target='lava': Lava runs one span per "
+                                      "segment; use run(t)")
+        if command is RunCommand.PREPARE:
+            if tstop is not None:
+                raise ValueError(f"RunCommand.PREPARE only lowers and validates: call run(None, RunCommand.PREPARE), "
+                                 f"got a runtime ({float(tstop) - self.t:g} ms)")
+            lava_target.lower(self, self.t, self.t + self.timestep)
+            return
+        if tstop is None or abs(float(tstop) - self.t) <= 1e-9 * max(1.0, abs(self.t)):
+            return
+        runtime = float(tstop) - self.t
+        if not np.isfinite(runtime) or runtime <= 0:
+            raise ValueError(f"runtime must be positive ({self.units} ms), got {runtime}")
+        if self._segment_executed:
+            raise NotImplementedError(f"target='lava' runs a segment in one run(): this segment already ran until "
+                                      f"{self.t:g} ms and the Lava worker does not keep the network's state between "
+                                      f"runs; call pynn.reset() and run the whole span at once")
+        self.lava_run = lava_target.run(self, self.t, float(tstop))
+        self.t = float(tstop)
+        self._segment_executed = True
+        self.running = True
+        t = self.lava_run.timing
+        self.statistics = {"timing": grenade.ExecutionTimeInfo(build_s=t["compile_s"], run_s=t["run_s"],
+                                                               total_s=t["wall_s"]),
+                           "lava": dict(t, mode=self.lava_mode)}
 
     def _check_span(self, tstop):
         runtime = float(tstop) - self.t
@@ -517,8 +555,9 @@ class State(common.control.BaseState):
                 self._routing = results.routing
             else:
                 self._instance_routings[instance] = (snippets[0].key, results.routing)
-        from .plasticity_run import collect_recordings
+        from .plasticity_run import collect_learned_weights, collect_recordings
         collect_recordings(self, results, results.routing if results.routing is not None else routing)
+        collect_learned_weights(self, results)
         return results, routing
 
     def _assign_part(self, s):
@@ -627,9 +666,15 @@ class State(common.control.BaseState):
         names = []
         groups = []
         sources_of = []
+        group_index = []            # the group of the projection's connections (plain networks)
         stp_pairs = short_term_plasticity.chip_stp(self)        # TsodyksMarkramSynapse -> grenade.STP
         for n_prj, prj in enumerate(self.projections):
-            for pre_root, post_root, pre, post, w, delay, stp in prj._connection_groups(stp_pairs):
+            if getattr(prj, "_stdp", None) and plan is not None:
+                raise NotImplementedError(f"{prj._describe()}: STDPMechanism in a network larger than the chip "
+                                          f"(partitioned into several executions): the learned weights of one "
+                                          f"execution would not reach the next")
+            prj._descriptor_connections = {}
+            for gi, (pre_root, post_root, pre, post, w, delay, stp) in enumerate(prj._connection_groups(stp_pairs)):
                 if post_root not in descr:
                     continue
                 if plan is not None:
@@ -667,18 +712,21 @@ class State(common.control.BaseState):
                     pre_d = sources[key]
                 groups.append((prj, pre_d, descr[post_root], pre, post, w, stp))
                 sources_of.append((prj, pre_root, post_root, pre, post))
+                group_index.append(gi)
         projection_sources = []
         grenade_projections = {}
         try:
-            for (prj, pre_d, post_d, pre, post, w, stp), source in zip(groups, sources_of):
+            for n_group, ((prj, pre_d, post_d, pre, post, w, stp), source) in enumerate(zip(groups, sources_of)):
                 if len(pre) == 0:
                     continue
                 projection_sources.append(source)
                 names.append(prj._describe())
-                grenade_projections.setdefault(prj, []).append(
-                    b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
+                d = b.add(grenade.Projection(prj.receptor_type, pre_d, post_d, (pre, post, w),
                                              max_weight=prj._max_weight, post_compartment=prj._post_compartment,
-                                             stp=stp)))
+                                             stp=stp))
+                grenade_projections.setdefault(prj, []).append(d)
+                if plan is None and getattr(prj, "_group_selections", None) is not None:
+                    prj._descriptor_connections[d.index] = prj._group_selections[group_index[n_group]]
         except grenade.DuplicateConnectionError as err:
             raise self._duplicate_error(err, names) from err
         from .plasticity_run import grenade_rules

@@ -16,9 +16,6 @@ The causal CADC channels of the nightly calibration read the neurons' membranes 
 calibration's choice for membrane readout): the experiment switches them to the correlation
 sensors with an injected ``ColumnCorrelationQuad`` configuration, as a chip setup for STDP does.
 """
-import json
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -113,8 +110,6 @@ def sensors_on_causal_channels():
 
 def _experiment():
     calib = pynn.helper.chip_from_file(pynn.helper.nightly_calib_path().parent.joinpath("spiking_cocolist.pbin"))
-    # neurons at columns 200..203: an earlier experiment of the same process on the low columns
-    # can change how those behave here (seen, not explained yet; docs/ppu.md)
     pynn.setup(initial_config=calib, neuronPermutation=list(range(200, 204)),
                injected_config=pynn.InjectedConfiguration(pre_realtime=sensors_on_causal_channels()))
     runtime = 0.8   # ms
@@ -138,12 +133,7 @@ def _experiment():
 
 @pytest.fixture(scope="module")
 def training():
-    """The experiment, in a fresh interpreter: in the test suite's shared worker processes an
-    earlier experiment can change how this one behaves (an order effect seen, not explained yet;
-    docs/ppu.md)."""
-    out = subprocess.run([sys.executable, __file__], capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return tuple(np.asarray(v) if isinstance(v, list) else v for v in json.loads(out.stdout.splitlines()[-1]))
+    return _experiment()
 
 
 def test_all_neurons_respond_to_the_active_input(training):
@@ -165,7 +155,3 @@ def test_rewarded_synapses_grow_punished_ones_shrink(training):
 def test_synapses_without_correlation_keep_their_weight(training):
     _, w_silent, _ = training
     np.testing.assert_array_equal(w_silent, 32)
-
-
-if __name__ == "__main__":
-    print(json.dumps([v.tolist() if isinstance(v, np.ndarray) else v for v in _experiment()]))

@@ -12,9 +12,6 @@ moves them).  Scaled down for the test's time budget: 16 neurons, 8 on each hemi
 tutorial's 512-neuron population; 80 ms with a 1 ms period (the tutorial: 1000 ms, 10 ms) and
 the target in spikes per period scaled with it (6 kHz).
 """
-import json
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -95,8 +92,6 @@ def calculate_firing_rates(spikes, runtime: float, bins: int = 100):
 def _experiment():
     calib = pynn.helper.chip_from_file(pynn.helper.nightly_calib_path().parent.joinpath("spiking_cocolist.pbin"))
     num_neurons = 16
-    # columns 240.. of both hemispheres: an earlier experiment of the same process on the low
-    # columns can change how those behave here (seen, not explained yet; docs/ppu.md)
     pynn.setup(initial_config=calib, neuronPermutation=list(range(240, 248)) + list(range(496, 504)))
 
     runtime = 80.  # ms
@@ -126,12 +121,7 @@ def _experiment():
 
 @pytest.fixture(scope="module")
 def homeostasis():
-    """The experiment, in a fresh interpreter: in the test suite's shared worker processes an
-    earlier experiment can change how this one behaves (an order effect seen, not explained yet;
-    docs/ppu.md)."""
-    out = subprocess.run([sys.executable, __file__], capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return tuple(np.asarray(v) if isinstance(v, list) else v for v in json.loads(out.stdout.splitlines()[-1]))
+    return _experiment()
 
 
 def test_rates_rise_to_the_target_and_stay_there(homeostasis):
@@ -156,7 +146,3 @@ def test_weights_are_recorded_every_period_climb_and_oscillate(homeostasis):
     assert np.all(np.abs(steps) <= 1) and np.mean(steps != 0) > 0.8
     assert np.all((steps > 0).any(axis=0) & (steps < 0).any(axis=0))
     assert 0 < values[-1].min() and values[-1].max() < 63
-
-
-if __name__ == "__main__":
-    print(json.dumps([v.tolist() if isinstance(v, np.ndarray) else v for v in _experiment()]))

@@ -85,6 +85,22 @@ def test_reference_timing_threshold_and_bias():
     assert np.flatnonzero(fast)[0] < np.flatnonzero(slow)[0]
 
 
+def test_reference_refractory_period_holds_the_membrane_at_zero():
+    # a bias far above threshold fires every step without refractory period, every R + 1 steps with R
+    for refractory in (0, 1, 3):
+        net = FixedPointNetwork([], [pop("p", 1, vth=1, mant=4000, bexp=7)], [], 12)
+        net.populations[0].refractory = refractory
+        r = reference_run(net)["p"][:, 0]
+        assert np.flatnonzero(r).tolist() == list(range(0, 12, refractory + 1))
+    # the current integrates on while the membrane rests: an input during the period still counts
+    net = one_input([0], 200, du=0, vth=100)
+    net.populations[0].refractory = 2
+    assert np.flatnonzero(reference_run(net)["p"][:, 0]).tolist() == [1, 4, 7, 10, 13, 16, 19]
+    net.populations[0].refractory = -1
+    with pytest.raises(LavaParameterError, match=r"population 'p': refractory = -1 outside 0..1048576"):
+        validate(net)
+
+
 @st.composite
 def networks(draw, max_neurons=6, steps=40):
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
@@ -96,7 +112,7 @@ def networks(draw, max_neurons=6, steps=40):
         n = draw(st.integers(1, max_neurons))
         pops.append(FixedPopulation(f"p{k}", n, int(rng.integers(0, 4096)), int(rng.integers(0, 4096)),
                                     int(rng.integers(0, 400)), rng.integers(-300, 300, n), rng.integers(0, 4, n),
-                                    rng.integers(-3000, 3000, n)))
+                                    rng.integers(-3000, 3000, n), refractory=draw(st.integers(0, 3))))
     names = ["in"] + [p.name for p in pops]
     sizes = {"in": n_in, **{p.name: p.size for p in pops}}
     for p in pops:

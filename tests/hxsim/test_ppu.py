@@ -267,6 +267,92 @@ def test_an_stdp_kernel_agrees_with_numpy_on_the_same_correlation_traces(stdp_wo
     assert 0 < w[:, cols].mean() < 63                         # the traces moved the weights both ways
 
 
+def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy():
+    """PyNN's STDPMechanism kernel (pynn_brainscales stdp.py) against its numpy spike-pair rule
+    on the same sensor readings: two projections (additive, multiplicative) whose synapses share
+    rows, in interleaved columns; baseline at the first call, a row read out for both once one of
+    its sensors holds FLUSH_LSB or at the last call, the same stochastic rounding and bounds."""
+    from pynn_brainscales.brainscales2 import stdp
+    handles = [{"projection": 0, "hemisphere": 0, "rows": [3, 4, 7], "columns": list(range(10, 90, 3))},
+               {"projection": 1, "hemisphere": 0, "rows": [4, 7, 9], "columns": list(range(11, 90, 3))}]
+    params = [(900, 700, False), (1300, 1100, True)]     # A / amp x 2^16, multiplicative
+    n_calls = 12
+    rng = np.random.default_rng(5)
+    P = stdp.MAX_PROJECTIONS
+    w_max = np.zeros((P, 2, 256), np.int64)
+    w_min = np.zeros((P, 2, 256), np.int64)
+    for p, hd in enumerate(handles):
+        w_max[p, 0, hd["columns"]] = rng.integers(40 * 256, 63 * 256, len(hd["columns"]))
+        w_min[p, 0, hd["columns"]] = rng.integers(0, 12 * 256, len(hd["columns"]))
+    a = np.zeros((3, P), np.int64)
+    a[:, :2] = np.array(params).T
+    symbols = {"stdp_a_plus": a[0].astype("<i4").tobytes(), "stdp_a_minus": a[1].astype("<i4").tobytes(),
+               "stdp_multiplicative": a[2].astype("<u4").tobytes(),
+               "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
+               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes(),
+               "stdp_handle_projection": np.array([0, 1] + [0] * 62, np.uint8).tobytes()}
+    spec = {"name": "stdp", "timer": [0.0, 1.0, 1], "source": stdp.kernel_source(), "synapse_handles": handles,
+            "neuron_handles": []}
+    rule = _Rule(spec, 0)
+    host = PPUHost()
+    try:
+        host._request(("load", (rule.key, 0), str(rule.library), rule.shm.name, STATE_DTYPE.itemsize, rule.symbols,
+                       False), rule, "loading")
+        for name, data in symbols.items():
+            host._set_symbol(rule, 0, name, data)
+        st = rule.state
+        st["ppu"] = 0
+        rows = sorted({r for hd in handles for r in hd["rows"]})
+        w = {r: rng.integers(0, 64, 256) for r in rows}
+        for r in rows:
+            st["weights"][0][r] = w[r]
+        baseline = np.zeros((2, 256), np.int64)
+        baseline[:, 10:90] = rng.integers(210, 230, (2, 80))
+        state = stdp.RNG_SEED
+        acc = {r: np.zeros((2, 256)) for r in rows}        # what the sensors hold (LSB)
+        read_out = 0
+        for call in range(n_calls):
+            readings = {}
+            for r in rows:
+                if call > 0:
+                    acc[r] += rng.exponential(10.0, (2, 256))
+                readings[r] = np.clip(np.rint(baseline - acc[r]), 0, 255).astype(np.uint8)
+                st["causal"][0][r], st["acausal"][0][r] = readings[r]
+            st["weights_dirty"][0] = 0
+            st["correlation_reset"][0] = 0
+            host._request(("call", (rule.key, 0)), rule, "running")
+            if call == 0:
+                flushed = set(rows)
+            elif call == n_calls - 1:
+                flushed = set(rows)
+            else:
+                flushed = {r for hd in handles for r in hd["rows"]
+                           if stdp.needs_readout(*readings[r], baseline, hd["columns"])}
+            if call > 0:
+                for p, hd in enumerate(handles):
+                    for r in hd["rows"]:
+                        if r in flushed:
+                            w[r], state = stdp.stdp_reference(w[r], *readings[r], baseline, w_max[p, 0], w_min[p, 0],
+                                                              *params[p], state, hd["columns"])
+                read_out += len(flushed)
+            for r in rows:
+                cols = sorted({c for hd in handles if r in hd["rows"] for c in hd["columns"]})
+                # a row is read out (its sensors reset) for every projection on it at once
+                assert bool(st["correlation_reset"][0][r][cols].all()) == (r in flushed), f"call {call} row {r}"
+                assert not st["correlation_reset"][0][r][cols].any() or r in flushed
+                if r in flushed:
+                    acc[r][:] = 0
+                np.testing.assert_array_equal(st["weights"][0][r][cols], w[r][cols], err_msg=f"call {call} row {r}")
+        assert read_out > 2 * len(rows)                    # rows were read out before the last call too
+        for p, hd in enumerate(handles):
+            for r in hd["rows"]:
+                c = hd["columns"]
+                assert np.all(w[r][c] <= w_max[p, 0, c] // 256) and np.all(w[r][c] >= -(-w_min[p, 0, c] // 256))
+    finally:
+        host.close()
+        rule.close()
+
+
 # -- one rule, two forms ---------------------------------------------------------------------
 
 HOMEOSTASIS_BODY = """

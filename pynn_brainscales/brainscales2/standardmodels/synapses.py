@@ -5,7 +5,8 @@ from pyNN.standardmodels import build_translations, check_weights, synapses
 
 from ..plasticity_rules import PlasticityRuleHandle
 
-__all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "PlasticSynapse", "StaticRecordingSynapse"]
+__all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "PlasticSynapse", "StaticRecordingSynapse", "STDPMechanism",
+           "SpikePairRule", "AdditiveWeightDependence", "MultiplicativeWeightDependence"]
 
 
 class StaticSynapse(synapses.StaticSynapse):
@@ -94,3 +95,72 @@ class StaticRecordingSynapse(StaticSynapse):
     @plasticity_rule.setter
     def plasticity_rule(self, rule):
         raise RuntimeError("StaticRecordingSynapse: its plasticity rule is the recording rule; use PlasticSynapse")
+
+
+def _identity(cls):
+    return build_translations(*[(n, n) for n in cls.default_parameters])
+
+
+class SpikePairRule(synapses.SpikePairRule):
+    __doc__ = ("PyNN's spike-pair rule (tau_plus, tau_minus in ms; A_plus, A_minus dimensionless) on the "
+               "correlation sensors: nearest-neighbour pairs, one sensor time constant for both branches "
+               "(3.5..6.5 ms biological).  See docs/pynn.md, \"STDP\".")
+    translations = _identity(synapses.SpikePairRule)
+
+
+class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
+    __doc__ = ("PyNN's additive weight dependence: dw = A_plus w_max K+ - A_minus w_max K-, clipped to "
+               "[w_min, w_max] (model weight units).  See docs/pynn.md, \"STDP\".")
+    translations = _identity(synapses.AdditiveWeightDependence)
+
+
+class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
+    __doc__ = ("PyNN's multiplicative weight dependence: dw = A_plus (w_max - w) K+ - A_minus (w - w_min) K- "
+               "(model weight units).  See docs/pynn.md, \"STDP\".")
+    translations = _identity(synapses.MultiplicativeWeightDependence)
+
+
+_TIMING = (synapses.SpikePairRule,)
+_WEIGHT = (synapses.AdditiveWeightDependence, synapses.MultiplicativeWeightDependence)
+
+
+class STDPMechanism(synapses.STDPMechanism):
+    """PyNN's ``STDPMechanism(timing_dependence, weight_dependence, voltage_dependence=None,
+    dendritic_delay_fraction=1.0, weight=0.0, delay=None)`` in biological units, run as a
+    generated kernel on the PPUs over the synapses' correlation sensors
+    (:mod:`pynn_brainscales.brainscales2.stdp`): ``SpikePairRule`` with
+    ``AdditiveWeightDependence`` or ``MultiplicativeWeightDependence``.  Other timing or weight
+    dependences and a voltage dependence raise NotImplementedError naming the type.  After a
+    run ``Projection.get("weight")`` gives the learned weights.  See docs/pynn.md, "STDP"."""
+
+    base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
+                                           ("dendritic_delay_fraction", "dendritic_delay_fraction"))
+
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        supported = "SpikePairRule with AdditiveWeightDependence or MultiplicativeWeightDependence"
+        if timing_dependence is None or not isinstance(timing_dependence, _TIMING):
+            raise NotImplementedError(
+                f"STDPMechanism timing dependence {type(timing_dependence).__name__} is not supported on "
+                f"BrainScaleS-2: the correlation sensors measure spike pairs; supported: {supported}")
+        if weight_dependence is None or not isinstance(weight_dependence, _WEIGHT):
+            raise NotImplementedError(
+                f"STDPMechanism weight dependence {type(weight_dependence).__name__} is not supported on "
+                f"BrainScaleS-2; supported: {supported}")
+        if voltage_dependence is not None:
+            raise NotImplementedError(f"STDPMechanism voltage dependence {type(voltage_dependence).__name__} is not "
+                                      f"supported on BrainScaleS-2; supported: {supported}")
+        super().__init__(timing_dependence, weight_dependence, voltage_dependence, dendritic_delay_fraction,
+                         weight, delay)
+
+    def _build_translations(self):
+        # PyNN's updates the class attribute in place; one table per instance here
+        self.translations = dict(self.base_translations)
+        for component in (self.timing_dependence, self.weight_dependence):
+            self.translations.update(component.translations)
+
+    parameter_checks = {"weight": StaticSynapse._check_weights}
+
+    def _get_minimum_delay(self):
+        from .. import simulator
+        return simulator.state.min_delay
