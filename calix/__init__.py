@@ -61,8 +61,15 @@ def _kind_and_options(target, options):
         if not isinstance(options, spiking.SpikingCalibOptions):
             raise TypeError(f"a SpikingCalibTarget needs SpikingCalibOptions, got {type(options).__name__}")
         return "spiking", target, options
-    raise TypeError(f"calix.calibrate cannot calibrate a {type(target).__name__}; "
-                    "use calix.spiking.SpikingCalibTarget or calix.hagen.HagenCalibTarget")
+    if isinstance(target, spiking.correlation.CorrelationCalibTarget):
+        if options is None:
+            options = spiking.correlation.CorrelationCalibOptions()
+        if not isinstance(options, spiking.correlation.CorrelationCalibOptions):
+            raise TypeError(f"a CorrelationCalibTarget needs CorrelationCalibOptions, got {type(options).__name__}")
+        return "correlation", target, options
+    raise TypeError(f"calix.calibrate cannot calibrate a {type(target).__name__}; use "
+                    "calix.spiking.SpikingCalibTarget, calix.spiking.correlation.CorrelationCalibTarget or "
+                    "calix.hagen.HagenCalibTarget")
 
 
 @contextlib.contextmanager

@@ -257,6 +257,16 @@ TRANSFERS: Tuple[Transfer, ...] = (
              1.0 / 1022, gain_sigma=0.03, instances="quadrant",
              doc="synapse DAC bias of the 128 columns of a quadrant: the PSP scale "
              "(weight x this x the neuron's gain)"),
+    Transfer("syn_i_bias_ramp", "shared", "syn_i_bias_ramp", "correlation_tau", "us", "reciprocal", 8.0,
+             440.0, gain_sigma=0.05, instances="quadrant",
+             doc="correlation sensors' time constant at time_calib 1.5 (x (1 + 0.2 (time_calib - 1.5)) per "
+             "synapse): a larger ramp bias discharges faster; 5 us at 80 (the public default), 30 us at 6.7, "
+             "55 us at 0 (an unwritten cell), 2 us at 212; one LSB is 1 / (bias + 8) of tau (coarse at long tau)"),
+    Transfer("syn_i_bias_store", "shared", "syn_i_bias_store", "correlation_amplitude", "LSB", "affine", 4.28,
+             -0.004, gain_sigma=0.05, instances="quadrant", y_min=0.0,
+             doc="CADC LSB one pre/post pair at dt = 0 adds to a correlation sensor at amp_calib 1.5 (x (1 + 0.2 "
+             "(amp_calib - 1.5)) and the synapse's correlation_gain): 4 at 70 (the public default), 0.19 at 1022, "
+             "4.28 at 0"),
     # --- ADCs (code -> mV) -------------------------------------------------------------------
     Transfer("cadc", "adc", "CADCSampleQuad", "V_cadc", "mV", "affine", _CADC_C0, _CADC_C1, lo=0,
              hi=255, gain_sigma=0.0, instances="chip",
@@ -289,10 +299,9 @@ CONSTANTS: Dict[str, float] = {
     "readout_synin_mv_per_us": 5000.0,     # COBA (g in uS)
     "readout_adaptation_mv_per_na": 10.0,
     "stp_tau_rec_unit_us": 1.0,            # tau_rec = unit * (recovery+1) * (recovery_clock_speed+1)
-    "correlation_tau_us": 5.0,             # tau of the causal/acausal traces (time_calib 1.5)
-    "correlation_lsb_per_pair": 4.0,       # CADC LSB per pre/post pair at zero delay (amp_calib 1.5)
     "correlation_reset_code": 220.0,       # CADC code of a freshly reset sensor
     "correlation_calib_step": 0.2,         # relative change per time_calib / amp_calib step
+                                           # (tau and amplitude per block: syn_i_bias_ramp/_store)
     "default_noise_mv_per_sqrt_us": 0.5,   # membrane noise with noise=True
 }
 

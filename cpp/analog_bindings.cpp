@@ -121,10 +121,15 @@ std::unique_ptr<AnalogCore> make_analog_core(py::object obj)
 	su.capmem_cells = vec<int64_t>(g["capmem_cells"], "capmem_cells");
 	py::list names = g["shared_cell_names"].cast<py::list>();
 	std::vector<int64_t> shared = vec<int64_t>(g["shared_cells"], "shared_cells");
-	for (size_t i = 0; i < names.size(); ++i)
-		if (names[i].cast<std::string>() == "syn_i_bias_dac")
-			su.dac_cells.assign(
-			    shared.begin() + int64_t(4 * i), shared.begin() + int64_t(4 * i + 4));
+	for (size_t i = 0; i < names.size(); ++i) {
+		std::string const name = names[i].cast<std::string>();
+		std::vector<int64_t>* to = name == "syn_i_bias_dac"     ? &su.dac_cells
+		                           : name == "syn_i_bias_ramp"  ? &su.ramp_cells
+		                           : name == "syn_i_bias_store" ? &su.store_cells
+		                                                        : nullptr;
+		if (to)
+			to->assign(shared.begin() + int64_t(4 * i), shared.begin() + int64_t(4 * i + 4));
+	}
 	su.quad_columns = vec<int64_t>(g["quad_columns"], "quad_columns");
 	su.synapse_quad_strides = vec<int64_t>(g["synapse_quad_strides"], "synapse_quad_strides");
 	su.column_quad_strides = vec<int64_t>(g["column_quad_strides"], "column_quad_strides");

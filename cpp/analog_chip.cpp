@@ -89,7 +89,8 @@ Geometry::Geometry(ChipSetup const& setup)
 	if (setup.neuron_columns < 11 || setup.neurons.size() != num_neurons * setup.neuron_columns)
 		fail("neuron table must have 512 rows of >= 11 columns");
 	if (capmem_rows == 0 || setup.capmem_cells.size() != num_neurons * capmem_rows ||
-	    setup.dac_cells.size() != 4 || setup.quad_columns.size() != 256 ||
+	    setup.dac_cells.size() != 4 || setup.ramp_cells.size() != 4 ||
+	    setup.store_cells.size() != 4 || setup.quad_columns.size() != 256 ||
 	    setup.synapse_quad_strides.size() != 3 || setup.column_quad_strides.size() != 2 ||
 	    setup.cadc_sample_strides.size() != 5 || setup.cadc_channel_strides.size() != 3 ||
 	    setup.drivers.size() != num_drivers * 6 ||
@@ -108,6 +109,8 @@ Geometry::Geometry(ChipSetup const& setup)
 	}
 	cells = setup.capmem_cells;
 	dac_cells = setup.dac_cells;
+	ramp_cells = setup.ramp_cells;
+	store_cells = setup.store_cells;
 	for (uint32_t q = 0; q < 64; ++q)
 		for (uint32_t e = 0; e < 4; ++e) {
 			int64_t const col = setup.quad_columns[q * 4 + e];
@@ -293,6 +296,12 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 		ncf.read(v, nc);
 		neurons.decode(v, geo, ncf);
 		mc.decode(v, geo, ncf, neurons);
+		std::array<double, 8> const b = corr.biases(v, geo);
+		if (b != corr.block_tau_amp) {
+			corr_log.sync(); // the worker reads the kernels
+			corr.block_tau_amp = b;
+			corr.kernel_stale = true;
+		}
 		any = true;
 		drivers.invalidate_compiled();
 	}

@@ -48,6 +48,8 @@ struct ChipSetup
 	size_t neuron_columns = 0;
 	std::vector<int64_t> capmem_cells; // 512 x rows: CapMemCellOnDLS by (neuron, row)
 	std::vector<int64_t> dac_cells;    // syn_i_bias_dac per quadrant (4)
+	std::vector<int64_t> ramp_cells;   // syn_i_bias_ramp per quadrant (4)
+	std::vector<int64_t> store_cells;  // syn_i_bias_store per quadrant (4)
 	std::vector<int64_t> quad_columns; // 64 x 4
 	std::vector<int64_t> synapse_quad_strides, column_quad_strides, cadc_sample_strides,
 	    cadc_channel_strides;

@@ -17,6 +17,7 @@
 #include "chip_neuron_config.h"
 #include "spike_rule.h"
 
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -144,6 +145,7 @@ struct Geometry
 	std::vector<int64_t> cells; // 512 x capmem_rows: CapMemCellOnDLS by (neuron, row)
 	uint32_t capmem_rows = 0;
 	std::vector<int64_t> dac_cells;
+	std::vector<int64_t> ramp_cells, store_cells;
 	uint32_t col_quad[num_columns], col_entry[num_columns]; // column -> (quad column, entry)
 	int64_t synapse_quad_strides[3];
 	struct Driver
@@ -294,9 +296,13 @@ struct Synapses
 
 struct Correlation
 {
-	double k_corr_tau, k_corr_lsb, k_corr_reset, k_corr_step;
+	double k_corr_reset, k_corr_step;
 	std::vector<double> corr_gain;
-	FieldId time_calibs, amp_calibs, neuron_causal, neuron_acausal;
+	FieldId time_calibs, amp_calibs, neuron_causal, neuron_acausal, capmem_value, capmem_enable;
+	// per CapMem block (quadrant): tau (us) from syn_i_bias_ramp, LSB per pair from
+	// syn_i_bias_store, both at the nominal calibration code 1.5
+	Transfer T_ramp, T_store;
+	std::array<double, 8> block_tau_amp{};
 	// Per-synapse state in two layouts, each for the spikes that walk it:
 	// - row side, in the synapse rows' label order (Synapses::Row::syn), slot (hemisphere * 256
 	//   + row) * 256 + position: a pre spike reaches one label group of one row, contiguous;
@@ -307,8 +313,8 @@ struct Correlation
 	// Allocated at the first pre spike (most experiments never read them).
 	Synapses const* syn = nullptr;
 	bool allocated = false;
-	std::vector<double> tau_of_code;          // us, by time calibration code
-	std::vector<uint8_t> tau_code_r;          // row side: time calibration code
+	std::vector<double> tau_of_code;          // us, by block * (codes) + time calibration code
+	std::vector<uint8_t> tau_code_r;          // row side: index into tau_of_code
 	std::vector<double> amp_r, acausal;       // row side: LSB per pair, sum (LSB)
 	std::vector<double> tau_c, amp_c, causal; // column side
 	std::vector<double> pre_before;           // column side (us)
@@ -327,6 +333,8 @@ struct Correlation
 	void resolve(RegisterMap const& map);
 	void decode_calib(ConfigView const& v); // with the synapses
 	void decode(ConfigView const& v, Geometry const& geo);
+	// tau and amplitude of each block from its CapMem biases (changed ones need a sync first)
+	std::array<double, 8> biases(ConfigView const& v, Geometry const& geo) const;
 	// after Synapses::decode: the state follows its synapses into the rows' new label order
 	void reorder();
 	void reset_state();

@@ -126,8 +126,10 @@ void Synapses::decode(
 
 Correlation::Correlation(Tables const& t)
 {
-	k_corr_tau = t.constant("correlation_tau_us");
-	k_corr_lsb = t.constant("correlation_lsb_per_pair");
+	T_ramp = t.transfer("syn_i_bias_ramp", 4);
+	T_store = t.transfer("syn_i_bias_store", 4);
+	for (uint32_t q = 0; q < 4; ++q) // cells at 0 until written
+		block_tau_amp[q] = T_ramp(0.0, q), block_tau_amp[4 + q] = T_store(0.0, q);
 	k_corr_reset = t.constant("correlation_reset_code");
 	k_corr_step = t.constant("correlation_calib_step");
 	corr_gain = t.mismatch("correlation_gain", 2 * num_rows * num_columns);
@@ -143,6 +145,8 @@ void Correlation::resolve(RegisterMap const& map)
 	amp_calibs = F("SynapseCorrelationCalibQuad.amp_calibs");
 	neuron_causal = F("ColumnCorrelationQuad.enable_cadc_neuron_readout_causal");
 	neuron_acausal = F("ColumnCorrelationQuad.enable_cadc_neuron_readout_acausal");
+	capmem_value = F("CapMemCell.value");
+	capmem_enable = F("CapMemBlockConfig.enable_capmem");
 	calib_time_ref = FieldRef(map, time_calibs);
 	calib_amp_ref = FieldRef(map, amp_calibs);
 	for (FieldRef const* r : {&calib_time_ref, &calib_amp_ref})
@@ -182,6 +186,21 @@ void Correlation::decode(ConfigView const& v, Geometry const& geo)
 		neuron_readout[1][g.hemisphere * num_columns + g.column] =
 		    uint8_t(na[g.corrq * 4 + g.entry]);
 	}
+}
+
+std::array<double, 8> Correlation::biases(ConfigView const& v, Geometry const& geo) const
+{
+	std::array<double, 8> out;
+	for (uint32_t q = 0; q < 4; ++q) {
+		bool const on = v.get(capmem_enable, q) != 0;
+		auto cell = [&](int64_t c) {
+			int64_t const x = on ? v.get(capmem_value, uint32_t(c)) : 0;
+			return x > 1022 ? 0.0 : double(x); // 1023: refresh disabled, the cell decays to 0
+		};
+		out[q] = T_ramp(cell(geo.ramp_cells[q]), q);
+		out[4 + q] = T_store(cell(geo.store_cells[q]), q);
+	}
+	return out;
 }
 
 void Correlation::reset_state()
@@ -265,12 +284,14 @@ void Correlation::alloc(Geometry const& geo)
 	}
 	if (!kernel_stale)
 		return;
-	// tau = 5 us (1 + 0.2 (time_calib - 1.5)), amp = 4 LSB gain (1 + 0.2 (amp_calib - 1.5))
-	if (calib_time_ref.mask > 255)
-		fail("correlation time calibration wider than 8 bits");
-	tau_of_code.resize(calib_time_ref.mask + 1);
-	for (uint32_t c = 0; c <= calib_time_ref.mask; ++c)
-		tau_of_code[c] = k_corr_tau * (1.0 + k_corr_step * (double(c) - 1.5));
+	// tau = tau_block (1 + 0.2 (time_calib - 1.5)), amp = lsb_block gain (1 + 0.2 (amp_calib - 1.5))
+	uint32_t const codes = calib_time_ref.mask + 1;
+	if (codes > 64)
+		fail("correlation time calibration wider than 6 bits");
+	tau_of_code.resize(4 * codes);
+	for (uint32_t b = 0; b < 4; ++b)
+		for (uint32_t c = 0; c < codes; ++c)
+			tau_of_code[b * codes + c] = block_tau_amp[b] * (1.0 + k_corr_step * (double(c) - 1.5));
 	memo_e.assign(num_neurons * tau_of_code.size(), 0.0);
 	memo_stamp.assign(num_neurons * tau_of_code.size(), 0);
 	++memo_epoch;
@@ -282,10 +303,11 @@ void Correlation::alloc(Geometry const& geo)
 		FieldLane const& la = calib_amp_ref.lanes[geo.col_entry[col]];
 		uint32_t const ct = (calib_time_words[q] >> lt.shift) & calib_time_ref.mask;
 		double const ca = double((calib_amp_words[q] >> la.shift) & calib_amp_ref.mask);
-		double const amp = k_corr_lsb * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
+		uint32_t const b = geo.neurons[geo.neuron_at[h][col]].block;
+		double const amp = block_tau_amp[4 + b] * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
 		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
-		tau_code_r[s] = uint8_t(ct);
-		tau_c[ci] = tau_of_code[ct];
+		tau_code_r[s] = uint8_t(b * codes + ct);
+		tau_c[ci] = tau_of_code[b * codes + ct];
 		amp_r[s] = amp_c[ci] = amp;
 	}
 	kernel_stale = false;

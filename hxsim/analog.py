@@ -73,7 +73,7 @@ def analog_geometry() -> Dict[str, np.ndarray]:
             _e(n.toSpikeCounterReadOnDLS())))
         cells.append([_e(n.toCapMemCellOnDLS(h.CapMemRowOnCapMemBlock(r))) for r in range(24)])
 
-    shared_names = ("syn_i_bias_dac",)
+    shared_names = ("syn_i_bias_dac", "syn_i_bias_ramp", "syn_i_bias_store")
     shared = []
     for name in shared_names:
         local = getattr(h.CapMemCellOnCapMemBlock, name)

@@ -75,8 +75,10 @@ SHARED_CAPMEM: Tuple[SharedCell, ...] = (
     _h("CADCReadoutChain", "i_slope", "cadc_i_ramp_slope", 0, "CADC ramp slope current"),
     _h("CADCReadoutChain", "i_bias_comparator", "cadc_i_bias_comp", 0, "CADC comparator bias"),
     _h("CADCReadoutChain", "i_bias_vreset_buffer", "cadc_i_bias_vreset_buf", 0, "CADC v_reset buffer bias"),
-    _h("CADCReadoutChain", "i_bias_ramp", "syn_i_bias_ramp", 0, "correlation ramp bias (time constant)"),
-    _h("CADCReadoutChain", "i_bias_store", "syn_i_bias_store", 0, "correlation storage bias (amplitude)"),
+    _h("CADCReadoutChain", "i_bias_ramp", "syn_i_bias_ramp", 80,
+       "correlation ramp bias (time constant; 80: public calix's default, 5 us)"),
+    _h("CADCReadoutChain", "i_bias_store", "syn_i_bias_store", 70,
+       "correlation storage bias (amplitude; 70: public calix's default)"),
     _h("CADCReadoutChain", "i_bias_corout", "syn_i_bias_corout", 0, "correlation readout bias"),
 ) + tuple(
     SharedCell("ReadoutChain", name, "dls", (name,), 0, "readout chain bias")

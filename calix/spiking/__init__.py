@@ -9,10 +9,13 @@ from .targets import (CADCCalibOptions, CADCCalibTarget, FEASIBLE_RANGES, Neuron
                       STPCalibTarget)
 from .model_units import ModelMapping, NeuronModelTarget  # noqa: F401
 from . import calibrate as _steps  # noqa: F401,E402 - registers the calibration of SpikingCalibTarget
+from . import correlation  # noqa: F401,E402 - registers the calibration of CorrelationCalibTarget
+from .correlation import CorrelationCalibOptions, CorrelationCalibTarget  # noqa: F401,E402
 
 __all__ = ["SpikingCalibTarget", "SpikingCalibOptions", "NeuronCalibTarget", "NeuronCalibOptions",
            "CADCCalibTarget", "CADCCalibOptions", "STPCalibTarget", "STPCalibOptions", "NeuronModelTarget",
-           "ModelMapping", "FEASIBLE_RANGES", "calibrate"]
+           "ModelMapping", "FEASIBLE_RANGES", "CorrelationCalibTarget", "CorrelationCalibOptions",
+           "correlation", "calibrate"]
 
 
 def calibrate(connection, target=None, options=None, progress=None):

@@ -92,7 +92,8 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     or ``"reference"``: the numpy reference of the fixed-point semantics, no Lava process) and
     ``lava_timeout`` (wall-clock seconds per run; default 60 s + 5 ms per step and Lava process).
     ``stdp_time_constants``: ``"reject"`` (default) or ``"nearest"`` (SpikePairRule time
-    constants outside the correlation sensors' range are realised as its nearest end, with an
+    constants outside the correlation sensors' calibrated range 2..30 ms, or unequal tau_plus /
+    tau_minus, are realised as the nearest feasible value of their mean, with an
     ``STDPWarning``; docs/pynn.md "STDP")."""
     extra_params = setup_options.drop_foreign_options(extra_params, extra_params.get("units", "hardware"))
     for key in extra_params:
@@ -135,8 +136,8 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     stdp_taus = extra_params.get("stdp_time_constants", "reject")
     if stdp_taus not in ("reject", "nearest"):
         raise ValueError(f"setup(stdp_time_constants={stdp_taus!r}): 'reject' (default: SpikePairRule time constants "
-                         "outside the correlation sensors' range raise ValueError) or 'nearest' (realised as the "
-                         "nearest end of the range, with an STDPWarning)")
+                         "outside the correlation sensors' range 2..30 ms or unequal tau_plus / tau_minus raise "
+                         "ValueError) or 'nearest' (realised as the nearest feasible value, with an STDPWarning)")
     st.stdp_time_constants = stdp_taus
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:

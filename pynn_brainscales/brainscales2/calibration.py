@@ -163,3 +163,33 @@ def calibrate(state, pops_atoms, connection):
     if scale is not None:
         scale.measure(hit[0])           # the weight LSB calix measured (else nominal)
     return hit[0], hit[1], time.perf_counter() - t0
+
+
+#: (connection, base chip, target, cache) -> (base chip, correlation result, chip with it)
+_CORRELATION_MEMO = {}
+
+
+def with_correlation(state, chip, connection):
+    """``chip`` with the correlation sensors calibrated for the network's STDP projections (their
+    time constant, STDP's amplitude; calix.spiking.correlation, cached like the neuron
+    calibration); ``chip`` itself without STDP projections.  The same object for the same
+    inputs (differential writes)."""
+    from . import stdp
+    stdp_projections = [p for p in getattr(state, "projections", ()) if getattr(p, "_stdp", None)]
+    target = stdp.sensor_target(stdp_projections, state.speedup, getattr(state, "stdp_time_constants", "reject"))
+    if target is None or chip is None:
+        return chip
+    import calix
+    options = stdp.sensor_options()
+    key = (id(connection), id(chip), target.time_constant, target.amplitude, str(state.calibration_cache))
+    hit = _CORRELATION_MEMO.get(key)
+    if hit is None or hit[0] is not chip:
+        cache = state.calibration_cache
+        result = calix.calibrate(target, options, cache_paths=None if cache is None else [cache],
+                                 connection=connection)
+        grenade.forget(connection)          # calix ran its own programs on this chip
+        if len(_CORRELATION_MEMO) >= 8:
+            _CORRELATION_MEMO.pop(next(iter(_CORRELATION_MEMO)))
+        hit = _CORRELATION_MEMO[key] = (chip, result, result.to_chip(chip=chip))
+    state.correlation_calib_result = hit[1]
+    return hit[2]

@@ -29,7 +29,7 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
     """The grenade rules of the simulator's PyNN rules for the run [t0_hw, t1_hw) (hardware ms)."""
     groups = {}
     order = []
-    from .stdp import AMP_CALIB, STDPRule, homogeneous, sensor_time_calib
+    from .stdp import AMP_CALIB, TIME_CALIB, STDPRule
     # all STDPMechanism projections share one kernel (their sensors may share rows)
     stdp_projections = [prj for prj in projection_descriptors if getattr(prj, "_stdp", None)]
     stdp_rule = STDPRule(stdp_projections) if stdp_projections else None
@@ -74,20 +74,11 @@ def grenade_rules(sim, projection_descriptors: Dict[object, List], population_de
         if inj is not None and getattr(inj, "ppu_symbols", None):
             symbols = _symbol_bytes(inj.ppu_symbols)
         if isinstance(rule, STDPRule):
-            # the kernel reads the sensors of its synapses, calibrated to the rules' time constant,
-            # and its weights come back after the run
-            codes = set()
-            for prj in rule._stdp_projections:
-                codes.add(sensor_time_calib(homogeneous(prj, "tau_plus"), homogeneous(prj, "tau_minus"), sim.speedup,
-                                            getattr(sim, "stdp_time_constants", "reject"), prj._describe())[0])
-            if len(codes) > 1:
-                raise NotImplementedError(
-                    "STDPMechanism projections with different time constants in one network: the sensors' time "
-                    f"calibration is set per column here, one code for all STDP synapses (asked: {sorted(codes)}); "
-                    "use one tau for all")
+            # the kernel reads the sensors of its synapses (their biases calibrated for the rules' time
+            # constant with the chip: calibration.with_correlation), and its weights come back after the run
             descriptors = {d.index: prj for prj, d in projs}
             symbols = {**symbols, **rule.symbols(getattr(sim, "bio_scale", None), num, descriptors)}
-            kw.update(correlation_readout=True, correlation_calibs=(codes.pop(), AMP_CALIB), read_weights=True)
+            kw.update(correlation_readout=True, correlation_calibs=(TIME_CALIB, AMP_CALIB), read_weights=True)
         rule._grenade_rule = grenade.PlasticityRule(timer=timer, projections=tuple(d for _, d in projs),
                                                     populations=tuple(d for _, d in pops), name=rule._grenade_name,
                                                     symbols=symbols, read_symbols=bool(_read_symbols(sim)),

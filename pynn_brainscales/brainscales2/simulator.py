@@ -627,6 +627,8 @@ class State(common.control.BaseState):
             return None
         # a failing calibration leaves the previous one in place (pending snippets keep theirs)
         result, chip, seconds = calibration.calibrate(self, pops_atoms, self.open_connection())
+        # STDP: the correlation sensors' biases for the projections' time constant
+        chip = calibration.with_correlation(self, chip, self.open_connection())
         self.calib_result, self.calib_seconds, self._calib_chip = result, seconds, chip
         for pop, atoms in pops_atoms:
             pop.celltype.archive_calibration(pop, atoms, result, chip)

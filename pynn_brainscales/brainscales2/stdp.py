@@ -23,35 +23,44 @@ LSB (~0.23 pair at dt = 0): reading once per many pairs keeps that error small. 
 multiplicative factor uses the weight at the readout.  After the run grenade reads the weights
 back (``read_weights``) and they become the projections' model weights.
 
-Time constants: the sensors' ``tau`` is set by their 2-bit time calibration,
-``tau = 5 us (1 + 0.2 (time_calib - 1.5))``: 3.5, 4.5, 5.5, 6.5 us hardware = ms biological.
-One value serves both branches and all STDP projections of a network.  ``tau_plus`` /
-``tau_minus`` are realised by the code nearest their mean (:func:`sensor_time_calib`), with an
-:class:`STDPWarning` when that is not what was asked; values outside 3.5..6.5 ms raise
-ValueError unless ``setup(stdp_time_constants="nearest")`` accepts the nearest end.
+Time constants: the sensors' ``tau`` is set per CapMem quadrant by the ramp bias
+(``syn_i_bias_ramp``), which a correlation calibration (:mod:`calix.spiking.correlation`,
+cached) searches for the projections' ``tau`` before the run, together with the store bias
+for the amplitude ``STDP_AMPLITUDE_LSB``; the synapses' 2-bit trims stay at ``TIME_CALIB`` /
+``AMP_CALIB``.  The calibration reaches 2..30 us hardware (= ms biological at the 1000x
+speed-up).  One ramp bias serves the causal and the acausal sensors of a quadrant (as on the
+chip, where calix calibrates both branches with one bias), and one calibration all STDP
+projections of a network: ``tau_plus`` must equal ``tau_minus``, and all STDP projections
+need the same value.  Values outside 2..30 ms, or ``tau_plus != tau_minus``, raise ValueError
+unless ``setup(stdp_time_constants="nearest")`` realises the nearest feasible value of their
+mean (with an :class:`STDPWarning`).
 """
 from __future__ import annotations
 
 import math
 import textwrap
 import warnings
-from functools import lru_cache
 from typing import Dict, Tuple
 
 import numpy as np
 
 from .plasticity_rules import PlasticityRule, Timer
 
-__all__ = ["STDPWarning", "STDPRule", "PARAMETERS", "KERNEL_PERIOD_MS", "sensor_time_constants_us",
-           "sensor_time_calib", "check", "stdp_reference"]
+__all__ = ["STDPWarning", "STDPRule", "PARAMETERS", "KERNEL_PERIOD_MS", "sensor_time_constant",
+           "sensor_time_constant_range_us", "sensor_target", "sensor_options", "check", "stdp_reference"]
 
 PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max", "dendritic_delay_fraction")
 #: hardware ms between two kernel calls (100 ms biological): long against tau (few pairs cross a
 #: call), short against learning; at 40 Hz pre and post about 16 pairs per period, far from the
 #: sensors' saturation (~50 pairs at dt = 0)
 KERNEL_PERIOD_MS = 0.1
-#: amplitude calibration code of the STDP sensors (the nominal 1.5 is not a code; 2: 4.4 LSB/pair)
-AMP_CALIB = 2
+#: the synapses' correlation trims under STDP: the largest ones, so that the quadrant's ramp
+#: bias is largest (its steps are 1 / (bias + 8) of tau: finest) and the store bias reaches
+#: STDP_AMPLITUDE_LSB in every quadrant
+TIME_CALIB = 3
+AMP_CALIB = 3
+#: CADC LSB one spike pair at dt = 0 adds to a sensor (the correlation calibration's target)
+STDP_AMPLITUDE_LSB = 4.4
 #: a row's sensors are applied and reset once one of them holds this many CADC LSB (~14 pairs
 #: at dt = 0), or at the last call of a run
 FLUSH_LSB = 64
@@ -63,44 +72,67 @@ class STDPWarning(UserWarning):
     """An STDP time constant realised differently from what was asked (sensor time constants)."""
 
 
-@lru_cache(maxsize=None)
-def _sensor_constants():
-    from chipmodel import transfer
-    c = transfer.CONSTANTS
-    return (float(c["correlation_tau_us"]), float(c["correlation_calib_step"]), float(c["correlation_lsb_per_pair"]))
+def sensor_time_constant_range_us() -> Tuple[float, float]:
+    """(lowest, highest) sensor time constant (hardware us) the correlation calibration reaches."""
+    from calix.spiking.correlation import FEASIBLE_TIME_CONSTANT_US
+    return tuple(float(x) for x in FEASIBLE_TIME_CONSTANT_US)
 
 
-def sensor_time_constants_us() -> np.ndarray:
-    """The sensors' time constants (hardware us) of time_calib 0..3."""
-    tau, step, _ = _sensor_constants()
-    return tau * (1 + step * (np.arange(4) - 1.5))
+def sensor_amplitude_lsb() -> float:
+    """CADC LSB one spike pair at dt = 0 adds to a sensor (calibrated per quadrant)."""
+    return STDP_AMPLITUDE_LSB
 
 
-def sensor_amplitude_lsb(amp_calib: int = AMP_CALIB) -> float:
-    """Nominal CADC LSB one spike pair at dt = 0 adds to a sensor."""
-    _, step, lsb = _sensor_constants()
-    return lsb * (1 + step * (amp_calib - 1.5))
-
-
-def sensor_time_calib(tau_plus: float, tau_minus: float, speedup: float, mode: str, what: str) -> Tuple[int, float]:
-    """(time_calib code, realised tau in the user's ms) for ``tau_plus``/``tau_minus`` (user ms).
-    ValueError outside the sensors' range unless ``mode == "nearest"``; STDPWarning when the
-    realised value differs from either."""
-    taus = sensor_time_constants_us() * speedup / 1000.0          # user ms
-    want = 0.5 * (tau_plus + tau_minus)
-    lo, hi = taus[0], taus[-1]
+def sensor_time_constant(tau_plus: float, tau_minus: float, speedup: float, mode: str, what: str) -> float:
+    """The sensors' time constant (user ms) for ``tau_plus``/``tau_minus`` (user ms): their value
+    if they are equal and within the calibration's range; else ValueError, unless ``mode ==
+    "nearest"``: then the nearest feasible value of their mean, with an STDPWarning."""
+    lo_us, hi_us = sensor_time_constant_range_us()
+    lo, hi = lo_us * speedup / 1000.0, hi_us * speedup / 1000.0          # user ms
     outside = [v for v in (tau_plus, tau_minus) if not lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
-    if outside and mode != "nearest":
-        raise ValueError(f"{what}: SpikePairRule tau = {outside[0]:g} ms cannot be realised: the correlation sensors' "
-                         f"time constant is {lo:g}..{hi:g} ms (2-bit time calibration, {taus.round(3).tolist()} ms); "
-                         f"setup(stdp_time_constants='nearest') realises it as the nearest of these")
-    code = int(np.argmin(np.abs(taus - want)))
-    real = float(taus[code])
+    unequal = abs(tau_plus - tau_minus) > 1e-9 * max(tau_plus, tau_minus)
+    if mode != "nearest":
+        if outside:
+            raise ValueError(f"{what}: SpikePairRule tau = {outside[0]:g} ms cannot be realised: the correlation "
+                             f"sensors' time constant is calibrated within {lo:g}..{hi:g} ms (the ramp bias of a "
+                             f"CapMem quadrant); setup(stdp_time_constants='nearest') realises the nearest end")
+        if unequal:
+            raise ValueError(f"{what}: SpikePairRule tau_plus = {tau_plus:g} ms and tau_minus = {tau_minus:g} ms "
+                             f"differ: the causal and acausal correlation sensors share one time constant (one ramp "
+                             f"bias per CapMem quadrant serves both branches); use equal values, or "
+                             f"setup(stdp_time_constants='nearest') to realise their mean")
+    real = float(min(max(0.5 * (tau_plus + tau_minus), lo), hi))
     if abs(real - tau_plus) > 1e-6 * real or abs(real - tau_minus) > 1e-6 * real:
         warnings.warn(f"{what}: SpikePairRule tau_plus = {tau_plus:g} ms, tau_minus = {tau_minus:g} ms realised as "
-                      f"{real:g} ms for both (the correlation sensors' time constants: {taus.round(3).tolist()} ms)",
-                      STDPWarning, stacklevel=4)
-    return code, real
+                      f"{real:g} ms for both (the correlation sensors' time constant: one per quadrant, "
+                      f"{lo:g}..{hi:g} ms)", STDPWarning, stacklevel=4)
+    return real
+
+
+def sensor_target(projections, speedup: float, mode: str):
+    """The :class:`calix.spiking.correlation.CorrelationCalibTarget` of the sensors for the STDP
+    ``projections`` (None without any): their time constant in hardware us, STDP's amplitude.
+    NotImplementedError when the projections need different time constants."""
+    from calix.spiking.correlation import CorrelationCalibTarget
+    taus = {}
+    for prj in projections:
+        tau = sensor_time_constant(homogeneous(prj, "tau_plus"), homogeneous(prj, "tau_minus"), speedup, mode,
+                                   prj._describe())
+        taus.setdefault(round(tau, 9), []).append(prj._describe())
+    if not taus:
+        return None
+    if len(taus) > 1:
+        raise NotImplementedError(
+            "STDPMechanism projections with different time constants in one network: the sensors' time constant is "
+            f"one calibration for all STDP synapses here (asked: {sorted(taus)} ms); use one tau for all")
+    tau_user = next(iter(taus))
+    return CorrelationCalibTarget(amplitude=STDP_AMPLITUDE_LSB, time_constant=round(tau_user * 1000.0 / speedup, 9))
+
+
+def sensor_options():
+    """The correlation calibration's options under STDP (the trims TIME_CALIB, AMP_CALIB)."""
+    from calix.spiking.correlation import CorrelationCalibOptions
+    return CorrelationCalibOptions(default_amp_calib=AMP_CALIB, default_time_calib=TIME_CALIB)
 
 
 def check(what: str, name: str, values) -> np.ndarray:
