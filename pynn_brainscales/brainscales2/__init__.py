@@ -125,20 +125,16 @@ def setup(timestep=simulator.MADC_SAMPLE_INTERVAL_MS, min_delay="auto", **extra_
     if units not in simulator.UNITS:
         raise ValueError(f"setup(units={units!r}): supported are {', '.join(map(repr, simulator.UNITS))}")
     st.units = units
-    on_chip_delays = extra_params.get("on_chip_delays", "reject")
-    if on_chip_delays not in ("reject", "latency"):
-        raise ValueError(f"setup(on_chip_delays={on_chip_delays!r}): 'reject' (default: delays above the chip's "
-                         "latency between on-chip neurons raise ValueError) or 'latency' (they are realised as "
-                         "the latency, with a DelayReplacedWarning)")
-    st.on_chip_delays = on_chip_delays
+    st.on_chip_delays = _reject_or(extra_params, "on_chip_delays", "latency",
+                                   "'reject' (default: delays above the chip's latency between on-chip neurons raise "
+                                   "ValueError) or 'latency' (they are realised as the latency, with a "
+                                   "DelayReplacedWarning)")
     st.target, st.lava_mode, st.lava_timeout = _target_options(units, extra_params)
     st.lava_run = None
-    stdp_taus = extra_params.get("stdp_time_constants", "reject")
-    if stdp_taus not in ("reject", "nearest"):
-        raise ValueError(f"setup(stdp_time_constants={stdp_taus!r}): 'reject' (default: SpikePairRule time constants "
-                         "outside the correlation sensors' range 2..30 ms or unequal tau_plus / tau_minus raise "
-                         "ValueError) or 'nearest' (realised as the nearest feasible value, with an STDPWarning)")
-    st.stdp_time_constants = stdp_taus
+    st.stdp_time_constants = _reject_or(extra_params, "stdp_time_constants", "nearest",
+                                        "'reject' (default: SpikePairRule time constants outside the correlation "
+                                        "sensors' range 2..30 ms or unequal tau_plus / tau_minus raise ValueError) "
+                                        "or 'nearest' (realised as the nearest feasible value, with an STDPWarning)")
     st.speedup = simulator.SPEEDUP if units == "biological" else 1.0
     if units == "biological" and timestep == simulator.MADC_SAMPLE_INTERVAL_MS:
         timestep = BIOLOGICAL_TIMESTEP_MS     # not given: PyNN's default resolution
@@ -198,6 +194,15 @@ def _check_setup_options(min_delay, options):
             ok = False
         if not ok:
             raise ValueError(f"setup(min_delay={min_delay!r}) must be 'auto' or a finite delay >= 0 ms")
+
+
+def _reject_or(options, name, alternative, explanation):
+    """The value of a setup() option that is "reject" (default) or ``alternative``; ValueError
+    naming the option, the value and ``explanation`` otherwise."""
+    value = options.get(name, "reject")
+    if value not in ("reject", alternative):
+        raise ValueError(f"setup({name}={value!r}): {explanation}")
+    return value
 
 
 def _target_options(units, options):

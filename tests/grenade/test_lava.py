@@ -9,22 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from grenade.lava import (FixedPointNetwork, FixedPopulation, FixedProjection, FixedSource, LavaError,
-                          LavaParameterError, LavaTimeoutError, LavaUnavailableError, lava_python, reference_run,
+                          LavaParameterError, LavaTimeoutError, LavaUnavailableError, reference_run,
                           run_worker, validate)
 from grenade.lava.lowering import lower_nir_import, run_on_lava, run_reference, spikes_per_neuron
 from grenade.nir import from_nir
 from grenade.results import Results
+from tests.lava_marks import needs_lava
 
 
-def lava_available():
-    try:
-        lava_python()
-        return True
-    except LavaUnavailableError:
-        return False
-
-
-needs_lava = pytest.mark.skipif(not lava_available(), reason=".venv-lava missing (make install)")
 
 
 def pop(name, n, du=0, dv=0, vth=10, mant=0, bexp=0, v_init=None):

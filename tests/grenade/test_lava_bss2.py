@@ -8,19 +8,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from grenade.lava import LavaError, LavaTimeoutError, LavaUnavailableError, lava_python, run_lava_script
+from grenade.lava import LavaError, LavaTimeoutError, lava_python, run_lava_script
 from grenade.lava.chunked import ChunkedChip
+from tests.lava_marks import lava_available, needs_lava
 
 
-def lava_available():
-    try:
-        lava_python()
-        return True
-    except LavaUnavailableError:
-        return False
-
-
-needs_lava = pytest.mark.skipif(not lava_available(), reason=".venv-lava missing (make install)")
 
 
 def small_graph(seed=5, n_in=4, n=8):

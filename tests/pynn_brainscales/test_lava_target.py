@@ -14,20 +14,12 @@ import pytest
 from pyNN import errors
 
 import pynn_brainscales.brainscales2 as pynn
-from grenade.lava import LavaParameterError, LavaUnavailableError, lava_python, reference_run
+from grenade.lava import LavaParameterError, reference_run
 from pynn_brainscales.brainscales2 import lava_target, simulator
 from tests.pynn_brainscales.test_biological import lif_cuba
+from tests.lava_marks import needs_lava
 
 
-def lava_available():
-    try:
-        lava_python()
-        return True
-    except LavaUnavailableError:
-        return False
-
-
-needs_lava = pytest.mark.skipif(not lava_available(), reason=".venv-lava missing (make install)")
 
 
 @pytest.fixture(autouse=True)
