@@ -204,9 +204,11 @@ KERNEL = textwrap.dedent("""
     int16_t stdp_w_min[{P}][2][256];
     uint8_t stdp_handle_projection[64];        // the projection of each synapse handle
     uint32_t stdp_calls = 0;                   // calls of this run: the last applies what is left
-    // readings of the empty sensors per (causal / acausal, column), taken at the first call
+    // calls made in this run: written 0 before every run (the globals live on from run to run,
+    // and a count over runs would make every call of a later run its "last": a readout per pair)
+    uint32_t stdp_call = 0;
+    // readings of the empty sensors per (causal / acausal, column), taken at the first call of a run
     int16_t baseline[2][256];
-    uint32_t calls = 0;
     uint32_t rng = {seed}u;
 
     static uint32_t next_random()
@@ -224,7 +226,12 @@ KERNEL = textwrap.dedent("""
         // for every projection on it at once, when one of its sensors holds {flush} LSB or at the
         // last call (one CADC rounding per many pairs)
         bool read_out[256] = {{}};
-        bool const last = calls + 1 >= stdp_calls;
+        bool const last = stdp_call + 1 >= stdp_calls;
+        if (stdp_call == 0) {{
+            for (size_t col = 0; col < 256; ++col) {{
+                baseline[0][col] = baseline[1][col] = 0;
+            }}
+        }}
         for (auto const& syn : synapses) {{
             if (syn.hemisphere != ppu) {{
                 continue;
@@ -233,19 +240,19 @@ KERNEL = textwrap.dedent("""
                 auto const causal = syn.get_causal_correlation(j);
                 auto const acausal = syn.get_acausal_correlation(j);
                 for (auto const col : syn.columns) {{
-                    if (calls == 0) {{
+                    if (stdp_call == 0) {{
                         baseline[0][col] = causal[col] > baseline[0][col] ? causal[col] : baseline[0][col];
                         baseline[1][col] = acausal[col] > baseline[1][col] ? acausal[col] : baseline[1][col];
                     }} else if (baseline[0][col] - causal[col] >= {flush} || baseline[1][col] - acausal[col] >= {flush}) {{
                         read_out[syn.rows[j]] = true;
                     }}
                 }}
-                if (calls == 0) {{
+                if (stdp_call == 0) {{
                     syn.reset_correlation(j);
                 }}
             }}
         }}
-        if (calls++ == 0) {{
+        if (stdp_call++ == 0) {{
             return;
         }}
         size_t k = 0;
@@ -353,7 +360,8 @@ class STDPRule(PlasticityRule):
         return {"stdp_a_plus": a_plus.astype("<i4").tobytes(), "stdp_a_minus": a_minus.astype("<i4").tobytes(),
                 "stdp_multiplicative": mult.astype("<u4").tobytes(),
                 "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
-                "stdp_calls": np.uint32(calls).astype("<u4").tobytes(), "stdp_handle_projection": handle_projection}
+                "stdp_calls": np.uint32(calls).astype("<u4").tobytes(), "stdp_call": np.uint32(0).astype("<u4").tobytes(),
+                "stdp_handle_projection": handle_projection}
 
 
 def hardware_lsb_per_unit(projection, scale) -> Tuple[np.ndarray, np.ndarray]:
