@@ -13,15 +13,21 @@ correlation reset acts on whole quads of columns), when one of its sensors holds
 or at the last call; then the kernel resets it and adds
 
 * additive (PyNN, NEST ``mu = 0``):  ``dw = A_plus w_max K+ - A_minus w_max K-``
-* multiplicative (PyNN):             ``dw = A_plus (w_max - w) K+ - A_minus (w - w_min) K-``
+* multiplicative (PyNN):             ``dw = A_plus (w_max - w) K+ - A_minus (w - w_min) K-``,
+  per readout ``(w_max - w) f(A_plus K+) - (w - w_min) f(A_minus K-)`` with ``f(x) = x / (1 +
+  x / 2)`` (~ ``1 - exp(-x)``, at most 1): the rule pair by pair moves the weight exponentially
+  towards its bound, and a readout sums many pairs
 
 with ``K = accumulation / amp`` (the sum of ``exp(-|dt| / tau)`` over the pairs since the last
 readout), in hardware weight units (``w_hw = k w``, ``k`` = the hardware LSB per model unit of
 the post neuron, :mod:`.biological_weights`), rounded stochastically (a xorshift32 in the
 kernel) and clipped to ``[ceil(k w_min), floor(k w_max)]``.  The CADC rounds each reading to an
 LSB (~0.23 pair at dt = 0): reading once per many pairs keeps that error small.  The
-multiplicative factor uses the weight at the readout.  After the run grenade reads the weights
-back (``read_weights``) and they become the projections' model weights.
+multiplicative factor uses the weight at the readout.  The call count of a run is a symbol
+(``stdp_call``) the host writes 0 at every run: the kernel's globals live on across runs, and
+a count over runs made every call of a later run its last (a readout, and a CADC rounding, per
+pair).  After the run grenade reads the weights back (``read_weights``) and they become the
+projections' model weights.
 
 Time constants: the sensors' ``tau`` is set per CapMem quadrant by the ramp bias
 (``syn_i_bias_ramp``), which a correlation calibration (:mod:`calix.spiking.correlation`,
@@ -204,9 +210,11 @@ KERNEL = textwrap.dedent("""
     int16_t stdp_w_min[{P}][2][256];
     uint8_t stdp_handle_projection[64];        // the projection of each synapse handle
     uint32_t stdp_calls = 0;                   // calls of this run: the last applies what is left
-    // readings of the empty sensors per (causal / acausal, column), taken at the first call
+    // calls made in this run: written 0 before every run (the globals live on from run to run,
+    // and a count over runs would make every call of a later run its "last": a readout per pair)
+    uint32_t stdp_call = 0;
+    // readings of the empty sensors per (causal / acausal, column), taken at the first call of a run
     int16_t baseline[2][256];
-    uint32_t calls = 0;
     uint32_t rng = {seed}u;
 
     static uint32_t next_random()
@@ -217,6 +225,13 @@ KERNEL = textwrap.dedent("""
         return rng;
     }}
 
+    // 1 - exp(-x) for x >= 0 (both x 2^16) as x / (1 + x / 2) (within 0.04 for x <= 1), at most 1
+    static int64_t approach(int64_t x)
+    {{
+        int64_t const f = (x << 17) / ((1 << 17) + x);
+        return f > (1 << 16) ? (1 << 16) : f;
+    }}
+
     template <size_t N, size_t M>
     void PLASTICITY_RULE_KERNEL(std::array<SynapseArrayViewHandle, N>& synapses, std::array<NeuronViewHandle, M>&)
     {{
@@ -224,7 +239,12 @@ KERNEL = textwrap.dedent("""
         // for every projection on it at once, when one of its sensors holds {flush} LSB or at the
         // last call (one CADC rounding per many pairs)
         bool read_out[256] = {{}};
-        bool const last = calls + 1 >= stdp_calls;
+        bool const last = stdp_call + 1 >= stdp_calls;
+        if (stdp_call == 0) {{
+            for (size_t col = 0; col < 256; ++col) {{
+                baseline[0][col] = baseline[1][col] = 0;
+            }}
+        }}
         for (auto const& syn : synapses) {{
             if (syn.hemisphere != ppu) {{
                 continue;
@@ -233,19 +253,19 @@ KERNEL = textwrap.dedent("""
                 auto const causal = syn.get_causal_correlation(j);
                 auto const acausal = syn.get_acausal_correlation(j);
                 for (auto const col : syn.columns) {{
-                    if (calls == 0) {{
+                    if (stdp_call == 0) {{
                         baseline[0][col] = causal[col] > baseline[0][col] ? causal[col] : baseline[0][col];
                         baseline[1][col] = acausal[col] > baseline[1][col] ? acausal[col] : baseline[1][col];
                     }} else if (baseline[0][col] - causal[col] >= {flush} || baseline[1][col] - acausal[col] >= {flush}) {{
                         read_out[syn.rows[j]] = true;
                     }}
                 }}
-                if (calls == 0) {{
+                if (stdp_call == 0) {{
                     syn.reset_correlation(j);
                 }}
             }}
         }}
-        if (calls++ == 0) {{
+        if (stdp_call++ == 0) {{
             return;
         }}
         size_t k = 0;
@@ -270,9 +290,11 @@ KERNEL = textwrap.dedent("""
                     int64_t const ka = baseline[1][col] > acausal[col] ? baseline[1][col] - acausal[col] : 0;
                     int64_t const w_fix = static_cast<int64_t>(w[col]) * {one};
                     int64_t const w_max = stdp_w_max[p][h][col], w_min = stdp_w_min[p][h][col];
-                    // the change in hardware LSB x 2^24
+                    // the change in hardware LSB x 2^24; multiplicative: the pairs since the last
+                    // readout moved the weight towards its bound by 1 - exp(-A K) of the distance
+                    // (pair by pair), not A K of the distance at the readout
                     int64_t const dw = multiplicative
-                        ? a_plus * kc * (w_max - w_fix) - a_minus * ka * (w_fix - w_min)
+                        ? approach(a_plus * kc) * (w_max - w_fix) - approach(a_minus * ka) * (w_fix - w_min)
                         : (a_plus * kc - a_minus * ka) * w_max;
                     int64_t const r = next_random() >> 8;          // 24 random bits: stochastic rounding
                     int64_t const floor_dw = dw >= 0 ? dw >> 24 : -((-dw + (1 << 24) - 1) >> 24);
@@ -353,7 +375,8 @@ class STDPRule(PlasticityRule):
         return {"stdp_a_plus": a_plus.astype("<i4").tobytes(), "stdp_a_minus": a_minus.astype("<i4").tobytes(),
                 "stdp_multiplicative": mult.astype("<u4").tobytes(),
                 "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
-                "stdp_calls": np.uint32(calls).astype("<u4").tobytes(), "stdp_handle_projection": handle_projection}
+                "stdp_calls": np.uint32(calls).astype("<u4").tobytes(), "stdp_call": np.uint32(0).astype("<u4").tobytes(),
+                "stdp_handle_projection": handle_projection}
 
 
 def hardware_lsb_per_unit(projection, scale) -> Tuple[np.ndarray, np.ndarray]:
@@ -379,6 +402,13 @@ def needs_readout(causal, acausal, baseline, columns) -> bool:
                 or np.any(np.asarray(baseline[1], np.int64)[c] - np.asarray(acausal, np.int64)[c] >= FLUSH_LSB))
 
 
+def approach(x: int) -> int:
+    """The kernel's ``1 - exp(-x)`` for ``x >= 0`` (both x 2^16): ``x / (1 + x / 2)``, at most 1:
+    the fraction of the distance to its bound a multiplicative weight moves over the pairs of one
+    readout (A K = x)."""
+    return min((x << 17) // ((1 << 17) + x), 1 << 16)
+
+
 def stdp_reference(w, causal, acausal, baseline, w_max, w_min, a_plus, a_minus, multiplicative, rng, columns):
     """The kernel's readout of one row of one projection in numpy (the same integers and random
     numbers): ``w``, ``causal``, ``acausal`` (256 by column), ``baseline`` ((2, 256)),
@@ -390,7 +420,7 @@ def stdp_reference(w, causal, acausal, baseline, w_max, w_min, a_plus, a_minus, 
         ka = max(int(baseline[1][col]) - int(acausal[col]), 0)
         wf = int(w[col]) * FIXED_ONE
         if multiplicative:
-            dw = a_plus * kc * (int(w_max[col]) - wf) - a_minus * ka * (wf - int(w_min[col]))
+            dw = approach(a_plus * kc) * (int(w_max[col]) - wf) - approach(a_minus * ka) * (wf - int(w_min[col]))
         else:
             dw = (a_plus * kc - a_minus * ka) * int(w_max[col])
         rng ^= (rng << 13) & 0xFFFFFFFF

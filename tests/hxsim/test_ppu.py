@@ -289,7 +289,7 @@ def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy():
     symbols = {"stdp_a_plus": a[0].astype("<i4").tobytes(), "stdp_a_minus": a[1].astype("<i4").tobytes(),
                "stdp_multiplicative": a[2].astype("<u4").tobytes(),
                "stdp_w_max": w_max.astype("<i2").tobytes(), "stdp_w_min": w_min.astype("<i2").tobytes(),
-               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes(),
+               "stdp_calls": np.uint32(n_calls).astype("<u4").tobytes(), "stdp_call": np.uint32(0).tobytes(),
                "stdp_handle_projection": np.array([0, 1] + [0] * 62, np.uint8).tobytes()}
     spec = {"name": "stdp", "timer": [0.0, 1.0, 1], "source": stdp.kernel_source(), "synapse_handles": handles,
             "neuron_handles": []}
@@ -306,44 +306,51 @@ def test_the_generated_stdp_mechanism_kernel_agrees_with_numpy():
         w = {r: rng.integers(0, 64, 256) for r in rows}
         for r in rows:
             st["weights"][0][r] = w[r]
-        baseline = np.zeros((2, 256), np.int64)
-        baseline[:, 10:90] = rng.integers(210, 230, (2, 80))
         state = stdp.RNG_SEED
-        acc = {r: np.zeros((2, 256)) for r in rows}        # what the sensors hold (LSB)
         read_out = 0
-        for call in range(n_calls):
-            readings = {}
-            for r in rows:
+        # two runs: the host writes the symbols (stdp_call = 0) at each, the kernel's globals live
+        # on; the second run takes its own baseline and reads out as the first
+        for run in range(2):
+            if run:
+                for name, data in symbols.items():
+                    host._set_symbol(rule, 0, name, data)
+            baseline = np.zeros((2, 256), np.int64)
+            baseline[:, 10:90] = rng.integers(210, 230, (2, 80))
+            acc = {r: np.zeros((2, 256)) for r in rows}        # what the sensors hold (LSB)
+            for call in range(n_calls):
+                readings = {}
+                for r in rows:
+                    if call > 0:
+                        acc[r] += rng.exponential(10.0, (2, 256))
+                    readings[r] = np.clip(np.rint(baseline - acc[r]), 0, 255).astype(np.uint8)
+                    st["causal"][0][r], st["acausal"][0][r] = readings[r]
+                st["weights_dirty"][0] = 0
+                st["correlation_reset"][0] = 0
+                host._request(("call", (rule.key, 0)), rule, "running")
+                if call == 0:
+                    flushed = set(rows)
+                elif call == n_calls - 1:
+                    flushed = set(rows)
+                else:
+                    flushed = {r for hd in handles for r in hd["rows"]
+                               if stdp.needs_readout(*readings[r], baseline, hd["columns"])}
                 if call > 0:
-                    acc[r] += rng.exponential(10.0, (2, 256))
-                readings[r] = np.clip(np.rint(baseline - acc[r]), 0, 255).astype(np.uint8)
-                st["causal"][0][r], st["acausal"][0][r] = readings[r]
-            st["weights_dirty"][0] = 0
-            st["correlation_reset"][0] = 0
-            host._request(("call", (rule.key, 0)), rule, "running")
-            if call == 0:
-                flushed = set(rows)
-            elif call == n_calls - 1:
-                flushed = set(rows)
-            else:
-                flushed = {r for hd in handles for r in hd["rows"]
-                           if stdp.needs_readout(*readings[r], baseline, hd["columns"])}
-            if call > 0:
-                for p, hd in enumerate(handles):
-                    for r in hd["rows"]:
-                        if r in flushed:
-                            w[r], state = stdp.stdp_reference(w[r], *readings[r], baseline, w_max[p, 0], w_min[p, 0],
-                                                              *params[p], state, hd["columns"])
-                read_out += len(flushed)
-            for r in rows:
-                cols = sorted({c for hd in handles if r in hd["rows"] for c in hd["columns"]})
-                # a row is read out (its sensors reset) for every projection on it at once
-                assert bool(st["correlation_reset"][0][r][cols].all()) == (r in flushed), f"call {call} row {r}"
-                assert not st["correlation_reset"][0][r][cols].any() or r in flushed
-                if r in flushed:
-                    acc[r][:] = 0
-                np.testing.assert_array_equal(st["weights"][0][r][cols], w[r][cols], err_msg=f"call {call} row {r}")
-        assert read_out > 2 * len(rows)                    # rows were read out before the last call too
+                    for p, hd in enumerate(handles):
+                        for r in hd["rows"]:
+                            if r in flushed:
+                                w[r], state = stdp.stdp_reference(w[r], *readings[r], baseline, w_max[p, 0],
+                                                                  w_min[p, 0], *params[p], state, hd["columns"])
+                    read_out += len(flushed)
+                for r in rows:
+                    cols = sorted({c for hd in handles if r in hd["rows"] for c in hd["columns"]})
+                    # a row is read out (its sensors reset) for every projection on it at once
+                    assert bool(st["correlation_reset"][0][r][cols].all()) == (r in flushed), f"call {call} row {r}"
+                    assert not st["correlation_reset"][0][r][cols].any() or r in flushed
+                    if r in flushed:
+                        acc[r][:] = 0
+                    np.testing.assert_array_equal(st["weights"][0][r][cols], w[r][cols],
+                                                  err_msg=f"run {run} call {call} row {r}")
+        assert read_out > 4 * len(rows)                    # rows were read out before the last call too
         for p, hd in enumerate(handles):
             for r in hd["rows"]:
                 c = hd["columns"]

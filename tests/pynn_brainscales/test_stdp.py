@@ -22,9 +22,10 @@ from pynn_brainscales.brainscales2 import stdp
 
 DTS = [-30.0, -15.0, -5.0, 5.0, 15.0, 30.0]    # post - pre (ms), intended
 A = 0.04
-# a pair every 100 ms: the next pair's spikes are 70 ms or more away (exp(-70 / 20) = 3 %); 12
-# pairs stay below the kernel's FLUSH_LSB (one readout per run, at its end)
-PERIOD, PAIRS, W0 = 100.0, 12, 0.5
+# a pair every 100 ms: the next pair's spikes are 70 ms or more away (exp(-70 / 20) = 3 %); 20
+# pairs cross the kernel's FLUSH_LSB: the row is read out during the run (its +-2 ms synapses hold
+# 64 LSB after ~15 pairs) and at its end, in both runs
+PERIOD, PAIRS, W0 = 100.0, 20, 0.5
 RUN = PERIOD * PAIRS + 40.0
 TAU = 20.0                                       # PyNN's default: the sensors are calibrated to it
 
@@ -74,12 +75,12 @@ def _protocol():
         for drive, dts in drives:
             drive.set(spike_times=[list(starts + 10.0 + dt - 1.0 + RUN) for dt in dts])
         pynn.run(RUN)
-    second = add.get("weight", format="list", with_address=False)
-    trains = [np.asarray(t, float).tolist() for _, post in groups
-              for t in post.get_data("spikes").segments[0].spiketrains]
-    trains = [[t for t in tr if t < RUN] for tr in trains]   # the first run's
-    out = {"pre": (starts + 10.0).tolist(), "post": trains,
-           "add": first["add"], "add_second_run": second, "get_data_error": get_data_error, "mul": first["mul"], "bounds": first["bounds"],
+    second = {name: prj.get("weight", format="list", with_address=False) for name, prj in (("add", add), ("mul", mul))}
+    trains = [np.asarray(t, float) for _, post in groups for t in post.get_data("spikes").segments[0].spiketrains]
+    out = {"pre": (starts + 10.0).tolist(), "post": [tr[tr < RUN].tolist() for tr in trains],
+           "post_second_run": [(tr[tr >= RUN] - RUN).tolist() for tr in trains],      # in the run's time
+           "add": first["add"], "add_second_run": second["add"], "mul_second_run": second["mul"],
+           "get_data_error": get_data_error, "mul": first["mul"], "bounds": first["bounds"],
            # one hardware weight LSB in nA (the 12 nA drive sets the scale), the realised start weight
            "lsb": float(1.0 / k.min()), "w0": (np.rint(W0 * k) / k).tolist()}
     pynn.end()
@@ -139,29 +140,52 @@ def _pair_sums(pre, post, tau=TAU):
     return float(causal), float(acausal)
 
 
+def _rule(pre, post, w, multiplicative, tau=TAU):
+    """The weight after PyNN's spike-pair rule (w_min = 0, w_max = 1, A_plus = A_minus = A) on
+    nearest-neighbour pairs, pair by pair in time order with the weight at each pair (the
+    multiplicative change shrinks as the weight nears a bound: exponentially)."""
+    events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
+    last = [None, None]                                 # last pre, last post
+    for t, kind in events:
+        partner = last[1 - kind]
+        if partner is not None:
+            e = np.exp(-(t - partner) / tau)
+            if kind == 1:                               # post after pre: potentiation
+                w += A * (1.0 - w if multiplicative else 1.0) * e
+            else:
+                w -= A * (w if multiplicative else 1.0) * e
+            w = min(max(w, 0.0), 1.0)
+        last[kind] = t
+    return w
+
+
 def test_every_post_neuron_fires_once_per_pair(protocol):
     assert [len(t) for t in protocol["post"][:2 * len(DTS)]] == [PAIRS] * (2 * len(DTS))
+    assert [len(t) for t in protocol["post_second_run"][:2 * len(DTS)]] == [PAIRS] * (2 * len(DTS))
 
 
 def test_pre_before_post_potentiates_post_before_pre_depresses_smaller_for_larger_dt(protocol):
-    dw = np.asarray(protocol["add"]) - protocol["w0"]
-    assert np.all(dw[:3] < 0) and np.all(dw[3:] > 0)
-    assert np.all(np.diff(dw[:3]) < 0) and np.all(np.diff(dw[3:]) < 0)
+    for name in ("add", "mul"):
+        dw = np.asarray(protocol[name]) - protocol["w0"]
+        assert np.all(dw[:3] < 0) and np.all(dw[3:] > 0), name
+        assert np.all(np.diff(dw[:3]) < 0) and np.all(np.diff(dw[3:]) < 0), name
+
+
+def _check_rule(protocol, w_before, w_after, post, what):
+    n = len(DTS)
+    for name in ("add", "mul"):
+        for i in range(n):
+            j = i if name == "add" else n + i
+            expected = _rule(protocol["pre"], post[j], w_before[name][i], name == "mul") - w_before[name][i]
+            got = w_after[name][i] - w_before[name][i]
+            if 1e-9 < w_after[name][i] < 1.0 - protocol["lsb"]:       # not clipped at a bound
+                assert got == pytest.approx(expected, abs=0.05 * abs(expected) + 2 * protocol["lsb"]), \
+                    (what, name, DTS[i], got / protocol["lsb"], expected / protocol["lsb"])
 
 
 def test_the_changes_follow_the_spike_pair_rule_with_the_sensors_time_constant(protocol):
-    n = len(DTS)
-    w0 = protocol["w0"]
-    for name in ("add", "mul"):
-        for i in range(n):
-            c, a = _pair_sums(protocol["pre"], protocol["post"][i if name == "add" else n + i])
-            if name == "add":
-                expected = A * (c - a)
-            else:                                   # multiplicative: A (w_max - w) K+ - A (w - w_min) K-
-                expected = A * ((1.0 - w0[i]) * c - w0[i] * a)
-            got = protocol[name][i] - w0[i]
-            if protocol[name][i] > 1e-9:                              # not clipped at w_min
-                assert got == pytest.approx(expected, abs=0.05 * abs(expected) + 2 * protocol["lsb"]), (name, DTS[i])
+    w0 = {"add": protocol["w0"], "mul": protocol["w0"]}
+    _check_rule(protocol, w0, protocol, protocol["post"], "first run")
 
 
 def test_multiplicative_changes_are_the_additive_ones_scaled_by_the_distance_to_the_bounds(protocol):
@@ -183,6 +207,16 @@ def test_a_second_run_continues_from_the_learned_weights(protocol):
     assert inside.sum() >= 2
     # the same pairs again: about twice the change
     np.testing.assert_allclose(second[inside], 2 * first[inside], atol=3 * protocol["lsb"])
+
+
+def test_a_second_run_follows_the_rule_as_the_first(protocol):
+    """The kernel's per-run state (its call count, the sensors' baseline) starts afresh in a
+    continued run: the second run's changes follow the rule on its spikes from the learned
+    weights, with the mid-run readout as in the first (not a readout, and a CADC rounding, per
+    pair)."""
+    before = {"add": protocol["add"], "mul": protocol["mul"]}
+    after = {"add": protocol["add_second_run"], "mul": protocol["mul_second_run"]}
+    _check_rule(protocol, before, after, protocol["post_second_run"], "second run")
 
 
 def test_learned_weights_come_back_through_get_and_get_data_says_so(protocol):
