@@ -377,6 +377,17 @@ def _describe_projections(conn: _Conn, sel: np.ndarray, net: Network) -> str:
         + (" ..." if len(projs) > 6 else "")
 
 
+def _distinct_pairs(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs ``(a[i], b[i])`` (``0 <= a < na``, ``0 <= b < nb``), sorted."""
+    if na * nb <= 1 << 22:
+        # a table of flags: several times faster than np.unique for the sizes the chip allows
+        used = np.zeros((na, nb), dtype=bool)
+        used[a, b] = True
+        return np.nonzero(used)
+    pairs = np.unique(a * nb + b)
+    return pairs // nb, pairs % nb
+
+
 class _Router:
     def __init__(self, net: Network):
         self.net = net
@@ -735,12 +746,12 @@ class _Router:
         # sources and source populations per group, from the distinct (group, source) pairs at once
         n_src, n_pop = max(self.n_src, 1), max(len(net.populations), 1)
         grouped = self.group >= 0
-        pairs = np.unique(self.group[grouped] * n_src + c.src[grouped])
-        pair_g, pair_src = pairs // n_src, pairs % n_src
+        pair_g, pair_src = _distinct_pairs(self.group[grouped], c.src[grouped], n, n_src)
         g_sources = np.bincount(pair_g, minlength=n)
+        pop_g, pop = _distinct_pairs(pair_g, self.src_pop[pair_src], n, n_pop)
         g_pops: List[List[int]] = [[] for _ in range(n)]
-        for k in np.unique(pair_g * n_pop + self.src_pop[pair_src]).tolist():
-            g_pops[k // n_pop].append(k % n_pop)
+        for k, p in zip(pop_g.tolist(), pop.tolist()):
+            g_pops[k].append(p)
         for g in range(n):
             h, b, code = self.g_h[g], self.g_b[g], int(self.g_code[g])
             blocks = [4 * d + b for d in self.g_drivers[g]]
@@ -777,7 +788,8 @@ class _Router:
         rec = c.rec[syn_conn]
         col = c.col[syn_conn]
         key = (g * 2 + rec) * COLUMNS + col
-        order = np.argsort(key, kind="stable")
+        # (a stable sort of 16-bit keys is a radix sort, several times faster; same order)
+        order = np.argsort(key.astype(np.uint16) if n * 2 * COLUMNS <= 1 << 16 else key, kind="stable")
         ks = key[order]
         first = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if total else np.zeros(0, np.int64)
         seg = np.cumsum(np.r_[True, ks[1:] != ks[:-1]]) - 1 if total else np.zeros(0, np.int64)
@@ -790,8 +802,9 @@ class _Router:
         syn_h = c.h[syn_conn]
         weights = np.zeros((2, ROWS_PER_SYNRAM, COLUMNS), dtype=np.int16)
         labels = np.zeros((2, ROWS_PER_SYNRAM, COLUMNS), dtype=np.int16)
-        weights[syn_h, syn_row, col] = split_weights(c.weight[syn_conn], syn_split)
-        labels[syn_h, syn_row, col] = self.label6[syn_conn]
+        flat = (syn_h * ROWS_PER_SYNRAM + syn_row) * COLUMNS + col      # one flat index: faster than three
+        weights.reshape(-1)[flat] = split_weights(c.weight[syn_conn], syn_split)
+        labels.reshape(-1)[flat] = self.label6[syn_conn]
 
         # neurons: address_out = (r_e << 6) | label6, spike output for sources and recorded neurons
         atoms = np.arange(2 * COLUMNS)
@@ -879,10 +892,10 @@ class _Router:
                 rec_pop[host] = i
                 rec_idx[host] = k
 
+        # already sorted by (projection, connection, split): connections are numbered in that order
+        # and each one's synapses follow each other
         table = {"projection": c.proj[syn_conn], "connection": c.conn[syn_conn], "split": syn_split,
                  "hemisphere": syn_h, "row": syn_row, "column": col}
-        order = np.lexsort((syn_split, table["connection"], table["projection"]))
-        table = {k: v[order] for k, v in table.items()}
         rows_bus = np.zeros((2, 4), dtype=np.int64)
         drv_bus = np.zeros((2, 4), dtype=np.int64)
         for gr in groups_out:
