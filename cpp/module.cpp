@@ -3,7 +3,6 @@
 // word streams cross as whole numpy arrays, with the GIL released.
 #include "analog_bindings.h"
 #include "emulator.h"
-#include "routing_sources.h"
 
 #include <cstring>
 
@@ -129,7 +128,6 @@ PYBIND11_MODULE(_core, m)
 	m.attr("L2_LATENCY_CYCLES") = Emulator::l2_latency_cycles;
 	m.attr("PADI_LATENCY_CYCLES") = Emulator::padi_latency_cycles;
 	bind_analog(m);
-	bind_routing(m);
 
 	py::class_<Emulator>(m, "Emulator", "The emulated chip behind an FPGA executor.")
 	    .def(

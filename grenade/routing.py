@@ -42,8 +42,8 @@ import numpy as np
 
 import halco
 import haldls
-from hxsim import _core
 
+from . import _routing
 from . import drivers as drv
 from .network import (MAX_SYNAPSE_WEIGHT, BackgroundSourcePopulation, ExternalSourcePopulation, Network,
                       Population, ProjectionDescriptor, Receptor)
@@ -551,12 +551,12 @@ class _Router:
         if not len(ext):
             return
         # sort the external connections by (hemisphere, source); the greedy pass over the runs
-        # is C++ (hxsim._core.distribute_sources: a per-source loop on the routing path)
+        # is C++ (grenade._routing.distribute_sources: a per-source loop on the routing path)
         order = ext[np.lexsort((c.src[ext], c.h[ext]))]
         hs, srcs = c.h[order], c.src[order]
         starts = np.flatnonzero(np.r_[True, (hs[1:] != hs[:-1]) | (srcs[1:] != srcs[:-1])])
         ends = np.r_[starts[1:], len(order)]
-        res = _core.distribute_sources(starts, hs, c.rec[order], c.col[order], c.nsyn[order], fixed_rows,
+        res = _routing.distribute_sources(starts, hs, c.rec[order], c.col[order], c.nsyn[order], fixed_rows,
                                        fixed_drivers, ROWS_PER_BUS, DRIVERS_PER_BUS, SOURCES_PER_GROUP)
         failed = int(res["failed"])
         if failed >= 0:

@@ -1,4 +1,4 @@
-"""The C++ source distribution (hxsim._core.distribute_sources) against the greedy rule written
+"""The C++ source distribution (hxsim._routing.distribute_sources) against the greedy rule written
 out in plain Python: same bus, group and label per source, same failure."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hxsim import _core
+from grenade import _routing
 
 COLUMNS, BUSES = 256, 4
 
@@ -85,7 +85,7 @@ def test_cpp_distribution_follows_the_greedy_rule(problem):
     flat = [(h, r, c, n) for h, conns in runs for r, c, n in conns]
     hs, rec, col, nsyn = (np.array([f[i] for f in flat], dtype=np.int64).reshape(-1) for i in range(4))
     starts = np.cumsum([0] + lengths)[:-1].astype(np.int64)
-    res = _core.distribute_sources(starts, hs, rec, col, nsyn, closed_rows, closed_drivers, rows_per_bus,
+    res = _routing.distribute_sources(starts, hs, rec, col, nsyn, closed_rows, closed_drivers, rows_per_bus,
                                    drivers_per_bus, per_group)
     assert int(res["failed"]) == failed
     placed = len(expected)

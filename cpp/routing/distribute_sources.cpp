@@ -1,9 +1,9 @@
-// The router's greedy distribution of external sources over PADI buses (grenade/routing.py,
-// _Router.distribute_external): one pass over the (hemisphere, source) runs, each placed on the
-// bus whose label groups grow least; here because it is a per-source loop on the routing path.
-#include "routing_sources.h"
-
+// grenade._routing: the router's greedy distribution of external sources over PADI buses
+// (grenade/routing.py, _Router.distribute_external): one pass over the (hemisphere, source)
+// runs, each placed on the bus whose label groups grow least; in C++ because it is a per-source
+// loop on the routing path. A module of its own: grenade does not import the emulator (hxsim).
 #include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
 
 #include <algorithm>
 #include <array>
@@ -15,7 +15,6 @@
 
 namespace py = pybind11;
 
-namespace hxsim {
 namespace {
 
 constexpr int64_t kBuses = 4;
@@ -200,8 +199,9 @@ py::dict distribute_sources(
 
 } // namespace
 
-void bind_routing(py::module_& m)
+PYBIND11_MODULE(_routing, m)
 {
+	m.doc() = "C++ hot paths of grenade's router (grenade/routing.py).";
 	m.def(
 	    "distribute_sources", &distribute_sources, py::arg("starts"), py::arg("hemisphere"),
 	    py::arg("receptor"), py::arg("column"), py::arg("synapses"), py::arg("closed_rows"),
@@ -218,5 +218,3 @@ void bind_routing(py::module_& m)
 	    "``group_bus``; ``failed``, the first run that fits on no bus, or -1 (runs after it are "
 	    "not placed), and ``rows_in_use`` / ``drivers_in_use`` (2, 4) when it stopped.");
 }
-
-} // namespace hxsim
