@@ -13,7 +13,7 @@ STAMP     := $(VENV)/.installed
 LAVA_VENV  := .venv-lava
 LAVA_PY    := $(LAVA_VENV)/bin/python
 LAVA_STAMP := $(LAVA_VENV)/.installed
-CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h)
+CPP_SRC   := $(wildcard cpp/*.cpp cpp/*.h cpp/routing/*.cpp)
 PYTEST_ARGS ?= -n 2
 # A representative part of the suite once more through the co-simulation transport
 # (HXCOMM_BACKEND=sim: each test process starts its own `python -m hxsim.serve` on loopback,
@@ -69,7 +69,7 @@ $(LAVA_STAMP): tools/find_python.sh pyproject.toml CMakeLists.txt $(CPP_SRC)
 test: $(STAMP)
 test: $(LAVA_STAMP)
 	$(PYTHON) -m ruff check .
-	$(VENV)/bin/clang-format --dry-run -Werror cpp/*.cpp cpp/*.h
+	$(VENV)/bin/clang-format --dry-run -Werror cpp/*.cpp cpp/*.h cpp/routing/*.cpp
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 	HXCOMM_BACKEND=sim $(PYTHON) -m pytest $(PYTEST_ARGS) $(SIM_TESTS)
 

@@ -43,6 +43,7 @@ import numpy as np
 import halco
 import haldls
 
+from . import _routing
 from . import drivers as drv
 from .network import (MAX_SYNAPSE_WEIGHT, BackgroundSourcePopulation, ExternalSourcePopulation, Network,
                       Population, ProjectionDescriptor, Receptor)
@@ -376,6 +377,17 @@ def _describe_projections(conn: _Conn, sel: np.ndarray, net: Network) -> str:
         + (" ..." if len(projs) > 6 else "")
 
 
+def _distinct_pairs(a: np.ndarray, b: np.ndarray, na: int, nb: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs ``(a[i], b[i])`` (``0 <= a < na``, ``0 <= b < nb``), sorted."""
+    if na * nb <= 1 << 22:
+        # a table of flags: several times faster than np.unique for the sizes the chip allows
+        used = np.zeros((na, nb), dtype=bool)
+        used[a, b] = True
+        return np.nonzero(used)
+    pairs = np.unique(a * nb + b)
+    return pairs // nb, pairs % nb
+
+
 class _Router:
     def __init__(self, net: Network):
         self.net = net
@@ -538,87 +550,38 @@ class _Router:
         ext = ext[c.stp[ext] < 0]
         if not len(ext):
             return
-        # sort the external connections by (hemisphere, source)
+        # sort the external connections by (hemisphere, source); the greedy pass over the runs
+        # is C++ (grenade._routing.distribute_sources: a per-source loop on the routing path)
         order = ext[np.lexsort((c.src[ext], c.h[ext]))]
         hs, srcs = c.h[order], c.src[order]
         starts = np.flatnonzero(np.r_[True, (hs[1:] != hs[:-1]) | (srcs[1:] != srcs[:-1])])
         ends = np.r_[starts[1:], len(order)]
-        closed_drivers = fixed_drivers.tolist()
-        closed_rows = fixed_rows.tolist()
-        acc = np.zeros((2, 4, 2, COLUMNS), dtype=np.int64)   # in-degree of the open group per column
-        rmax = [[[0, 0] for _ in range(4)] for _ in range(2)]  # its rows per receptor
-        count = [[0] * 4 for _ in range(2)]
-        open_group = [[-1] * 4 for _ in range(2)]
-        rec_all, col_all, n_all = c.rec[order], c.col[order], c.nsyn[order]
-        for s, e in zip(starts.tolist(), ends.tolist()):
-            h = int(hs[s])
-            src = int(srcs[s])
-            rec, col, n = rec_all[s:e], col_all[s:e], n_all[s:e]
-            parts = []
-            for r in (EXC, INH):
-                m = rec == r
-                if m.any():
-                    parts.append((r, col[m], n[m], int(n[m].max())))
-            # the open groups' in-degree per column after adding this source, on all 4 buses at once
-            peak = [(r, (acc[h][:, r, cols] + ns).max(axis=1).tolist()) for r, cols, ns, _ in parts]
-            best = None
-            for b in range(4):
-                rm = rmax[h][b]
-                open_rows = rm[0] + rm[1]
-                open_drv = -(-open_rows // 2)
-                if count[h][b] >= SOURCES_PER_GROUP:
-                    # the open group is full: this source starts a new one
-                    new_rows = sum(p[3] for p in parts)
-                    inc_d = -(-new_rows // 2)
-                    tot_r = closed_rows[h][b] + open_rows + new_rows
-                else:
-                    new_r = list(rm)
-                    for r, pk in peak:
-                        new_r[r] = max(new_r[r], int(pk[b]))
-                    new_rows = new_r[0] + new_r[1]
-                    inc_d = -(-new_rows // 2) - open_drv
-                    tot_r = closed_rows[h][b] + new_rows
-                tot_d = closed_drivers[h][b] + open_drv + inc_d
-                if tot_r > ROWS_PER_BUS or tot_d > DRIVERS_PER_BUS:
-                    continue
-                cand = (inc_d, tot_d, tot_r, b)
-                if best is None or cand < best:
-                    best = cand
-            if best is None:
-                pop, k = int(self.src_pop[src]), int(self.src_idx[src])
-                in_use_r = [closed_rows[h][b] + sum(rmax[h][b]) for b in range(4)]
-                in_use_d = [closed_drivers[h][b] + -(-sum(rmax[h][b]) // 2) for b in range(4)]
-                raise RoutingError(
-                    f"Source distribution not successful: external population {pop} neuron {k} fits on no PADI "
-                    f"bus of hemisphere {h} (per bus: {ROWS_PER_BUS} synapse rows, {DRIVERS_PER_BUS} synapse "
-                    f"drivers, label groups of at most {SOURCES_PER_GROUP} sources; in use {in_use_r} rows, "
-                    f"{in_use_d} drivers); fed by {_describe_projections(c, order[s:e], net)}")
-            b = best[3]
-            if count[h][b] >= SOURCES_PER_GROUP:
-                rows_g = sum(rmax[h][b])
-                closed_rows[h][b] += rows_g
-                closed_drivers[h][b] += -(-rows_g // 2)
-                acc[h, b] = 0
-                rmax[h][b] = [0, 0]
-                count[h][b] = 0
-                open_group[h][b] = -1
-            if open_group[h][b] < 0:
-                open_group[h][b] = len(self.g_h)
-                self.g_h.append(h)
-                self.g_b.append(b)
-                self.g_kind.append(EXTERNAL)
-                self.g_info.append({})
-            g = open_group[h][b]
-            a = acc[h, b]
-            for r, cols, ns, _ in parts:
-                a[r, cols] += ns          # a source has one connection per (column, receptor)
-                rmax[h][b][r] = max(rmax[h][b][r], int(a[r, cols].max()))
-            l6 = count[h][b]
-            count[h][b] += 1
-            idx = order[s:e]
-            self.group[idx] = g
-            self.label6[idx] = l6
-            self.ext_bus[(src, h, -1)] = (b, g, l6)
+        res = _routing.distribute_sources(starts, hs, c.rec[order], c.col[order], c.nsyn[order], fixed_rows,
+                                       fixed_drivers, ROWS_PER_BUS, DRIVERS_PER_BUS, SOURCES_PER_GROUP)
+        failed = int(res["failed"])
+        if failed >= 0:
+            s, e = int(starts[failed]), int(ends[failed])
+            h, src = int(hs[s]), int(srcs[s])
+            pop, k = int(self.src_pop[src]), int(self.src_idx[src])
+            raise RoutingError(
+                f"Source distribution not successful: external population {pop} neuron {k} fits on no PADI "
+                f"bus of hemisphere {h} (per bus: {ROWS_PER_BUS} synapse rows, {DRIVERS_PER_BUS} synapse "
+                f"drivers, label groups of at most {SOURCES_PER_GROUP} sources; in use "
+                f"{res['rows_in_use'][h].tolist()} rows, {res['drivers_in_use'][h].tolist()} drivers); "
+                f"fed by {_describe_projections(c, order[s:e], net)}")
+        g0 = len(self.g_h)
+        new_h, new_b = res["group_hemisphere"].tolist(), res["group_bus"].tolist()
+        self.g_h.extend(new_h)
+        self.g_b.extend(new_b)
+        self.g_kind.extend([EXTERNAL] * len(new_h))
+        self.g_info.extend({} for _ in new_h)
+        group = res["group"] + g0
+        lengths = ends - starts
+        self.group[order] = np.repeat(group, lengths)
+        self.label6[order] = np.repeat(res["label"], lengths)
+        h_run = hs[starts].tolist()
+        self.ext_bus.update(((src, h, -1), (b, g, l6)) for src, h, b, g, l6 in zip(
+            srcs[starts].tolist(), h_run, res["bus"].tolist(), group.tolist(), res["label"].tolist()))
 
     def _stp_groups(self, ext, fixed_rows, fixed_drivers):
         """One label group per (external source, hemisphere, STP config) of the STP connections,
@@ -680,17 +643,16 @@ class _Router:
                         f"synapse drivers, it has {DRIVERS_PER_BUS} (label groups of at most {SOURCES_PER_GROUP} "
                         f"sources each take whole drivers of 2 rows: {desc})")
 
-    def describe_group(self, g: int) -> str:
+    def describe_group(self, g: int, pops: List[int] = None) -> str:
+        """Text naming group ``g``; ``pops``: its source populations if known (else looked up)."""
         kind, info = self.g_kind[g], self.g_info[g]
-        if kind == NEURONS:
-            e = info["event_output"]
-            sel = (self.group == g)
-            pops = np.unique(self.conn.pre_pop[sel]).tolist()
-            return (f"neurons of event output {e} (population(s) {pops}, columns {32 * e}..{32 * e + 31})")
         if kind == BACKGROUND:
             return f"background population {info['population']} (sources {64 * info['sub']}..)"
-        sel = (self.group == g)
-        pops = np.unique(self.conn.pre_pop[sel]).tolist()
+        if pops is None:
+            pops = np.unique(self.conn.pre_pop[self.group == g]).tolist()
+        if kind == NEURONS:
+            e = info["event_output"]
+            return (f"neurons of event output {e} (population(s) {pops}, columns {32 * e}..{32 * e + 31})")
         if "stp" in info:
             return f"external population(s) {pops} (one source with {self.conn.stp_configs[info['stp']]})"
         return f"external population(s) {pops}"
@@ -781,6 +743,15 @@ class _Router:
         driver_stp = np.zeros((2, 128, 3), dtype=np.int64)
         stp_clock = np.zeros((2, 2), dtype=np.int64)
         stp_speed_of = [{}, {}]                     # hemisphere -> speed -> a group using it
+        # sources and source populations per group, from the distinct (group, source) pairs at once
+        n_src, n_pop = max(self.n_src, 1), max(len(net.populations), 1)
+        grouped = self.group >= 0
+        pair_g, pair_src = _distinct_pairs(self.group[grouped], c.src[grouped], n, n_src)
+        g_sources = np.bincount(pair_g, minlength=n)
+        pop_g, pop = _distinct_pairs(pair_g, self.src_pop[pair_src], n, n_pop)
+        g_pops: List[List[int]] = [[] for _ in range(n)]
+        for k, p in zip(pop_g.tolist(), pop.tolist()):
+            g_pops[k].append(p)
         for g in range(n):
             h, b, code = self.g_h[g], self.g_b[g], int(self.g_code[g])
             blocks = [4 * d + b for d in self.g_drivers[g]]
@@ -799,9 +770,8 @@ class _Router:
             row_modes[h, rows[:re]] = int(haldls.RowMode.excitatory)
             row_modes[h, rows[re:re + ri]] = int(haldls.RowMode.inhibitory)
             row_table.append((rows[:re], rows[re:re + ri]))
-            sources = int(len(np.unique(c.src[self.group == g])))
-            groups_out.append(LabelGroup(h, b, _KIND_NAMES[self.g_kind[g]], code, sources, re, ri, tuple(blocks),
-                                         self.describe_group(g)))
+            groups_out.append(LabelGroup(h, b, _KIND_NAMES[self.g_kind[g]], code, int(g_sources[g]), re, ri,
+                                         tuple(blocks), self.describe_group(g, g_pops[g])))
         for h in range(2):
             if len(stp_speed_of[h]) > 1:
                 desc = "; ".join(f"recovery_clock_speed {sp}: {self.describe_group(g)}"
@@ -818,7 +788,8 @@ class _Router:
         rec = c.rec[syn_conn]
         col = c.col[syn_conn]
         key = (g * 2 + rec) * COLUMNS + col
-        order = np.argsort(key, kind="stable")
+        # (a stable sort of 16-bit keys is a radix sort, several times faster; same order)
+        order = np.argsort(key.astype(np.uint16) if n * 2 * COLUMNS <= 1 << 16 else key, kind="stable")
         ks = key[order]
         first = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if total else np.zeros(0, np.int64)
         seg = np.cumsum(np.r_[True, ks[1:] != ks[:-1]]) - 1 if total else np.zeros(0, np.int64)
@@ -831,8 +802,9 @@ class _Router:
         syn_h = c.h[syn_conn]
         weights = np.zeros((2, ROWS_PER_SYNRAM, COLUMNS), dtype=np.int16)
         labels = np.zeros((2, ROWS_PER_SYNRAM, COLUMNS), dtype=np.int16)
-        weights[syn_h, syn_row, col] = split_weights(c.weight[syn_conn], syn_split)
-        labels[syn_h, syn_row, col] = self.label6[syn_conn]
+        flat = (syn_h * ROWS_PER_SYNRAM + syn_row) * COLUMNS + col      # one flat index: faster than three
+        weights.reshape(-1)[flat] = split_weights(c.weight[syn_conn], syn_split)
+        labels.reshape(-1)[flat] = self.label6[syn_conn]
 
         # neurons: address_out = (r_e << 6) | label6, spike output for sources and recorded neurons
         atoms = np.arange(2 * COLUMNS)
@@ -920,10 +892,10 @@ class _Router:
                 rec_pop[host] = i
                 rec_idx[host] = k
 
+        # already sorted by (projection, connection, split): connections are numbered in that order
+        # and each one's synapses follow each other
         table = {"projection": c.proj[syn_conn], "connection": c.conn[syn_conn], "split": syn_split,
                  "hemisphere": syn_h, "row": syn_row, "column": col}
-        order = np.lexsort((syn_split, table["connection"], table["projection"]))
-        table = {k: v[order] for k, v in table.items()}
         rows_bus = np.zeros((2, 4), dtype=np.int64)
         drv_bus = np.zeros((2, 4), dtype=np.int64)
         for gr in groups_out:

@@ -78,7 +78,7 @@ def _modules():
 
 MODULES = _modules()
 #: compiled modules (built by CMake, installed beside the Python ones): import targets only
-EXTENSION_MODULES = {"hxsim._core"}
+EXTENSION_MODULES = {"hxsim._core", "grenade._routing"}
 
 
 def _imports(module: str):

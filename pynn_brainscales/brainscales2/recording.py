@@ -467,10 +467,13 @@ class Recorder(recording.Recorder):
             bounds = np.concatenate([[0], np.cumsum([len(t) for t in per_neuron], dtype=np.int64)]).tolist()
             base = neo.SpikeTrain(np.concatenate(per_neuron) if per_neuron else empty, t_start=t0, t_stop=t1,
                                   units="ms", dtype=np.float64)
-            times_q = base.view(pq.Quantity)
+            # sliced and copied as plain arrays: each Quantity view or copy costs a units copy
+            flat, units = base.magnitude, base.dimensionality
             trains = []
             for j, (i, index) in enumerate(zip(spike_ids, spike_index.tolist())):
-                train = times_q[bounds[j]:bounds[j + 1]].copy().view(neo.SpikeTrain)
+                own = flat[bounds[j]:bounds[j + 1]].copy().view(pq.Quantity)
+                own._dimensionality = units.copy()
+                train = own.view(neo.SpikeTrain)
                 train.t_start, train.t_stop = base.t_start.copy(), base.t_stop.copy()
                 train.annotations = dict(source_population=label, source_id=int(i), channel_id=int(i),
                                          source_index=index, **location)

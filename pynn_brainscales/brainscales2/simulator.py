@@ -764,14 +764,17 @@ class State(common.control.BaseState):
         host_spikes = 0
         for pop in self.populations:
             if pop.celltype.sends_from_host:
-                source_trains[pop] = [t[(self._cycle(t) >= c0) & (self._cycle(t) < c1)]
-                                      for t in pop._spike_trains(t0 - pad, t1 + pad)]
+                trains = pop._spike_trains(t0 - pad, t1 + pad)
+                times, owner = _concatenate_trains(trains)
+                cyc = self._cycle(times)
+                keep = (cyc >= c0) & (cyc < c1)
+                source_trains[pop] = _split_trains(times[keep], owner[keep], len(trains))
         for (pop, delay), d in sources.items():
             trains = source_trains[pop] if delay == 0 else pop._spike_trains(t0 - delay - pad, t1 - delay + pad)
-            hw = []
-            for t in trains:
-                cyc = self._cycle(np.asarray(t, float) + delay)
-                hw.append((cyc[(cyc >= c0) & (cyc < c1)] - c0) / FPGA_CYCLES_PER_MS)
+            times, owner = _concatenate_trains(trains)
+            cyc = self._cycle(times + delay)
+            keep = (cyc >= c0) & (cyc < c1)
+            hw = _split_trains((cyc[keep] - c0) / FPGA_CYCLES_PER_MS, owner[keep], len(trains))
             gen.add(hw, d)
             host_spikes += sum(len(x) for x in hw)
         for pop in list(source_trains):
@@ -824,6 +827,20 @@ class State(common.control.BaseState):
         if end:
             cycles = np.append(cycles, runtime - 1)
         return cycles / FPGA_CYCLES_PER_MS, bool(end)
+
+
+def _concatenate_trains(trains):
+    """(all spike times as one float array, the train of each): one numpy pass for all neurons."""
+    trains = [np.asarray(t, float).reshape(-1) for t in trains]
+    if not trains:
+        return np.zeros(0), np.zeros(0, np.int64)
+    lengths = np.fromiter((len(t) for t in trains), dtype=np.int64, count=len(trains))
+    return np.concatenate(trains), np.repeat(np.arange(len(trains), dtype=np.int64), lengths)
+
+
+def _split_trains(values, owner, n):
+    """``values`` (grouped by train, ``owner`` ascending) back into ``n`` arrays, one per train."""
+    return np.split(values, np.cumsum(np.bincount(owner, minlength=n))[:-1]) if n else []
 
 
 class _NetworkBuild:
