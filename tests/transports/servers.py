@@ -80,6 +80,25 @@ def server_process(module: str, *args: str, env=None) -> Iterator[Server]:
         os.unlink(log.name)
 
 
+def pause(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGSTOP the server and wait until every thread of it is stopped (the signal takes effect
+    asynchronously: a thread running on the other core could still answer a request)."""
+    os.kill(proc.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    task_dir = f"/proc/{proc.pid}/task"
+    while os.path.isdir(task_dir):
+        states = []
+        for tid in os.listdir(task_dir):
+            with contextlib.suppress(OSError):
+                with open(f"{task_dir}/{tid}/stat") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+        if states and all(s in "Tt" for s in states):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server {proc.pid} did not stop within {timeout} s (thread states {states})")
+        time.sleep(0.01)
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Terminate, and kill if it does not end within 5 s (a stopped process is continued)."""
     if proc.poll() is None:

@@ -23,7 +23,7 @@ from hxcomm import codec
 from hxcomm.framing import Kind, encode_frame, json_payload
 from hxcomm.quiggeldy.server import Client, Job, QuiggeldyServer
 
-from .servers import capmem_reads, capmem_words, read_values, server_process, stop
+from .servers import capmem_reads, capmem_words, pause, read_values, server_process, stop
 
 HALT = codec.loopback(True)
 #: a CapMem cell every client sets to a value of its own in its reinit program
@@ -252,7 +252,7 @@ def test_server_killed_mid_run_gives_every_client_a_clear_error_within_its_timeo
 def test_a_stalled_server_gives_a_timeout_error_not_a_hang():
     with quiggeldy() as server:
         conn = connect(server, timeout=1.0)
-        os.kill(server.proc.pid, signal.SIGSTOP)
+        pause(server.proc)
         try:
             t0 = time.monotonic()
             with pytest.raises(hxcomm.ConnectionTimeoutError, match="said nothing for 1.0 s"):
