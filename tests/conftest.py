@@ -37,3 +37,15 @@ def simulation_server():
         finally:
             os.environ.pop("FLANGE_SIMULATION_RCF_PORT", None)
             os.environ.pop("FLANGE_SIMULATION_RCF_HOST", None)
+
+
+@pytest.fixture
+def pynn_ended():
+    """Ends the PyNN session a test leaves open, also after a test that failed inside a run
+    (an error from end() itself is not the test's result)."""
+    yield
+    import pynn_brainscales.brainscales2 as pynn
+    try:
+        pynn.end()
+    except Exception:
+        pass

@@ -104,13 +104,7 @@ def small_run(rule, runtime=0.3, injected_config=None, injected_readout=None, ca
     return proj
 
 
-@pytest.fixture(autouse=True)
-def _end():
-    yield
-    try:
-        pynn.end()
-    except Exception:
-        pass
+pytestmark = pytest.mark.usefixtures("pynn_ended")
 
 
 @pytest.mark.parametrize("body, message", [

@@ -32,13 +32,7 @@ class CountCalls(pynn.PlasticityRule):
         return COUNTER
 
 
-@pytest.fixture(autouse=True)
-def _end():
-    yield
-    try:
-        pynn.end()
-    except Exception:
-        pass
+pytestmark = pytest.mark.usefixtures("pynn_ended")
 
 
 def experiment(period=0.1, num_periods=6):
