@@ -185,11 +185,13 @@ def _reset_addresses() -> np.ndarray:
                             + np.arange(64)[None, :] * r.strides[2]).ravel() for h in range(2)])
 
 
-def fit_exponential(delays_us: np.ndarray, amplitudes: np.ndarray, floor: float) -> Tuple[float, float]:
+def fit_correlation_decay(delays_us: np.ndarray, amplitudes: np.ndarray, floor: float) -> Tuple[float, float]:
     """(amplitude at dt = 0, tau in us) of ``amplitudes ~ a exp(-|delays| / tau)``: a least-squares
     line through the logarithms of the amplitudes above ``floor`` (the CADC resolution of a
     mean), weighted by the amplitudes (the log's error shrinks with the reading).  NaN where
-    fewer than two delays are above the floor."""
+    fewer than two delays are above the floor.  (Not calix.common.fit.fit_exponential: that fits
+    sampled traces with an offset from their first sample; here a few mean readings per delay,
+    amplitude wanted at dt = 0.)"""
     d = np.abs(np.asarray(delays_us, float))
     a = np.asarray(amplitudes, float)
     ok = np.isfinite(a) & (a > floor)
@@ -298,7 +300,7 @@ class CorrelationMeasurement:
             for br in range(2):
                 sel = real > 0 if br == 0 else real < 0
                 mean = per_pair[sel][:, h, br][:, :, cols].mean(axis=(1, 2))
-                amps[q, br], taus[q, br] = fit_exponential(real[sel], mean, 1.0 / self.n_events)
+                amps[q, br], taus[q, br] = fit_correlation_decay(real[sel], mean, 1.0 / self.n_events)
         return amps, taus
 
 
