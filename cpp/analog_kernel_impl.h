@@ -253,10 +253,18 @@ void pair_exp(double t, double const* tp, double const* tau, double* x, double* 
 		// below the clamp of vexp (and for an infinite dt) a pair adds nothing
 		store(y + i, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
 	}
-	for (; i < n; ++i) {
-		double const xi = -(t - tp[i]) / tau[i];
-		x[i] = xi;
-		y[i] = xi < -700.0 ? 0.0 : vexp(splat(xi))[0];
+	if (i < n) {
+		// the rest in one vector: padded lanes (dt 0, tau 1) are computed and dropped
+		double tpv[W], tauv[W], xo[W], yo[W];
+		for (size_t l = 0; l < W; ++l) {
+			tpv[l] = i + l < n ? tp[i + l] : t;
+			tauv[l] = i + l < n ? tau[i + l] : 1.0;
+		}
+		vd const xi = -(splat(t) - load(tpv)) / load(tauv);
+		store(xo, xi);
+		store(yo, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
+		std::memcpy(x + i, xo, (n - i) * sizeof(double));
+		std::memcpy(y + i, yo, (n - i) * sizeof(double));
 	}
 }
 

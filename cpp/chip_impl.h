@@ -23,6 +23,7 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -315,6 +316,7 @@ struct Correlation
 	bool allocated = false;
 	std::vector<double> tau_of_code;          // us, by block * (codes) + time calibration code
 	std::vector<uint8_t> tau_code_r;          // row side: index into tau_of_code
+	std::vector<uint32_t> key_r;              // row side: neuron * tau_of_code.size() + code
 	std::vector<double> amp_r, acausal;       // row side: LSB per pair, sum (LSB)
 	std::vector<double> tau_c, amp_c, causal; // column side
 	std::vector<double> pre_before;           // column side (us)
@@ -323,7 +325,10 @@ struct Correlation
 	std::vector<uint16_t> column_at;          // row slot -> column
 	std::vector<uint16_t> position_of;        // (hemisphere, row, column) -> position in the row
 	std::vector<uint64_t> active; // per (hemisphere, column): 4 words, rows that saw a pre spike
-	bool kernel_stale = true;     // tau/amp need recomputing from the calibration words
+	// per (hemisphere, row, label): its columns' bits in `active` are set (until a reset or a
+	// label change of the row)
+	std::vector<uint8_t> marked;
+	bool kernel_stale = true; // tau/amp need recomputing from the calibration words
 	std::vector<uint32_t> calib_time_words, calib_amp_words; // SynapseCorrelationCalibQuad
 	FieldRef calib_time_ref, calib_amp_ref;
 	std::vector<double> last_post;          // per neuron (us)
@@ -358,14 +363,18 @@ struct Correlation
 	}
 	// a pre spike at the synapses with label `address` of `row` on hemisphere h
 	void pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us);
+	// one pre spike at several such groups at once, each coded (h << 14) | (row << 6) | address
+	void pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t count, double t_us);
 	void post(Geometry const& geo, uint32_t n, double t_us);
 	void reset_quad(ChipSetup const& setup, uint32_t instance);
 
 private:
-	// exponents and their exponentials, taken many at a time (kernel::exp_n, vectorised)
-	// (a spike pairs with at most one row's or one column's synapses: 256)
+	// exponents and their exponentials, taken many at a time (kernel::pair_exp, vectorised)
+	// (a post spike pairs with one column's synapses: 256; pre spikes are taken up to 256 misses
+	// at a time)
 	alignas(64) double t_buf[256], u_buf[256], x_buf[256], e_buf[256];
-	uint32_t s_buf[256], k_buf[256];
+	uint32_t s_buf[256];
+	void memo_misses(double t_us, uint32_t m); // pair factors of the m keys in s_buf -> memo_e
 	// pre side: the pair factor of (neuron, time code) at time memo_t (see pre())
 	std::vector<double> memo_e;
 	std::vector<uint64_t> memo_stamp;
@@ -386,7 +395,9 @@ struct CorrelationLog
 	struct Event
 	{
 		double t_us;
-		uint32_t what; // post: bit 31 | neuron; pre: hemisphere << 14 | row << 6 | address
+		// post: bit 31 | neuron; a registered list of groups: bit 30 | list; one group:
+		// hemisphere << 14 | row << 6 | address
+		uint32_t what;
 	};
 	Correlation& corr;
 	Geometry const& geo;
@@ -401,13 +412,24 @@ struct CorrelationLog
 	{
 		push({t_us, (h << 14) | (row << 6) | address});
 	}
+	// A list of such groups (coded as Correlation::pre_rows takes them) that one event reaches,
+	// by id: logged as one entry. Lists are added, never changed or removed, and only while the
+	// worker is idle, so the worker reads them without a lock.
+	uint32_t register_rows(std::vector<uint32_t> const& rows);
+	void pre_list(double t_us, uint32_t list) { push({t_us, (uint32_t(1) << 30) | list}); }
 	void post(double t_us, uint32_t n) { push({t_us, (uint32_t(1) << 31) | n}); }
 	// all logged spikes applied to Correlation; the worker idle
 	void sync();
 
 private:
 	static constexpr size_t batch = 8192;
-	std::vector<Event> filling, inflight;
+	// batches handed off and not yet applied: the step loop waits only when this many are
+	// queued (the worker may fall behind for a while without holding it up)
+	static constexpr size_t max_queued = 16;
+	std::vector<Event> filling, inflight; // inflight: the batch the worker applies
+	std::deque<std::vector<Event>> queued, spare;
+	std::vector<uint32_t> list_rows, list_begin{0}; // list i: list_rows[list_begin[i] .. [i + 1])
+	std::map<std::vector<uint32_t>, uint32_t> list_of;
 	bool threaded;
 	std::thread worker;
 	std::mutex m;
@@ -454,6 +476,7 @@ struct Drivers
 	{
 		bool direct = false; // STP or bypass involved: deliver event by event
 		std::vector<uint32_t> pre;
+		int64_t pre_list = -1; // pre as registered with the correlation log, -1: empty
 		std::vector<uint32_t> target;
 		std::vector<double> inc;
 	};

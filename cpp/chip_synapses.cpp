@@ -211,8 +211,10 @@ void Correlation::reset_state()
 	for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
 		a->clear();
 	tau_code_r.clear();
+	key_r.clear();
 	kernel_stale = true;
 	active.clear();
+	marked.clear();
 }
 
 void Correlation::reorder()
@@ -251,6 +253,7 @@ void Correlation::reorder()
 			    tau_code_r.begin() + base, tau_code_r.begin() + base + num_columns);
 			for (uint32_t j = 0; j < num_columns; ++j)
 				tau_code_r[base + j] = codes[position_of[base + column(j)]];
+			std::fill(marked.begin() + hr * 64, marked.begin() + (hr + 1) * 64, uint8_t(0));
 			// the row's pre spikes so far, per synapse, before its labels change
 			double* const ev = &last_event[size_t(hr) * 64];
 			for (uint32_t col = 0; col < num_columns; ++col) {
@@ -267,6 +270,8 @@ void Correlation::reorder()
 			position_of[base + col] = uint16_t(j);
 			label_c[column_index(h, row, col)] = label[j];
 		}
+		if (allocated && !first)
+			kernel_stale = true; // key_r follows the new positions (alloc())
 	}
 }
 
@@ -277,9 +282,11 @@ void Correlation::alloc(Geometry const& geo)
 		for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal})
 			a->assign(nsyn, 0.0);
 		tau_code_r.assign(nsyn, 0);
+		key_r.assign(nsyn, 0);
 		pre_before.assign(nsyn, -inf);
 		last_event.assign(2 * num_rows * 64, -inf);
 		active.assign(2 * num_columns * 4, 0);
+		marked.assign(2 * num_rows * 64, 0);
 		allocated = true;
 	}
 	if (!kernel_stale)
@@ -307,6 +314,7 @@ void Correlation::alloc(Geometry const& geo)
 		double const amp = block_tau_amp[4 + b] * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
 		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
 		tau_code_r[s] = uint8_t(b * codes + ct);
+		key_r[s] = uint32_t(geo.neuron_at[h][col] * tau_of_code.size() + b * codes + ct);
 		tau_c[ci] = tau_of_code[b * codes + ct];
 		amp_r[s] = amp_c[ci] = amp;
 	}
@@ -319,17 +327,21 @@ void Correlation::alloc(Geometry const& geo)
 // spikes, acausal: pre spikes), so taking each spike's pairs at once keeps every sum's order.
 void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us)
 {
+	uint32_t const coded = (h << 14) | (row << 6) | address;
+	pre_rows(geo, &coded, 1, t_us);
+}
+
+void Correlation::memo_misses(double t_us, uint32_t m)
+{
+	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
+	for (uint32_t i = 0; i < m; ++i)
+		memo_e[s_buf[i]] = e_buf[i];
+}
+
+void Correlation::pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t count, double t_us)
+{
 	if (!allocated || kernel_stale)
 		alloc(geo);
-	Synapses::Row const& rw = syn->rows[h * num_rows + row];
-	uint32_t const b = rw.offsets[address], n = rw.offsets[address + 1] - b;
-	if (n == 0)
-		return;
-	last_event[(h * num_rows + row) * 64 + address] = t_us;
-	uint32_t const base = (h * num_rows + row) * num_columns + b;
-	uint64_t const bit = uint64_t(1) << (row % 64);
-	uint32_t const* const neuron_at = geo.neuron_at[h];
-	uint64_t* const act = &active[h * num_columns * 4 + row / 64];
 	// A pair's factor depends on (t, the neuron's last post spike, tau): the rows an event
 	// reaches at once (a weight split over rows, both rows of a driver) share it, so each
 	// (neuron, time code) is computed once per pre-spike time (memo valid for `memo_epoch`).
@@ -337,30 +349,53 @@ void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t ad
 		memo_t = t_us;
 		++memo_epoch;
 	}
-	size_t const codes = tau_of_code.size();
+	uint32_t const codes = uint32_t(tau_of_code.size());
 	uint32_t m = 0;
-	for (uint32_t j = 0; j < n; ++j) {
-		uint32_t const col = column_at[base + j];
-		uint32_t const nrn = neuron_at[col];
-		uint32_t const code = tau_code_r[base + j];
-		uint32_t const key = uint32_t(nrn * codes + code);
-		k_buf[j] = key;
-		act[col * 4] |= bit;
-		if (memo_stamp[key] != memo_epoch) {
-			memo_stamp[key] = memo_epoch;
-			s_buf[m] = key;
-			t_buf[m] = last_post[nrn];
-			u_buf[m] = tau_of_code[code];
-			++m;
+	for (uint32_t r = 0; r < count; ++r) {
+		uint32_t const h = rows[r] >> 14, row = (rows[r] >> 6) & 255, address = rows[r] & 63;
+		Synapses::Row const& rw = syn->rows[h * num_rows + row];
+		uint32_t const b = rw.offsets[address], n = rw.offsets[address + 1] - b;
+		if (n == 0)
+			continue;
+		uint32_t const group = (h * num_rows + row) * 64 + address;
+		last_event[group] = t_us;
+		uint32_t const base = (h * num_rows + row) * num_columns + b;
+		if (!marked[group]) {
+			// the group's columns see this row active (for their post spikes)
+			marked[group] = 1;
+			uint64_t const bit = uint64_t(1) << (row % 64);
+			uint64_t* const act = &active[h * num_columns * 4 + row / 64];
+			for (uint32_t j = 0; j < n; ++j)
+				act[column_at[base + j] * 4] |= bit;
+		}
+		if (m + n > 256) {
+			memo_misses(t_us, m);
+			m = 0;
+		}
+		uint32_t const* const key = &key_r[base];
+		for (uint32_t j = 0; j < n; ++j) {
+			uint32_t const k = key[j];
+			if (memo_stamp[k] != memo_epoch) {
+				memo_stamp[k] = memo_epoch;
+				s_buf[m] = k;
+				t_buf[m] = last_post[k / codes];
+				u_buf[m] = tau_of_code[k % codes];
+				++m;
+			}
 		}
 	}
-	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
-	for (uint32_t i = 0; i < m; ++i)
-		memo_e[s_buf[i]] = e_buf[i];
-	double* const acc = &acausal[base];
-	double const* const amp = &amp_r[base];
-	for (uint32_t j = 0; j < n; ++j)
-		acc[j] += amp[j] * memo_e[k_buf[j]];
+	memo_misses(t_us, m);
+	for (uint32_t r = 0; r < count; ++r) {
+		uint32_t const h = rows[r] >> 14, row = (rows[r] >> 6) & 255, address = rows[r] & 63;
+		Synapses::Row const& rw = syn->rows[h * num_rows + row];
+		uint32_t const b = rw.offsets[address], n = rw.offsets[address + 1] - b;
+		uint32_t const base = (h * num_rows + row) * num_columns + b;
+		double* const acc = &acausal[base];
+		double const* const amp = &amp_r[base];
+		uint32_t const* const key = &key_r[base];
+		for (uint32_t j = 0; j < n; ++j)
+			acc[j] += amp[j] * memo_e[key[j]];
+	}
 }
 
 void Correlation::post(Geometry const& geo, uint32_t n, double t_us)
@@ -434,24 +469,50 @@ CorrelationLog::~CorrelationLog()
 void CorrelationLog::apply(std::vector<Event> const& events)
 {
 	for (Event const& e : events) {
-		if (e.what >> 31)
+		if (e.what >> 31) {
 			corr.post(geo, e.what & 0x7fffffffu, e.t_us);
-		else
-			corr.pre(geo, e.what >> 14, (e.what >> 6) & 255, e.what & 63, e.t_us);
+		} else if (e.what >> 30) {
+			uint32_t const list = e.what & 0x3fffffffu;
+			corr.pre_rows(
+			    geo, &list_rows[list_begin[list]], list_begin[list + 1] - list_begin[list], e.t_us);
+		} else {
+			corr.pre_rows(geo, &e.what, 1, e.t_us);
+		}
 	}
+}
+
+uint32_t CorrelationLog::register_rows(std::vector<uint32_t> const& rows)
+{
+	auto it = list_of.find(rows);
+	if (it != list_of.end())
+		return it->second;
+	sync(); // the worker reads the lists
+	uint32_t const id = uint32_t(list_begin.size() - 1);
+	if (id >> 30)
+		fail("too many distinct event row lists for the correlation log");
+	list_rows.insert(list_rows.end(), rows.begin(), rows.end());
+	list_begin.push_back(uint32_t(list_rows.size()));
+	list_of.emplace(rows, id);
+	return id;
 }
 
 void CorrelationLog::run()
 {
 	std::unique_lock<std::mutex> lock(m);
 	for (;;) {
-		cv.wait(lock, [&] { return busy || stop; });
-		if (!busy)
+		cv.wait(lock, [&] { return !queued.empty() || stop; });
+		if (queued.empty())
 			return;
+		inflight.swap(queued.front());
+		queued.pop_front();
+		busy = true;
 		lock.unlock();
 		apply(inflight);
 		lock.lock();
 		busy = false;
+		inflight.clear();
+		spare.push_back(std::move(inflight));
+		inflight = std::vector<Event>();
 		cv.notify_all();
 	}
 }
@@ -461,17 +522,21 @@ void CorrelationLog::wait_idle()
 	if (!worker.joinable())
 		return;
 	if (long(getpid()) != owner) {
-		// forked: the worker did not come along; a batch it held is applied here
+		// forked: the worker did not come along; the batches it held are applied here
 		worker.detach();
 		new (&m) std::mutex();
 		new (&cv) std::condition_variable();
 		if (busy)
 			apply(inflight);
+		for (auto const& q : queued)
+			apply(q);
+		queued.clear();
+		inflight.clear();
 		busy = stop = false;
 		return;
 	}
 	std::unique_lock<std::mutex> lock(m);
-	cv.wait(lock, [&] { return !busy; });
+	cv.wait(lock, [&] { return !busy && queued.empty(); });
 }
 
 void CorrelationLog::hand_off()
@@ -481,18 +546,26 @@ void CorrelationLog::hand_off()
 		filling.clear();
 		return;
 	}
-	wait_idle();
+	if (worker.joinable() && long(getpid()) != owner)
+		wait_idle(); // forked: apply here what the parent's worker held
 	if (!worker.joinable()) {
 		owner = long(getpid());
 		worker = std::thread([this] { run(); });
 	}
+	std::vector<Event> next;
 	{
-		std::lock_guard<std::mutex> lock(m);
-		std::swap(filling, inflight);
-		busy = true;
+		std::unique_lock<std::mutex> lock(m);
+		cv.wait(lock, [&] { return queued.size() < max_queued; });
+		queued.push_back(std::move(filling));
+		if (!spare.empty()) {
+			next = std::move(spare.back());
+			spare.pop_back();
+		}
 	}
 	cv.notify_all();
+	filling = std::move(next);
 	filling.clear();
+	filling.reserve(batch);
 }
 
 void CorrelationLog::sync()
@@ -630,12 +703,15 @@ void Drivers::deliver(
 		compiled.push_back(compile(e, geo, syn, neurons));
 		compiled_of[key] = slot;
 	}
-	Compiled const& c = compiled[size_t(slot)];
+	Compiled& c = compiled[size_t(slot)];
 	if (c.direct)
 		return deliver_direct(e, geo, syn, corr, neurons);
 	double const t_us = double(e.cycle) * cycle_us;
-	for (uint32_t p : c.pre)
-		corr.pre(t_us, p >> 14, (p >> 6) & 255, p & 63);
+	if (!c.pre.empty()) {
+		if (c.pre_list < 0)
+			c.pre_list = corr.register_rows(c.pre);
+		corr.pre_list(t_us, uint32_t(c.pre_list));
+	}
 	double* const g = neurons.s.g.data();
 	uint32_t const* const target = c.target.data();
 	double const* const inc = c.inc.data();

@@ -516,9 +516,10 @@ def test_correlation_sensors_record_causal_pairs_and_reset():
     assert after.get().samples[e] == reset_code
 
 
-def _correlation_experiment(rng_seed=3):
+def _correlation_experiment(rng_seed=3, long_block=1500):
     """Many pre/post pairs on 16 columns (more spikes than one batch of the correlation
-    worker), correlation reads in between and at the end; the read samples."""
+    worker; with a long_block of 6000, several batches queue up for it), correlation reads in
+    between and at the end; the read samples."""
     rng = np.random.default_rng(rng_seed)
     s = Setup()
     cols = list(range(0, 64, 4))
@@ -541,7 +542,7 @@ def _correlation_experiment(rng_seed=3):
     tickets = []
     for block in range(9):
         # long blocks: more logged spikes than one batch, handed to the worker
-        for _ in range(1500 if block % 3 == 0 else 12):
+        for _ in range(long_block if block % 3 == 0 else 12):
             s.wait(float(rng.uniform(0.5, 8.0)))
             s.spike(padi_label(5, 7) if rng.random() < 0.5 else padi_label(6, 9))
         s.wait(2)
@@ -555,11 +556,12 @@ def _correlation_experiment(rng_seed=3):
     return np.array([[t.get().samples for t in group] for group in tickets])
 
 
-def test_correlation_worker_thread_gives_the_same_samples_as_applying_in_place(monkeypatch):
+@pytest.mark.parametrize("long_block", [1500, 6000])
+def test_correlation_worker_thread_gives_the_same_samples_as_applying_in_place(monkeypatch, long_block):
     monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "1")
-    threaded = _correlation_experiment()
+    threaded = _correlation_experiment(long_block=long_block)
     monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "0")
-    in_place = _correlation_experiment()
+    in_place = _correlation_experiment(long_block=long_block)
     assert np.array_equal(threaded, in_place)
     reset_code = tr.CONSTANTS["correlation_reset_code"]
     assert (threaded < reset_code - 5).any()     # the sensors did accumulate
