@@ -20,8 +20,8 @@ import hxcomm
 import hxsim
 import grenade
 
-from .test_emulator_reference import (CYCLES_PER_STEP, DT_US, RUNTIME_MS, neuron_config, reference_parameters,
-                                      weight_gain)
+from .test_emulator_reference import (CYCLES_PER_STEP, DT_US, RUNTIME_MS, SETTLE_MS, neuron_config,
+                                      reference_parameters, weight_gain)
 
 #: ModelSimulator's shortest delay (the chip's recurrent latency is one step shorter)
 RECURRENT_DELAY_US = DT_US
@@ -77,7 +77,7 @@ def test_recurrent_network_spikes_agree_with_model_simulator(seed):
     network, inp, out, inputs, rec, times = recurrent(seed)
     gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
     with hxcomm.EmulatorConnection(ideal=True) as conn:
-        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=SETTLE_MS)
         grenade.forget(conn)
     chip = res.spikes(out)
     n_out = len(network.placement[1])
@@ -99,7 +99,7 @@ def test_without_recurrence_the_spikes_agree_exactly():
     network, inp, out, inputs, rec, times = recurrent(5, p_rec=0.0)
     gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
     with hxcomm.EmulatorConnection(ideal=True) as conn:
-        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=SETTLE_MS)
         grenade.forget(conn)
     chip = res.spikes(out)
     neurons, cycles = run_model(inputs, rec, times, len(network.placement[1]))

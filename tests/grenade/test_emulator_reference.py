@@ -10,12 +10,22 @@ origin (SystimeSync); a
 host spike injected at timer T reaches its PADI bus at T + 1 and acts from the
 first step starting at or after that; a neuron spike is reported at the start
 cycle of its step.  The reference runs on the same step grid.
+
+Initial state: the reference starts every membrane at E_leak, the chip where its
+membranes relaxed to after the configuration.  The runs settle for SETTLE_MS = 130
+membrane time constants, so the chip's membranes reach the rest of their Euler
+iteration, which differs from E_leak only by the rounding of the update (ulp(V) /
+(2 dt/C g_leak) ~ 2e-12 mV here).  A shorter settle leaves a real offset (0.1 ms = 13
+time constants left 4e-5 mV), which moved a spike whose reference crossing cleared the
+threshold by 4e-6 mV one step later.  With the settle, chip and reference agree
+bit for bit once a neuron has fired; before that they differ by the rounding of the rest,
+which THRESHOLD_MARGIN_MV covers (see assert_spikes_match_reference).
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import hxcomm
 import chipmodel.transfer
@@ -37,6 +47,13 @@ CAPACITANCE, REFRACTORY_TICKS = 63, 50
 DT_US = 0.1
 CYCLES_PER_STEP = DT_US * 125
 RUNTIME_MS = 0.1
+#: idle (ms) between the configuration and the run: 130 membrane time constants (C / g_leak =
+#: 7.7 us), so the membranes are at rest to the last bit (see the module docstring)
+SETTLE_MS = 1.0
+#: a reference crossing this close (mV) to the threshold may fall into the neighbouring step on
+#: the chip: 500 x the rounding of the chip's resting membrane, 1e-8 of the ~0.1 mV a membrane
+#: moves per step near threshold
+THRESHOLD_MARGIN_MV = 1e-9
 
 
 def neuron_config() -> lola.AtomicNeuron:
@@ -95,7 +112,7 @@ def feed_forward(seed: int, n_in=6, n_out=10, p=0.6):
     return network, inp, out, (pre, post, w, exc), times
 
 
-def run_reference(conn_start_cycle: int, conn_shape, times, n_out):
+def run_reference(conn_start_cycle: int, conn_shape, times, n_out, v_peak_offset=0.0):
     pre, post, w, exc = conn_shape
     n_in = len(times)
     # the chip's step grid is anchored at the run's time origin (SystimeSync at conn_start_cycle)
@@ -109,12 +126,56 @@ def run_reference(conn_start_cycle: int, conn_shape, times, n_out):
         in_t.append((k - k0 - 2) * DT_US + 1e-6)
         in_s.append(np.full(len(k), i))
     sim = hxsim.ModelSimulator(n_neurons=n_out, n_inputs=n_in, dt=DT_US)
-    sim.set_parameters(**reference_parameters())
+    params = reference_parameters()
+    params["V_peak"] += v_peak_offset
+    sim.set_parameters(**params)
     sim.connect(pre=pre + n_out, post=post, weight=w * weight_gain(), receptor=(~exc).astype(int), delay=DT_US)
     duration = RUNTIME_MS * 1000 + 3 * DT_US
     res = sim.run(duration, input_times=np.concatenate(in_t), input_sources=np.concatenate(in_s), record_v=[0])
     to_cycles = lambda steps: k0 * CYCLES_PER_STEP + steps * CYCLES_PER_STEP  # noqa: E731
     return res, k0, to_cycles
+
+
+def reference_spikes(ref, to_cycles):
+    """(neurons, FPGA cycles) of the reference's spikes within the runtime."""
+    cycles = np.floor(to_cycles(ref.spike_times / DT_US) + 1e-9)
+    keep = cycles < RUNTIME_MS * 125_000
+    return ref.spike_neurons[keep], cycles[keep]
+
+
+def assert_spikes_match_reference(hw, start, shape, times, n_out, margin_mv=THRESHOLD_MARGIN_MV):
+    """The chip's spikes are the reference's, spike by spike (neuron and cycle); returns the
+    reference's RunResult, k0 and to_cycles.
+
+    The one tolerated difference: a neuron may spike like the reference with its threshold moved
+    by +-margin_mv (THRESHOLD_MARGIN_MV), i.e. a crossing that clears or misses the threshold by less than
+    that lands in the neighbouring step (and the neuron's later spikes follow from that reset).
+    This is the rounding of the resting membrane (module docstring); any real difference in
+    timing, weights or parameters moves a membrane by orders of magnitude more and fails."""
+    ref, k0, to_cycles = run_reference(start, shape, times, n_out)
+    neurons, cycles = reference_spikes(ref, to_cycles)
+    hw_cycles = hw["time"] * 125_000
+    if np.array_equal(hw["neuron"], neurons) and np.allclose(hw_cycles, cycles, rtol=0, atol=1):
+        return ref, k0, to_cycles
+    moved = []
+    for d in (-margin_mv, margin_mv):
+        res_d, _, to_cycles_d = run_reference(start, shape, times, n_out, v_peak_offset=d)
+        moved.append(reference_spikes(res_d, to_cycles_d))
+
+    def train(ns, cs, j):
+        return cs[ns == j]
+
+    def same(a, b):
+        return len(a) == len(b) and np.allclose(a, b, rtol=0, atol=1)
+
+    for j in range(n_out):
+        chip = train(hw["neuron"], hw_cycles, j)
+        if not any(same(chip, train(ns, cs, j)) for ns, cs in [(neurons, cycles), *moved]):
+            raise AssertionError(
+                f"neuron {j}: the chip spikes at cycles {chip.tolist()}, the reference at "
+                f"{train(neurons, cycles, j).tolist()} (threshold -{margin_mv} mV: "
+                f"{train(*moved[0], j).tolist()}, +{margin_mv} mV: {train(*moved[1], j).tolist()})")
+    return ref, k0, to_cycles
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -123,18 +184,14 @@ def test_feed_forward_network_matches_reference(seed):
     gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
     with hxcomm.EmulatorConnection(ideal=True) as conn:
         # settle the freshly configured membranes at their leak potential before the run
-        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=SETTLE_MS)
         # the run starts (timer reset) this many cycles into the emulator's life:
         # the program ends with the wait until the runtime
         start = conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)
         grenade.forget(conn)
     hw = res.spikes(out)
-    ref, k0, to_cycles = run_reference(start, shape, times, 10)
-    ref_cycles = np.floor(to_cycles(ref.spike_times / DT_US) + 1e-9)
-    keep = ref_cycles < RUNTIME_MS * 125_000
     assert len(hw) > 5, "the network should spike"
-    np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
-    np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
+    ref, k0, to_cycles = assert_spikes_match_reference(hw, start, shape, times, 10)
 
     # the MADC trace of neuron 0 follows the reference membrane (linear within a step)
     madc = res.madc(out, 0)
@@ -149,19 +206,37 @@ def test_feed_forward_network_matches_reference(seed):
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**31), n_in=st.integers(2, 12), n_out=st.integers(1, 40),
        p=st.sampled_from([0.2, 0.5, 0.9]))
+# crossings that clear the threshold by a few 1e-6 mV in the reference: after a settle of 0.1 ms
+# (~1e-5 mV offset left) the chip crossed a step later (neuron 2, resp. 5), and through the moved
+# reset the neuron's next spike(s) as well
+@example(seed=1, n_in=8, n_out=25, p=0.2)
+@example(seed=450745138, n_in=8, n_out=20, p=0.9)
 def test_random_feed_forward_networks_match_reference(seed, n_in, n_out, p):
     network, inp, out, shape, times = feed_forward(seed, n_in=n_in, n_out=n_out, p=p)
+    gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
+    with hxcomm.EmulatorConnection(ideal=True) as conn:
+        res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=SETTLE_MS)
+        start = conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)
+        grenade.forget(conn)
+    assert_spikes_match_reference(res.spikes(out), start, shape, times, n_out)
+
+
+def test_a_short_settle_leaves_an_offset_the_margin_does_not_cover():
+    """The example above after a settle of 0.1 ms (13 membrane time constants): the membranes
+    start ~1e-5 mV below their rest, so neuron 2's crossing that clears the threshold by 4e-6 mV in
+    the reference comes a step later.  A difference of that size is no rounding: the comparison
+    rejects it, and accepts it only with a margin as wide as the offset (its per-neuron fallback
+    then covers the later spike that the moved reset shifts too)."""
+    network, inp, out, shape, times = feed_forward(1, n_in=8, n_out=25, p=0.2)
     gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
     with hxcomm.EmulatorConnection(ideal=True) as conn:
         res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=0.1)
         start = conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)
         grenade.forget(conn)
     hw = res.spikes(out)
-    ref, _, to_cycles = run_reference(start, shape, times, n_out)
-    ref_cycles = np.floor(to_cycles(ref.spike_times / DT_US) + 1e-9)
-    keep = ref_cycles < RUNTIME_MS * 125_000
-    np.testing.assert_array_equal(hw["neuron"], ref.spike_neurons[keep])
-    np.testing.assert_allclose(hw["time"] * 125_000, ref_cycles[keep], atol=1)
+    with pytest.raises(AssertionError, match="neuron 2: the chip spikes at cycles"):
+        assert_spikes_match_reference(hw, start, shape, times, 25)
+    assert_spikes_match_reference(hw, start, shape, times, 25, margin_mv=1e-4)
 
 
 def test_a_run_does_not_depend_on_the_phase_of_its_start():
@@ -170,7 +245,7 @@ def test_a_run_does_not_depend_on_the_phase_of_its_start():
     network, inp, out, _, times = feed_forward(11)
     gen = grenade.InputGenerator(network, runtime=RUNTIME_MS).add(times, inp)
     results, phases = [], []
-    for wait_ms in (0.1, 0.1 + 3 / 125_000, 0.1 + 7 / 125_000):
+    for wait_ms in (SETTLE_MS, SETTLE_MS + 3 / 125_000, SETTLE_MS + 7 / 125_000):
         with hxcomm.EmulatorConnection(ideal=True) as conn:
             res = grenade.run(conn, network, None, gen, inter_batch_entry_wait=wait_ms)
             phases.append((conn.emulator.stats["cycles"] - int(RUNTIME_MS * 125_000)) % CYCLES_PER_STEP)
