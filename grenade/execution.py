@@ -69,6 +69,7 @@ class JITGraphExecutor:
         self._chip: Optional[ChipState] = None      # configuration believed on the chip
         self._base_obj = None                       # the initial_config it was built on
         self._initialized = False                   # SystemInit has run on the chip
+        self._parts: Optional[_RunParts] = None     # what the last run derived from its arguments
 
     @property
     def connection(self):
@@ -88,6 +89,7 @@ class JITGraphExecutor:
         self._chip = None
         self._base_obj = None
         self._initialized = False
+        self._parts = None
 
     def run(self, network, routing: Optional[RoutingResult] = None, inputs=None, initial_config=None,
             runtime: Optional[float] = None, *, read_spike_counters: bool = False,
@@ -143,6 +145,45 @@ def believed_chip(connection):
 
 
 # ------------------------------------------------------------------------------------------
+
+class _RunParts:
+    """What a run derives from its snippets' networks, routings and inputs and the executor's
+    base configuration alone: each snippet's :class:`~grenade.chip.ChipSpec` and the encoded
+    input spikes (``stadls.TimedSpikes``) of each (batch entry, snippet, start cycle).
+
+    Validity: the parts are reused when a run gets the very same objects again (compared by
+    identity, never by content).  That is sound because all of them are immutable: a
+    ``Network`` (frozen, with frozen populations and read-only arrays), a ``RoutingResult``
+    (frozen, read-only arrays), ``InputData`` (frozen, read-only arrays; an ``InputGenerator``
+    gives new ``InputData`` after ``add()``), and the base is the executor's private copy of
+    ``initial_config`` (a new ``ChipState`` with a new base whenever another ``initial_config``
+    object is given, or after ``forget()``).  A network with other weights or parameters,
+    new inputs or another initial configuration are new objects, so their parts are derived
+    anew.  An executor keeps the parts of its last run only."""
+
+    def __init__(self, base, prepared):
+        self.base = base
+        self.prepared = list(prepared)          # [(network, routing, InputData or None)] per snippet
+        self.specs = [chip_spec(net, r, base) for net, r, _ in self.prepared]
+        self._spikes = {}
+
+    def matches(self, base, prepared) -> bool:
+        """Whether a run of ``prepared`` on ``base`` has these parts (the same objects)."""
+        return base is self.base and len(prepared) == len(self.prepared) and all(
+            a is b for new, old in zip(prepared, self.prepared) for a, b in zip(new, old))
+
+    def spikes(self, entry: int, snippet: int, offset: int):
+        """The input spikes of one batch entry's snippet starting at cycle ``offset`` of the
+        entry's timer (encoded on first use)."""
+        import stadls
+        key = (entry, snippet, offset)
+        out = self._spikes.get(key)
+        if out is None:
+            _, r, inp = self.prepared[snippet]
+            t, labels = spike_words(inp, entry, r, offset) if inp is not None else ((), ())
+            out = self._spikes[key] = stadls.TimedSpikes(t, labels)
+        return out
+
 
 def _normalize(network, routing, inputs, runtime) -> List[Snippet]:
     if isinstance(network, Network):
@@ -274,11 +315,13 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
             executor._chip.words = old.words          # the chip still holds the old words
         executor._base_obj = initial_config
     cs = executor._chip
-    specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
+    if executor._parts is None or not executor._parts.matches(cs.base, prepared):
+        executor._parts = _RunParts(cs.base, prepared)
+    parts = executor._parts
     full = not executor._initialized or not differential
     try:
         ppu_image = _ppu_image(prepared[0][0], prepared[0][1], prepared, runtimes[0])
-        programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
+        programs, meta, config_words = _build_programs(stadls, cs, parts, runtimes, batch,
                                                         full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
                                                         [s.timed_writes for s in snippets], ppu_image)
@@ -397,8 +440,9 @@ def _ppu_control(builder, run: bool) -> None:
         builder.write(halco.PPUControlRegisterOnDLS(h), haldls.PPUControlRegister(inhibit_reset=run))
 
 
-def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, full, initialized,
+def _build_programs(stadls, cs: ChipState, parts: _RunParts, runtimes, batch, full, initialized,
                     read_spike_counters, gap_ms, hooks, timed_writes=None, ppu_image=None):
+    specs, prepared = parts.specs, parts.prepared
     programs, meta = [], []
     config_words = 0
     net0 = prepared[0][0]
@@ -481,7 +525,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             builder.merge_back(hooks["inside_realtime_begin"])
         offset = 0
         for k in range(n_snip):
-            net, r, inp = prepared[k]
+            net = prepared[k][0]
             if k > 0:
                 builder.wait_until(offset)
                 changed = cs.update(specs[k])
@@ -489,8 +533,6 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 config_words += len(addrs)
                 if len(addrs):
                     builder.write_words(addrs, words)
-            t_sp, l_sp = (spike_words(inp, b, r, offset) if inp is not None else
-                          (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             cadc_times = []
             if net.cadc_recording is not None:
                 ts = net.cadc_recording.times
@@ -508,7 +550,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 # masked writes keep the configured bits outside their masks
                 words = cs.resolve_masked(tw.addresses, tw.words, tw.masks) if tw.masked else tw.words
                 w_args = (tw.cycles() + offset, tw.addresses, words)
-            tickets = append_realtime(builder, t_sp, l_sp, *w_args, read_cycles=cadc_times,
+            tickets = append_realtime(builder, parts.spikes(b, k, offset), *w_args, read_cycles=cadc_times,
                                       read_addresses=read_addrs)
             if cadc_times:
                 m["cadc"].append((k, np.asarray(cadc_times, np.int64) - offset, tickets, where))
