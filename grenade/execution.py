@@ -597,16 +597,20 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
         pop = r0.recorded_population[labels]
         idx = r0.recorded_neuron[labels]
         keep = (pop >= 0) & (t < ends[-1])
-        pop, idx, t = pop[keep], idx[keep], t[keep]
-        snip = np.searchsorted(ends, t, side="right")
-        for k in range(n_snip):
-            sk = snip == k
-            for p in np.unique(pop[sk]):
-                sel = sk & (pop == p)
-                arr = np.zeros(int(sel.sum()), SPIKE_DTYPE)
-                arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
-                arr["neuron"] = idx[sel]
-                out[k].spikes[int(p)] = arr
+        if not keep.all():
+            pop, idx, t = pop[keep], idx[keep], t[keep]
+        # one group per (snippet, population), in time order; often there is only one
+        n_pop = len(net0.populations)
+        group = np.searchsorted(ends, t, side="right") * n_pop + pop
+        sizes = np.bincount(group, minlength=n_snip * n_pop)
+        nonempty = np.flatnonzero(sizes)
+        for gr in nonempty.tolist():
+            k, p = divmod(gr, n_pop)
+            sel = slice(None) if len(nonempty) == 1 else group == gr
+            arr = np.zeros(int(sizes[gr]), SPIKE_DTYPE)
+            arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
+            arr["neuron"] = idx[sel]
+            out[k].spikes[p] = arr
     rec = net0.madc_recording
     if rec is not None and len(program.madc_samples):
         s = program.madc_samples
