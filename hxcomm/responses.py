@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import ExecutorError
 from .instructions import BY_NAME, LOOPBACK_HALT, Direction
-from .words import as_unsigned, assemble, encode_instruction, unpack, validate
+from .words import as_unsigned, assemble, encode_instruction, unpack, validate_split
 
 #: Spikes received from the chip (matches the public pyhxcomm/stadls result dtype).
 SPIKE_DTYPE = np.dtype([("label", "u2"), ("fpga_time", "u8"), ("chip_time", "u8")])
@@ -28,7 +28,6 @@ TIMEOUT_DTYPE = np.dtype([("timer", "u4"), ("stall_count", "u2")])
 
 _U64 = np.uint64
 _OP = {name: ins.opcode for name, ins in BY_NAME.items()}
-_PAYLOAD_MASK = _U64((1 << 52) - 1)
 _LOW7 = _U64(0x7F)
 _WRAP = _U64(128)
 
@@ -81,10 +80,7 @@ def decode_from_chip(words) -> Responses:
     Raises MalformedStreamError for the first invalid word. ERROR responses are returned in
     ``Responses.errors``, not raised (see :meth:`Responses.raise_for_errors`).
     """
-    w = validate(words, Direction.FROM_CHIP)
-    opcode = (w >> _U64(56)).astype(np.uint8)  # comma bit and version are known to be 0 / 1
-    opcode &= np.uint8(0x7F)
-    payload = w & _PAYLOAD_MASK
+    _, opcode, payload = validate_split(words, Direction.FROM_CHIP)
     # one pass counts every kind: the kinds a stream lacks (most of them) cost no selection
     present = np.bincount(opcode, minlength=128) > 0
 
