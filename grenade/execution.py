@@ -148,41 +148,51 @@ def believed_chip(connection):
 
 class _RunParts:
     """What a run derives from its snippets' networks, routings and inputs and the executor's
-    base configuration alone: each snippet's :class:`~grenade.chip.ChipSpec` and the encoded
+    base configuration alone: each snippet's :class:`~grenade.chip.ChipSpec`, and the encoded
     input spikes (``stadls.TimedSpikes``) of each (batch entry, snippet, start cycle).
 
-    Validity: the parts are reused when a run gets the very same objects again (compared by
-    identity, never by content).  That is sound because all of them are immutable: a
-    ``Network`` (frozen, with frozen populations and read-only arrays), a ``RoutingResult``
-    (frozen, read-only arrays), ``InputData`` (frozen, read-only arrays; an ``InputGenerator``
-    gives new ``InputData`` after ``add()``), and the base is the executor's private copy of
-    ``initial_config`` (a new ``ChipState`` with a new base whenever another ``initial_config``
-    object is given, or after ``forget()``).  A network with other weights or parameters,
-    new inputs or another initial configuration are new objects, so their parts are derived
-    anew.  An executor keeps the parts of its last run only."""
+    Validity: parts are reused only for the very same objects (compared by identity, never by
+    content): the specs while the networks, routings and base are the same, the spikes of a
+    snippet while its ``InputData`` is the same too.  That is sound because all of them are
+    immutable: a ``Network`` (frozen, with frozen populations and read-only arrays), a
+    ``RoutingResult`` (frozen, read-only arrays), ``InputData`` (frozen, read-only arrays; an
+    ``InputGenerator`` gives new ``InputData`` after ``add()``), and the base is the executor's
+    private copy of ``initial_config`` (a new ``ChipState`` with a new base whenever another
+    ``initial_config`` object is given, or after ``forget()``).  A network with other weights or
+    parameters, new inputs or another initial configuration are new objects, so their parts are
+    derived anew (new inputs for the same network: only the spikes).  An executor keeps the
+    specs of its last configuration and the spikes of its last run."""
 
-    def __init__(self, base, prepared):
+    def __init__(self, base, configs):
         self.base = base
-        self.prepared = list(prepared)          # [(network, routing, InputData or None)] per snippet
-        self.specs = [chip_spec(net, r, base) for net, r, _ in self.prepared]
-        self._spikes = {}
+        self.configs = configs                  # [(network, routing)] per snippet
+        self.specs = [chip_spec(net, r, base) for net, r in configs]
+        self._spikes = {}                       # (entry, snippet, offset) -> (InputData, TimedSpikes)
+        self._previous = {}                     # the same, of the run before
 
-    def matches(self, base, prepared) -> bool:
-        """Whether a run of ``prepared`` on ``base`` has these parts (the same objects)."""
-        return base is self.base and len(prepared) == len(self.prepared) and all(
-            a is b for new, old in zip(prepared, self.prepared) for a, b in zip(new, old))
+    @classmethod
+    def for_run(cls, parts: Optional["_RunParts"], base, prepared) -> "_RunParts":
+        """``parts`` if a run of ``prepared`` on ``base`` has its specs (the same objects), else
+        new parts; ready for the run's spikes."""
+        configs = [(net, r) for net, r, _ in prepared]
+        if parts is None or parts.base is not base or len(configs) != len(parts.configs) or any(
+                a is not b for new, old in zip(configs, parts.configs) for a, b in zip(new, old)):
+            return cls(base, configs)
+        parts._previous, parts._spikes = parts._spikes, {}
+        return parts
 
-    def spikes(self, entry: int, snippet: int, offset: int):
-        """The input spikes of one batch entry's snippet starting at cycle ``offset`` of the
-        entry's timer (encoded on first use)."""
+    def spikes(self, inputs: Optional[InputData], entry: int, snippet: int, offset: int):
+        """The spikes of ``inputs`` for one batch entry's snippet starting at cycle ``offset`` of
+        the entry's timer (encoded unless the previous run had them)."""
         import stadls
         key = (entry, snippet, offset)
-        out = self._spikes.get(key)
-        if out is None:
-            _, r, inp = self.prepared[snippet]
-            t, labels = spike_words(inp, entry, r, offset) if inp is not None else ((), ())
-            out = self._spikes[key] = stadls.TimedSpikes(t, labels)
-        return out
+        hit = self._spikes.get(key) or self._previous.get(key)
+        if hit is None or hit[0] is not inputs:
+            r = self.configs[snippet][1]
+            t, labels = spike_words(inputs, entry, r, offset) if inputs is not None else ((), ())
+            hit = (inputs, stadls.TimedSpikes(t, labels))
+        self._spikes[key] = hit
+        return hit[1]
 
 
 def _normalize(network, routing, inputs, runtime) -> List[Snippet]:
@@ -315,13 +325,11 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
             executor._chip.words = old.words          # the chip still holds the old words
         executor._base_obj = initial_config
     cs = executor._chip
-    if executor._parts is None or not executor._parts.matches(cs.base, prepared):
-        executor._parts = _RunParts(cs.base, prepared)
-    parts = executor._parts
+    parts = executor._parts = _RunParts.for_run(executor._parts, cs.base, prepared)
     full = not executor._initialized or not differential
     try:
         ppu_image = _ppu_image(prepared[0][0], prepared[0][1], prepared, runtimes[0])
-        programs, meta, config_words = _build_programs(stadls, cs, parts, runtimes, batch,
+        programs, meta, config_words = _build_programs(stadls, cs, parts, prepared, runtimes, batch,
                                                         full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
                                                         [s.timed_writes for s in snippets], ppu_image)
@@ -440,9 +448,9 @@ def _ppu_control(builder, run: bool) -> None:
         builder.write(halco.PPUControlRegisterOnDLS(h), haldls.PPUControlRegister(inhibit_reset=run))
 
 
-def _build_programs(stadls, cs: ChipState, parts: _RunParts, runtimes, batch, full, initialized,
+def _build_programs(stadls, cs: ChipState, parts: _RunParts, prepared, runtimes, batch, full, initialized,
                     read_spike_counters, gap_ms, hooks, timed_writes=None, ppu_image=None):
-    specs, prepared = parts.specs, parts.prepared
+    specs = parts.specs
     programs, meta = [], []
     config_words = 0
     net0 = prepared[0][0]
@@ -525,7 +533,7 @@ def _build_programs(stadls, cs: ChipState, parts: _RunParts, runtimes, batch, fu
             builder.merge_back(hooks["inside_realtime_begin"])
         offset = 0
         for k in range(n_snip):
-            net = prepared[k][0]
+            net, _, inp = prepared[k]
             if k > 0:
                 builder.wait_until(offset)
                 changed = cs.update(specs[k])
@@ -550,7 +558,7 @@ def _build_programs(stadls, cs: ChipState, parts: _RunParts, runtimes, batch, fu
                 # masked writes keep the configured bits outside their masks
                 words = cs.resolve_masked(tw.addresses, tw.words, tw.masks) if tw.masked else tw.words
                 w_args = (tw.cycles() + offset, tw.addresses, words)
-            tickets = append_realtime(builder, parts.spikes(b, k, offset), *w_args, read_cycles=cadc_times,
+            tickets = append_realtime(builder, parts.spikes(inp, b, k, offset), *w_args, read_cycles=cadc_times,
                                       read_addresses=read_addrs)
             if cadc_times:
                 m["cadc"].append((k, np.asarray(cadc_times, np.int64) - offset, tickets, where))

@@ -73,10 +73,10 @@ def test_same_arguments_reuse_spec_and_spikes(conn):
     base = lola.Chip()
     grenade.run(conn, net, routing, data, initial_config=base)
     parts = grenade.executor_for(conn)._parts
-    spec, spikes = parts.specs[0], parts.spikes(0, 0, 0)
+    spec, spikes = parts.specs[0], parts.spikes(data, 0, 0, 0)
     res = grenade.run(conn, net, routing, data, initial_config=base)
     assert grenade.executor_for(conn)._parts is parts
-    assert parts.specs[0] is spec and parts.spikes(0, 0, 0) is spikes
+    assert parts.specs[0] is spec and parts.spikes(data, 0, 0, 0) is spikes
     assert res.timing.config_words == 0
     assert sent_spikes(conn.programs[-1]) == sent_spikes(conn.programs[-2]) == expected_spikes([data], routing)
     assert len(sent_spikes(conn.programs[-1])) == 3
@@ -88,6 +88,7 @@ def test_new_inputs_are_sent(conn):
     gen = InputGenerator(net, runtime=0.1).add([[0.01], []], inp)
     grenade.run(conn, net, routing, gen)
     assert sent_spikes(conn.programs[-1]) == expected_spikes([gen], routing)
+    spec = grenade.executor_for(conn)._parts.specs[0]
     # the same generator with one more spike: new InputData, its spikes are sent
     gen.add([[], [0.05]], inp)
     grenade.run(conn, net, routing, gen)
@@ -100,6 +101,8 @@ def test_new_inputs_are_sent(conn):
     # no inputs
     grenade.run(conn, net, routing, None, runtime=0.1)
     assert sent_spikes(conn.programs[-1]) == []
+    # the network's spec served all of them
+    assert grenade.executor_for(conn)._parts.specs[0] is spec
 
 
 def test_moved_snippet_sends_its_spikes_at_their_new_times(conn):
