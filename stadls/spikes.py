@@ -31,8 +31,8 @@ class TimedSpikes:
     __slots__ = ("times", "labels", "words", "_group_word")
 
     def __init__(self, times, labels):
-        times = np.asarray(times, dtype=np.int64)
-        labels = np.asarray(labels, dtype=np.int64)
+        times = np.array(times, dtype=np.int64)         # own copies: they become read-only
+        labels = np.array(labels, dtype=np.int64)
         if times.shape != labels.shape or times.ndim != 1:
             raise ValueError(f"times and labels must be 1-D of equal length, got {times.shape} and {labels.shape}")
         if len(times) and np.any(np.diff(times) < 0):

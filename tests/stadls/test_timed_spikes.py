@@ -39,6 +39,9 @@ def test_builder_appends_encoded_spikes():
     builder.write_spikes(spikes[4:])
     assert builder.done().words.tolist() == spikes.words.tolist() + spikes.words[-2:].tolist()
     assert not spikes.words.flags.writeable and not spikes.times.flags.writeable
+    mine = np.array([1, 2], dtype=np.int64)
+    stadls.TimedSpikes(mine, mine)
+    assert mine.flags.writeable                     # the caller's arrays stay as they were
     assert len(stadls.TimedSpikes([], [])) == 0 and len(stadls.TimedSpikes([], []).words) == 0
 
 
