@@ -109,6 +109,12 @@ class ChipSpec:
     # correlation sensors for a plasticity rule (calib -1: keep the base's bits)
     correlation: tuple = ()
 
+    def __post_init__(self):
+        # a spec is a value: ChipState.update takes the same spec object for the same content
+        for a in (*self.neurons.values(), self.current_rows, self.crossbar, self.drivers, self.stp_clock, self.padi,
+                  self.weights, self.labels, self.background):
+            a.flags.writeable = False
+
     def parts_for(self, member: str):
         """The arrays a chip member depends on."""
         if member == "crossbar":
@@ -415,15 +421,11 @@ class ChipState:
         timed writes changed on the chip since, see :meth:`note_written`)."""
         changed = []
         dirty, self.dirty = self.dirty, set()
+        old = self.spec
         for m in MEMBERS:
-            parts = spec.parts_for(m)
-            if m in dirty:
-                apply_member(self.chip, self.base, spec, m)
-                changed.append(m)
-                continue
-            if not parts and self.spec is not None:
-                continue
-            if self.spec is not None and all(_equal(a, b) for a, b in zip(parts, self.spec.parts_for(m))):
+            # specs are immutable: the same spec object needs no comparison of its parts
+            if m not in dirty and old is not None and (
+                    spec is old or all(_equal(a, b) for a, b in zip(spec.parts_for(m), old.parts_for(m)))):
                 continue
             apply_member(self.chip, self.base, spec, m)
             changed.append(m)

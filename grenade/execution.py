@@ -69,6 +69,7 @@ class JITGraphExecutor:
         self._chip: Optional[ChipState] = None      # configuration believed on the chip
         self._base_obj = None                       # the initial_config it was built on
         self._initialized = False                   # SystemInit has run on the chip
+        self._parts: Optional[_RunParts] = None     # what the last run derived from its arguments
 
     @property
     def connection(self):
@@ -88,6 +89,7 @@ class JITGraphExecutor:
         self._chip = None
         self._base_obj = None
         self._initialized = False
+        self._parts = None
 
     def run(self, network, routing: Optional[RoutingResult] = None, inputs=None, initial_config=None,
             runtime: Optional[float] = None, *, read_spike_counters: bool = False,
@@ -143,6 +145,55 @@ def believed_chip(connection):
 
 
 # ------------------------------------------------------------------------------------------
+
+class _RunParts:
+    """What a run derives from its snippets' networks, routings and inputs and the executor's
+    base configuration alone: each snippet's :class:`~grenade.chip.ChipSpec`, and the encoded
+    input spikes (``stadls.TimedSpikes``) of each (batch entry, snippet, start cycle).
+
+    Validity: parts are reused only for the very same objects (compared by identity, never by
+    content): the specs while the networks, routings and base are the same, the spikes of a
+    snippet while its ``InputData`` is the same too.  That is sound because all of them are
+    immutable: a ``Network`` (frozen, with frozen populations and read-only arrays), a
+    ``RoutingResult`` (frozen, read-only arrays), ``InputData`` (frozen, read-only arrays; an
+    ``InputGenerator`` gives new ``InputData`` after ``add()``), and the base is the executor's
+    private copy of ``initial_config`` (a new ``ChipState`` with a new base whenever another
+    ``initial_config`` object is given, or after ``forget()``).  A network with other weights or
+    parameters, new inputs or another initial configuration are new objects, so their parts are
+    derived anew (new inputs for the same network: only the spikes).  An executor keeps the
+    specs of its last configuration and the spikes of its last run."""
+
+    def __init__(self, base, configs):
+        self.base = base
+        self.configs = configs                  # [(network, routing)] per snippet
+        self.specs = [chip_spec(net, r, base) for net, r in configs]
+        self._spikes = {}                       # (entry, snippet, offset) -> (InputData, TimedSpikes)
+        self._previous = {}                     # the same, of the run before
+
+    @classmethod
+    def for_run(cls, parts: Optional["_RunParts"], base, prepared) -> "_RunParts":
+        """``parts`` if a run of ``prepared`` on ``base`` has its specs (the same objects), else
+        new parts; ready for the run's spikes."""
+        configs = [(net, r) for net, r, _ in prepared]
+        if parts is None or parts.base is not base or len(configs) != len(parts.configs) or any(
+                a is not b for new, old in zip(configs, parts.configs) for a, b in zip(new, old)):
+            return cls(base, configs)
+        parts._previous, parts._spikes = parts._spikes, {}
+        return parts
+
+    def spikes(self, inputs: Optional[InputData], entry: int, snippet: int, offset: int):
+        """The spikes of ``inputs`` for one batch entry's snippet starting at cycle ``offset`` of
+        the entry's timer (encoded unless the previous run had them)."""
+        import stadls
+        key = (entry, snippet, offset)
+        hit = self._spikes.get(key) or self._previous.get(key)
+        if hit is None or hit[0] is not inputs:
+            r = self.configs[snippet][1]
+            t, labels = spike_words(inputs, entry, r, offset) if inputs is not None else ((), ())
+            hit = (inputs, stadls.TimedSpikes(t, labels))
+        self._spikes[key] = hit
+        return hit[1]
+
 
 def _normalize(network, routing, inputs, runtime) -> List[Snippet]:
     if isinstance(network, Network):
@@ -274,11 +325,11 @@ def _run(executor: JITGraphExecutor, network, routing, inputs, initial_config, r
             executor._chip.words = old.words          # the chip still holds the old words
         executor._base_obj = initial_config
     cs = executor._chip
-    specs = [chip_spec(net, r, cs.base) for net, r, _ in prepared]
+    parts = executor._parts = _RunParts.for_run(executor._parts, cs.base, prepared)
     full = not executor._initialized or not differential
     try:
         ppu_image = _ppu_image(prepared[0][0], prepared[0][1], prepared, runtimes[0])
-        programs, meta, config_words = _build_programs(stadls, cs, specs, prepared, runtimes, batch,
+        programs, meta, config_words = _build_programs(stadls, cs, parts, prepared, runtimes, batch,
                                                         full, executor._initialized, read_spike_counters,
                                                         inter_batch_entry_wait, hooks,
                                                         [s.timed_writes for s in snippets], ppu_image)
@@ -397,8 +448,9 @@ def _ppu_control(builder, run: bool) -> None:
         builder.write(halco.PPUControlRegisterOnDLS(h), haldls.PPUControlRegister(inhibit_reset=run))
 
 
-def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, full, initialized,
+def _build_programs(stadls, cs: ChipState, parts: _RunParts, prepared, runtimes, batch, full, initialized,
                     read_spike_counters, gap_ms, hooks, timed_writes=None, ppu_image=None):
+    specs = parts.specs
     programs, meta = [], []
     config_words = 0
     net0 = prepared[0][0]
@@ -481,7 +533,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
             builder.merge_back(hooks["inside_realtime_begin"])
         offset = 0
         for k in range(n_snip):
-            net, r, inp = prepared[k]
+            net, _, inp = prepared[k]
             if k > 0:
                 builder.wait_until(offset)
                 changed = cs.update(specs[k])
@@ -489,8 +541,6 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 config_words += len(addrs)
                 if len(addrs):
                     builder.write_words(addrs, words)
-            t_sp, l_sp = (spike_words(inp, b, r, offset) if inp is not None else
-                          (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             cadc_times = []
             if net.cadc_recording is not None:
                 ts = net.cadc_recording.times
@@ -508,7 +558,7 @@ def _build_programs(stadls, cs: ChipState, specs, prepared, runtimes, batch, ful
                 # masked writes keep the configured bits outside their masks
                 words = cs.resolve_masked(tw.addresses, tw.words, tw.masks) if tw.masked else tw.words
                 w_args = (tw.cycles() + offset, tw.addresses, words)
-            tickets = append_realtime(builder, t_sp, l_sp, *w_args, read_cycles=cadc_times,
+            tickets = append_realtime(builder, parts.spikes(inp, b, k, offset), *w_args, read_cycles=cadc_times,
                                       read_addresses=read_addrs)
             if cadc_times:
                 m["cadc"].append((k, np.asarray(cadc_times, np.int64) - offset, tickets, where))
@@ -555,16 +605,20 @@ def _decode(program, m, prepared, runtimes) -> List[SnippetResult]:
         pop = r0.recorded_population[labels]
         idx = r0.recorded_neuron[labels]
         keep = (pop >= 0) & (t < ends[-1])
-        pop, idx, t = pop[keep], idx[keep], t[keep]
-        snip = np.searchsorted(ends, t, side="right")
-        for k in range(n_snip):
-            sk = snip == k
-            for p in np.unique(pop[sk]):
-                sel = sk & (pop == p)
-                arr = np.zeros(int(sel.sum()), SPIKE_DTYPE)
-                arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
-                arr["neuron"] = idx[sel]
-                out[k].spikes[int(p)] = arr
+        if not keep.all():
+            pop, idx, t = pop[keep], idx[keep], t[keep]
+        # one group per (snippet, population), in time order; often there is only one
+        n_pop = len(net0.populations)
+        group = np.searchsorted(ends, t, side="right") * n_pop + pop
+        sizes = np.bincount(group, minlength=n_snip * n_pop)
+        nonempty = np.flatnonzero(sizes)
+        for gr in nonempty.tolist():
+            k, p = divmod(gr, n_pop)
+            sel = slice(None) if len(nonempty) == 1 else group == gr
+            arr = np.zeros(int(sizes[gr]), SPIKE_DTYPE)
+            arr["time"] = (t[sel] - starts[k]) / FPGA_CYCLES_PER_MS
+            arr["neuron"] = idx[sel]
+            out[k].spikes[p] = arr
     rec = net0.madc_recording
     if rec is not None and len(program.madc_samples):
         s = program.madc_samples

@@ -155,9 +155,11 @@ class RoutingStatistics:
         return self.synapse_drivers / (2 * 128)
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class RoutingResult:
-    """Chip-level routing of one network (plain arrays; see the module doc).
+    """Chip-level routing of one network (plain arrays; see the module doc).  Immutable
+    (frozen, read-only arrays), so results derived from it can be reused while it is the same
+    object.
 
     Per-hemisphere arrays are indexed ``[hemisphere, ...]``; rows are
     ``SynapseRowOnSynram`` values, columns ``SynapseOnSynapseRow`` values,
@@ -903,7 +905,7 @@ class _Router:
             drv_bus[gr.hemisphere, gr.bus] += len(gr.drivers)
         arrays = [address_out, spike_out, receptors, cb_mask, cb_target, driver_enable, driver_mask, row_modes,
                   weights, labels, padi, bg_enable, bg_pop, bg_label, bg_mask, rec_pop, rec_idx, driver_stp, stp_clock]
-        arrays += list(table.values())
+        arrays += list(table.values()) + [a for pair in ext_labels.values() for a in pair]
         for a in arrays:
             a.flags.writeable = False
         duration = time.perf_counter() - t0

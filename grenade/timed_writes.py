@@ -121,16 +121,14 @@ class TimedWrites:
         return ms_to_cycles(self.times)
 
 
-def append_realtime(builder, spike_times: np.ndarray, spike_labels: np.ndarray,
-                    write_cycles: Optional[np.ndarray] = None, write_addresses: Optional[np.ndarray] = None,
-                    write_words: Optional[np.ndarray] = None, read_cycles: Iterable[int] = (),
-                    read_addresses: Optional[np.ndarray] = None) -> List:
+def append_realtime(builder, spikes, write_cycles: Optional[np.ndarray] = None,
+                    write_addresses: Optional[np.ndarray] = None, write_words: Optional[np.ndarray] = None,
+                    read_cycles: Iterable[int] = (), read_addresses: Optional[np.ndarray] = None) -> List:
     """Append one snippet's realtime events to ``builder`` in time order (all times absolute FPGA
-    cycles of the program's timer, sorted): input spikes, word writes (before spikes of the same
-    time) and bulk word reads (after spikes of the same time).  Returns the read tickets, one per
-    read time."""
-    t_sp = np.asarray(spike_times, dtype=np.int64)
-    l_sp = np.asarray(spike_labels, dtype=np.int64)
+    cycles of the program's timer, sorted): input ``spikes`` (a ``stadls.TimedSpikes``), word
+    writes (before spikes of the same time) and bulk word reads (after spikes of the same time).
+    Returns the read tickets, one per read time."""
+    t_sp = spikes.times
     wc = np.zeros(0, np.int64) if write_cycles is None else np.asarray(write_cycles, dtype=np.int64)
     stops = []              # (cycle, kind, payload): kind 0 = writes (before spikes), 1 = read
     if len(wc):
@@ -144,8 +142,9 @@ def append_realtime(builder, spike_times: np.ndarray, spike_labels: np.ndarray,
     tickets = []
     pos = 0
     for cycle, kind, payload in stops:
+        # a cut at a time boundary: the slice reuses the encoded words of the spikes
         upto = int(np.searchsorted(t_sp, cycle, side="left" if kind == 0 else "right"))
-        builder.write_spikes(t_sp[pos:upto], l_sp[pos:upto])
+        builder.write_spikes(spikes[pos:upto])
         pos = upto
         builder.wait_until(cycle)
         if kind == 0:
@@ -153,5 +152,5 @@ def append_realtime(builder, spike_times: np.ndarray, spike_labels: np.ndarray,
             builder.write_words(np.asarray(write_addresses[s:e]), np.asarray(write_words[s:e]))
         else:
             tickets.append(builder.read_words(read_addresses))
-    builder.write_spikes(t_sp[pos:], l_sp[pos:])
+    builder.write_spikes(spikes[pos:])
     return tickets

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import ExecutorError
 from .instructions import BY_NAME, LOOPBACK_HALT, Direction
-from .words import as_unsigned, assemble, encode_instruction, unpack, validate
+from .words import as_unsigned, assemble, encode_instruction, unpack, validate_split
 
 #: Spikes received from the chip (matches the public pyhxcomm/stadls result dtype).
 SPIKE_DTYPE = np.dtype([("label", "u2"), ("fpga_time", "u8"), ("chip_time", "u8")])
@@ -28,7 +28,6 @@ TIMEOUT_DTYPE = np.dtype([("timer", "u4"), ("stall_count", "u2")])
 
 _U64 = np.uint64
 _OP = {name: ins.opcode for name, ins in BY_NAME.items()}
-_PAYLOAD_MASK = _U64((1 << 52) - 1)
 _LOW7 = _U64(0x7F)
 _WRAP = _U64(128)
 
@@ -81,65 +80,77 @@ def decode_from_chip(words) -> Responses:
     Raises MalformedStreamError for the first invalid word. ERROR responses are returned in
     ``Responses.errors``, not raised (see :meth:`Responses.raise_for_errors`).
     """
-    w = validate(words, Direction.FROM_CHIP)
-    opcode = (w >> _U64(56)).astype(np.uint8)  # comma bit and version are known to be 0 / 1
-    opcode &= np.uint8(0x7F)
-    payload = w & _PAYLOAD_MASK
+    _, opcode, payload = validate_split(words, Direction.FROM_CHIP)
+    # one pass counts every kind: the kinds a stream lacks (most of them) cost no selection
+    present = np.bincount(opcode, minlength=128) > 0
 
-    def select(name):
-        return payload[opcode == _OP[name]]
+    def at(name):
+        return np.flatnonzero(opcode == _OP[name]) if present[_OP[name]] else _NOWHERE
 
-    spike_at = np.flatnonzero(opcode == _OP["SPIKE"])
-    madc_at = np.flatnonzero(opcode == _OP["MADC_SAMPLE"])
-    fpga_spike, fpga_madc = _fpga_times(opcode, payload, spike_at, madc_at)
+    def fields(name, where):
+        if not len(where):
+            return _NO_FIELDS[name]
+        return unpack(name, payload[where])
+
+    spike_at, madc_at = at("SPIKE"), at("MADC_SAMPLE")
+    fpga_spike, fpga_madc = _fpga_times(opcode, payload, at("SYSTIME"), spike_at, madc_at)
 
     spikes = np.empty(len(spike_at), dtype=SPIKE_DTYPE)
-    fields = unpack("SPIKE", payload[spike_at])
-    spikes["label"] = fields["label"]
+    f = fields("SPIKE", spike_at)
+    spikes["label"] = f["label"]
     spikes["fpga_time"] = fpga_spike
-    spikes["chip_time"] = reconstruct_chip_time(fpga_spike, fields["timestamp"])
+    spikes["chip_time"] = reconstruct_chip_time(fpga_spike, f["timestamp"])
 
     madc = np.empty(len(madc_at), dtype=MADC_SAMPLE_DTYPE)
-    fields = unpack("MADC_SAMPLE", payload[madc_at])
-    madc["value"] = fields["value"]
-    madc["channel"] = fields["channel"]
+    f = fields("MADC_SAMPLE", madc_at)
+    madc["value"] = f["value"]
+    madc["channel"] = f["channel"]
     madc["fpga_time"] = fpga_madc
-    madc["chip_time"] = reconstruct_chip_time(fpga_madc, fields["timestamp"])
+    madc["chip_time"] = reconstruct_chip_time(fpga_madc, f["timestamp"])
 
-    loop = unpack("LOOPBACK_ECHO", select("LOOPBACK_ECHO"))["halt"]
-    fields = unpack("TIMEOUT", select("TIMEOUT"))
-    timeouts = np.empty(len(fields["timer"]), dtype=TIMEOUT_DTYPE)
-    timeouts["timer"], timeouts["stall_count"] = fields["timer"], fields["stall_count"]
-    error_at = np.flatnonzero(opcode == _OP["ERROR"])
-    fields = unpack("ERROR", payload[error_at])
+    loop = fields("LOOPBACK_ECHO", at("LOOPBACK_ECHO"))["halt"]
+    f = fields("TIMEOUT", at("TIMEOUT"))
+    timeouts = np.empty(len(f["timer"]), dtype=TIMEOUT_DTYPE)
+    timeouts["timer"], timeouts["stall_count"] = f["timer"], f["stall_count"]
+    error_at = at("ERROR")
+    f = fields("ERROR", error_at)
     errors = np.empty(len(error_at), dtype=ERROR_DTYPE)
-    errors["code"], errors["argument"], errors["index"] = fields["code"], fields["argument"], error_at
+    errors["code"], errors["argument"], errors["index"] = f["code"], f["argument"], error_at
 
     return Responses(
-        read_words=select("OMNIBUS_READ_DATA").astype(np.uint32),
+        read_words=payload[at("OMNIBUS_READ_DATA")].astype(np.uint32),
         spikes=spikes,
         madc_samples=madc,
         halted=bool((loop == LOOPBACK_HALT).any()),
         loopbacks=int(len(loop)),
         timeouts=timeouts,
         errors=errors,
-        highspeed_link_notifications=unpack(
-            "HIGHSPEED_LINK_NOTIFICATION", select("HIGHSPEED_LINK_NOTIFICATION"))["status"],
+        highspeed_link_notifications=fields("HIGHSPEED_LINK_NOTIFICATION",
+                                            at("HIGHSPEED_LINK_NOTIFICATION"))["status"],
     )
 
 
-def _fpga_times(opcode, payload, *positions):
-    """Payload of the latest SYSTIME before each position (0 if none), per position array."""
-    systime_at = np.flatnonzero(opcode == _OP["SYSTIME"])
-    if len(systime_at) == 0:
+_NOWHERE = np.zeros(0, dtype=np.intp)
+_NOWHERE.flags.writeable = False
+# the fields of no response of a kind (read-only: shared by all decoded streams)
+_NO_FIELDS = {name: unpack(name, np.zeros(0, _U64)) for name, ins in BY_NAME.items()
+              if ins.direction is Direction.FROM_CHIP}
+for _f in _NO_FIELDS.values():
+    for _a in _f.values():
+        _a.flags.writeable = False
+
+
+def _fpga_times(opcode, payload, systime_at, *positions):
+    """Payload of the latest SYSTIME (at ``systime_at``) before each position (0 if none), per
+    position array."""
+    if not len(systime_at):
         return [np.zeros(len(p), dtype=_U64) for p in positions]
-    values = payload[systime_at]
-    out = []
-    for p in positions:
-        # Index of the last SYSTIME left of p; -1 if there is none.
-        k = np.searchsorted(systime_at, p, side="right") - 1
-        out.append(np.where(k >= 0, values[np.maximum(k, 0)], _U64(0)).astype(_U64))
-    return out
+    # values[k]: the payload of SYSTIME number k, after a 0 for "none yet"
+    values = np.empty(len(systime_at) + 1, dtype=_U64)
+    values[0] = 0
+    values[1:] = payload[systime_at]
+    seen = np.cumsum(opcode == _OP["SYSTIME"], dtype=np.intp)   # SYSTIMEs up to and including each word
+    return [values[seen[p]] for p in positions]
 
 
 # --- building response streams (for tests and reference emulators) ----------------------------

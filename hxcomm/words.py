@@ -19,7 +19,6 @@ _U64 = np.uint64
 _PAYLOAD_MASK = _U64((1 << PAYLOAD_WIDTH) - 1)
 _SHIFT_OPCODE = _U64(OPCODE_LSB)
 _SHIFT_VERSION = _U64(VERSION_LSB)
-_SHIFT_COMMA = _U64(63)
 _OPCODE_MASK = _U64(NUM_OPCODES - 1)
 _VERSION_MASK = _U64(0xF)
 _VERSION_BITS = _U64(PROTOCOL_VERSION << VERSION_LSB)
@@ -209,24 +208,44 @@ def validate(words, direction: Direction | str, *, stream_rules: bool = True) ->
 
     Raises MalformedStreamError for the first offending word (index, word in hex, reason).
     """
+    return validate_split(words, direction, stream_rules=stream_rules)[0]
+
+
+def validate_split(words, direction: Direction | str, *, stream_rules: bool = True):
+    """:func:`validate`, also giving what it found: ``(words, opcodes, payloads)`` (uint64,
+    intp, uint64 arrays), so that a decoder does not take the words apart again."""
     direction = Direction(direction)
     w = as_words(words)
-    opcode = ((w >> _SHIFT_OPCODE) & _OPCODE_MASK).astype(np.intp)
-    payload = w & _PAYLOAD_MASK
-    bad = (w >> _SHIFT_COMMA) != 0
-    bad |= ((w >> _SHIFT_VERSION) & _VERSION_MASK) != PROTOCOL_VERSION
-    bad |= ~_KNOWN[direction][opcode]
-    bad |= (payload & ~_MASKS[direction][opcode]) != 0
+    header = (w >> _SHIFT_VERSION).astype(np.intp)
+    valid, unused = _HEADERS[direction]
+    bad = ~valid[header]
+    bad |= (w & unused[header]) != 0
     if bad.any():
         i = int(np.argmax(bad))
         raise MalformedStreamError(i, w[i], _word_fault(int(w[i]), direction))
+    opcode = header >> (OPCODE_LSB - VERSION_LSB)       # the comma bit above it is clear
+    payload = w & _PAYLOAD_MASK
     if stream_rules and direction is Direction.TO_CHIP:
         _check_omnibus_pairs(w, opcode, payload)
         if len(w) > MAX_PROGRAM_WORDS:
             raise MalformedStreamError(MAX_PROGRAM_WORDS, w[MAX_PROGRAM_WORDS],
                                        f"program longer than {MAX_PROGRAM_WORDS} words "
                                        f"({len(w)})")
-    return w
+    return w, opcode, payload
+
+
+def _header_tables(direction: Direction):
+    """Per header (the 12 bits above the payload: version, opcode, comma bit): whether a word
+    with it is valid in ``direction``, and the payload bits its instruction leaves unused."""
+    header = np.arange(1 << (64 - VERSION_LSB))
+    opcode = (header >> (OPCODE_LSB - VERSION_LSB)) & int(_OPCODE_MASK)
+    valid = ((header >> (63 - VERSION_LSB)) == 0) & ((header & int(_VERSION_MASK)) == PROTOCOL_VERSION) \
+        & _KNOWN[direction][opcode]
+    unused = np.where(valid, ~_MASKS[direction][opcode] & _PAYLOAD_MASK, _U64(0))
+    return valid, unused
+
+
+_HEADERS = {d: _header_tables(d) for d in Direction}
 
 
 def _word_fault(word: int, direction: Direction) -> str:
@@ -268,12 +287,12 @@ def decode(words, direction: Direction | str, *, stream_rules: bool = True) -> n
 
     Raises MalformedStreamError.
     """
-    w = validate(words, direction, stream_rules=stream_rules)
+    w, opcode, payload = validate_split(words, direction, stream_rules=stream_rules)
     out = np.empty(len(w), dtype=DECODED_DTYPE)
-    out["opcode"] = (w >> _SHIFT_OPCODE) & _OPCODE_MASK
-    out["payload"] = w & _PAYLOAD_MASK
+    out["opcode"] = opcode
+    out["payload"] = payload
     return out
 
 
 __all__ = ["DECODED_DTYPE", "as_unsigned", "as_words", "assemble", "encode", "pack", "unpack",
-           "encode_instruction", "validate", "decode"]
+           "encode_instruction", "validate", "validate_split", "decode"]

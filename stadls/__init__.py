@@ -14,6 +14,7 @@ connection, and collect the results::
 See docs/stadls.md.
 """
 from .builder import PlaybackProgramBuilder  # noqa: F401
+from .spikes import TimedSpikes  # noqa: F401
 from .absolute_time import (AbsoluteTimePlaybackProgramBuilder,  # noqa: F401
                             AbsoluteTimePlaybackProgramContainerTicket, TimedCommand)
 from .dumper import (BlockUntil, DumperDone, PlaybackProgramBuilderDumper, Read,  # noqa: F401

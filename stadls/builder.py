@@ -15,11 +15,10 @@ import numpy as np
 import halco
 import haldls
 from hxcomm import codec
-from hxcomm.instructions import BY_NAME
-from hxcomm.words import as_unsigned, assemble
 
 from .program import ContainerTicket, PlaybackProgram, WordsTicket
 from .registry import container_for_coordinate
+from .spikes import TimedSpikes
 
 
 class PlaybackProgramBuilder:
@@ -96,22 +95,23 @@ class PlaybackProgramBuilder:
                             "builder.block_until(halco.BarrierOnFPGA(), haldls.Barrier.omnibus)")
         return None
 
-    def write_spikes(self, times, labels) -> None:
+    def write_spikes(self, times, labels=None) -> None:
         """Append timed spike injections (vectorized).
 
         ``times`` are FPGA timer values (cycles, non-decreasing), ``labels`` 16-bit
-        SpikeLabels; spikes sharing a time are packed up to 3 per instruction.
-        Raises ValueError for decreasing times or out-of-range values.
+        SpikeLabels; spikes sharing a time are packed up to 3 per instruction.  ``times`` may
+        instead be a :class:`stadls.TimedSpikes` (encoded once, no ``labels``), whose words
+        are appended as they are.  Raises ValueError for decreasing times or out-of-range
+        values.
         """
-        times = np.asarray(times, dtype=np.int64)
-        labels = np.asarray(labels, dtype=np.int64)
-        if times.shape != labels.shape or times.ndim != 1:
-            raise ValueError(f"times and labels must be 1-D of equal length, got {times.shape} and {labels.shape}")
-        if len(times) == 0:
+        if isinstance(times, TimedSpikes):
+            if labels is not None:
+                raise TypeError("write_spikes(TimedSpikes) takes no labels: the TimedSpikes carries them")
+            self._append(times.words)
             return
-        if np.any(np.diff(times) < 0):
-            raise ValueError("spike times must be non-decreasing")
-        self._append(_timed_spike_words(times, labels))
+        if labels is None:
+            raise TypeError("write_spikes(times, labels) needs the labels")
+        self._append(TimedSpikes(times, labels).words)
 
     # -- reads ----------------------------------------------------------------
     def read(self, coord, backend=None) -> ContainerTicket:
@@ -217,32 +217,3 @@ class PlaybackProgramBuilder:
 def _expect(coord, ctype, container):
     if not isinstance(coord, ctype):
         raise TypeError(f"{type(container).__name__} is written at {ctype.__name__}, got {coord!r}")
-
-
-_PACK_OPCODES = np.array([0] + [BY_NAME[f"SPIKE_PACK_{n}"].opcode for n in (1, 2, 3)], dtype=np.uint64)
-
-
-def _timed_spike_words(times: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """WAIT_UNTIL + SPIKE_PACK words for sorted (time, label) pairs, vectorized:
-    one wait per distinct time, followed by that time's labels in packs of 3."""
-    labels = as_unsigned(labels, 16, "spike label")
-    n = len(times)
-    new_group = np.r_[True, times[1:] != times[:-1]]
-    group = np.cumsum(new_group) - 1
-    group_start = np.flatnonzero(new_group)
-    rank = np.arange(n) - group_start[group]
-    slot = rank % 3
-    pack = np.cumsum(slot == 0) - 1
-    n_packs = int(pack[-1]) + 1
-    payload = np.zeros(n_packs, dtype=np.uint64)
-    for s in range(3):  # each (pack, slot) occurs once, so plain fancy assignment is exact
-        m = slot == s
-        payload[pack[m]] |= labels[m] << np.uint64(16 * s)
-    count = np.bincount(pack, minlength=n_packs)
-    pack_group = group[slot == 0]
-    packs_per_group = np.bincount(pack_group, minlength=len(group_start))
-    packs_before = np.r_[0, np.cumsum(packs_per_group)[:-1]]
-    out = np.empty(len(group_start) + n_packs, dtype=np.uint64)
-    out[np.arange(len(group_start)) + packs_before] = codec.wait_until(times[group_start])
-    out[pack_group + 1 + np.arange(n_packs)] = assemble(_PACK_OPCODES[count], payload)
-    return out

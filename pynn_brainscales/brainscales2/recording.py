@@ -460,10 +460,13 @@ class Recorder(recording.Recorder):
                 if len(times) and (times[0] < t0 - 1e-12 or times[-1] > t1):
                     times = times[(times >= t0 - 1e-12) & (times <= t1)]
                 per_neuron.append(times)
-            # one SpikeTrain checked by neo, then per neuron a SpikeTrain viewing a Quantity of its own
-            # times, as neo's constructor makes it (``train.base``: the neuron's times; a slice of the
-            # checked train would have all neurons' times as its base), with its own annotations,
-            # t_start and t_stop (neo's constructor checks each new train, ~25x longer)
+            # one SpikeTrain checked by neo, then per neuron a SpikeTrain viewing a copy of its own
+            # times (``train.base``: the neuron's times, as neo's constructor gives; a slice of the
+            # checked train would have all neurons' times as its base), with its own units and
+            # annotations, and the checked train's t_start and t_stop, shared as by neo's slices and
+            # views (neo's constructor checks each new train, ~25x longer; every further object per
+            # train is work for the garbage collector, which the trains' cycles with the segment
+            # reach only in its full collections)
             bounds = np.concatenate([[0], np.cumsum([len(t) for t in per_neuron], dtype=np.int64)]).tolist()
             base = neo.SpikeTrain(np.concatenate(per_neuron) if per_neuron else empty, t_start=t0, t_stop=t1,
                                   units="ms", dtype=np.float64)
@@ -471,10 +474,9 @@ class Recorder(recording.Recorder):
             flat, units = base.magnitude, base.dimensionality
             trains = []
             for j, (i, index) in enumerate(zip(spike_ids, spike_index.tolist())):
-                own = flat[bounds[j]:bounds[j + 1]].copy().view(pq.Quantity)
-                own._dimensionality = units.copy()
-                train = own.view(neo.SpikeTrain)
-                train.t_start, train.t_stop = base.t_start.copy(), base.t_stop.copy()
+                train = flat[bounds[j]:bounds[j + 1]].copy().view(neo.SpikeTrain)
+                train._dimensionality = units.copy()
+                train.t_start, train.t_stop = base.t_start, base.t_stop
                 train.annotations = dict(source_population=label, source_id=int(i), channel_id=int(i),
                                          source_index=index, **location)
                 train.segment = segment

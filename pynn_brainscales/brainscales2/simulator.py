@@ -75,6 +75,10 @@ class ID(int, common.IDMixin):
 _POOL = {}
 
 
+#: {"routing": the grenade routing of the last network routed in this process} (State._route)
+_LAST_ROUTING = {}
+
+
 def _pool_key():
     return (os.environ.get("HXCOMM_BACKEND", "emulator").strip().lower() or "emulator",
             os.environ.get("HXCOMM_CHIP_ID", "0").strip())
@@ -223,7 +227,6 @@ class State(common.control.BaseState):
         self.segment_counter = -1
         self._routing = None
         self._routed_snippet = None
-        self._routing_key = None
         self._instance_routings = {}     # partitioned networks: execution -> (topology key, routing)
         self.execution_instances = []    # ExecutionInstanceData of the last execution
         self.last_results = None
@@ -416,10 +419,15 @@ class State(common.control.BaseState):
             self.statistics = {"routing": routing.statistics}
             return routing
         self._routed_snippet = snip            # Projection.placed_connections reads its projections
-        if self._routing is not None and snip.key == self._routing_key:
-            return self._routing
-        routing = self._route_network(snip)
-        self._routing, self._routing_key = routing, snip.key
+        # the last routing of this process serves every network that needs no new one (grenade's
+        # rule: same populations, placement, recordings and connections; weights and parameters may
+        # differ), also after setup(): a re-built experiment is not routed again
+        last = self._routing if self._routing is not None else _LAST_ROUTING.get("routing")
+        if last is not None and not grenade.requires_routing(last.network, snip.network):
+            routing = grenade.update_routing(last, snip.network)
+        else:
+            routing = self._route_network(snip)
+        self._routing = _LAST_ROUTING["routing"] = routing
         self.statistics = {"routing": routing.statistics}
         return routing
 

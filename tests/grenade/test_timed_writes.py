@@ -100,8 +100,8 @@ class _Recorder:
     def __init__(self):
         self.calls = []
 
-    def write_spikes(self, times, labels):
-        for t, lab in zip(np.asarray(times).tolist(), np.asarray(labels).tolist()):
+    def write_spikes(self, spikes):
+        for t, lab in zip(spikes.times.tolist(), spikes.labels.tolist()):
             self.calls.append(("spike", t, lab))
 
     def wait_until(self, cycle):
@@ -124,7 +124,7 @@ def test_append_realtime_merges_in_time_order(spikes, writes, reads):
     t_sp = np.sort(np.array(spikes, dtype=np.int64))
     wc = np.sort(np.array(writes, dtype=np.int64))
     rec = _Recorder()
-    tickets = append_realtime(rec, t_sp, np.arange(len(t_sp)), wc, np.arange(len(wc)), np.arange(len(wc)) + 100,
+    tickets = append_realtime(rec, stadls.TimedSpikes(t_sp, np.arange(len(t_sp))), wc, np.arange(len(wc)), np.arange(len(wc)) + 100,
                               read_cycles=sorted(reads), read_addresses=np.array([7]))
     assert len(tickets) == len(reads)
     clock = 0

@@ -101,6 +101,37 @@ def test_prepare_routes_without_running():
     assert pynn.simulator.state.last_results is None and pynn.get_current_time() == 0
 
 
+def test_a_rebuilt_network_reuses_the_last_routing(monkeypatch):
+    """After setup() the same network is not routed again (its weights may differ); a network that
+    needs another routing (one more projection here) is routed, and each runs as if routed anew."""
+    calls = []
+    route = grenade.route
+    monkeypatch.setattr(grenade, "route", lambda net: calls.append(net) or route(net))
+    monkeypatch.setattr(pynn.simulator, "_LAST_ROUTING", {})    # not the routing of an earlier test
+
+    def experiment(weight, inhibition=False):
+        pynn.end()
+        pynn.setup()
+        src, n, prj = _driven(weight=weight)
+        if inhibition:
+            pynn.Projection(src, n, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=-63),
+                            receptor_type="inhibitory")
+        pynn.run(0.2)
+        return _spikes(n), prj.placed_connections
+    first, _ = experiment(63)
+    assert len(calls) == 1
+    again, placed = experiment(20)
+    assert len(calls) == 1 and placed[0][0].weight == 20
+    assert 0 < len(again) < len(first)
+    assert np.array_equal(experiment(63)[0], first)
+    assert len(calls) == 1
+    assert len(experiment(63, inhibition=True)[0]) < len(first)
+    assert len(calls) == 2
+    monkeypatch.setattr(grenade, "route", route)
+    pynn.simulator._LAST_ROUTING.clear()
+    assert np.array_equal(experiment(20)[0], again)
+
+
 def test_cadc_records_many_neurons():
     leaks = np.linspace(300, 700, 24)
     n = pynn.Population(24, pynn.HXNeuron.spiking(leak_v_leak=leaks, threshold_enable=False))
