@@ -64,6 +64,7 @@ bool step(StepArgs const& x)
 	for (unsigned p = 0; p < P_COUNT; ++p)
 		r.k[p] = k.uniform[p] ? RawParam{k.replicated[p], 0} : RawParam{k.k[p].data(), ~size_t(0)};
 	r.packed = k.packed.empty() ? nullptr : k.packed.data();
+	r.compact = k.compact;
 	r.v = s.v.data();
 	r.w = s.w.data();
 	r.ge = s.ge();
@@ -152,16 +153,25 @@ void NeuronConstants::finalize(size_t n_real)
 	bool all_uniform = true;
 	for (unsigned p = 0; p < P_COUNT; ++p)
 		all_uniform &= uniform[p];
+	compact = false;
 	if (all_uniform) {
 		packed.clear();
 		return;
 	}
-	packed.resize(n * P_COUNT);
+	compact = true;
+	for (unsigned p = 0; p < P_COUNT; ++p)
+		compact &= uniform[p] || !usually_uniform(Param(p));
+	size_t const stride = compact ? P_COMPACT : P_COUNT;
+	packed.resize(n * stride);
 	for (size_t b = 0; b < n / lane_block; ++b)
-		for (unsigned p = 0; p < P_COUNT; ++p)
+		for (unsigned p = 0; p < P_COUNT; ++p) {
+			if (compact && usually_uniform(Param(p)))
+				continue;
+			size_t const slot = compact ? compact_slot(Param(p)) : p;
 			std::memcpy(
-			    &packed[(b * P_COUNT + p) * lane_block], &k[p][b * lane_block],
+			    &packed[(b * stride + slot) * lane_block], &k[p][b * lane_block],
 			    lane_block * sizeof(double));
+		}
 }
 
 } // namespace kernel

@@ -83,8 +83,9 @@ struct NeuronConstants
 	bool uniform[P_COUNT] = {};
 	alignas(64) double replicated[P_COUNT][lane_block] = {};
 	// k interleaved by blocks of lane_block neurons (see RawStep::packed); empty when every
-	// constant is uniform
+	// constant is uniform; compact when the usually uniform ones are (RawStep::compact)
 	avector<double> packed;
+	bool compact = false;
 
 	avector<double>& operator[](Param p) { return k[p]; }
 	avector<double> const& operator[](Param p) const { return k[p]; }

@@ -147,15 +147,44 @@ struct Ptrs
 	int64_t* spiked;
 };
 
-// UNIFORM: every constant is the same for all neurons: held in registers. Otherwise they
-// come from the interleaved blocks (RawStep::packed).
-template <bool EXP, bool EXT, bool UNIFORM>
+// Where the constants come from: every one the same for all neurons, held in registers
+// (UNIFORM); all from the interleaved blocks (PACKED); the usually uniform ones in registers
+// and the rest from compact blocks (COMPACT; see RawStep::packed).
+enum Layout
+{
+	UNIFORM,
+	PACKED,
+	COMPACT
+};
+
+template <Layout L>
+struct Constants
+{
+	static constexpr size_t stride = L == COMPACT ? P_COMPACT : P_COUNT;
+	double const* kb;
+	vd const* u;
+	Constants(Ptrs const& a, vd const* u_, size_t i) :
+	    kb(a.packed + (i / lane_block_of_kernel) * (stride * lane_block_of_kernel) +
+	       i % lane_block_of_kernel),
+	    u(u_)
+	{}
+	template <Param p>
+	vd get() const
+	{
+		if constexpr (L == UNIFORM || (L == COMPACT && usually_uniform(p)))
+			return u[p];
+		else if constexpr (L == COMPACT)
+			return load(kb + compact_slot(p) * lane_block_of_kernel);
+		else
+			return load(kb + p * lane_block_of_kernel);
+	}
+};
+
+template <bool EXP, bool EXT, Layout L>
 static inline vi block(Ptrs const& a, vd const* u, size_t i)
 {
-	double const* const kb = a.packed +
-	                         (i / lane_block_of_kernel) * (P_COUNT * lane_block_of_kernel) +
-	                         i % lane_block_of_kernel;
-	auto K = [&](Param p) { return UNIFORM ? u[p] : load(kb + p * lane_block_of_kernel); };
+	Constants<L> const c(a, u, i);
+#define K(p) c.template get<p>()
 	vd const v = load(a.v + i);
 	vd const w = load(a.w + i);
 	vd const ge = load(a.ge + i);
@@ -180,9 +209,10 @@ static inline vi block(Ptrs const& a, vd const* u, size_t i)
 	store(a.refc + i, refc);
 	std::memcpy(a.spiked + i, &spk, sizeof spk);
 	return spk;
+#undef K
 }
 
-template <bool EXP, bool EXT, bool UNIFORM>
+template <bool EXP, bool EXT, Layout L>
 static bool step_impl(RawStep const& r)
 {
 	Ptrs a;
@@ -204,9 +234,9 @@ static bool step_impl(RawStep const& r)
 	vi any = vi{};
 	static_assert(lane_block_of_kernel % (U * W) == 0, "padding must fit the unrolled loop");
 	for (size_t i = 0; i < n; i += U * W) {
-		any |= block<EXP, EXT, UNIFORM>(a, u, i);
+		any |= block<EXP, EXT, L>(a, u, i);
 		if constexpr (U == 2)
-			any |= block<EXP, EXT, UNIFORM>(a, u, i + W);
+			any |= block<EXP, EXT, L>(a, u, i + W);
 	}
 	long long x = 0;
 	for (size_t l = 0; l < W; ++l)
@@ -214,16 +244,19 @@ static bool step_impl(RawStep const& r)
 	return x != 0;
 }
 
+template <Layout L>
+static bool step_layout(RawStep const& a)
+{
+	if (a.exponential)
+		return a.iext ? step_impl<true, true, L>(a) : step_impl<true, false, L>(a);
+	return a.iext ? step_impl<false, true, L>(a) : step_impl<false, false, L>(a);
+}
+
 bool step(RawStep const& a)
 {
-	if (!a.packed) {
-		if (a.exponential)
-			return a.iext ? step_impl<true, true, true>(a) : step_impl<true, false, true>(a);
-		return a.iext ? step_impl<false, true, true>(a) : step_impl<false, false, true>(a);
-	}
-	if (a.exponential)
-		return a.iext ? step_impl<true, true, false>(a) : step_impl<true, false, false>(a);
-	return a.iext ? step_impl<false, true, false>(a) : step_impl<false, false, false>(a);
+	if (!a.packed)
+		return step_layout<UNIFORM>(a);
+	return a.compact ? step_layout<COMPACT>(a) : step_layout<PACKED>(a);
 }
 
 double fast_exp(double x)

@@ -40,6 +40,23 @@ enum Param : unsigned
 	P_COUNT
 };
 
+// Constants that are usually the same for all neurons (mode flags and counters): when they
+// are, the interleaved blocks (RawStep::packed) leave them out and the kernel holds them in
+// registers (RawStep::compact).
+constexpr bool usually_uniform(Param p)
+{
+	return p == P_wf || p == P_cfe || p == P_cfi || p == P_R || p == P_H;
+}
+// position of p among the constants a compact block holds (those not usually uniform)
+constexpr unsigned compact_slot(Param p)
+{
+	unsigned s = 0;
+	for (unsigned q = 0; q < unsigned(p); ++q)
+		s += usually_uniform(Param(q)) ? 0 : 1;
+	return s;
+}
+constexpr unsigned P_COMPACT = compact_slot(P_COUNT);
+
 // One constant: per neuron (mask = ~0) or the same for all (mask = 0, `p`
 // points to a block of identical values): lane i reads p[i & mask].
 struct RawParam
@@ -55,7 +72,10 @@ struct RawStep
 	// The same constants interleaved by blocks of 8 neurons (block b holds param p of its
 	// neurons at packed[(b * P_COUNT + p) * 8]): one sequential stream instead of one per
 	// varying constant. Null when every constant is uniform (then k[p] are read once).
+	// compact: the usually uniform constants are uniform and left out (block b holds p at
+	// packed[(b * P_COMPACT + compact_slot(p)) * 8]).
 	double const* packed;
+	bool compact;
 	double *v, *w, *ge, *gi, *refc;
 	double const* iext; // optional extra current (nA) per neuron, or null
 	int64_t* spiked;    // out: -1 where the neuron spiked this step, else 0
