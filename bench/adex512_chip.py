@@ -23,7 +23,9 @@ Figures (per biological second; 1 s of biology = 1 ms on the chip):
   biological second, median of ``--reps``;
 - ``pynn_wall_per_bio``: PyNN ``run()`` per biological second (warm: calibration cached, network
   routed), median;
-- ``model_wall_per_bio``: ModelSimulator's loop (``RunResult.wall_s``);
+- ``model_wall_per_bio``: ModelSimulator's loop (``RunResult.wall_s``); ``model_call_wall_per_bio``:
+  the whole ``ModelSimulator.run`` call (input conversion, loop, result), the counterpart of one
+  ``grenade.run``; ``chip_vs_model`` = chip / model call, ``chip_vs_model_loop`` = chip / loop;
 - ``brian2_loop_wall_per_bio``: Brian2's own loop timer; ``chip_vs_brian2`` = Brian2 / chip;
 - ``chip_time_to_result_s``: grenade routing + run + spikes decoded, from the calibrated network
   description and its input; ``pynn_time_to_result_s``: PyNN ``setup`` -> ``get_data`` with
@@ -196,6 +198,7 @@ def main(argv=None) -> int:
     W.run_model_simulator(net, 0.1)                       # warm-up
     models = [W.run_model_simulator(net, 0.1) for _ in range(max(args.reps, 1))]
     model_run = statistics.median(m["run_s"] for m in models)
+    model_call = statistics.median(m["call_s"] for m in models)
     model = models[0]
 
     b2 = None
@@ -209,7 +212,9 @@ def main(argv=None) -> int:
         chip_wall_per_bio=round(chip_wpb, 5),
         pynn_wall_per_bio=round(pynn_run / T_s, 5),
         model_wall_per_bio=round(model_run / T_s, 5),
-        chip_vs_model=round(chip_wpb / (model_run / T_s), 3),
+        model_call_wall_per_bio=round(model_call / T_s, 5),
+        chip_vs_model=round(chip_wpb / (model_call / T_s), 3),
+        chip_vs_model_loop=round(chip_wpb / (model_run / T_s), 3),
         chip_time_to_result_s=round(chip["time_to_result_s"], 4),
         pynn_time_to_result_s=round(pynn_ttr, 4),
         pynn_first_time_to_result_s=round(cold["time_to_result_s"], 3),
