@@ -314,9 +314,11 @@ struct Correlation
 	// Allocated at the first pre spike (most experiments never read them).
 	Synapses const* syn = nullptr;
 	bool allocated = false;
-	std::vector<double> tau_of_code;          // us, by block * (codes) + time calibration code
-	std::vector<uint8_t> tau_code_r;          // row side: index into tau_of_code
-	std::vector<uint32_t> key_r;              // row side: neuron * tau_of_code.size() + code
+	std::vector<double> tau_of_code; // us, by block * (codes) + time calibration code
+	// The (neuron, time code) pairs the synapses have, numbered densely by alloc(): a pair
+	// factor depends on no more (memo below); row side: the key of each slot.
+	std::vector<uint32_t> key_r, key_neuron;
+	std::vector<double> key_tau;
 	std::vector<double> amp_r, acausal;       // row side: LSB per pair, sum (LSB)
 	std::vector<double> tau_c, amp_c, causal; // column side
 	std::vector<double> pre_before;           // column side (us)
@@ -374,10 +376,14 @@ private:
 	// at a time)
 	alignas(64) double t_buf[256], u_buf[256], x_buf[256], e_buf[256];
 	uint32_t s_buf[256];
-	void memo_misses(double t_us, uint32_t m); // pair factors of the m keys in s_buf -> memo_e
+	void memo_misses(double t_us, uint32_t m); // pair factors of the m keys in s_buf -> memo
 	// pre side: the pair factor of (neuron, time code) at time memo_t (see pre())
-	std::vector<double> memo_e;
-	std::vector<uint64_t> memo_stamp;
+	struct Memo
+	{
+		double e;       // the pair factor of a key at memo_t
+		uint64_t stamp; // valid if memo_epoch
+	};
+	std::vector<Memo> memo; // by key
 	uint64_t memo_epoch = 1;
 	double memo_t = nan_value;
 };

@@ -210,7 +210,6 @@ void Correlation::reset_state()
 	allocated = false;
 	for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal, &pre_before, &last_event})
 		a->clear();
-	tau_code_r.clear();
 	key_r.clear();
 	kernel_stale = true;
 	active.clear();
@@ -249,10 +248,6 @@ void Correlation::reorder()
 				for (uint32_t j = 0; j < num_columns; ++j)
 					(*a)[base + j] = tmp[position_of[base + column(j)]];
 			}
-			std::vector<uint8_t> const codes(
-			    tau_code_r.begin() + base, tau_code_r.begin() + base + num_columns);
-			for (uint32_t j = 0; j < num_columns; ++j)
-				tau_code_r[base + j] = codes[position_of[base + column(j)]];
 			std::fill(marked.begin() + hr * 64, marked.begin() + (hr + 1) * 64, uint8_t(0));
 			// the row's pre spikes so far, per synapse, before its labels change
 			double* const ev = &last_event[size_t(hr) * 64];
@@ -281,7 +276,6 @@ void Correlation::alloc(Geometry const& geo)
 	if (!allocated) {
 		for (auto* a : {&amp_r, &acausal, &tau_c, &amp_c, &causal})
 			a->assign(nsyn, 0.0);
-		tau_code_r.assign(nsyn, 0);
 		key_r.assign(nsyn, 0);
 		pre_before.assign(nsyn, -inf);
 		last_event.assign(2 * num_rows * 64, -inf);
@@ -299,9 +293,8 @@ void Correlation::alloc(Geometry const& geo)
 	for (uint32_t b = 0; b < 4; ++b)
 		for (uint32_t c = 0; c < codes; ++c)
 			tau_of_code[b * codes + c] = block_tau_amp[b] * (1.0 + k_corr_step * (double(c) - 1.5));
-	memo_e.assign(num_neurons * tau_of_code.size(), 0.0);
-	memo_stamp.assign(num_neurons * tau_of_code.size(), 0);
-	++memo_epoch;
+	size_t const keys = num_neurons * tau_of_code.size();
+	std::vector<int32_t> key_of(keys, -1); // (neuron, code) -> dense key; first: used or not
 	for (uint32_t idx = 0; idx < nsyn; ++idx) {
 		uint32_t const col = idx % num_columns, hr = idx / num_columns;
 		uint32_t const h = hr / num_rows, row = hr % num_rows;
@@ -313,11 +306,24 @@ void Correlation::alloc(Geometry const& geo)
 		uint32_t const b = geo.neurons[geo.neuron_at[h][col]].block;
 		double const amp = block_tau_amp[4 + b] * corr_gain[idx] * (1.0 + k_corr_step * (ca - 1.5));
 		uint32_t const s = slot(h, row, col), ci = column_index(h, row, col);
-		tau_code_r[s] = uint8_t(b * codes + ct);
 		key_r[s] = uint32_t(geo.neuron_at[h][col] * tau_of_code.size() + b * codes + ct);
+		key_of[key_r[s]] = 0;
 		tau_c[ci] = tau_of_code[b * codes + ct];
 		amp_r[s] = amp_c[ci] = amp;
 	}
+	// the pairs in use, numbered in (neuron, code) order: a small memo, mostly in cache
+	key_neuron.clear();
+	key_tau.clear();
+	for (size_t k = 0; k < keys; ++k)
+		if (key_of[k] == 0) {
+			key_of[k] = int32_t(key_neuron.size());
+			key_neuron.push_back(uint32_t(k / tau_of_code.size()));
+			key_tau.push_back(tau_of_code[k % tau_of_code.size()]);
+		}
+	for (uint32_t& k : key_r)
+		k = uint32_t(key_of[k]);
+	memo.assign(key_neuron.size(), Memo{0.0, 0});
+	++memo_epoch;
 	kernel_stale = false;
 }
 
@@ -335,7 +341,7 @@ void Correlation::memo_misses(double t_us, uint32_t m)
 {
 	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
 	for (uint32_t i = 0; i < m; ++i)
-		memo_e[s_buf[i]] = e_buf[i];
+		memo[s_buf[i]].e = e_buf[i];
 }
 
 void Correlation::pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t count, double t_us)
@@ -349,7 +355,6 @@ void Correlation::pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t c
 		memo_t = t_us;
 		++memo_epoch;
 	}
-	uint32_t const codes = uint32_t(tau_of_code.size());
 	uint32_t m = 0;
 	for (uint32_t r = 0; r < count; ++r) {
 		uint32_t const h = rows[r] >> 14, row = (rows[r] >> 6) & 255, address = rows[r] & 63;
@@ -375,11 +380,11 @@ void Correlation::pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t c
 		uint32_t const* const key = &key_r[base];
 		for (uint32_t j = 0; j < n; ++j) {
 			uint32_t const k = key[j];
-			if (memo_stamp[k] != memo_epoch) {
-				memo_stamp[k] = memo_epoch;
+			if (memo[k].stamp != memo_epoch) {
+				memo[k].stamp = memo_epoch;
 				s_buf[m] = k;
-				t_buf[m] = last_post[k / codes];
-				u_buf[m] = tau_of_code[k % codes];
+				t_buf[m] = last_post[key_neuron[k]];
+				u_buf[m] = key_tau[k];
 				++m;
 			}
 		}
@@ -394,7 +399,7 @@ void Correlation::pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t c
 		double const* const amp = &amp_r[base];
 		uint32_t const* const key = &key_r[base];
 		for (uint32_t j = 0; j < n; ++j)
-			acc[j] += amp[j] * memo_e[key[j]];
+			acc[j] += amp[j] * memo[key[j]].e;
 	}
 }
 
