@@ -349,6 +349,9 @@ bool ChipCore::Impl::refresh(ConfigView const& v, uint64_t now)
 void ChipCore::Impl::reset_state()
 {
 	corr_log.sync();
+	// the row lists start afresh with the events that name them
+	drivers.invalidate_compiled();
+	corr_log.clear_lists();
 	neurons.reset_state();
 	corr.reset_state();
 	drivers.reset_state();

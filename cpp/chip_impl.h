@@ -422,6 +422,8 @@ struct CorrelationLog
 	// by id: logged as one entry. Lists are added, never changed or removed, and only while the
 	// worker is idle, so the worker reads them without a lock.
 	uint32_t register_rows(std::vector<uint32_t> const& rows);
+	// forget every list (the worker idle, nothing logged that names one: after sync())
+	void clear_lists();
 	void pre_list(double t_us, uint32_t list) { push({t_us, (uint32_t(1) << 30) | list}); }
 	void post(double t_us, uint32_t n) { push({t_us, (uint32_t(1) << 31) | n}); }
 	// all logged spikes applied to Correlation; the worker idle

@@ -486,6 +486,13 @@ void CorrelationLog::apply(std::vector<Event> const& events)
 	}
 }
 
+void CorrelationLog::clear_lists()
+{
+	list_rows.clear();
+	list_begin.assign(1, 0);
+	list_of.clear();
+}
+
 uint32_t CorrelationLog::register_rows(std::vector<uint32_t> const& rows)
 {
 	auto it = list_of.find(rows);
