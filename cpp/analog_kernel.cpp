@@ -61,8 +61,7 @@ bool step(StepArgs const& x)
 	NeuronState& s = *x.s;
 	RawStep r;
 	r.n = x.n;
-	for (unsigned p = 0; p < P_COUNT; ++p)
-		r.k[p] = k.uniform[p] ? RawParam{k.replicated[p], 0} : RawParam{k.k[p].data(), ~size_t(0)};
+	std::memcpy(r.k, k.raw, sizeof r.k);
 	r.packed = k.packed.empty() ? nullptr : k.packed.data();
 	r.compact = k.compact;
 	r.v = s.v.data();
@@ -151,8 +150,10 @@ void NeuronConstants::finalize(size_t n_real)
 			replicated[p][l] = n > 0 ? a[0] : 0.0;
 	}
 	bool all_uniform = true;
-	for (unsigned p = 0; p < P_COUNT; ++p)
+	for (unsigned p = 0; p < P_COUNT; ++p) {
 		all_uniform &= uniform[p];
+		raw[p] = uniform[p] ? RawParam{replicated[p], 0} : RawParam{k[p].data(), ~size_t(0)};
+	}
 	compact = false;
 	if (all_uniform) {
 		packed.clear();

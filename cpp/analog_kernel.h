@@ -86,12 +86,18 @@ struct NeuronConstants
 	// constant is uniform; compact when the usually uniform ones are (RawStep::compact)
 	avector<double> packed;
 	bool compact = false;
+	RawParam raw[P_COUNT] = {}; // RawStep::k as finalize() left the arrays (points into this)
+
+	NeuronConstants() = default;
+	NeuronConstants(NeuronConstants const&) = delete; // raw would point into the original
+	NeuronConstants& operator=(NeuronConstants const&) = delete;
 
 	avector<double>& operator[](Param p) { return k[p]; }
 	avector<double> const& operator[](Param p) const { return k[p]; }
 	size_t size() const { return k[0].size(); }
 
 	void resize(size_t n_padded);
+	// after any change of k: pads, finds the uniform constants, builds packed and raw
 	void finalize(size_t n_real);
 };
 
