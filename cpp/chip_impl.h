@@ -24,6 +24,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -404,6 +405,7 @@ struct CorrelationLog
 		// post: bit 31 | neuron; a registered list of groups: bit 30 | list; one group:
 		// hemisphere << 14 | row << 6 | address
 		uint32_t what;
+		uint32_t count = 1; // a list: its length
 	};
 	Correlation& corr;
 	Geometry const& geo;
@@ -419,12 +421,16 @@ struct CorrelationLog
 		push({t_us, (h << 14) | (row << 6) | address});
 	}
 	// A list of such groups (coded as Correlation::pre_rows takes them) that one event reaches,
-	// by id: logged as one entry. Lists are added, never changed or removed, and only while the
-	// worker is idle, so the worker reads them without a lock.
+	// by where it is stored: logged as one entry. A list, once stored, neither moves nor changes
+	// until clear_lists(), and the worker sees an entry only after the step loop has stored its
+	// list (the batch hand-off orders them), so lists are added while the worker runs.
 	uint32_t register_rows(std::vector<uint32_t> const& rows);
 	// forget every list (the worker idle, nothing logged that names one: after sync())
 	void clear_lists();
-	void pre_list(double t_us, uint32_t list) { push({t_us, (uint32_t(1) << 30) | list}); }
+	void pre_list(double t_us, uint32_t list, uint32_t count)
+	{
+		push({t_us, (uint32_t(1) << 30) | list, count});
+	}
 	void post(double t_us, uint32_t n) { push({t_us, (uint32_t(1) << 31) | n}); }
 	// all logged spikes applied to Correlation; the worker idle
 	void sync();
@@ -436,8 +442,15 @@ private:
 	static constexpr size_t max_queued = 16;
 	std::vector<Event> filling, inflight; // inflight: the batch the worker applies
 	std::deque<std::vector<Event>> queued, spare;
-	std::vector<uint32_t> list_rows, list_begin{0}; // list i: list_rows[list_begin[i] .. [i + 1])
+	// the lists, in chunks that never move: list at (chunk << chunk_bits) | offset
+	static constexpr uint32_t chunk_bits = 16, max_chunks = 1u << 12;
+	std::unique_ptr<uint32_t[]> chunks[max_chunks];
+	uint32_t n_chunks = 0, chunk_used = 0;
 	std::map<std::vector<uint32_t>, uint32_t> list_of;
+	uint32_t const* list_at(uint32_t list) const
+	{
+		return &chunks[list >> chunk_bits][list & ((1u << chunk_bits) - 1)];
+	}
 	bool threaded;
 	std::thread worker;
 	std::mutex m;

@@ -477,9 +477,7 @@ void CorrelationLog::apply(std::vector<Event> const& events)
 		if (e.what >> 31) {
 			corr.post(geo, e.what & 0x7fffffffu, e.t_us);
 		} else if (e.what >> 30) {
-			uint32_t const list = e.what & 0x3fffffffu;
-			corr.pre_rows(
-			    geo, &list_rows[list_begin[list]], list_begin[list + 1] - list_begin[list], e.t_us);
+			corr.pre_rows(geo, list_at(e.what & 0x3fffffffu), e.count, e.t_us);
 		} else {
 			corr.pre_rows(geo, &e.what, 1, e.t_us);
 		}
@@ -488,8 +486,9 @@ void CorrelationLog::apply(std::vector<Event> const& events)
 
 void CorrelationLog::clear_lists()
 {
-	list_rows.clear();
-	list_begin.assign(1, 0);
+	for (uint32_t c = 0; c < n_chunks; ++c)
+		chunks[c].reset();
+	n_chunks = chunk_used = 0;
 	list_of.clear();
 }
 
@@ -498,14 +497,20 @@ uint32_t CorrelationLog::register_rows(std::vector<uint32_t> const& rows)
 	auto it = list_of.find(rows);
 	if (it != list_of.end())
 		return it->second;
-	sync(); // the worker reads the lists
-	uint32_t const id = uint32_t(list_begin.size() - 1);
-	if (id >> 30)
-		fail("too many distinct event row lists for the correlation log");
-	list_rows.insert(list_rows.end(), rows.begin(), rows.end());
-	list_begin.push_back(uint32_t(list_rows.size()));
-	list_of.emplace(rows, id);
-	return id;
+	uint32_t const chunk_size = 1u << chunk_bits;
+	if (rows.size() > chunk_size)
+		fail("an event reaches more synapse rows than a row list holds");
+	if (n_chunks == 0 || chunk_used + rows.size() > chunk_size) {
+		if (n_chunks == max_chunks)
+			fail("too many distinct event row lists for the correlation log");
+		chunks[n_chunks++] = std::make_unique<uint32_t[]>(chunk_size);
+		chunk_used = 0;
+	}
+	uint32_t const list = ((n_chunks - 1) << chunk_bits) | chunk_used;
+	std::copy(rows.begin(), rows.end(), &chunks[n_chunks - 1][chunk_used]);
+	chunk_used += uint32_t(rows.size());
+	list_of.emplace(rows, list);
+	return list;
 }
 
 void CorrelationLog::run()
@@ -722,7 +727,7 @@ void Drivers::deliver(
 	if (!c.pre.empty()) {
 		if (c.pre_list < 0)
 			c.pre_list = corr.register_rows(c.pre);
-		corr.pre_list(t_us, uint32_t(c.pre_list));
+		corr.pre_list(t_us, uint32_t(c.pre_list), uint32_t(c.pre.size()));
 	}
 	double* const g = neurons.s.g.data();
 	uint32_t const* const target = c.target.data();
