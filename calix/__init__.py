@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -53,6 +54,8 @@ def _kind_and_options(target, options):
         if isinstance(target, hagen.HagenSyninCalibTarget):
             target.calibrate(None, options)     # raises NotImplementedError naming the feature
         return "hagen", target, options
+    if isinstance(target, Mapping):
+        target = spiking.SpikingCalibTarget.from_mapping(target)
     if isinstance(target, spiking.NeuronModelTarget):
         target = spiking.SpikingCalibTarget(neuron_target=target)
     if isinstance(target, spiking.SpikingCalibTarget):
@@ -87,7 +90,9 @@ def calibrate(target, options=None, cache_paths: Optional[Sequence[Union[str, os
               allowed_failures: float = DEFAULT_ALLOWED_FAILURES) -> CalibResult:
     """Calibrate the chip behind ``connection`` for ``target``; cached.
 
-    - ``target``: a :class:`calix.spiking.SpikingCalibTarget` (hardware units),
+    - ``target``: a :class:`calix.spiking.SpikingCalibTarget` (hardware units; or a mapping
+      of its parts' fields, :meth:`~calix.spiking.SpikingCalibTarget.from_mapping`, as
+      grenade's NIR importer gives),
       a :class:`calix.spiking.NeuronModelTarget` (model units: mV, ms, nA) or a
       :class:`calix.hagen.HagenCalibTarget` (integrators; the result is a
       :class:`calix.hagen.HagenCalibResult`)

@@ -7,7 +7,7 @@ mapping and the NIR importer stay inside them.
 """
 from __future__ import annotations
 
-__all__ = ["FEASIBLE_RANGES"]
+__all__ = ["FEASIBLE_RANGES", "NEURON_TARGET_DEFAULTS"]
 
 #: field -> (low, high, unit): the feasible ranges checked before a calibration
 #: (public calix ``check_target`` and ccalix; reference section 4.5).
@@ -29,4 +29,14 @@ FEASIBLE_RANGES = {
     "refractory_time": (40e-9, 32e-6, "s"),
     "holdoff_time": (0.0, 4e-6, "s"),
     "synapse_dac_bias": (30, 1022, "CapMem LSB"),
+}
+
+#: the neuron calibration's default targets (public calix ``NeuronCalibTarget`` defaults, hardware
+#: units): calix's target and the circuits the NIR importer leaves unused take them
+NEURON_TARGET_DEFAULTS = {
+    "leak": 80,             # CADC LSB
+    "reset": 70,            # CADC LSB
+    "threshold": 125,       # CADC LSB
+    "tau_mem": 10e-6,       # s
+    "tau_syn": 10e-6,       # s
 }

@@ -177,32 +177,34 @@ class NIRImport:
         return np.asarray(t_ms, float) * 1e-3 * SPEEDUP / self.time_unit
 
     # -- calibration --------------------------------------------------------------------------
-    def calib_target(self, refractory_time: float = 40e-9):
-        """The calix ``SpikingCalibTarget`` (hardware units) whose per-neuron ``leak``,
-        ``reset``, ``threshold``, ``tau_mem`` and ``tau_syn`` are the groups' targets at their
-        placed circuits (unused circuits: calix's default voltages and the groups' median time
-        constants, since calix matches synaptic strengths to the median neuron), with this import's
+    def calib_target(self, refractory_time: float = 40e-9) -> dict:
+        """The calibration target of this import: ``{"neuron_target": {field: value}}`` in the
+        field names and hardware units of calix's ``NeuronCalibTarget``, which ``calix.calibrate``
+        takes as a ``SpikingCalibTarget`` (``SpikingCalibTarget.from_mapping``; grenade does not
+        import calix, its sibling).  Per-neuron ``leak``, ``reset``, ``threshold``, ``tau_mem``
+        and ``tau_syn`` are the groups' targets at their placed circuits (unused circuits: the
+        calibration's default voltages and the groups' median time constants, since calix
+        matches synaptic strengths to the median neuron), with this import's
         ``i_synin_gm``/``synapse_dac_bias``.  ``refractory_time`` (hardware s): NIR neurons
         have none, so the default is the chip's shortest."""
-        from calix.spiking import NeuronCalibTarget, SpikingCalibTarget
-        d = NeuronCalibTarget()
+        from chipmodel.ranges import NEURON_TARGET_DEFAULTS as d
         n = NEURONS_ON_CHIP
-        arrays = {k: np.full(n, float(getattr(d, k))) for k in ("leak", "reset", "threshold")}
+        arrays = {k: np.full(n, float(d[k])) for k in ("leak", "reset", "threshold")}
         # unused circuits take the groups' median time constants: calix matches every neuron's
         # synaptic strength to the median response, which grows with tau_syn * tau_mem
         used = list(self.groups.values())
         arrays["tau_mem"] = np.full(n, float(np.median(np.concatenate([g.hardware["tau_mem"] for g in used])))
-                                    if used else float(d.tau_mem))
+                                    if used else float(d["tau_mem"]))
         tau_syn = np.full((2, n), float(np.median(np.concatenate([g.hardware["tau_syn"] for g in used])))
-                          if used else float(np.ravel(d.tau_syn)[0]))
+                          if used else float(d["tau_syn"]))
         for g in self.groups.values():
             atoms = np.asarray(self.network.placement[g.population.index], int)
             for k in arrays:
                 arrays[k][atoms] = g.hardware[k]
             tau_syn[:, atoms] = g.hardware["tau_syn"]
-        return SpikingCalibTarget(neuron_target=NeuronCalibTarget(
+        return {"neuron_target": dict(
             tau_syn=tau_syn, i_synin_gm=[self.i_synin_gm] * 2, synapse_dac_bias=self.synapse_dac_bias,
-            membrane_capacitance=_MEMBRANE_CAPACITANCE, refractory_time=refractory_time, **arrays))
+            membrane_capacitance=_MEMBRANE_CAPACITANCE, refractory_time=refractory_time, **arrays)}
 
     def run(self, connection, calibration, spikes: Dict[str, list], runtime: float):
         """Run on ``connection`` with ``calibration`` (a calix result of :meth:`calib_target`).

@@ -49,11 +49,7 @@ ALLOWED = {
 PACKAGES = sorted(ALLOWED)
 
 #: (file, imported package) pairs that break ALLOWED today, with the issue-14 item removing them.
-KNOWN_VIOLATIONS = {
-    # the NIR importer hands out calix calibration targets (a sibling layer; its feasible ranges
-    # come from chipmodel): it moves above grenade and calix, beside pynn
-    ("grenade/nir.py", "calix"): "issue 16 item 2",
-}
+KNOWN_VIOLATIONS: dict = {}
 
 #: import cycles inside a package (the modules of one strongly connected component, sorted),
 #: with the issue-14 item removing them.

@@ -19,7 +19,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from chipmodel.ranges import FEASIBLE_RANGES
+from chipmodel.ranges import FEASIBLE_RANGES, NEURON_TARGET_DEFAULTS
 from chipmodel.transfer import NUM_NEURONS, TRANSFERS_BY_NAME
 
 from ..common.exceptions import InfeasibleTargetError
@@ -101,11 +101,11 @@ class NeuronCalibTarget:
       ends (public "holdoff"), s
     """
 
-    leak: object = 80
-    reset: object = 70
-    threshold: object = 125
-    tau_mem: object = 10e-6
-    tau_syn: object = 10e-6
+    leak: object = NEURON_TARGET_DEFAULTS["leak"]
+    reset: object = NEURON_TARGET_DEFAULTS["reset"]
+    threshold: object = NEURON_TARGET_DEFAULTS["threshold"]
+    tau_mem: object = NEURON_TARGET_DEFAULTS["tau_mem"]
+    tau_syn: object = NEURON_TARGET_DEFAULTS["tau_syn"]
     i_synin_gm: object = field(default_factory=lambda: np.array([500, 500]))
     e_coba_reversal: object = None
     e_coba_reference: object = None
@@ -259,6 +259,19 @@ class SpikingCalibTarget:
         # a model-unit neuron target is converted once, here (nominal mapping)
         if hasattr(self.neuron_target, "to_hardware"):
             self.neuron_target = self.neuron_target.to_hardware()
+
+    @classmethod
+    def from_mapping(cls, target) -> "SpikingCalibTarget":
+        """The target a plain mapping describes: ``{"neuron_target": {field: value}}`` and
+        optionally ``"cadc_target"`` and ``"stp_target"`` the same way (field names and units
+        of the three target classes). Lets a layer beside calix (grenade's NIR importer) hand
+        over its targets without importing calix. Raises TypeError naming an unknown key or
+        field."""
+        parts = {"cadc_target": CADCCalibTarget, "neuron_target": NeuronCalibTarget, "stp_target": STPCalibTarget}
+        unknown = sorted(set(target) - set(parts))
+        if unknown:
+            raise TypeError(f"a spiking calibration target mapping has no {unknown}; valid keys: {sorted(parts)}")
+        return cls(**{k: parts[k](**dict(v)) for k, v in target.items()})
 
     def check(self) -> None:
         self.cadc_target.check()

@@ -196,3 +196,23 @@ def test_weight_unit_on_a_bound_of_the_synaptic_range_is_feasible(bound):
     beyond = 1.0 + 1e-6 if bound == 800 else 1.0 - 1e-6                       # far beyond float noise
     with pytest.raises(calix.InfeasibleTargetError, match=r"w_exc/w_inh .*needs i_synin_gm = (800\.00|29\.99)\d* CapMem LSB outside \[30, 800\]"):
         sp.NeuronModelTarget(w_exc=w * beyond, w_inh=w * beyond).to_hardware()
+
+
+def test_a_target_mapping_is_the_spiking_target_it_describes():
+    # a layer beside calix (grenade's NIR importer) hands its targets over as plain mappings
+    leak = np.full(512, 90.0)
+    t = sp.SpikingCalibTarget.from_mapping({"neuron_target": {"leak": leak, "tau_mem": 12e-6},
+                                            "cadc_target": {}})
+    assert isinstance(t.neuron_target, sp.NeuronCalibTarget)
+    np.testing.assert_array_equal(t.neuron_target.leak, leak)
+    assert t.neuron_target.tau_mem == 12e-6
+    assert t.neuron_target.reset == sp.NeuronCalibTarget().reset == 70   # the defaults (chipmodel)
+    kind, target, options = calix._kind_and_options({"neuron_target": {"leak": 90}}, None)
+    assert kind == "spiking" and target.neuron_target.leak == 90
+    assert isinstance(options, sp.SpikingCalibOptions)
+    with pytest.raises(TypeError, match="neuron_targt"):
+        sp.SpikingCalibTarget.from_mapping({"neuron_targt": {}})
+    with pytest.raises(TypeError, match="leek"):
+        sp.SpikingCalibTarget.from_mapping({"neuron_target": {"leek": 90}})
+    with pytest.raises(calix.InfeasibleTargetError, match="leak"):
+        calix._kind_and_options({"neuron_target": {"leak": 400}}, None)[1].check()
