@@ -434,6 +434,8 @@ struct CorrelationLog
 	void post(double t_us, uint32_t n) { push({t_us, (uint32_t(1) << 31) | n}); }
 	// all logged spikes applied to Correlation; the worker idle
 	void sync();
+	// the worker idle with nothing queued (before a fork; what the step loop still fills stays)
+	void settle_for_fork();
 
 private:
 	static constexpr size_t batch = 8192;

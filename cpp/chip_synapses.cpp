@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <set>
 
+#include <pthread.h>
 #include <unistd.h>
 
 namespace hxsim {
@@ -447,16 +450,57 @@ void Correlation::reset_quad(ChipSetup const& setup, uint32_t instance)
 
 // --- correlation log and its worker ----------------------------------------------------------
 
+// A fork copies a worker's half-applied batch without the thread applying it: before a fork,
+// every log's worker finishes what it has (pthread_atfork), so the child takes over idle logs.
+namespace {
+std::mutex& logs_mutex()
+{
+	static std::mutex* m = new std::mutex(); // never destroyed: used until the process ends
+	return *m;
+}
+std::set<CorrelationLog*>& logs()
+{
+	static auto* s = new std::set<CorrelationLog*>();
+	return *s;
+}
+void before_fork()
+{
+	logs_mutex().lock(); // held across the fork: no log comes or goes meanwhile
+	for (CorrelationLog* log : logs())
+		log->settle_for_fork();
+}
+void after_fork()
+{
+	logs_mutex().unlock();
+}
+} // namespace
+
 CorrelationLog::CorrelationLog(Correlation& c, Geometry const& g, Synapses const& s) :
     corr(c), geo(g), syn(s)
 {
 	char const* env = std::getenv("HXSIM_CORRELATION_THREAD");
 	threaded = !(env && std::string(env) == "0") && std::thread::hardware_concurrency() > 1;
 	filling.reserve(batch);
+	static std::once_flag registered;
+	std::call_once(registered, [] { pthread_atfork(before_fork, after_fork, after_fork); });
+	std::lock_guard<std::mutex> lock(logs_mutex());
+	logs().insert(this);
+}
+
+void CorrelationLog::settle_for_fork()
+{
+	if (!worker.joinable() || long(getpid()) != owner)
+		return;
+	std::unique_lock<std::mutex> lock(m);
+	cv.wait(lock, [&] { return !busy && queued.empty(); });
 }
 
 CorrelationLog::~CorrelationLog()
 {
+	{
+		std::lock_guard<std::mutex> lock(logs_mutex());
+		logs().erase(this);
+	}
 	if (worker.joinable()) {
 		if (long(getpid()) == owner) {
 			{
@@ -539,7 +583,8 @@ void CorrelationLog::wait_idle()
 	if (!worker.joinable())
 		return;
 	if (long(getpid()) != owner) {
-		// forked: the worker did not come along; the batches it held are applied here
+		// forked: the worker did not come along (before_fork() let it finish its batches; any
+		// left, from a fork that skipped the handlers, are applied here)
 		worker.detach();
 		new (&m) std::mutex();
 		new (&cv) std::condition_variable();

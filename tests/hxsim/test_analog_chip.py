@@ -7,6 +7,8 @@ recording. Other test_analog_* files import them.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -566,6 +568,88 @@ def test_correlation_worker_thread_gives_the_same_samples_as_applying_in_place(m
     reset_code = tr.CONSTANTS["correlation_reset_code"]
     assert (threaded < reset_code - 5).any()     # the sensors did accumulate
     assert len(np.unique(threaded)) > 20          # and differ between synapses and reads
+
+
+def _fork_experiment(fork: bool):
+    """Program A: a load of spikes to 32 rows whose 256 synapses all have the event's label
+    (8192 sensors per spike, weight 0: the correlation worker falls far behind the step loop)
+    and, every 300th, a probe spike to row 12 whose synapses make 8 neurons fire through their
+    bypass. Program B, on the same connection: more probes, then the probed row's sensors read.
+    With ``fork``, B runs in a forked child as well as in the parent, right after A (the worker
+    still busy with A's batches): both reads."""
+    rng = np.random.default_rng(5)
+    s = Setup()
+    cols = list(range(0, 64, 4))
+    for k, col in enumerate(cols):
+        n = s.neuron(atomic(col), enable_bypass_excitatory=bool(k % 2), enable_threshold_comparator=False)
+        s.column_switch(n)
+    s.dac()
+    load = range(1, 64, 4)                      # PADI bus 1, any row select (mask 0)
+    for d in load:
+        s.driver(d, bottom=haldls.RowMode.excitatory, row_address_compare_mask=0)
+    for row in [r for d in load for r in (2 * d, 2 * d + 1)]:
+        for q in range(64):
+            quad = halco.SynapseQuadOnDLS(halco.SynapseQuadOnSynram(
+                halco.SynapseQuadColumnOnDLS(q), halco.SynapseRowOnSynram(row)), halco.SynramOnDLS(0)).toEnum()
+            s.b.write(halco.SynapseLabelQuadOnDLS(quad), haldls.SynapseLabelQuad(values=[7] * 4))
+    s.driver(6)                                  # the probe: row 12, label 9
+    for col in cols:
+        s.synapse(12, col, 5, 9)
+    s.b.write(halco.CADCConfigOnDLS(0), haldls.CADCConfig(enable=True))
+    s.start()
+    for k in range(3000):
+        s.wait(float(rng.uniform(0.1, 0.5)))
+        s.spike(padi_label(6, 9) if k % 300 == 299 else padi_label(5, 7))
+    b = stadls.PlaybackProgramBuilder()
+    b.write(halco.TimerOnDLS(), haldls.Timer())
+    t = 0
+    for _ in range(10):
+        t += int(round(float(rng.uniform(5.0, 20.0)) * US))
+        b.block_until(halco.TimerOnDLS(), haldls.Timer.Value(t))
+        b.write(halco.SpikePack1ToChipOnDLS(), haldls.SpikePack1ToChip([halco.SpikeLabel(padi_label(6, 9))]))
+    tickets = [b.read(halco.CADCSampleQuadOnDLS(halco.CADCSampleQuadOnSynram(
+        halco.SynapseQuadOnSynram(halco.SynapseQuadColumnOnDLS(q), halco.SynapseRowOnSynram(12)),
+        halco.CADCChannelType(ct), halco.CADCReadoutType(0)), halco.SynramOnDLS(0)))
+        for ct in (0, 1) for q in range(16)]
+    program = b.done()
+    s.run(ideal=False)                           # A; B and the fork follow at once
+
+    def samples():
+        stadls.run(s.connection, program)
+        return np.array([tk.get().samples for tk in tickets])
+
+    if not fork:
+        return samples(), None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                 # the child: its reads to the parent, then out
+        try:
+            os.write(write, samples().astype(np.int64).tobytes())
+        finally:
+            os._exit(0)
+    os.close(write)
+    parent = samples()
+    data = b""
+    while chunk := os.read(read, 1 << 16):
+        data += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    return parent, np.frombuffer(data, np.int64).reshape(parent.shape)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_continues_the_correlation_sensors_as_its_parent(monkeypatch):
+    """Forked while the correlation worker is busy: the fork waits for it (pthread_atfork), and
+    the child, which has no worker, reads the same sensors as the parent; both as the same
+    programs applied in place."""
+    monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "1")
+    parent, child = _fork_experiment(fork=True)
+    monkeypatch.setenv("HXSIM_CORRELATION_THREAD", "0")
+    in_place, _ = _fork_experiment(fork=False)
+    assert child.shape == parent.shape
+    np.testing.assert_array_equal(parent, in_place)
+    np.testing.assert_array_equal(child, in_place)
+    assert len(np.unique(parent)) > 10           # the sensors did accumulate, differently
 
 
 def test_a_synapse_keeps_its_last_pre_spike_when_its_label_changes():
