@@ -518,17 +518,25 @@ def test_correlation_sensors_record_causal_pairs_and_reset():
     assert after.get().samples[e] == reset_code
 
 
+def _bypass_columns(s: "Setup") -> list:
+    """16 columns (0, 4, ..., 60) with neurons on their synaptic input, every other one firing
+    through its bypass at each input event (post spikes without threshold dynamics); the DAC
+    on. Returns the columns."""
+    cols = list(range(0, 64, 4))
+    for k, col in enumerate(cols):
+        n = s.neuron(atomic(col), enable_bypass_excitatory=bool(k % 2), enable_threshold_comparator=False)
+        s.column_switch(n)
+    s.dac()
+    return cols
+
+
 def _correlation_experiment(rng_seed=3, long_block=1500):
     """Many pre/post pairs on 16 columns (more spikes than one batch of the correlation
     worker; with a long_block of 6000, several batches queue up for it), correlation reads in
     between and at the end; the read samples."""
     rng = np.random.default_rng(rng_seed)
     s = Setup()
-    cols = list(range(0, 64, 4))
-    for k, col in enumerate(cols):
-        n = s.neuron(atomic(col), enable_bypass_excitatory=bool(k % 2), enable_threshold_comparator=False)
-        s.column_switch(n)
-    s.dac()
+    cols = _bypass_columns(s)
     s.driver(5)
     s.driver(6)
     for col in cols:
@@ -579,11 +587,7 @@ def _fork_experiment(fork: bool):
     still busy with A's batches): both reads."""
     rng = np.random.default_rng(5)
     s = Setup()
-    cols = list(range(0, 64, 4))
-    for k, col in enumerate(cols):
-        n = s.neuron(atomic(col), enable_bypass_excitatory=bool(k % 2), enable_threshold_comparator=False)
-        s.column_switch(n)
-    s.dac()
+    cols = _bypass_columns(s)
     load = range(1, 64, 4)                      # PADI bus 1, any row select (mask 0)
     for d in load:
         s.driver(d, bottom=haldls.RowMode.excitatory, row_address_compare_mask=0)
