@@ -277,15 +277,19 @@ void exp_n(double const* x, double* y, size_t n)
 	}
 }
 
+// one vector of pairs: below the clamp of vexp (and for an infinite dt) a pair adds nothing
+static inline void pair_vector(double t, double const* tp, double const* tau, double* x, double* y)
+{
+	vd const xi = -(splat(t) - load(tp)) / load(tau);
+	store(x, xi);
+	store(y, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
+}
+
 void pair_exp(double t, double const* tp, double const* tau, double* x, double* y, size_t n)
 {
 	size_t i = 0;
-	for (; i + W <= n; i += W) {
-		vd const xi = -(splat(t) - load(tp + i)) / load(tau + i);
-		store(x + i, xi);
-		// below the clamp of vexp (and for an infinite dt) a pair adds nothing
-		store(y + i, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
-	}
+	for (; i + W <= n; i += W)
+		pair_vector(t, tp + i, tau + i, x + i, y + i);
 	if (i < n) {
 		// the rest in one vector: padded lanes (dt 0, tau 1) are computed and dropped
 		double tpv[W], tauv[W], xo[W], yo[W];
@@ -293,9 +297,7 @@ void pair_exp(double t, double const* tp, double const* tau, double* x, double* 
 			tpv[l] = i + l < n ? tp[i + l] : t;
 			tauv[l] = i + l < n ? tau[i + l] : 1.0;
 		}
-		vd const xi = -(splat(t) - load(tpv)) / load(tauv);
-		store(xo, xi);
-		store(yo, from_bits(bits_of(vexp(xi)) & (xi >= splat(-700.0))));
+		pair_vector(t, tpv, tauv, xo, yo);
 		std::memcpy(x + i, xo, (n - i) * sizeof(double));
 		std::memcpy(y + i, yo, (n - i) * sizeof(double));
 	}

@@ -364,9 +364,8 @@ struct Correlation
 			return 0.0;
 		return ct == 0 ? causal[column_index(h, row, column)] : acausal[slot(h, row, column)];
 	}
-	// a pre spike at the synapses with label `address` of `row` on hemisphere h
-	void pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us);
-	// one pre spike at several such groups at once, each coded (h << 14) | (row << 6) | address
+	// a pre spike at the synapses with label `address` of `row` on hemisphere h, at several
+	// such groups at once, each coded (h << 14) | (row << 6) | address
 	void pre_rows(Geometry const& geo, uint32_t const* rows, uint32_t count, double t_us);
 	void post(Geometry const& geo, uint32_t n, double t_us);
 	void reset_quad(ChipSetup const& setup, uint32_t instance);

@@ -334,12 +334,6 @@ void Correlation::alloc(Geometry const& geo)
 // spikes; exp(x) below -700 (the vector exp's clamp) counts as 0, and so does a pair with
 // no partner yet (dt infinite; adding amp * 0 leaves a sum as it is). Each accumulator has one kind of partner (causal: post
 // spikes, acausal: pre spikes), so taking each spike's pairs at once keeps every sum's order.
-void Correlation::pre(Geometry const& geo, uint32_t h, uint32_t row, uint32_t address, double t_us)
-{
-	uint32_t const coded = (h << 14) | (row << 6) | address;
-	pre_rows(geo, &coded, 1, t_us);
-}
-
 void Correlation::memo_misses(double t_us, uint32_t m)
 {
 	kernel::pair_exp(t_us, t_buf, u_buf, x_buf, e_buf, m);
